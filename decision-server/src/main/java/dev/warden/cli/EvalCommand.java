@@ -1,0 +1,73 @@
+package dev.warden.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.warden.policy.bundle.CompileResult;
+import dev.warden.policy.runtime.Decision;
+import dev.warden.policy.runtime.Request;
+import dev.warden.policy.runtime.RuleRef;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** `warden eval DIR --request FILE.json`: decide one request and print the decision as JSON. */
+@Command(name = "eval", mixinStandardHelpOptions = true,
+    description = "Decide one request (a JSON file, `-` for standard input) and print the decision.")
+final class EvalCommand implements Callable<Integer> {
+  @CommandLine.Mixin BundleOption bundle;
+
+  @CommandLine.Option(names = "--request", required = true, paramLabel = "FILE", description = "The request as JSON.")
+  String requestFile;
+
+  @CommandLine.Option(names = "--explain", description = "Include the explanation: which rule decided and why.")
+  boolean explain;
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public Integer call() throws IOException {
+    String text;
+    try {
+      text = requestFile.equals("-")
+          ? new String(System.in.readAllBytes(), StandardCharsets.UTF_8)
+          : Files.readString(Path.of(requestFile));
+    } catch (IOException e) {
+      spec.commandLine().getErr().println("error: cannot read request file `" + requestFile + "`: " + e.getMessage());
+      return WardenCli.USAGE;
+    }
+    Request request;
+    try {
+      request = RequestJson.parse(text, Instant.now());
+    } catch (RequestJson.BadRequestFile e) {
+      spec.commandLine().getErr().println("error: " + e.getMessage());
+      return WardenCli.USAGE;
+    }
+    int[] exit = {WardenCli.OK};
+    CompileResult result = bundle.compile(spec, exit);
+    if (result == null) {
+      return exit[0];
+    }
+    Decision d = result.program().decide(request);
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("allowed", d.allowed());
+    out.put("status", d.status());
+    out.put("reason", d.reason());
+    out.put("route", d.route());
+    out.put("rules", d.rules().stream().map(RuleRef::id).toList());
+    out.put("revision", d.revision());
+    if (explain) {
+      out.put("explanation", d.explanation());
+      out.put("locations", d.rules().stream().map(RuleRef::location).toList());
+    }
+    spec.commandLine().getOut().println(
+        new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(out));
+    return WardenCli.OK;
+  }
+}

@@ -1,0 +1,162 @@
+package dev.warden.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.warden.policy.runtime.Identity;
+import dev.warden.policy.runtime.IpAddress;
+import dev.warden.policy.runtime.Request;
+import dev.warden.policy.testing.QueryStrings;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Reads the request file of `warden eval`:
+ *
+ * <pre>
+ * {"method": "GET", "path": "/orders/42?page=2", "time": "2026-01-01T00:00:00Z",
+ *  "headers": {"x-tenant": "acme"}, "source": {"ip": "10.0.0.1", "principal": "spiffe://…"},
+ *  "identity": {"claims": {"sub": "alice", "roles": ["customer"]}, "peer": "spiffe://…"}}
+ * </pre>
+ *
+ * Unknown keys are errors, so that a typo never silently changes the question.
+ */
+final class RequestJson {
+  private static final Set<String> TOP = Set.of("method", "path", "query", "headers", "time", "host", "scheme", "id",
+      "source", "destination", "identity");
+  private static final Set<String> PEER = Set.of("ip", "port", "principal");
+  private static final Set<String> IDENTITY = Set.of("claims", "peer");
+
+  /** Thrown for a request file that does not describe a request; the message is for people. */
+  static final class BadRequestFile extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    BadRequestFile(String message) {
+      super(message);
+    }
+  }
+
+  private RequestJson() {}
+
+  @SuppressWarnings("unchecked")
+  static Request parse(String text, Instant defaultTime) throws BadRequestFile {
+    JsonNode root;
+    ObjectMapper mapper = new ObjectMapper();
+    try {
+      root = mapper.readTree(text);
+    } catch (Exception e) {
+      throw new BadRequestFile("request file is not valid JSON: " + e.getMessage().split("\n")[0]);
+    }
+    if (root == null || !root.isObject()) {
+      throw new BadRequestFile("request file must hold a JSON object");
+    }
+    keys(root, TOP, "");
+    String method = text(root, "method", true).toUpperCase(Locale.ROOT);
+    String target = text(root, "path", true);
+    if (!target.startsWith("/")) {
+      throw new BadRequestFile("`path` must start with `/`, found `" + target + "`");
+    }
+    int q = target.indexOf('?');
+    Map<String, List<String>> query = new LinkedHashMap<>(q < 0 ? Map.of() : QueryStrings.parse(target.substring(q + 1)));
+    if (root.has("query")) {
+      JsonNode qn = root.get("query");
+      if (!qn.isObject()) {
+        throw new BadRequestFile("`query` must be an object of lists of strings");
+      }
+      for (Iterator<Map.Entry<String, JsonNode>> it = qn.fields(); it.hasNext(); ) {
+        Map.Entry<String, JsonNode> e = it.next();
+        List<String> values = new ArrayList<>();
+        if (e.getValue().isArray()) {
+          e.getValue().forEach(v -> values.add(v.asText()));
+        } else {
+          values.add(e.getValue().asText());
+        }
+        query.put(e.getKey(), values);
+      }
+    }
+    Map<String, String> headers = new LinkedHashMap<>();
+    if (root.has("headers")) {
+      if (!root.get("headers").isObject()) {
+        throw new BadRequestFile("`headers` must be an object of strings");
+      }
+      root.get("headers").fields().forEachRemaining(e -> headers.put(e.getKey().toLowerCase(Locale.ROOT), e.getValue().asText()));
+    }
+    Instant time = defaultTime;
+    if (root.has("time")) {
+      try {
+        time = Instant.parse(text(root, "time", true));
+      } catch (DateTimeParseException e) {
+        throw new BadRequestFile("`time` must be an instant such as `2026-01-01T00:00:00Z`");
+      }
+    }
+    Request.Builder b = Request.builder(method, q < 0 ? target : target.substring(0, q), time)
+        .query(query).headers(headers)
+        .host(text(root, "host", false)).scheme(text(root, "scheme", false)).id(text(root, "id", false));
+    if (root.has("source")) {
+      JsonNode s = root.get("source");
+      keys(s, PEER, "source.");
+      b.source(ip(s, "source.ip"), s.path("port").asInt(0), text(s, "principal", false));
+    }
+    if (root.has("destination")) {
+      JsonNode d = root.get("destination");
+      keys(d, PEER, "destination.");
+      b.destination(ip(d, "destination.ip"), d.path("port").asInt(0), text(d, "principal", false));
+    }
+    if (root.has("identity")) {
+      JsonNode id = root.get("identity");
+      keys(id, IDENTITY, "identity.");
+      Map<String, Object> claims = null;
+      if (id.has("claims")) {
+        if (!id.get("claims").isObject()) {
+          throw new BadRequestFile("`identity.claims` must be an object");
+        }
+        claims = mapper.convertValue(id.get("claims"), Map.class);
+      }
+      b.identity(new Identity(claims, text(id, "peer", false)));
+    }
+    return b.build();
+  }
+
+  private static void keys(JsonNode n, Set<String> allowed, String prefix) throws BadRequestFile {
+    if (!n.isObject()) {
+      throw new BadRequestFile("`" + prefix.replaceAll("\\.$", "") + "` must be an object");
+    }
+    for (Iterator<String> it = n.fieldNames(); it.hasNext(); ) {
+      String k = it.next();
+      if (!allowed.contains(k)) {
+        throw new BadRequestFile("unknown key `" + prefix + k + "`; known keys: " + String.join(", ", new java.util.TreeSet<>(allowed)));
+      }
+    }
+  }
+
+  private static String text(JsonNode n, String key, boolean required) throws BadRequestFile {
+    JsonNode v = n.get(key);
+    if (v == null || v.isNull()) {
+      if (required) {
+        throw new BadRequestFile("request file needs `" + key + "`");
+      }
+      return null;
+    }
+    if (!v.isTextual()) {
+      throw new BadRequestFile("`" + key + "` must be a string");
+    }
+    return v.asText();
+  }
+
+  private static IpAddress ip(JsonNode n, String what) throws BadRequestFile {
+    if (!n.has("ip")) {
+      return null;
+    }
+    IpAddress ip = IpAddress.parse(n.get("ip").asText());
+    if (ip == null) {
+      throw new BadRequestFile("`" + what + "` is not an IP address: `" + n.get("ip").asText() + "`");
+    }
+    return ip;
+  }
+}

@@ -1,0 +1,105 @@
+package dev.warden.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.warden.policy.ast.Decl;
+import dev.warden.policy.bundle.CompileResult;
+import dev.warden.policy.check.CheckedBundle;
+import dev.warden.policy.check.CheckedBundle.CheckedGrant;
+import dev.warden.policy.check.CheckedBundle.RoleInfo;
+import dev.warden.policy.check.CheckedBundle.RouteInfo;
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** `warden routes DIR`: the API registry, with which roles may call each route. */
+@Command(name = "routes", mixinStandardHelpOptions = true,
+    description = "List the declared routes: method, path, owner, lifecycle and the roles that may call them.")
+final class RoutesCommand implements Callable<Integer> {
+  enum Format { text, json, md }
+
+  @CommandLine.Mixin BundleOption bundle;
+
+  @CommandLine.Option(names = "--format", defaultValue = "text", description = "text, json or md (default: ${DEFAULT-VALUE}).")
+  Format format;
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  /** One row of the registry. Roles marked `?` are granted only under a condition. */
+  record Row(String route, String method, String path, String api, String owner, String since, String retired,
+      List<String> roles, List<String> permits) {}
+
+  @Override
+  public Integer call() throws Exception {
+    int[] exit = {WardenCli.OK};
+    CompileResult result = bundle.compile(spec, exit);
+    if (result == null) {
+      return exit[0];
+    }
+    List<Row> rows = rows(result.checked());
+    PrintWriter out = spec.commandLine().getOut();
+    switch (format) {
+      case json -> out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(rows));
+      case md -> {
+        out.println("| route | method | path | api | owner | since | retired | roles | permits |");
+        out.println("|---|---|---|---|---|---|---|---|---|");
+        for (Row r : rows) {
+          out.printf("| %s | %s | `%s` | %s | %s | %s | %s | %s | %s |%n", r.route(), r.method(), r.path(), r.api(),
+              dash(r.owner()), dash(r.since()), dash(r.retired()), dash(String.join(", ", r.roles())),
+              dash(String.join(", ", r.permits())));
+        }
+      }
+      default -> {
+        int w = rows.stream().mapToInt(r -> r.route().length()).max().orElse(5);
+        int p = rows.stream().mapToInt(r -> r.path().length()).max().orElse(4);
+        String fmt = "%-" + w + "s  %-7s %-" + p + "s  %-14s %-10s %-10s %s%n";
+        out.printf(fmt, "ROUTE", "METHOD", "PATH", "OWNER", "SINCE", "RETIRED", "ROLES");
+        for (Row r : rows) {
+          String who = String.join(", ", r.roles());
+          if (!r.permits().isEmpty()) {
+            who += (who.isEmpty() ? "" : "; ") + "permits: " + String.join(", ", r.permits());
+          }
+          out.printf(fmt, r.route(), r.method(), r.path(), dash(r.owner()), dash(r.since()), dash(r.retired()), dash(who));
+        }
+        out.println("(roles marked ? are granted only under a condition)");
+      }
+    }
+    out.flush();
+    return WardenCli.OK;
+  }
+
+  private static String dash(String s) {
+    return s == null || s.isEmpty() ? "-" : s;
+  }
+
+  static List<Row> rows(CheckedBundle b) {
+    List<Row> rows = new ArrayList<>();
+    for (RouteInfo r : b.routes()) {
+      Map<String, Boolean> roles = new TreeMap<>();
+      for (CheckedGrant g : b.grants()) {
+        if (!g.routes().get(r.id())) {
+          continue;
+        }
+        for (RoleInfo holder : b.roles()) {
+          if (holder.implies().get(g.role())) {
+            roles.merge(holder.name(), g.conditions().isEmpty(), Boolean::logicalOr);
+          }
+        }
+      }
+      List<String> names = new ArrayList<>();
+      roles.forEach((name, always) -> names.add(always ? name : name + "?"));
+      List<String> permits = b.rules().stream()
+          .filter(x -> x.effect() == Decl.Effect.PERMIT && x.routes().get(r.id())).map(CheckedBundle.CheckedRule::id).toList();
+      rows.add(new Row(r.qualifiedName(), r.method(), r.path().text(), r.api(), r.owner(),
+          r.since() == null ? null : r.since().toString(), r.retired() == null ? null : r.retired().toString(),
+          names, permits));
+    }
+    return rows;
+  }
+
+}

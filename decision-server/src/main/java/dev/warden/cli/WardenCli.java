@@ -1,0 +1,57 @@
+package dev.warden.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The `warden` command. Exit codes: 0 ok, 2 usage error, 3 policy errors, 4 failing tests.
+ */
+@Command(
+    name = "warden",
+    mixinStandardHelpOptions = true,
+    versionProvider = WardenCli.Version.class,
+    description = "Policy-as-code decision sidecar for Envoy: check, test and evaluate policy bundles.",
+    subcommands = {CheckCommand.class, TestCommand.class, EvalCommand.class, RoutesCommand.class})
+public final class WardenCli implements Runnable {
+  public static final int OK = 0;
+  public static final int USAGE = 2;
+  public static final int POLICY_ERRORS = 3;
+  public static final int TESTS_FAILED = 4;
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  public static void main(String[] args) {
+    System.exit(run(args));
+  }
+
+  /** Runs the command line and returns its exit code (tests call this directly). */
+  public static int run(String... args) {
+    CommandLine cli = new CommandLine(new WardenCli());
+    cli.setParameterExceptionHandler((e, argv) -> {
+      CommandLine cmd = e.getCommandLine();
+      cmd.getErr().println("error: " + e.getMessage());
+      cmd.getErr().println("run `" + cmd.getCommandSpec().qualifiedName() + " --help` for usage");
+      return USAGE;
+    });
+    cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
+      // Never a Java stack trace for users: say what failed in one line.
+      cmd.getErr().println("error: " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
+      return 1;
+    });
+    return cli.execute(args);
+  }
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(spec.commandLine().getOut());
+  }
+
+  /** The version from the jar's manifest, or `dev` when run from classes. */
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String v = WardenCli.class.getPackage().getImplementationVersion();
+      return new String[] {"warden " + (v == null ? "dev" : v)};
+    }
+  }
+}

@@ -1,0 +1,130 @@
+package dev.warden.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The `warden` command line: exit codes and what it prints, on the real example bundle. */
+class CliTest {
+  static final Path EXAMPLE = Path.of("..", "policies", "shop");
+
+  record Run(int exit, String out, String err) {}
+
+  static Run run(String... args) {
+    PrintStream oldOut = System.out;
+    PrintStream oldErr = System.err;
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    try {
+      System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+      System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+      int exit = WardenCli.run(args);
+      return new Run(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    } finally {
+      System.setOut(oldOut);
+      System.setErr(oldErr);
+    }
+  }
+
+  @Test
+  void exampleBundleTestsAllPass() {
+    Run r = run("test", EXAMPLE.toString(), "--time", "2026-11-23T00:00:00Z");
+    assertThat(r.exit()).as(r.out() + r.err()).isZero();
+    assertThat(r.out()).contains("owner reads own order: PASS").doesNotContain("FAIL");
+    assertThat(r.out()).containsPattern("(?m)^\\d+ passed, 0 failed$");
+    int passed = Integer.parseInt(r.out().replaceAll("(?s).*?(\\d+) passed, 0 failed.*", "$1"));
+    assertThat(passed).isGreaterThanOrEqualTo(25);
+  }
+
+  @Test
+  void checkReportsSuccess() {
+    Run r = run("check", EXAMPLE.toString());
+    assertThat(r.exit()).isZero();
+    assertThat(r.out()).contains("compiles (13 routes, revision shop-2026.11.1");
+  }
+
+  @Test
+  void policyErrorsExitThreeWithRenderedDiagnostics(@TempDir Path dir) throws IOException {
+    Files.writeString(dir.resolve("bad.warden"), "package bad\nrole a extends b { allow * }\n");
+    Run r = run("check", dir.toString());
+    assertThat(r.exit()).isEqualTo(WardenCli.POLICY_ERRORS);
+    assertThat(r.err())
+        .contains("error[check.unknown_role]: role `a` extends unknown role `b`")
+        .contains("--> bad.warden:2:16")
+        .contains("2 | role a extends b { allow * }");
+  }
+
+  @Test
+  void failingTestsExitFour(@TempDir Path dir) throws IOException {
+    Files.writeString(dir.resolve("p.warden"), """
+        package p
+        api "P" { route r GET /r }
+        role user { allow r }
+        test "should fail" {
+          request GET /r as {sub: "x", roles: ["user"]}
+          expect deny 403
+        }
+        """);
+    Files.writeString(dir.resolve("id.warden"), "package id\nprincipal { id = jwt.sub\n roles = jwt.claims.roles }\n");
+    Run r = run("test", dir.toString());
+    assertThat(r.exit()).isEqualTo(WardenCli.TESTS_FAILED);
+    assertThat(r.out()).contains("should fail: FAIL").contains("expected deny 403, got allow by role.user#1")
+        .contains("0 passed, 1 failed");
+  }
+
+  @Test
+  void usageErrorsExitTwo() {
+    assertThat(run("frob").exit()).isEqualTo(WardenCli.USAGE);
+    assertThat(run("check").exit()).isEqualTo(WardenCli.USAGE);
+    Run missing = run("check", "/definitely/not/here");
+    assertThat(missing.exit()).isEqualTo(WardenCli.USAGE);
+    assertThat(missing.err()).contains("is not a directory");
+  }
+
+  @Test
+  void evalPrintsTheDecisionWithExplanation(@TempDir Path dir) throws IOException {
+    Path req = dir.resolve("req.json");
+    Files.writeString(req, """
+        {"method": "GET", "path": "/orders/7f0c2a9e-1b2c-4d3e-8f40-5a6b7c8d9e01",
+         "identity": {"claims": {"sub": "mallory", "roles": ["customer"], "tenant": "acme"}}}
+        """);
+    Run r = run("eval", EXAMPLE.toString(), "--request", req.toString(), "--explain");
+    assertThat(r.exit()).isZero();
+    assertThat(r.out()).contains("\"allowed\" : false").contains("\"status\" : 403")
+        .contains("\"rules\" : [ \"orders.owner-only\" ]")
+        .contains("is false");
+  }
+
+  @Test
+  void evalRejectsAMistypedRequestFile(@TempDir Path dir) throws IOException {
+    Path req = dir.resolve("req.json");
+    Files.writeString(req, "{\"method\": \"GET\", \"pth\": \"/orders\"}");
+    Run r = run("eval", EXAMPLE.toString(), "--request", req.toString());
+    assertThat(r.exit()).isEqualTo(WardenCli.USAGE);
+    assertThat(r.err()).contains("unknown key `pth`");
+  }
+
+  @Test
+  void routesListsTheRegistryAsJson() {
+    Run r = run("routes", EXAMPLE.toString(), "--format", "json");
+    assertThat(r.exit()).isZero();
+    assertThat(r.out()).contains("\"route\" : \"orders.legacy\"").contains("\"retired\" : \"2026-06-30\"")
+        .contains("\"owner\" : \"team-orders\"");
+  }
+
+  @Test
+  void junitReportIsWritten(@TempDir Path dir) throws IOException {
+    Path xml = dir.resolve("report.xml");
+    Run r = run("test", EXAMPLE.toString(), "--run", "BOLA", "--junit", xml.toString());
+    assertThat(r.exit()).isZero();
+    assertThat(Files.readString(xml)).contains("<testsuite").contains("tests=\"1\"").contains("failures=\"0\"")
+        .contains("name=\"stranger is refused (BOLA)\"");
+  }
+}

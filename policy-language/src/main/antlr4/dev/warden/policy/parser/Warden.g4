@@ -1,0 +1,285 @@
+// The Warden policy language. This grammar is the final word on syntax; docs/language.md
+// explains it. Only dev.warden.policy.parser sees the generated classes.
+grammar Warden;
+
+file
+  : packageDecl? decl* EOF
+  ;
+
+packageDecl
+  : PACKAGE qualifiedName
+  ;
+
+decl
+  : principalDecl
+  | apiDecl
+  | roleDecl
+  | ruleDecl
+  | dataDecl
+  | testDecl
+  | reservedDecl
+  ;
+
+// ---- identity -----------------------------------------------------------------------------
+principalDecl
+  : PRINCIPAL LBRACE principalField* RBRACE
+  ;
+
+principalField
+  : name=IDENT (COLON type)? ASSIGN source=expr
+  ;
+
+// ---- API registry -------------------------------------------------------------------------
+apiDecl
+  : API title=STRING (OWNER owner=STRING)? LBRACE routeDecl* RBRACE
+  ;
+
+routeDecl
+  : ROUTE name=IDENT method=httpMethod path=PATH lifecycle*
+  ;
+
+lifecycle
+  : SINCE DATE        # sinceClause
+  | RETIRED DATE      # retiredClause
+  ;
+
+httpMethod
+  : GET | POST | PUT | PATCH | DELETE | HEAD | OPTIONS
+  ;
+
+// ---- RBAC ---------------------------------------------------------------------------------
+roleDecl
+  : ROLE name=IDENT (EXTENDS parents+=IDENT (COMMA parents+=IDENT)*)? LBRACE grant* RBRACE
+  ;
+
+grant
+  : ALLOW targets condition*
+  ;
+
+// ---- rules --------------------------------------------------------------------------------
+ruleDecl
+  : effect=(PERMIT | FORBID) label=STRING? targets condition* (BECAUSE reason=STRING)?
+  ;
+
+condition
+  : WHEN expr      # whenCondition
+  | UNLESS expr    # unlessCondition
+  ;
+
+targets
+  : target (COMMA target)*
+  ;
+
+target
+  : STAR                         # anyTarget
+  | qualifiedName (DOT STAR)?    # namedTarget
+  | httpMethod? PATH             # pathTarget
+  ;
+
+// ---- data ---------------------------------------------------------------------------------
+dataDecl
+  : DATA name=IDENT COLON type
+  ;
+
+type
+  : type QUESTION                                        # optionalType
+  | name=IDENT (LT type (COMMA type)* GT)?               # namedType
+  | LBRACE (fieldType (COMMA fieldType)*)? COMMA? RBRACE # recordType
+  ;
+
+fieldType
+  : (word | STRING) QUESTION? COLON type
+  ;
+
+// ---- tests --------------------------------------------------------------------------------
+testDecl
+  : TEST name=STRING LBRACE testStep* RBRACE
+  ;
+
+testStep
+  : REQUEST httpMethod PATH requestOption*                   # requestStep
+  | DATA name=IDENT (LBRACK key=expr RBRACK)? ASSIGN value=expr # dataStep
+  | EXPECT ALLOW                                              # expectAllow
+  | EXPECT DENY INT? (BY ruleRef)? (REASON STRING)?           # expectDeny
+  ;
+
+requestOption
+  : AS ANONYMOUS          # asAnonymous
+  | AS expr               # asClaims
+  | PEER STRING           # peerOption
+  | AT DATE               # atOption
+  | FROM STRING           # fromOption
+  | HEADERS expr          # headersOption
+  ;
+
+// `orders.forbid#1`, `orders.owner-only`, `role.admin#2`: words joined by `.` and `-`.
+ruleRef
+  : word ((DOT | MINUS) word)* (HASH INT)?
+  | STRING
+  ;
+
+// ---- constructs of later waves: parsed so the checker can say they are not supported yet ----
+reservedDecl
+  : kw=(SCHEMA | QUOTA | REDACT | LOOKUP | ON) reservedItem*
+  ;
+
+reservedItem
+  : LBRACE reservedItem* RBRACE
+  | ~(LBRACE | RBRACE | PACKAGE | PRINCIPAL | API | ROLE | PERMIT | FORBID | DATA | TEST
+      | SCHEMA | QUOTA | REDACT | LOOKUP)
+  ;
+
+// ---- expressions, from tightest to loosest ------------------------------------------------
+expr
+  : primary                                              # primaryExpr
+  | expr DOT word LPAREN arguments? RPAREN               # methodExpr
+  | expr DOT word                                        # memberExpr
+  | expr LBRACK expr RBRACK                              # indexExpr
+  | MINUS expr                                           # negateExpr
+  | expr QUESTION expr                                   # defaultExpr
+  | expr op=(PLUS | MINUS) expr                          # additiveExpr
+  | expr op=(EQ | NE | LT | LE | GT | GE | ASSIGN) expr  # compareExpr
+  | expr NOT? IN expr                                    # inExpr
+  | expr IS IDENT                                        # isExpr
+  | expr MATCHES STRING                                  # matchesExpr
+  | HAS expr                                             # hasExpr
+  | NOT expr                                             # notExpr
+  | expr AND expr                                        # andExpr
+  | expr OR expr                                         # orExpr
+  | quantifier=(ANY | ALL) IDENT IN expr COLON expr      # quantifierExpr
+  ;
+
+primary
+  : STRING                                               # stringLiteral
+  | INT                                                  # intLiteral
+  | DECIMAL                                              # decimalLiteral
+  | DURATION                                             # durationLiteral
+  | DATE                                                 # timeLiteral
+  | (TRUE | FALSE)                                       # boolLiteral
+  | IDENT LPAREN arguments? RPAREN                       # callExpr
+  | name=(IDENT | PRINCIPAL | REQUEST | DATA)             # nameExpr
+  | LPAREN expr RPAREN                                   # parenExpr
+  | LBRACK (expr (COMMA expr)* COMMA?)? RBRACK           # listLiteral
+  | LBRACE (fieldInit (COMMA fieldInit)* COMMA?)? RBRACE # recordLiteral
+  ;
+
+arguments
+  : expr (COMMA expr)*
+  ;
+
+fieldInit
+  : (word | STRING) COLON expr
+  ;
+
+qualifiedName
+  : IDENT (DOT IDENT)*
+  ;
+
+// Any word, keywords included: member names (`principal.anonymous`, `order.owner`) and
+// record fields may be spelled like keywords.
+word
+  : IDENT | PACKAGE | PRINCIPAL | API | OWNER | ROUTE | SINCE | RETIRED | ROLE | EXTENDS
+  | ALLOW | DENY | PERMIT | FORBID | WHEN | UNLESS | BECAUSE | DATA | TEST | REQUEST | EXPECT
+  | BY | REASON | AS | ANONYMOUS | PEER | AT | FROM | HEADERS | SCHEMA | QUOTA | REDACT
+  | LOOKUP | ON | AND | OR | NOT | IN | IS | HAS | MATCHES | ANY | ALL | TRUE | FALSE
+  ;
+
+// ---- lexer --------------------------------------------------------------------------------
+PACKAGE   : 'package';
+PRINCIPAL : 'principal';
+API       : 'api';
+OWNER     : 'owner';
+ROUTE     : 'route';
+SINCE     : 'since';
+RETIRED   : 'retired';
+ROLE      : 'role';
+EXTENDS   : 'extends';
+ALLOW     : 'allow';
+DENY      : 'deny';
+PERMIT    : 'permit';
+FORBID    : 'forbid';
+WHEN      : 'when';
+UNLESS    : 'unless';
+BECAUSE   : 'because';
+DATA      : 'data';
+TEST      : 'test';
+REQUEST   : 'request';
+EXPECT    : 'expect';
+BY        : 'by';
+REASON    : 'reason';
+AS        : 'as';
+ANONYMOUS : 'anonymous';
+PEER      : 'peer';
+AT        : 'at';
+FROM      : 'from';
+HEADERS   : 'headers';
+SCHEMA    : 'schema';
+QUOTA     : 'quota';
+REDACT    : 'redact';
+LOOKUP    : 'lookup';
+ON        : 'on';
+AND       : 'and';
+OR        : 'or';
+NOT       : 'not';
+IN        : 'in';
+IS        : 'is';
+HAS       : 'has';
+MATCHES   : 'matches';
+ANY       : 'any';
+ALL       : 'all';
+TRUE      : 'true';
+FALSE     : 'false';
+GET       : 'GET';
+POST      : 'POST';
+PUT       : 'PUT';
+PATCH     : 'PATCH';
+DELETE    : 'DELETE';
+HEAD      : 'HEAD';
+OPTIONS   : 'OPTIONS';
+
+LBRACE   : '{';
+RBRACE   : '}';
+LBRACK   : '[';
+RBRACK   : ']';
+LPAREN   : '(';
+RPAREN   : ')';
+COMMA    : ',';
+COLON    : ':';
+DOT      : '.';
+HASH     : '#';
+QUESTION : '?';
+STAR     : '*';
+PLUS     : '+';
+MINUS    : '-';
+EQ       : '==';
+NE       : '!=';
+LE       : '<=';
+GE       : '>=';
+LT       : '<';
+GT       : '>';
+ASSIGN   : '=';
+
+DATE     : DIGIT DIGIT DIGIT DIGIT '-' DIGIT DIGIT '-' DIGIT DIGIT
+           ('T' DIGIT DIGIT ':' DIGIT DIGIT (':' DIGIT DIGIT ('.' DIGIT+)?)? ('Z' | [+-] DIGIT DIGIT ':' DIGIT DIGIT))?
+         ;
+DURATION : (DIGIT+ ('ms' | 's' | 'm' | 'h' | 'd'))+;
+DECIMAL  : DIGIT+ '.' DIGIT+;
+INT      : DIGIT+;
+STRING   : '"' (ESC | ~["\\\r\n])* '"';
+IDENT    : [a-zA-Z_] [a-zA-Z_0-9]*;
+
+// A path starts with '/' and runs to the next blank. `//` starts a comment instead: the
+// comment rule matches the whole line, which is longer.
+PATH     : '/' PATH_CHAR*;
+
+LINE_COMMENT  : '//' ~[\r\n]* -> channel(HIDDEN);
+WS            : [ \t\r\n]+ -> channel(HIDDEN);
+
+// Anything else is one bad character; the parser reports it with a friendly message.
+UNTERMINATED_STRING : '"' (ESC | ~["\\\r\n])*;
+BAD_CHAR : .;
+
+fragment DIGIT     : [0-9];
+fragment ESC       : '\\' (["\\/bfnrt] | 'u' HEX HEX HEX HEX);
+fragment HEX       : [0-9a-fA-F];
+fragment PATH_CHAR : [a-zA-Z0-9._~!$&'+;=:@%/{}*?\-];

@@ -1,0 +1,99 @@
+package dev.warden.policy.ast;
+
+import dev.warden.policy.diag.Span;
+import java.time.LocalDate;
+import java.util.List;
+
+/** A top-level declaration of a policy file. */
+public sealed interface Decl {
+  Span span();
+
+  /** `principal { id = jwt.sub … }`: how the caller's principal is formed from identity. */
+  record Principal(Span span, List<PrincipalField> fields) implements Decl {
+    public Principal {
+      fields = List.copyOf(fields);
+    }
+  }
+
+  /** One principal field; {@code type} is null when the author left it to the default. */
+  record PrincipalField(Span span, String name, TypeRef type, Expr source) {}
+
+  /** `api "Orders" owner "team" { route … }`: a block of the API registry. */
+  record Api(Span span, String title, String owner, List<Route> routes) implements Decl {
+    public Api {
+      routes = List.copyOf(routes);
+    }
+  }
+
+  /** A declared route; {@code since} and {@code retired} are null when absent. */
+  record Route(
+      Span span,
+      String name,
+      Span nameSpan,
+      String method,
+      PathTemplate path,
+      Span pathSpan,
+      LocalDate since,
+      LocalDate retired) {}
+
+  /** `role admin extends support { allow * }`. */
+  record Role(Span span, String name, Span nameSpan, List<NameRef> parents, List<Grant> grants)
+      implements Decl {
+    public Role {
+      parents = List.copyOf(parents);
+      grants = List.copyOf(grants);
+    }
+  }
+
+  /** `allow read, list when …` inside a role. */
+  record Grant(Span span, List<Target> targets, List<Condition> conditions) {
+    public Grant {
+      targets = List.copyOf(targets);
+      conditions = List.copyOf(conditions);
+    }
+  }
+
+  /** A `permit` or `forbid` rule. {@code label} and {@code reason} may be null. */
+  record Rule(
+      Span span,
+      Effect effect,
+      String label,
+      List<Target> targets,
+      List<Condition> conditions,
+      String reason)
+      implements Decl {
+    public Rule {
+      targets = List.copyOf(targets);
+      conditions = List.copyOf(conditions);
+    }
+  }
+
+  /** `data orders: map<string, {owner: string}>`: the declared shape of a data document. */
+  record Data(Span span, String name, Span nameSpan, TypeRef type) implements Decl {}
+
+  /** `test "name" { request … expect … }`. */
+  record Test(Span span, String name, List<TestStep> steps) implements Decl {
+    public Test {
+      steps = List.copyOf(steps);
+    }
+  }
+
+  /** A construct of a later wave (schema, quota, redact, lookup, on): parsed, then rejected. */
+  record Reserved(Span span, String keyword) implements Decl {}
+
+  /** Whether a rule allows or refuses. */
+  enum Effect {
+    PERMIT,
+    FORBID;
+
+    public String keyword() {
+      return name().toLowerCase();
+    }
+  }
+
+  /** A name written in the source, with where it was written. */
+  record NameRef(Span span, String name) {}
+
+  /** `when expr` or `unless expr`; {@code text} is the source of the expression. */
+  record Condition(Span span, boolean unless, Expr expr, String text) {}
+}

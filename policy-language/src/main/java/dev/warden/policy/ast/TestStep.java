@@ -1,0 +1,34 @@
+package dev.warden.policy.ast;
+
+import dev.warden.policy.diag.Span;
+import java.time.Instant;
+
+/** One line of a `test` block. */
+public sealed interface TestStep {
+  Span span();
+
+  /**
+   * `request GET /orders/1 as {…} peer "spiffe://…" at 2026-01-01 from "10.0.0.1" headers {…}`.
+   * Absent options are null; {@code anonymous} is true for `as anonymous`.
+   */
+  record Request(
+      Span span,
+      String method,
+      String target,
+      boolean anonymous,
+      Expr claims,
+      String peer,
+      Instant at,
+      String from,
+      Expr headers)
+      implements TestStep {}
+
+  /** `data orders["k"] = {…}` ({@code key} non-null) or `data orders = {…}`. */
+  record Data(Span span, String name, Span nameSpan, Expr key, Expr value) implements TestStep {}
+
+  /** `expect allow`. */
+  record ExpectAllow(Span span) implements TestStep {}
+
+  /** `expect deny [status] [by rule] [reason "…"]`; absent parts are null. */
+  record ExpectDeny(Span span, Integer status, String rule, String reason) implements TestStep {}
+}

@@ -1,0 +1,360 @@
+package dev.warden.policy.check;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.warden.policy.ast.Decl;
+import dev.warden.policy.ast.PathTemplate;
+import dev.warden.policy.ast.PolicyFile;
+import dev.warden.policy.bundle.Bundle;
+import dev.warden.policy.bundle.Manifest;
+import dev.warden.policy.check.CheckedBundle.CheckedCondition;
+import dev.warden.policy.check.CheckedBundle.CheckedGrant;
+import dev.warden.policy.check.CheckedBundle.CheckedRule;
+import dev.warden.policy.check.CheckedBundle.DataDocument;
+import dev.warden.policy.check.CheckedBundle.RoleInfo;
+import dev.warden.policy.check.CheckedBundle.RouteInfo;
+import dev.warden.policy.diag.Diagnostic;
+import dev.warden.policy.diag.Diagnostics;
+import dev.warden.policy.diag.SourceFile;
+import dev.warden.policy.diag.Span;
+import dev.warden.policy.types.Type;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * The check stage: resolves every declaration of a bundle and types every expression. Reports
+ * all problems of all files in one run; returns a {@link CheckedBundle} only when there is no
+ * error.
+ */
+public final class BundleChecker {
+  private final Diagnostics diagnostics;
+  private final FieldIds fieldIds = new FieldIds();
+  private int frameSize;
+
+  public BundleChecker(Diagnostics diagnostics) {
+    this.diagnostics = diagnostics;
+  }
+
+  public Optional<CheckedBundle> check(Bundle bundle, List<PolicyFile> files, Map<String, SourceFile> sources) {
+    Manifest manifest = Manifest.parse(bundle.files().get(Bundle.MANIFEST), bundle.digest(), diagnostics::add);
+    List<PolicyFile> packaged = new ArrayList<>();
+    for (PolicyFile f : files) {
+      if (f.packageName() == null) {
+        diagnostics.add(
+            Diagnostic.error("check.missing_package", f.packageSpan(), "file has no `package` line")
+                .withHelp("start the file with a package name, such as `package orders`"));
+      } else {
+        packaged.add(f);
+      }
+      f.declsOf(Decl.Reserved.class).forEach(this::notSupported);
+    }
+    List<CheckedBundle.PrincipalSpec> principal = new Principals(diagnostics).resolve(packaged);
+    List<RouteInfo> routes = routes(packaged);
+    List<RoleInfo> roles = Roles.resolve(all(packaged, Decl.Role.class), diagnostics);
+    List<DataDocument> data = data(bundle, packaged);
+    Env env = env(principal, data, roles);
+    Targets targets = new Targets(routes, diagnostics);
+    List<CheckedGrant> grants = grants(packaged, roles, routes, targets, env);
+    List<CheckedRule> rules = rules(packaged, routes, targets, env);
+    List<CheckedBundle.CheckedTest> tests = new TestChecker(diagnostics, fieldIds, env, data)
+        .check(packaged, ruleIds(routes, grants, rules));
+    new Lints(diagnostics).run(routes, grants, rules);
+    if (diagnostics.hasErrors()) {
+      return Optional.empty();
+    }
+    return Optional.of(new CheckedBundle(manifest, principal, routes, roles, grants, rules, data, fieldIds,
+        frameSize, tests, sources));
+  }
+
+  private void notSupported(Decl.Reserved r) {
+    String what = switch (r.keyword()) {
+      case "schema" -> "request schemas";
+      case "quota" -> "quotas";
+      case "redact" -> "redaction";
+      case "lookup" -> "lookups";
+      default -> "`on allow` and `on deny` obligations";
+    };
+    diagnostics.add(
+        Diagnostic.error("check.not_supported", r.span(), "`" + r.keyword() + "` is not supported yet")
+            .withHelp(what + " arrive in a later release; remove this block for now"));
+  }
+
+  // ---- routes ------------------------------------------------------------------------------
+
+  private List<RouteInfo> routes(List<PolicyFile> files) {
+    List<RouteInfo> out = new ArrayList<>();
+    Map<String, RouteInfo> byName = new HashMap<>();
+    Map<String, RouteInfo> byShape = new HashMap<>();
+    for (PolicyFile f : files) {
+      for (Decl.Api api : f.declsOf(Decl.Api.class)) {
+        for (Decl.Route r : api.routes()) {
+          String qualified = f.packageName() + "." + r.name();
+          RouteInfo info = new RouteInfo(out.size(), qualified, f.packageName(), r.name(), r.method(), r.path(),
+              r.since(), r.retired(), api.title(), api.owner(), r.nameSpan());
+          RouteInfo twin = byName.get(qualified);
+          if (twin != null) {
+            diagnostics.add(
+                Diagnostic.error("check.duplicate_route", r.nameSpan(), "route `" + qualified + "` is declared twice")
+                    .withHelp("the first declaration is at " + twin.span()));
+            continue;
+          }
+          String shape = r.method() + " " + shape(r.path());
+          RouteInfo same = byShape.get(shape);
+          if (same != null) {
+            diagnostics.add(
+                Diagnostic.error("check.route_conflict", r.pathSpan(),
+                    "`" + r.method() + " " + r.path() + "` is already declared as route `" + same.qualifiedName() + "`")
+                    .withHelp("two routes cannot match the same requests; remove or change one"));
+            continue;
+          }
+          if (r.since() != null && r.retired() != null && !r.retired().isAfter(r.since())) {
+            diagnostics.add(Diagnostic.error("check.bad_lifecycle", r.nameSpan(),
+                "route `" + r.name() + "` is retired on " + r.retired() + ", before it starts on " + r.since()));
+          }
+          byName.put(qualified, info);
+          byShape.put(shape, info);
+          out.add(info);
+        }
+      }
+    }
+    return out;
+  }
+
+  private static String shape(PathTemplate t) {
+    StringBuilder b = new StringBuilder();
+    for (PathTemplate.Segment s : t.segments()) {
+      b.append('/');
+      if (s instanceof PathTemplate.Literal l) {
+        b.append(l.text());
+      } else if (s instanceof PathTemplate.Param p) {
+        b.append('{').append(p.type().keyword()).append('}');
+      } else {
+        b.append("**");
+      }
+    }
+    return b.toString();
+  }
+
+  // ---- data --------------------------------------------------------------------------------
+
+  private List<DataDocument> data(Bundle bundle, List<PolicyFile> files) {
+    Map<String, Decl.Data> declared = new LinkedHashMap<>();
+    Map<String, Type> declaredTypes = new HashMap<>();
+    for (Decl.Data d : all(files, Decl.Data.class)) {
+      if (declared.putIfAbsent(d.name(), d) != null) {
+        diagnostics.add(Diagnostic.error("check.duplicate_data", d.nameSpan(), "data `" + d.name() + "` is declared twice"));
+        continue;
+      }
+      Type t = TypeResolver.resolve(d.type(), diagnostics);
+      if (t != null) {
+        declaredTypes.put(d.name(), t);
+      }
+    }
+    Map<String, Bundle.DataFile> byName = new TreeMap<>();
+    for (Bundle.DataFile f : bundle.dataFiles()) {
+      Bundle.DataFile twin = byName.putIfAbsent(f.name(), f);
+      if (twin != null) {
+        diagnostics.add(Diagnostic.error("data.duplicate", Span.of(f.path()),
+            "`" + f.path() + "` and `" + twin.path() + "` both define `data." + f.name() + "`"));
+      }
+    }
+    List<DataDocument> out = new ArrayList<>();
+    List<String> names = new ArrayList<>(byName.keySet());
+    declared.keySet().stream().filter(n -> !byName.containsKey(n)).forEach(names::add);
+    for (String name : names) {
+      Bundle.DataFile file = byName.get(name);
+      Decl.Data decl = declared.get(name);
+      Type declaredType = declaredTypes.get(name);
+      if (decl != null && declaredType == null) {
+        continue;
+      }
+      JsonNode json = file == null ? null : readJson(file);
+      if (file != null && json == null) {
+        continue;
+      }
+      Type type = declaredType;
+      if (json != null && declaredType != null) {
+        DataTypes.validate(json, declaredType, "", (at, msg) -> dataError(file, at, msg));
+      } else if (json != null) {
+        type = DataTypes.infer(json, "", (at, msg) -> dataError(file, at, msg)).orElse(null);
+      } else if (!(declaredType instanceof Type.MapType || declaredType instanceof Type.ListType
+          || declaredType instanceof Type.SetType || declaredType instanceof Type.Optional)) {
+        diagnostics.add(Diagnostic.error("data.missing", decl.nameSpan(),
+            "data `" + name + "` is declared as `" + declaredType.display() + "` but the bundle has no `data/" + name + ".json`")
+            .withHelp("add the file, or declare a map, list or optional type that may start empty"));
+        continue;
+      }
+      if (type != null) {
+        out.add(new DataDocument(name, out.size(), type, json, file == null ? null : file.path()));
+      }
+    }
+    return out;
+  }
+
+  private JsonNode readJson(Bundle.DataFile file) {
+    try {
+      ObjectMapper mapper = file.yaml() ? new ObjectMapper(new YAMLFactory()) : new ObjectMapper();
+      JsonNode node = mapper.readTree(file.text());
+      if (node == null || node.isMissingNode()) {
+        diagnostics.add(Diagnostic.error("data.parse_error", Span.of(file.path()), "data file is empty"));
+        return null;
+      }
+      return node;
+    } catch (JsonProcessingException e) {
+      var loc = e.getLocation();
+      String line = loc == null ? "" : ":" + loc.getLineNr() + ":" + loc.getColumnNr();
+      String msg = e.getOriginalMessage() == null ? "syntax error" : e.getOriginalMessage().split("\n")[0];
+      diagnostics.add(Diagnostic.error("data.parse_error", Span.of(file.path() + line),
+          "data file is not valid " + (file.yaml() ? "YAML" : "JSON") + ": " + lowerFirst(msg)));
+      return null;
+    }
+  }
+
+  private static String lowerFirst(String s) {
+    return s.isEmpty() ? s : Character.toLowerCase(s.charAt(0)) + s.substring(1);
+  }
+
+  private void dataError(Bundle.DataFile file, String at, String message) {
+    diagnostics.add(Diagnostic.error("data.type_mismatch", Span.of(file.path()), "at `" + at + "`: " + message));
+  }
+
+  // ---- grants and rules -------------------------------------------------------------------
+
+  private Env env(List<CheckedBundle.PrincipalSpec> principal, List<DataDocument> data, List<RoleInfo> roles) {
+    Map<String, Env.Slot> p = new LinkedHashMap<>();
+    principal.forEach(s -> p.put(s.name(), new Env.Slot(s.slot(), s.type())));
+    Map<String, Env.Slot> d = new LinkedHashMap<>();
+    data.forEach(doc -> d.put(doc.name(), new Env.Slot(doc.slot(), doc.type())));
+    Map<String, Integer> r = new LinkedHashMap<>();
+    roles.forEach(role -> r.put(role.name(), role.id()));
+    return new Env(p, d, Map.of(), name -> null, r);
+  }
+
+  private List<CheckedGrant> grants(
+      List<PolicyFile> files, List<RoleInfo> roles, List<RouteInfo> routes, Targets targets, Env env) {
+    List<CheckedGrant> out = new ArrayList<>();
+    Map<String, Integer> roleIds = new HashMap<>();
+    roles.forEach(r -> roleIds.put(r.name(), r.id()));
+    Map<String, Integer> counters = new HashMap<>();
+    for (PolicyFile f : files) {
+      for (Decl.Role role : f.declsOf(Decl.Role.class)) {
+        for (Decl.Grant g : role.grants()) {
+          int n = counters.merge(role.name(), 1, Integer::sum);
+          BitSet covered = targets.resolve(f.packageName(), g.targets());
+          if (covered == null) {
+            continue;
+          }
+          List<CheckedCondition> conditions = conditions(g.conditions(), covered, routes, env);
+          if (conditions != null) {
+            out.add(new CheckedGrant("role." + role.name() + "#" + n, roleIds.get(role.name()), role.name(), covered,
+                conditions, g.span()));
+          }
+        }
+      }
+    }
+    return out;
+  }
+
+  private List<CheckedRule> rules(List<PolicyFile> files, List<RouteInfo> routes, Targets targets, Env env) {
+    List<CheckedRule> out = new ArrayList<>();
+    Map<String, Integer> counters = new HashMap<>();
+    Map<String, Span> labels = new HashMap<>();
+    for (PolicyFile f : files) {
+      for (Decl.Rule r : f.declsOf(Decl.Rule.class)) {
+        int n = counters.merge(f.packageName() + "." + r.effect().keyword(), 1, Integer::sum);
+        String id = r.label() == null ? f.packageName() + "." + r.effect().keyword() + "#" + n
+            : f.packageName() + "." + r.label();
+        if (r.label() != null && !r.label().matches("[A-Za-z_][A-Za-z0-9_-]*")) {
+          diagnostics.add(Diagnostic.error("check.bad_label", r.span(), "rule label `" + r.label() + "` is not a name")
+              .withHelp("labels are letters, digits, `_` and `-`, such as \"owner-only\""));
+          continue;
+        }
+        Span twin = labels.putIfAbsent(id, r.span());
+        if (twin != null) {
+          diagnostics.add(Diagnostic.error("check.duplicate_rule_name", r.span(), "rule `" + id + "` is declared twice")
+              .withHelp("the first is at " + twin + "; give this one another label"));
+          continue;
+        }
+        BitSet covered = targets.resolve(f.packageName(), r.targets());
+        if (covered == null) {
+          continue;
+        }
+        List<CheckedCondition> conditions = conditions(r.conditions(), covered, routes, env);
+        if (conditions != null) {
+          out.add(new CheckedRule(id, r.effect(), covered, conditions, r.reason(), r.span()));
+        }
+      }
+    }
+    return out;
+  }
+
+  /** Checks conditions with the path parameters that every covered route declares in scope. */
+  private List<CheckedCondition> conditions(
+      List<Decl.Condition> conditions, BitSet covered, List<RouteInfo> routes, Env env) {
+    Map<String, Type> common = null;
+    Map<String, List<String>> declaredBy = new TreeMap<>();
+    List<String> coveredNames = new ArrayList<>();
+    for (int id = covered.nextSetBit(0); id >= 0; id = covered.nextSetBit(id + 1)) {
+      RouteInfo r = routes.get(id);
+      coveredNames.add(r.name());
+      Map<String, Type> params = new LinkedHashMap<>();
+      for (PathTemplate.Param p : r.path().params()) {
+        params.put(p.name(), p.type() == PathTemplate.ParamType.INT ? Type.INT : Type.STRING);
+        declaredBy.computeIfAbsent(p.name(), k -> new ArrayList<>()).add(r.name());
+      }
+      if (common == null) {
+        common = params;
+      } else {
+        common.entrySet().removeIf(e -> !e.getValue().equals(params.get(e.getKey())));
+      }
+    }
+    Map<String, Type> scope = common == null ? Map.of() : common;
+    Env local = env.withParams(scope, name -> {
+      List<String> having = declaredBy.get(name);
+      if (having == null) {
+        return null;
+      }
+      List<String> lacking = coveredNames.stream().filter(n -> !having.contains(n)).toList();
+      return lacking.isEmpty()
+          ? "path parameter `" + name + "` has different types in the routes this rule covers"
+          : "`" + name + "` is a path parameter of `" + having.get(0) + "` but not of `" + lacking.get(0)
+              + "`, which this rule also covers";
+    });
+    List<CheckedCondition> out = new ArrayList<>();
+    boolean ok = true;
+    for (Decl.Condition c : conditions) {
+      ExprChecker checker = new ExprChecker(local, diagnostics, fieldIds);
+      Checked e = checker.condition(c.expr());
+      frameSize = Math.max(frameSize, checker.frameSize());
+      if (e == null) {
+        ok = false;
+      } else {
+        out.add(new CheckedCondition(c.unless(), e, c.text(), c.span()));
+      }
+    }
+    return ok ? out : null;
+  }
+
+  private static List<String> ruleIds(List<RouteInfo> routes, List<CheckedGrant> grants, List<CheckedRule> rules) {
+    List<String> ids = new ArrayList<>();
+    routes.forEach(r -> ids.add(r.qualifiedName()));
+    grants.forEach(g -> ids.add(g.id()));
+    rules.forEach(r -> ids.add(r.id()));
+    return ids;
+  }
+
+  static <T extends Decl> List<T> all(List<PolicyFile> files, Class<T> kind) {
+    List<T> out = new ArrayList<>();
+    files.forEach(f -> out.addAll(f.declsOf(kind)));
+    return out;
+  }
+
+}

@@ -1,0 +1,135 @@
+package dev.warden.policy.check;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.warden.policy.ast.Decl;
+import dev.warden.policy.ast.PathTemplate;
+import dev.warden.policy.bundle.Manifest;
+import dev.warden.policy.diag.SourceFile;
+import dev.warden.policy.diag.Span;
+import dev.warden.policy.types.Type;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.util.BitSet;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A bundle that passed the checker: every name resolved, every expression typed, role
+ * inheritance flattened, targets resolved to route ids. Input of the compile stage.
+ */
+public record CheckedBundle(
+    Manifest manifest,
+    List<PrincipalSpec> principal,
+    List<RouteInfo> routes,
+    List<RoleInfo> roles,
+    List<CheckedGrant> grants,
+    List<CheckedRule> rules,
+    List<DataDocument> data,
+    FieldIds fieldIds,
+    int frameSize,
+    List<CheckedTest> tests,
+    Map<String, SourceFile> sources) {
+
+  /** One field of the principal and where its value comes from, first source first. */
+  public record PrincipalSpec(String name, int slot, Type type, List<ClaimSource> sources) {
+    public PrincipalSpec {
+      sources = List.copyOf(sources);
+    }
+
+    public boolean required() {
+      return !(type instanceof Type.Optional);
+    }
+  }
+
+  /** Where a principal field's value comes from. */
+  public sealed interface ClaimSource {
+    /** A claim of the verified token, by path: `jwt.claims.org.id` is [org, id]. */
+    record Claim(List<String> path) implements ClaimSource {
+      public Claim {
+        path = List.copyOf(path);
+      }
+    }
+
+    /** The SPIFFE id of the mTLS peer. */
+    record Peer() implements ClaimSource {}
+
+    /** A literal default. */
+    record Constant(Object value) implements ClaimSource {}
+  }
+
+  /** A declared route, numbered. */
+  public record RouteInfo(
+      int id,
+      String qualifiedName,
+      String packageName,
+      String name,
+      String method,
+      PathTemplate path,
+      LocalDate since,
+      LocalDate retired,
+      String api,
+      String owner,
+      Span span) {
+
+    public Instant sinceInstant() {
+      return since == null ? null : since.atStartOfDay().toInstant(java.time.ZoneOffset.UTC);
+    }
+
+    public Instant retiredInstant() {
+      return retired == null ? null : retired.atStartOfDay().toInstant(java.time.ZoneOffset.UTC);
+    }
+  }
+
+  /**
+   * A role with its flattened inheritance.
+   *
+   * @param implies this role and every role it extends, directly or not
+   */
+  public record RoleInfo(int id, String name, List<String> parents, BitSet implies, Span span) {}
+
+  /** A condition with its source text, for explanations. */
+  public record CheckedCondition(boolean unless, Checked expr, String text, Span span) {}
+
+  /** One `allow` line of a role. */
+  public record CheckedGrant(String id, int role, String roleName, BitSet routes, List<CheckedCondition> conditions, Span span) {
+    public CheckedGrant {
+      conditions = List.copyOf(conditions);
+    }
+  }
+
+  /** A `permit` or `forbid` rule. {@code reason} may be null. */
+  public record CheckedRule(
+      String id, Decl.Effect effect, BitSet routes, List<CheckedCondition> conditions, String reason, Span span) {
+    public CheckedRule {
+      conditions = List.copyOf(conditions);
+    }
+  }
+
+  /** A data document: its type and the JSON it was read from (null when declared only). */
+  public record DataDocument(String name, int slot, Type type, JsonNode json, String file) {}
+
+  /** A test block, checked. */
+  public record CheckedTest(
+      String name, Span span, TestRequest request, List<DataOverride> data, Expectation expect) {
+    public CheckedTest {
+      data = List.copyOf(data);
+    }
+  }
+
+  /** The request of a test. Optional parts are null. */
+  public record TestRequest(
+      String method,
+      String target,
+      boolean anonymous,
+      Checked claims,
+      String peer,
+      Instant at,
+      String from,
+      Checked headers) {}
+
+  /** `data name[key] = value` or `data name = value` in a test. */
+  public record DataOverride(int slot, String doc, Checked key, Checked value) {}
+
+  /** What a test expects. Optional parts are null. */
+  public record Expectation(boolean allow, Integer status, String rule, String reason, Span span) {}
+}

@@ -1,0 +1,832 @@
+package dev.warden.policy.check;
+
+import com.google.re2j.Pattern;
+import com.google.re2j.PatternSyntaxException;
+import dev.warden.policy.ast.Expr;
+import dev.warden.policy.ast.Expr.BinaryOp;
+import dev.warden.policy.diag.Diagnostic;
+import dev.warden.policy.diag.Diagnostics;
+import dev.warden.policy.diag.EditDistance;
+import dev.warden.policy.diag.Span;
+import dev.warden.policy.runtime.Cidr;
+import dev.warden.policy.runtime.IpAddress;
+import dev.warden.policy.types.Type;
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * Types one expression against an {@link Env}. Returns null for an expression with an error
+ * (after reporting it), so that one mistake gives one diagnostic rather than a cascade.
+ *
+ * <p>Invariant: a checked expression whose type is not {@link Type.Optional} never evaluates to
+ * an absent value. `has x` narrows: in `has x and x.y > 1`, the right side sees `x` as present.
+ */
+final class ExprChecker {
+  private static final List<String> ROOTS = List.of("request", "source", "destination", "principal", "data");
+
+  private final Env env;
+  private final Diagnostics diagnostics;
+  private final FieldIds fieldIds;
+  private final Deque<Map.Entry<String, Checked.Local>> locals = new ArrayDeque<>();
+  private final Set<String> present = new HashSet<>();
+  private int nextSlot;
+  private int maxSlots;
+
+  ExprChecker(Env env, Diagnostics diagnostics, FieldIds fieldIds) {
+    this.env = env;
+    this.diagnostics = diagnostics;
+    this.fieldIds = fieldIds;
+  }
+
+  /** How many local slots the checked expressions need in a frame. */
+  int frameSize() {
+    return maxSlots;
+  }
+
+  /** Checks a `when`/`unless` condition: it must be a present bool. */
+  Checked condition(Expr e) {
+    Checked c = check(e);
+    if (c == null) {
+      return null;
+    }
+    if (c.type() instanceof Type.Optional && Type.unwrap(c.type()) == Type.BOOL) {
+      return fail(optionalError(e, "false"));
+    }
+    if (c.type() != Type.BOOL) {
+      return fail(
+          Diagnostic.error("check.type_mismatch", e.span(), "condition must be a `bool`, found `" + c.type().display() + "`")
+              .withHelp("compare it with something, such as `… == \"value\"`"));
+    }
+    return c;
+  }
+
+  Checked check(Expr e) {
+    if (e instanceof Expr.Literal l) {
+      return literal(l);
+    } else if (e instanceof Expr.Name n) {
+      return name(n);
+    } else if (e instanceof Expr.Member m) {
+      return member(m);
+    } else if (e instanceof Expr.Index i) {
+      return index(i);
+    } else if (e instanceof Expr.Call c) {
+      return call(c);
+    } else if (e instanceof Expr.MethodCall m) {
+      return method(m);
+    } else if (e instanceof Expr.Unary u) {
+      return unary(u);
+    } else if (e instanceof Expr.Binary b) {
+      return binary(b);
+    } else if (e instanceof Expr.Is is) {
+      return isRole(is);
+    } else if (e instanceof Expr.Matches m) {
+      return matches(m);
+    } else if (e instanceof Expr.Has h) {
+      return has(h);
+    } else if (e instanceof Expr.Quantifier q) {
+      return quantifier(q);
+    } else if (e instanceof Expr.ListLiteral l) {
+      return list(l);
+    }
+    return record((Expr.RecordLiteral) e);
+  }
+
+  // ---- leaves ----------------------------------------------------------------------------
+
+  private Checked literal(Expr.Literal l) {
+    Object v = l.value();
+    Type t;
+    if (v instanceof String) {
+      t = Type.STRING;
+    } else if (v instanceof Long) {
+      t = Type.INT;
+    } else if (v instanceof BigDecimal) {
+      t = Type.DECIMAL;
+    } else if (v instanceof Boolean) {
+      t = Type.BOOL;
+    } else if (v instanceof Duration) {
+      t = Type.DURATION;
+    } else if (v instanceof Instant) {
+      t = Type.TIME;
+    } else {
+      throw new IllegalStateException("literal of unknown kind");
+    }
+    return new Checked.Const(l.span(), t, v);
+  }
+
+  private Checked name(Expr.Name n) {
+    for (Map.Entry<String, Checked.Local> local : locals) {
+      if (local.getKey().equals(n.name())) {
+        Checked.Local l = local.getValue();
+        return new Checked.Local(n.span(), l.type(), l.name(), l.slot());
+      }
+    }
+    Type param = env.params().get(n.name());
+    if (param != null) {
+      return new Checked.Param(n.span(), param, n.name());
+    }
+    if (ROOTS.contains(n.name())) {
+      String example = switch (n.name()) {
+        case "request" -> "request.method";
+        case "source" -> "source.ip";
+        case "destination" -> "destination.port";
+        case "principal" -> "principal.id";
+        default -> "data.<document>";
+      };
+      return fail(
+          Diagnostic.error("check.not_a_value", n.span(), "`" + n.name() + "` is not a value on its own")
+              .withHelp("use one of its fields, such as `" + example + "`"));
+    }
+    String why = env.paramProblem().apply(n.name());
+    if (why != null) {
+      return fail(Diagnostic.error("check.unknown_name", n.span(), why));
+    }
+    List<String> candidates = new ArrayList<>(ROOTS);
+    candidates.addAll(env.params().keySet());
+    locals.forEach(l -> candidates.add(l.getKey()));
+    Diagnostic d = Diagnostic.error("check.unknown_name", n.span(), "unknown name `" + n.name() + "`");
+    return fail(withSuggestion(d, n.name(), candidates));
+  }
+
+  private Checked member(Expr.Member m) {
+    if (m.target() instanceof Expr.Name root && ROOTS.contains(root.name()) && !isLocal(root.name())) {
+      return rootMember(root.name(), m);
+    }
+    Checked target = check(m.target());
+    if (target == null) {
+      return null;
+    }
+    Type base = Type.unwrap(target.type());
+    if (base instanceof Type.RecordType r) {
+      Type field = r.fields().get(m.name());
+      if (field == null) {
+        Diagnostic d = Diagnostic.error("check.unknown_field", m.nameSpan(),
+            "`" + m.name() + "` is not a field of `" + describe(m.target()) + "`");
+        return fail(withSuggestion(d, m.name(), r.fields().keySet()));
+      }
+      Type t = target.type() instanceof Type.Optional ? Type.optional(field) : field;
+      return narrowed(new Checked.Field(m.span(), t, target, m.name(), fieldIds.id(m.name())));
+    }
+    if (base instanceof Type.MapType) {
+      return fail(
+          Diagnostic.error("check.not_a_record", m.nameSpan(), "`" + describe(m.target()) + "` is a map, not a record")
+              .withHelp("look a key up with `" + describe(m.target()) + "[\"" + m.name() + "\"]`"));
+    }
+    return fail(
+        Diagnostic.error("check.not_a_record", m.nameSpan(),
+            "`" + describe(m.target()) + "` is a `" + target.type().display() + "` and has no field `" + m.name() + "`"));
+  }
+
+  private Checked rootMember(String root, Expr.Member m) {
+    Span span = m.span();
+    if (root.equals("principal")) {
+      Env.Slot slot = env.principal().get(m.name());
+      if (slot != null) {
+        return narrowed(new Checked.PrincipalField(span, slot.type(), m.name(), slot.index()));
+      }
+    }
+    if (root.equals("data")) {
+      Env.Slot slot = env.data().get(m.name());
+      if (slot != null) {
+        return new Checked.DataDoc(span, slot.type(), m.name(), slot.index());
+      }
+      Diagnostic d = Diagnostic.error("check.unknown_data", m.nameSpan(), "no data document `" + m.name() + "`")
+          .withHelp("add `data/" + m.name() + ".json` to the bundle or declare `data " + m.name() + ": …`");
+      Optional<String> near = EditDistance.closest(m.name(), env.data().keySet());
+      return fail(near.isPresent() ? d.withHelp("did you mean `data." + near.get() + "`?") : d);
+    }
+    Optional<InputField> input = InputField.of(root, m.name());
+    if (input.isPresent()) {
+      return narrowed(new Checked.Input(span, input.get()));
+    }
+    if (root.equals("request") && m.name().equals("body")) {
+      return fail(
+          Diagnostic.error("check.not_supported", m.nameSpan(), "`request.body` needs a schema, and schemas are not supported yet")
+              .withHelp("decide on the route, method, headers and query for now"));
+    }
+    if (root.equals("request") && m.name().equals("params")) {
+      return fail(
+          Diagnostic.error("check.unknown_field", m.nameSpan(), "path parameters are not under `request`")
+              .withHelp("use a parameter by its name, such as `orderId`"));
+    }
+    Set<String> names = new TreeSet<>(InputField.fieldsOf(root).keySet());
+    if (root.equals("principal")) {
+      names.addAll(env.principal().keySet());
+    }
+    Diagnostic d = Diagnostic.error("check.unknown_field", m.nameSpan(), "`" + root + "` has no field `" + m.name() + "`");
+    if (root.equals("principal") && !env.principal().containsKey(m.name())) {
+      d = d.withHelp("declare it in the `principal` block, or use one of: " + String.join(", ", names));
+    }
+    return fail(withSuggestion(d, m.name(), names));
+  }
+
+  private Checked index(Expr.Index i) {
+    Checked target = check(i.target());
+    Checked key = check(i.index());
+    if (target == null || key == null) {
+      return null;
+    }
+    if (key.type() instanceof Type.Optional) {
+      return fail(optionalError(i.index(), "\"\""));
+    }
+    Type base = Type.unwrap(target.type());
+    Type result;
+    if (base instanceof Type.ListType l) {
+      if (key.type() != Type.INT) {
+        return fail(mismatch(i.index(), "an `int` index", key.type()));
+      }
+      result = l.element();
+    } else if (base instanceof Type.MapType m) {
+      if (key.type() != Type.STRING) {
+        return fail(mismatch(i.index(), "a `string` key", key.type()));
+      }
+      result = m.value();
+    } else if (base instanceof Type.RecordType r) {
+      if (key.type() != Type.STRING) {
+        return fail(mismatch(i.index(), "a `string` key", key.type()));
+      }
+      if (key instanceof Checked.Const c && r.fields().containsKey((String) c.value())) {
+        result = r.fields().get((String) c.value());
+      } else {
+        Optional<Type> joined = r.fields().values().stream().map(Optional::of)
+            .reduce((a, b) -> a.isPresent() && b.isPresent() ? Type.join(a.get(), b.get()) : Optional.empty())
+            .orElse(Optional.of(Type.NOTHING));
+        if (joined.isEmpty()) {
+          return fail(
+              Diagnostic.error("check.mixed_record", i.span(),
+                  "the fields of `" + describe(i.target()) + "` have different types, so it cannot be looked up by a computed key")
+                  .withHelp("declare its shape with `data …: map<string, …>`"));
+        }
+        result = joined.get();
+      }
+    } else {
+      return fail(
+          Diagnostic.error("check.not_indexable", i.span(),
+              "`" + describe(i.target()) + "` is a `" + target.type().display() + "` and cannot be indexed"));
+    }
+    return narrowed(new Checked.Index(i.span(), Type.optional(result), target, key));
+  }
+
+  private Checked call(Expr.Call c) {
+    List<Checked> args = checkAll(c.args());
+    if (args == null) {
+      return null;
+    }
+    switch (c.function()) {
+      case "ip", "cidr" -> {
+        if (!arity(c.function(), c.nameSpan(), args, 1) || !argType(c.args().get(0), args.get(0), Type.STRING)) {
+          return null;
+        }
+        boolean ip = c.function().equals("ip");
+        if (args.get(0) instanceof Checked.Const k) {
+          Object v = ip ? IpAddress.parse((String) k.value()) : Cidr.parse((String) k.value());
+          if (v == null) {
+            return fail(
+                Diagnostic.error("check.bad_literal", c.args().get(0).span(),
+                    "`" + k.value() + "` is not a valid " + (ip ? "IP address" : "CIDR block"))
+                    .withHelp(ip ? "write `ip(\"10.0.0.1\")` or `ip(\"::1\")`" : "write `cidr(\"10.0.0.0/8\")`"));
+          }
+          return new Checked.Const(c.span(), ip ? Type.IP : Type.CIDR, v);
+        }
+        Type t = Type.optional(ip ? Type.IP : Type.CIDR);
+        return new Checked.Call(c.span(), t, ip ? Builtin.IP : Builtin.CIDR, args);
+      }
+      case "size" -> {
+        if (!arity("size", c.nameSpan(), args, 1)) {
+          return null;
+        }
+        return size(c.span(), c.args().get(0), args.get(0));
+      }
+      default -> {
+        Diagnostic d = Diagnostic.error("check.unknown_function", c.nameSpan(), "unknown function `" + c.function() + "`");
+        return fail(withSuggestion(d, c.function(), List.of("ip", "cidr", "size")));
+      }
+    }
+  }
+
+  private Checked size(Span span, Expr source, Checked arg) {
+    Type t = arg.type();
+    if (t instanceof Type.Optional) {
+      return fail(optionalError(source, "[]"));
+    }
+    if (t == Type.STRING || t instanceof Type.ListType || t instanceof Type.SetType || t instanceof Type.MapType) {
+      return new Checked.Call(span, Type.INT, Builtin.SIZE, List.of(arg));
+    }
+    return fail(mismatch(source, "a string or a collection", t));
+  }
+
+  private Checked method(Expr.MethodCall m) {
+    Checked target = check(m.target());
+    List<Checked> args = checkAll(m.args());
+    if (target == null || args == null) {
+      return null;
+    }
+    if (target.type() instanceof Type.Optional) {
+      return fail(optionalError(m.target(), "\"\""));
+    }
+    Type t = target.type();
+    List<Checked> all = new ArrayList<>();
+    all.add(target);
+    all.addAll(args);
+    String name = m.method();
+    if (t == Type.STRING) {
+      switch (name) {
+        case "startsWith", "endsWith", "contains" -> {
+          if (!arity(name, m.nameSpan(), args, 1) || !argType(m.args().get(0), args.get(0), Type.STRING)) {
+            return null;
+          }
+          Builtin b = name.equals("startsWith") ? Builtin.STARTS_WITH
+              : name.equals("endsWith") ? Builtin.ENDS_WITH : Builtin.STRING_CONTAINS;
+          return new Checked.Call(m.span(), Type.BOOL, b, all);
+        }
+        case "lower", "upper" -> {
+          if (!arity(name, m.nameSpan(), args, 0)) {
+            return null;
+          }
+          return new Checked.Call(m.span(), Type.STRING, name.equals("lower") ? Builtin.LOWER : Builtin.UPPER, all);
+        }
+        case "size" -> {
+          return arity(name, m.nameSpan(), args, 0) ? size(m.span(), m.target(), target) : null;
+        }
+        default -> {
+          return unknownMethod(m, t, List.of("startsWith", "endsWith", "contains", "lower", "upper", "size"));
+        }
+      }
+    }
+    if (t == Type.CIDR && name.equals("contains")) {
+      if (!arity(name, m.nameSpan(), args, 1) || !argType(m.args().get(0), args.get(0), Type.IP)) {
+        return null;
+      }
+      return new Checked.Call(m.span(), Type.BOOL, Builtin.CIDR_CONTAINS, all);
+    }
+    if (t instanceof Type.ListType || t instanceof Type.SetType) {
+      Type element = t instanceof Type.ListType l ? l.element() : ((Type.SetType) t).element();
+      if (name.equals("contains")) {
+        if (!arity(name, m.nameSpan(), args, 1) || !argType(m.args().get(0), args.get(0), element)) {
+          return null;
+        }
+        return new Checked.Call(m.span(), Type.BOOL, Builtin.COLLECTION_CONTAINS, all);
+      }
+      if (name.equals("size")) {
+        return arity(name, m.nameSpan(), args, 0) ? size(m.span(), m.target(), target) : null;
+      }
+      return unknownMethod(m, t, List.of("contains", "size"));
+    }
+    if (t instanceof Type.MapType) {
+      if (name.equals("keys")) {
+        return arity(name, m.nameSpan(), args, 0)
+            ? new Checked.Call(m.span(), new Type.SetType(Type.STRING), Builtin.KEYS, all) : null;
+      }
+      if (name.equals("size")) {
+        return arity(name, m.nameSpan(), args, 0) ? size(m.span(), m.target(), target) : null;
+      }
+      return unknownMethod(m, t, List.of("keys", "size"));
+    }
+    return unknownMethod(m, t, List.of());
+  }
+
+  private Checked unknownMethod(Expr.MethodCall m, Type t, List<String> known) {
+    Diagnostic d = Diagnostic.error("check.unknown_method", m.nameSpan(),
+        "`" + t.display() + "` has no method `" + m.method() + "`");
+    if (known.isEmpty()) {
+      return fail(d);
+    }
+    Optional<String> near = EditDistance.closest(m.method(), known);
+    return fail(d.withHelp(near.map(n -> "did you mean `" + n + "`?")
+        .orElse("its methods are: " + String.join(", ", known))));
+  }
+
+  // ---- operators -------------------------------------------------------------------------
+
+  private Checked unary(Expr.Unary u) {
+    Checked operand = check(u.operand());
+    if (operand == null) {
+      return null;
+    }
+    if (u.op() == Expr.UnaryOp.NOT) {
+      return requireBool(u.operand(), operand) ? new Checked.Not(u.span(), operand) : null;
+    }
+    Type t = operand.type();
+    if (t == Type.INT || t == Type.DECIMAL || t == Type.DURATION) {
+      if (operand instanceof Checked.Const c) {
+        Object v = c.value() instanceof Long l ? (Object) Math.negateExact(l)
+            : c.value() instanceof BigDecimal d ? d.negate() : ((Duration) c.value()).negated();
+        return new Checked.Const(u.span(), t, v);
+      }
+      return new Checked.Negate(u.span(), t, operand);
+    }
+    return fail(mismatch(u.operand(), "a number or a duration", t));
+  }
+
+  private Checked binary(Expr.Binary b) {
+    BinaryOp op = b.op();
+    if (op == BinaryOp.AND || op == BinaryOp.OR) {
+      return logical(b);
+    }
+    Checked left = check(b.left());
+    Checked right = check(b.right());
+    if (left == null || right == null) {
+      return null;
+    }
+    Type lt = left.type();
+    Type rt = right.type();
+    switch (op) {
+      case EQ, NE -> {
+        Type l = Type.unwrap(lt);
+        Type r = Type.unwrap(rt);
+        boolean comparable = Type.assignable(l, r) || Type.assignable(r, l) || l == Type.NOTHING || r == Type.NOTHING;
+        if (!comparable) {
+          return fail(
+              Diagnostic.error("check.type_mismatch", b.span(),
+                  "cannot compare `" + lt.display() + "` with `" + rt.display() + "`")
+                  .withHelp("both sides of `" + op.symbol + "` must have the same type"));
+        }
+        return new Checked.Binary(b.span(), Type.BOOL, op, left, right);
+      }
+      case LT, LE, GT, GE -> {
+        if (lt instanceof Type.Optional) {
+          return fail(optionalError(b.left(), "0"));
+        }
+        if (rt instanceof Type.Optional) {
+          return fail(optionalError(b.right(), "0"));
+        }
+        boolean ordered = (Type.isNumeric(lt) && Type.isNumeric(rt))
+            || (lt == rt && (lt == Type.STRING || lt == Type.TIME || lt == Type.DURATION));
+        if (!ordered) {
+          return fail(
+              Diagnostic.error("check.type_mismatch", b.span(),
+                  "cannot order `" + lt.display() + "` and `" + rt.display() + "` with `" + op.symbol + "`")
+                  .withHelp("`<` and friends compare numbers, strings, times and durations of the same type"));
+        }
+        return new Checked.Binary(b.span(), Type.BOOL, op, left, right);
+      }
+      case IN, NOT_IN -> {
+        if (lt instanceof Type.Optional) {
+          return fail(optionalError(b.left(), "\"\""));
+        }
+        if (rt instanceof Type.Optional) {
+          return fail(optionalError(b.right(), "[]"));
+        }
+        Type element = rt instanceof Type.ListType l ? l.element()
+            : rt instanceof Type.SetType s ? s.element()
+            : rt instanceof Type.MapType ? Type.STRING
+            : rt == Type.CIDR ? Type.IP : null;
+        if (element == null) {
+          return fail(mismatch(b.right(), "a list, set, map or cidr", rt));
+        }
+        if (!Type.assignable(lt, element) && !Type.assignable(element, lt) && element != Type.NOTHING) {
+          return fail(
+              Diagnostic.error("check.type_mismatch", b.span(),
+                  "cannot look for a `" + lt.display() + "` in a `" + rt.display() + "`"));
+        }
+        return new Checked.Binary(b.span(), Type.BOOL, op, left, right);
+      }
+      case PLUS, MINUS -> {
+        return arithmetic(b, left, right);
+      }
+      case DEFAULT -> {
+        if (!(lt instanceof Type.Optional o)) {
+          diagnostics.add(
+              Diagnostic.warning("check.needless_default", b.span(),
+                  "`" + describe(b.left()) + "` is never absent, so `? …` has no effect"));
+          return left;
+        }
+        Optional<Type> joined = Type.join(o.inner(), rt);
+        if (joined.isEmpty() || !Type.assignable(rt, joined.get())) {
+          return fail(
+              Diagnostic.error("check.type_mismatch", b.right().span(),
+                  "default `" + describe(b.right()) + "` is a `" + rt.display() + "` but `" + describe(b.left())
+                      + "` is a `" + o.inner().display() + "`"));
+        }
+        return new Checked.Binary(b.span(), joined.get(), op, left, right);
+      }
+      default -> throw new IllegalStateException("operator " + op);
+    }
+  }
+
+  private Checked arithmetic(Expr.Binary b, Checked left, Checked right) {
+    Type lt = left.type();
+    Type rt = right.type();
+    if (lt instanceof Type.Optional) {
+      return fail(optionalError(b.left(), "0"));
+    }
+    if (rt instanceof Type.Optional) {
+      return fail(optionalError(b.right(), "0"));
+    }
+    boolean plus = b.op() == BinaryOp.PLUS;
+    Type result = null;
+    if (Type.isNumeric(lt) && Type.isNumeric(rt)) {
+      result = lt == Type.INT && rt == Type.INT ? Type.INT : Type.DECIMAL;
+    } else if (plus && lt == Type.STRING && rt == Type.STRING) {
+      result = Type.STRING;
+    } else if (lt == Type.TIME && rt == Type.DURATION) {
+      result = Type.TIME;
+    } else if (!plus && lt == Type.TIME && rt == Type.TIME) {
+      result = Type.DURATION;
+    } else if (lt == Type.DURATION && rt == Type.DURATION) {
+      result = Type.DURATION;
+    }
+    if (result == null) {
+      return fail(
+          Diagnostic.error("check.type_mismatch", b.span(),
+              "cannot apply `" + b.op().symbol + "` to `" + lt.display() + "` and `" + rt.display() + "`"));
+    }
+    return new Checked.Binary(b.span(), result, b.op(), left, right);
+  }
+
+  private Checked logical(Expr.Binary b) {
+    Checked left = check(b.left());
+    if (left == null) {
+      return null;
+    }
+    if (!requireBool(b.left(), left)) {
+      return null;
+    }
+    Set<String> facts = b.op() == BinaryOp.AND ? provenBy(left, true) : provenBy(left, false);
+    Set<String> added = new HashSet<>();
+    for (String f : facts) {
+      if (present.add(f)) {
+        added.add(f);
+      }
+    }
+    Checked right;
+    try {
+      right = check(b.right());
+    } finally {
+      present.removeAll(added);
+    }
+    if (right == null || !requireBool(b.right(), right)) {
+      return null;
+    }
+    return new Checked.Binary(b.span(), Type.BOOL, b.op(), left, right);
+  }
+
+  /**
+   * The optional paths that are present whenever {@code c} evaluates to {@code when}: `has x`
+   * proves x when true; `not has x` proves x when false; `and` chains combine.
+   */
+  private static Set<String> provenBy(Checked c, boolean when) {
+    Set<String> out = new HashSet<>();
+    if (c instanceof Checked.Has h && when) {
+      String key = key(h.operand());
+      if (key != null) {
+        out.add(key);
+      }
+    } else if (c instanceof Checked.Not n) {
+      out.addAll(provenBy(n.operand(), !when));
+    } else if (c instanceof Checked.Binary b && b.op() == BinaryOp.AND && when) {
+      out.addAll(provenBy(b.left(), true));
+      out.addAll(provenBy(b.right(), true));
+    } else if (c instanceof Checked.Binary b && b.op() == BinaryOp.OR && !when) {
+      out.addAll(provenBy(b.left(), false));
+      out.addAll(provenBy(b.right(), false));
+    }
+    return out;
+  }
+
+  private Checked narrowed(Checked c) {
+    if (!(c.type() instanceof Type.Optional o) || !present.contains(String.valueOf(key(c)))) {
+      return c;
+    }
+    if (c instanceof Checked.Field f) {
+      return new Checked.Field(f.span(), o.inner(), f.target(), f.name(), f.fieldId());
+    } else if (c instanceof Checked.Index i) {
+      return new Checked.Index(i.span(), o.inner(), i.target(), i.key());
+    } else if (c instanceof Checked.PrincipalField p) {
+      return new Checked.PrincipalField(p.span(), o.inner(), p.name(), p.slot());
+    }
+    return c;
+  }
+
+  /** A structural key for a path expression, or null when it is not a path. */
+  static String key(Checked c) {
+    if (c instanceof Checked.Input i) {
+      return i.field().path();
+    } else if (c instanceof Checked.PrincipalField p) {
+      return "principal." + p.name();
+    } else if (c instanceof Checked.DataDoc d) {
+      return "data." + d.name();
+    } else if (c instanceof Checked.Param p) {
+      return "param:" + p.name();
+    } else if (c instanceof Checked.Local l) {
+      return "local:" + l.slot();
+    } else if (c instanceof Checked.Const k) {
+      return "const:" + k.value();
+    } else if (c instanceof Checked.Field f) {
+      String t = key(f.target());
+      return t == null ? null : t + "." + f.name();
+    } else if (c instanceof Checked.Index i) {
+      String t = key(i.target());
+      String k = key(i.key());
+      return t == null || k == null ? null : t + "[" + k + "]";
+    }
+    return null;
+  }
+
+  private Checked isRole(Expr.Is is) {
+    if (!(is.subject() instanceof Expr.Name n && n.name().equals("principal"))) {
+      return fail(
+          Diagnostic.error("check.bad_is", is.subject().span(), "`is` tests the principal's roles")
+              .withHelp("write `principal is " + is.role() + "`"));
+    }
+    Integer id = env.roles().get(is.role());
+    if (id == null) {
+      Diagnostic d = Diagnostic.error("check.unknown_role", is.roleSpan(), "unknown role `" + is.role() + "`");
+      return fail(withSuggestion(d, is.role(), env.roles().keySet()));
+    }
+    return new Checked.IsRole(is.span(), is.role(), id);
+  }
+
+  private Checked matches(Expr.Matches m) {
+    Checked subject = check(m.subject());
+    if (subject == null) {
+      return null;
+    }
+    if (subject.type() instanceof Type.Optional) {
+      return fail(optionalError(m.subject(), "\"\""));
+    }
+    if (subject.type() != Type.STRING) {
+      return fail(mismatch(m.subject(), "a `string`", subject.type()));
+    }
+    try {
+      return new Checked.Matches(m.span(), subject, Pattern.compile(m.pattern()));
+    } catch (PatternSyntaxException e) {
+      return fail(
+          Diagnostic.error("check.bad_regex", m.patternSpan(), "invalid regular expression: " + e.getDescription())
+              .withHelp("patterns use RE2 syntax: no backreferences or lookaround"));
+    }
+  }
+
+  private Checked has(Expr.Has h) {
+    Checked operand = check(h.operand());
+    if (operand == null) {
+      return null;
+    }
+    if (!(operand.type() instanceof Type.Optional)) {
+      diagnostics.add(
+          Diagnostic.warning("check.needless_has", h.span(), "`" + describe(h.operand()) + "` is never absent, so `has` is always true"));
+    }
+    return new Checked.Has(h.span(), operand);
+  }
+
+  private Checked quantifier(Expr.Quantifier q) {
+    Checked collection = check(q.collection());
+    if (collection == null) {
+      return null;
+    }
+    Type t = collection.type();
+    if (t instanceof Type.Optional) {
+      return fail(optionalError(q.collection(), "[]"));
+    }
+    Type element = t instanceof Type.ListType l ? l.element()
+        : t instanceof Type.SetType s ? s.element()
+        : t instanceof Type.MapType ? Type.STRING : null;
+    if (element == null) {
+      return fail(mismatch(q.collection(), "a list, set or map", t));
+    }
+    if (ROOTS.contains(q.var()) || env.params().containsKey(q.var())) {
+      return fail(
+          Diagnostic.error("check.shadowed_name", q.varSpan(), "`" + q.var() + "` already names something else here")
+              .withHelp("pick another name for the variable"));
+    }
+    int slot = nextSlot++;
+    maxSlots = Math.max(maxSlots, nextSlot);
+    locals.push(Map.entry(q.var(), new Checked.Local(q.varSpan(), element, q.var(), slot)));
+    try {
+      Checked body = check(q.body());
+      if (body == null || !requireBool(q.body(), body)) {
+        return null;
+      }
+      return new Checked.Quantifier(q.span(), q.all(), slot, collection, body);
+    } finally {
+      locals.pop();
+      nextSlot--;
+    }
+  }
+
+  private Checked list(Expr.ListLiteral l) {
+    List<Checked> items = checkAll(l.items());
+    if (items == null) {
+      return null;
+    }
+    Type element = Type.NOTHING;
+    for (int i = 0; i < items.size(); i++) {
+      Optional<Type> j = i == 0 ? Optional.of(items.get(0).type()) : Type.join(element, items.get(i).type());
+      if (j.isEmpty()) {
+        return fail(
+            Diagnostic.error("check.type_mismatch", l.items().get(i).span(),
+                "list items must have one type: `" + items.get(i).type().display() + "` does not fit `" + element.display() + "`"));
+      }
+      element = j.get();
+    }
+    return new Checked.ListOf(l.span(), new Type.ListType(element), items);
+  }
+
+  private Checked record(Expr.RecordLiteral r) {
+    Map<String, Type> types = new LinkedHashMap<>();
+    List<String> names = new ArrayList<>();
+    List<Checked> values = new ArrayList<>();
+    boolean ok = true;
+    for (Expr.FieldInit f : r.fields()) {
+      Checked v = check(f.value());
+      if (types.containsKey(f.name())) {
+        diagnostics.add(Diagnostic.error("check.duplicate_field", f.span(), "field `" + f.name() + "` is given twice"));
+        ok = false;
+      } else if (v != null) {
+        types.put(f.name(), v.type());
+        names.add(f.name());
+        values.add(v);
+      } else {
+        ok = false;
+      }
+    }
+    return ok ? new Checked.RecordOf(r.span(), Type.record(types), names, values) : null;
+  }
+
+  // ---- helpers ---------------------------------------------------------------------------
+
+  private List<Checked> checkAll(List<Expr> es) {
+    List<Checked> out = new ArrayList<>();
+    boolean ok = true;
+    for (Expr e : es) {
+      Checked c = check(e);
+      ok &= c != null;
+      out.add(c);
+    }
+    return ok ? out : null;
+  }
+
+  private boolean isLocal(String name) {
+    return locals.stream().anyMatch(l -> l.getKey().equals(name));
+  }
+
+  private boolean requireBool(Expr source, Checked c) {
+    if (c.type() == Type.BOOL) {
+      return true;
+    }
+    if (c.type() instanceof Type.Optional o && o.inner() == Type.BOOL) {
+      diagnostics.add(optionalError(source, "false"));
+    } else {
+      diagnostics.add(mismatch(source, "a `bool`", c.type()));
+    }
+    return false;
+  }
+
+  private boolean arity(String name, Span span, List<Checked> args, int n) {
+    if (args.size() == n) {
+      return true;
+    }
+    diagnostics.add(
+        Diagnostic.error("check.wrong_arguments", span,
+            "`" + name + "` takes " + n + " argument" + (n == 1 ? "" : "s") + ", found " + args.size()));
+    return false;
+  }
+
+  private boolean argType(Expr source, Checked arg, Type expected) {
+    if (arg.type() instanceof Type.Optional && !(expected instanceof Type.Optional)) {
+      diagnostics.add(optionalError(source, "\"\""));
+      return false;
+    }
+    if (!Type.assignable(arg.type(), expected)) {
+      diagnostics.add(mismatch(source, "a `" + expected.display() + "`", arg.type()));
+      return false;
+    }
+    return true;
+  }
+
+  private Diagnostic optionalError(Expr e, String example) {
+    String text = describe(e);
+    return Diagnostic.error("check.optional_unchecked", e.span(), "`" + text + "` may be absent")
+        .withHelp("check it first (`has " + text + " and …`) or give a default (`" + text + " ? " + example + "`)");
+  }
+
+  private static Diagnostic mismatch(Expr e, String expected, Type found) {
+    return Diagnostic.error("check.type_mismatch", e.span(),
+        "expected " + expected + ", found `" + describe(e) + "` of type `" + found.display() + "`");
+  }
+
+  private static Diagnostic withSuggestion(Diagnostic d, String name, java.util.Collection<String> candidates) {
+    return EditDistance.closest(name, candidates).map(s -> d.withHelp("did you mean `" + s + "`?")).orElse(d);
+  }
+
+  private Checked fail(Diagnostic d) {
+    diagnostics.add(d);
+    return null;
+  }
+
+  /** The source-like text of an expression, for messages. */
+  static String describe(Expr e) {
+    return ExprPrinter.print(e);
+  }
+}

@@ -1,0 +1,108 @@
+package dev.warden.policy.check;
+
+import dev.warden.policy.ast.PathTemplate;
+import dev.warden.policy.ast.Target;
+import dev.warden.policy.check.CheckedBundle.RouteInfo;
+import dev.warden.policy.diag.Diagnostic;
+import dev.warden.policy.diag.Diagnostics;
+import dev.warden.policy.diag.EditDistance;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.List;
+
+/** Resolves grant and rule targets (`read`, `orders.*`, `GET /customers/{id}`, `*`) to routes. */
+final class Targets {
+  private final List<RouteInfo> routes;
+  private final Diagnostics diagnostics;
+
+  Targets(List<RouteInfo> routes, Diagnostics diagnostics) {
+    this.routes = routes;
+    this.diagnostics = diagnostics;
+  }
+
+  /** The routes a list of targets covers, or null after an error. */
+  BitSet resolve(String pkg, List<Target> targets) {
+    BitSet out = new BitSet();
+    boolean ok = true;
+    for (Target t : targets) {
+      BitSet one = resolve(pkg, t);
+      if (one == null) {
+        ok = false;
+      } else {
+        out.or(one);
+      }
+    }
+    return ok ? out : null;
+  }
+
+  private BitSet resolve(String pkg, Target t) {
+    BitSet out = new BitSet();
+    if (t instanceof Target.All) {
+      routes.forEach(r -> out.set(r.id()));
+      return out;
+    }
+    if (t instanceof Target.Named n && n.wildcard()) {
+      routes.stream().filter(r -> r.packageName().equals(n.name())).forEach(r -> out.set(r.id()));
+      if (out.isEmpty()) {
+        diagnostics.add(Diagnostic.error("check.unknown_route", n.span(), "package `" + n.name() + "` declares no routes"));
+        return null;
+      }
+      return out;
+    }
+    if (t instanceof Target.Named n) {
+      String qualified = n.name().contains(".") ? n.name() : pkg + "." + n.name();
+      for (RouteInfo r : routes) {
+        if (r.qualifiedName().equals(qualified)) {
+          out.set(r.id());
+          return out;
+        }
+      }
+      List<String> candidates = new ArrayList<>();
+      for (RouteInfo r : routes) {
+        candidates.add(r.packageName().equals(pkg) ? r.name() : r.qualifiedName());
+      }
+      Diagnostic d = Diagnostic.error("check.unknown_route", n.span(), "unknown route `" + n.name() + "`");
+      diagnostics.add(EditDistance.closest(n.name(), candidates).map(s -> d.withHelp("did you mean `" + s + "`?"))
+          .orElse(d.withHelp("declare it in an `api` block: `route " + n.name() + " GET /…`")));
+      return null;
+    }
+    Target.Path p = (Target.Path) t;
+    for (RouteInfo r : routes) {
+      if ((p.method() == null || p.method().equals(r.method())) && covers(p.path(), r.path())) {
+        out.set(r.id());
+      }
+    }
+    if (out.isEmpty()) {
+      diagnostics.add(
+          Diagnostic.error("check.unknown_route", p.span(),
+              "no declared route matches `" + (p.method() == null ? "" : p.method() + " ") + p.path() + "`")
+              .withHelp("patterns match declared routes; run `warden routes` to list them"));
+      return null;
+    }
+    return out;
+  }
+
+  /** Whether a pattern covers a declared route's template. */
+  static boolean covers(PathTemplate pattern, PathTemplate route) {
+    List<PathTemplate.Segment> ps = pattern.segments();
+    List<PathTemplate.Segment> rs = route.segments();
+    for (int i = 0; i < ps.size(); i++) {
+      PathTemplate.Segment p = ps.get(i);
+      if (p instanceof PathTemplate.Rest) {
+        return true;
+      }
+      if (i >= rs.size()) {
+        return false;
+      }
+      PathTemplate.Segment r = rs.get(i);
+      boolean ok = p instanceof PathTemplate.Wildcard
+          ? !(r instanceof PathTemplate.Rest)
+          : p instanceof PathTemplate.Param ? r instanceof PathTemplate.Param
+          : p.equals(r);
+      if (!ok) {
+        return false;
+      }
+    }
+    return ps.size() == rs.size();
+  }
+}

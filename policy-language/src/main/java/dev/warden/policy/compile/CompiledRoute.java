@@ -1,0 +1,56 @@
+package dev.warden.policy.compile;
+
+import dev.warden.policy.ast.PathTemplate;
+import dev.warden.policy.runtime.RuleRef;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A route with everything that can decide a request to it, in evaluation order: its forbids,
+ * the roles that it allows without condition (a bitset), and its conditional grants and permits.
+ * Immutable once the compiler has built it.
+ */
+final class CompiledRoute {
+  final int id;
+  final String name;
+  final String method;
+  final PathTemplate template;
+  final Instant since;
+  final Instant retired;
+  final RuleRef ref;
+  final PathTemplate.ParamType[] paramTypes;
+  final Map<String, Integer> paramSlots;
+  CompiledRule[] forbids = new CompiledRule[0];
+  /** Bit r is set when role r may call this route with no condition. */
+  long[] openRoles = new long[0];
+  /** For each role id, the grant that opened the route to it (null when none). */
+  CompiledRule[] openGrants = new CompiledRule[0];
+  CompiledRule[] allows = new CompiledRule[0];
+
+  CompiledRoute(int id, String name, String method, PathTemplate template, Instant since, Instant retired, RuleRef ref) {
+    this.id = id;
+    this.name = name;
+    this.method = method;
+    this.template = template;
+    this.since = since;
+    this.retired = retired;
+    this.ref = ref;
+    List<PathTemplate.Param> params = template.params();
+    this.paramTypes = params.stream().map(PathTemplate.Param::type).toArray(PathTemplate.ParamType[]::new);
+    Map<String, Integer> slots = new java.util.HashMap<>();
+    for (int i = 0; i < params.size(); i++) {
+      slots.put(params.get(i).name(), i);
+    }
+    this.paramSlots = Map.copyOf(slots);
+  }
+
+  /** The typed values of the raw parameters the trie captured. */
+  Object[] params(String[] raw) {
+    Object[] out = new Object[paramTypes.length];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = paramTypes[i] == PathTemplate.ParamType.INT ? (Object) Long.parseLong(raw[i]) : raw[i];
+    }
+    return out;
+  }
+}

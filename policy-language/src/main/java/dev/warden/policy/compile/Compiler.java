@@ -1,0 +1,121 @@
+package dev.warden.policy.compile;
+
+import dev.warden.policy.ast.Decl;
+import dev.warden.policy.check.CheckedBundle;
+import dev.warden.policy.check.CheckedBundle.CheckedCondition;
+import dev.warden.policy.check.CheckedBundle.CheckedGrant;
+import dev.warden.policy.check.CheckedBundle.CheckedRule;
+import dev.warden.policy.check.CheckedBundle.DataDocument;
+import dev.warden.policy.check.CheckedBundle.RoleInfo;
+import dev.warden.policy.check.CheckedBundle.RouteInfo;
+import dev.warden.policy.check.Checked;
+import dev.warden.policy.runtime.RuleRef;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The compile stage: turns a checked bundle into a {@link Program}. Routes go into a trie; role
+ * inheritance, already flattened by the checker, becomes bitsets; each rule's conditions become
+ * closures specialized for every route the rule covers (so path parameters are array slots).
+ */
+public final class Compiler {
+  private Compiler() {}
+
+  public static Program compile(CheckedBundle bundle) {
+    Values values = new Values(bundle.fieldIds().names());
+    List<String> principalNames = bundle.principal().stream().map(CheckedBundle.PrincipalSpec::name).toList();
+    int roleCount = bundle.roles().size();
+
+    Object[] data = new Object[bundle.data().size()];
+    Map<String, Integer> dataSlots = new HashMap<>();
+    for (DataDocument d : bundle.data()) {
+      data[d.slot()] = d.json() == null ? empty(d) : values.fromJson(d.json(), d.type());
+      dataSlots.put(d.name(), d.slot());
+    }
+
+    RouteTrie trie = new RouteTrie();
+    List<CompiledRoute> routes = new ArrayList<>();
+    for (RouteInfo r : bundle.routes()) {
+      CompiledRoute route = new CompiledRoute(r.id(), r.qualifiedName(), r.method(), r.path(), r.sinceInstant(),
+          r.retiredInstant(), new RuleRef(r.qualifiedName(), "route", r.span().fileLine()));
+      routes.add(route);
+      trie.add(route);
+    }
+
+    for (CompiledRoute route : routes) {
+      ExprCompiler exprs = new ExprCompiler(values, route.paramSlots, principalNames);
+      List<CompiledRule> forbids = new ArrayList<>();
+      List<CompiledRule> allows = new ArrayList<>();
+      for (CheckedRule rule : bundle.rules()) {
+        if (rule.routes().get(route.id)) {
+          CompiledRule c = new CompiledRule(
+              new RuleRef(rule.id(), rule.effect().keyword(), rule.span().fileLine()), -1, null,
+              conditions(rule.conditions(), exprs), rule.reason());
+          (rule.effect() == Decl.Effect.FORBID ? forbids : allows).add(c);
+        }
+      }
+      BitSet open = new BitSet(roleCount);
+      CompiledRule[] openGrants = new CompiledRule[roleCount];
+      List<CompiledRule> conditionalGrants = new ArrayList<>();
+      for (CheckedGrant g : bundle.grants()) {
+        if (!g.routes().get(route.id)) {
+          continue;
+        }
+        CompiledRule c = new CompiledRule(new RuleRef(g.id(), "grant", g.span().fileLine()), g.role(), g.roleName(),
+            conditions(g.conditions(), exprs), null);
+        if (g.conditions().isEmpty()) {
+          // A grant to role r opens the route to every role that implies r.
+          for (RoleInfo holder : bundle.roles()) {
+            if (holder.implies().get(g.role()) && openGrants[holder.id()] == null) {
+              open.set(holder.id());
+              openGrants[holder.id()] = c;
+            }
+          }
+        } else {
+          conditionalGrants.add(c);
+        }
+      }
+      route.forbids = forbids.toArray(new CompiledRule[0]);
+      conditionalGrants.addAll(allows);
+      route.allows = conditionalGrants.toArray(new CompiledRule[0]);
+      route.openRoles = open.toLongArray();
+      route.openGrants = openGrants;
+    }
+
+    // Principal roles are checked with `implies` of the held role: holding `admin` makes the
+    // principal also `support` and `customer` when admin extends them.
+    Map<String, long[]> implies = new HashMap<>();
+    for (RoleInfo r : bundle.roles()) {
+      implies.put(r.name(), r.implies().toLongArray());
+    }
+    PrincipalBuilder principals = new PrincipalBuilder(bundle.principal(), implies);
+    return new Program(bundle.manifest().revision(), bundle.manifest().undeclaredStatus(),
+        bundle.manifest().stepBudget(), bundle.frameSize(), trie, routes, principals, data, dataSlots);
+  }
+
+  private static CompiledRule.Condition[] conditions(List<CheckedCondition> conditions, ExprCompiler exprs) {
+    return conditions.stream()
+        .map(c -> new CompiledRule.Condition(c.unless(), exprs.compile(c.expr()), c.text()))
+        .toArray(CompiledRule.Condition[]::new);
+  }
+
+  private static Object empty(DataDocument d) {
+    dev.warden.policy.types.Type t = d.type();
+    if (t instanceof dev.warden.policy.types.Type.MapType) {
+      return Map.of();
+    }
+    if (t instanceof dev.warden.policy.types.Type.SetType) {
+      return java.util.Set.of();
+    }
+    return t instanceof dev.warden.policy.types.Type.ListType ? List.of() : null;
+  }
+
+  /** Evaluates a constant checked expression (test values) to a runtime value. */
+  public static Object constant(Checked c, List<String> fieldIds) {
+    Eval e = new ExprCompiler(new Values(fieldIds), Map.of(), List.of()).compile(c);
+    return e.eval(null);
+  }
+}

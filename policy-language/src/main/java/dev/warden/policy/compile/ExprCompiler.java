@@ -1,0 +1,295 @@
+package dev.warden.policy.compile;
+
+import dev.warden.policy.check.Checked;
+import dev.warden.policy.check.InputField;
+import dev.warden.policy.runtime.Cidr;
+import dev.warden.policy.runtime.IpAddress;
+import dev.warden.policy.runtime.RecordValue;
+import dev.warden.policy.runtime.Request;
+import dev.warden.policy.runtime.Shape;
+import dev.warden.policy.types.Type;
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Compiles checked expressions to closures. Every name was resolved by the checker; here each
+ * becomes an array slot, so evaluation does no lookup by name. Path parameters are resolved per
+ * route: {@code params} maps a parameter name to its slot in the matched route.
+ */
+final class ExprCompiler {
+  private final Values values;
+  private final Map<String, Integer> params;
+  private final List<String> principalNames;
+
+  ExprCompiler(Values values, Map<String, Integer> params, List<String> principalNames) {
+    this.values = values;
+    this.params = params;
+    this.principalNames = principalNames;
+  }
+
+  Eval compile(Checked c) {
+    if (c instanceof Checked.Const k) {
+      Object v = k.value();
+      return f -> v;
+    }
+    if (c instanceof Checked.Input in) {
+      return input(in.field());
+    }
+    if (c instanceof Checked.PrincipalField p) {
+      int slot = p.slot();
+      boolean optional = p.type() instanceof Type.Optional;
+      String name = principalNames.get(slot);
+      return f -> {
+        Object v = f.principal[slot];
+        if (v == null && !optional) {
+          throw new EvalException("`principal." + name + "` is absent: the caller is anonymous", false);
+        }
+        return v;
+      };
+    }
+    if (c instanceof Checked.DataDoc d) {
+      int slot = d.slot();
+      return f -> f.data[slot];
+    }
+    if (c instanceof Checked.Param p) {
+      int slot = params.get(p.name());
+      return f -> f.params[slot];
+    }
+    if (c instanceof Checked.Local l) {
+      int slot = l.slot();
+      return f -> f.locals[slot];
+    }
+    if (c instanceof Checked.Field fd) {
+      Eval target = compile(fd.target());
+      int id = fd.fieldId();
+      return f -> {
+        f.step();
+        Object t = target.eval(f);
+        return t == null ? null : ((RecordValue) t).get(id);
+      };
+    }
+    if (c instanceof Checked.Index ix) {
+      return index(ix);
+    }
+    if (c instanceof Checked.Call call) {
+      return call(call);
+    }
+    if (c instanceof Checked.Not n) {
+      Eval operand = compile(n.operand());
+      return f -> operand.eval(f) == Boolean.TRUE ? Boolean.FALSE : Boolean.TRUE;
+    }
+    if (c instanceof Checked.Negate n) {
+      Eval operand = compile(n.operand());
+      return f -> {
+        Object v = operand.eval(f);
+        if (v instanceof Long l) {
+          return exact(() -> Math.negateExact(l));
+        }
+        return v instanceof BigDecimal d ? d.negate() : ((Duration) v).negated();
+      };
+    }
+    if (c instanceof Checked.Binary b) {
+      return binary(b);
+    }
+    if (c instanceof Checked.Has h) {
+      Eval operand = compile(h.operand());
+      return f -> operand.eval(f) != null;
+    }
+    if (c instanceof Checked.IsRole r) {
+      int role = r.roleId();
+      return f -> f.hasRole(role);
+    }
+    if (c instanceof Checked.Matches m) {
+      Eval subject = compile(m.subject());
+      com.google.re2j.Pattern pattern = m.pattern();
+      return f -> {
+        f.step();
+        return pattern.matcher((String) subject.eval(f)).find();
+      };
+    }
+    if (c instanceof Checked.Quantifier q) {
+      return quantifier(q);
+    }
+    if (c instanceof Checked.ListOf l) {
+      List<Eval> items = l.items().stream().map(this::compile).toList();
+      return f -> {
+        List<Object> out = new ArrayList<>(items.size());
+        for (Eval e : items) {
+          out.add(e.eval(f));
+        }
+        return java.util.Collections.unmodifiableList(out);
+      };
+    }
+    Checked.RecordOf r = (Checked.RecordOf) c;
+    Shape shape = values.shape(r.names());
+    List<Eval> fields = r.values().stream().map(this::compile).toList();
+    int[] order = new int[r.names().size()];
+    for (int i = 0; i < order.length; i++) {
+      order[i] = shape.slotOf(r.names().get(i));
+    }
+    return f -> {
+      Object[] out = new Object[order.length];
+      for (int i = 0; i < order.length; i++) {
+        out[order[i]] = fields.get(i).eval(f);
+      }
+      return new RecordValue(shape, out);
+    };
+  }
+
+  private static Eval input(InputField field) {
+    return switch (field) {
+      case REQUEST_METHOD -> f -> f.request.method();
+      case REQUEST_PATH -> f -> f.request.path();
+      case REQUEST_ROUTE -> f -> f.routeName;
+      case REQUEST_QUERY -> f -> f.request.query();
+      case REQUEST_HEADERS -> f -> f.request.headers();
+      case REQUEST_TIME -> f -> f.request.time();
+      case REQUEST_ID -> f -> f.request.id();
+      case REQUEST_HOST -> f -> f.request.host();
+      case REQUEST_SCHEME -> f -> f.request.scheme();
+      case SOURCE_IP -> f -> f.request.sourceIp();
+      case SOURCE_PORT -> f -> (long) f.request.sourcePort();
+      case SOURCE_PRINCIPAL -> f -> f.request.sourcePrincipal();
+      case DESTINATION_IP -> f -> f.request.destinationIp();
+      case DESTINATION_PORT -> f -> (long) f.request.destinationPort();
+      case DESTINATION_PRINCIPAL -> f -> f.request.destinationPrincipal();
+      case PRINCIPAL_ANONYMOUS -> f -> f.anonymous;
+      case PRINCIPAL_ROLES -> f -> f.roleNames;
+    };
+  }
+
+  private Eval index(Checked.Index ix) {
+    Eval target = compile(ix.target());
+    Eval key = compile(ix.key());
+    return f -> {
+      f.step();
+      Object t = target.eval(f);
+      if (t == null) {
+        return null;
+      }
+      Object k = key.eval(f);
+      if (t instanceof List<?> l) {
+        long i = (Long) k;
+        return i >= 0 && i < l.size() ? l.get((int) i) : null;
+      }
+      if (t instanceof Map<?, ?> m) {
+        return m.get(k);
+      }
+      return ((RecordValue) t).get((String) k);
+    };
+  }
+
+  private Eval call(Checked.Call call) {
+    List<Eval> args = call.args().stream().map(this::compile).toList();
+    Eval a = args.get(0);
+    Eval b = args.size() > 1 ? args.get(1) : null;
+    return switch (call.function()) {
+      case IP -> f -> IpAddress.parse((String) a.eval(f));
+      case CIDR -> f -> Cidr.parse((String) a.eval(f));
+      case SIZE -> f -> (long) Values.size(a.eval(f));
+      case STARTS_WITH -> f -> ((String) a.eval(f)).startsWith((String) b.eval(f));
+      case ENDS_WITH -> f -> ((String) a.eval(f)).endsWith((String) b.eval(f));
+      case STRING_CONTAINS -> f -> ((String) a.eval(f)).contains((String) b.eval(f));
+      case LOWER -> f -> ((String) a.eval(f)).toLowerCase(Locale.ROOT);
+      case UPPER -> f -> ((String) a.eval(f)).toUpperCase(Locale.ROOT);
+      case CIDR_CONTAINS -> f -> ((Cidr) a.eval(f)).contains((IpAddress) b.eval(f));
+      case COLLECTION_CONTAINS -> f -> Values.contains(a.eval(f), b.eval(f));
+      case KEYS -> f -> java.util.Set.copyOf(((Map<?, ?>) a.eval(f)).keySet());
+    };
+  }
+
+  private Eval binary(Checked.Binary b) {
+    Eval l = compile(b.left());
+    Eval r = compile(b.right());
+    return switch (b.op()) {
+      case AND -> f -> l.eval(f) == Boolean.TRUE && r.eval(f) == Boolean.TRUE;
+      case OR -> f -> l.eval(f) == Boolean.TRUE || r.eval(f) == Boolean.TRUE;
+      case EQ -> f -> Values.equal(l.eval(f), r.eval(f));
+      case NE -> f -> !Values.equal(l.eval(f), r.eval(f));
+      case LT -> f -> Values.compare(l.eval(f), r.eval(f)) < 0;
+      case LE -> f -> Values.compare(l.eval(f), r.eval(f)) <= 0;
+      case GT -> f -> Values.compare(l.eval(f), r.eval(f)) > 0;
+      case GE -> f -> Values.compare(l.eval(f), r.eval(f)) >= 0;
+      case IN -> f -> {
+        f.step();
+        return Values.contains(r.eval(f), l.eval(f));
+      };
+      case NOT_IN -> f -> {
+        f.step();
+        return !Values.contains(r.eval(f), l.eval(f));
+      };
+      case PLUS -> f -> plus(l.eval(f), r.eval(f));
+      case MINUS -> f -> minus(l.eval(f), r.eval(f));
+      case DEFAULT -> f -> {
+        Object v = l.eval(f);
+        return v != null ? v : r.eval(f);
+      };
+    };
+  }
+
+  private static Object plus(Object a, Object b) {
+    if (a instanceof Long x && b instanceof Long y) {
+      return exact(() -> Math.addExact(x, y));
+    }
+    if (a instanceof Number && b instanceof Number) {
+      return Values.decimal(a).add(Values.decimal(b));
+    }
+    if (a instanceof String x) {
+      return x + b;
+    }
+    if (a instanceof Instant t) {
+      return exact(() -> t.plus((Duration) b));
+    }
+    return exact(() -> ((Duration) a).plus((Duration) b));
+  }
+
+  private static Object minus(Object a, Object b) {
+    if (a instanceof Long x && b instanceof Long y) {
+      return exact(() -> Math.subtractExact(x, y));
+    }
+    if (a instanceof Number && b instanceof Number) {
+      return Values.decimal(a).subtract(Values.decimal(b));
+    }
+    if (a instanceof Instant t && b instanceof Instant u) {
+      return Duration.between(u, t);
+    }
+    if (a instanceof Instant t) {
+      return exact(() -> t.minus((Duration) b));
+    }
+    return exact(() -> ((Duration) a).minus((Duration) b));
+  }
+
+  private static Object exact(java.util.function.Supplier<Object> op) {
+    try {
+      return op.get();
+    } catch (ArithmeticException | java.time.DateTimeException e) {
+      throw new EvalException("arithmetic overflow", false);
+    }
+  }
+
+  private Eval quantifier(Checked.Quantifier q) {
+    Eval collection = compile(q.collection());
+    Eval body = compile(q.body());
+    int slot = q.slot();
+    boolean all = q.all();
+    return f -> {
+      Object c = collection.eval(f);
+      Collection<?> items = c instanceof Map<?, ?> m ? m.keySet() : (Collection<?>) c;
+      for (Object item : items) {
+        f.step();
+        f.locals[slot] = item;
+        boolean holds = body.eval(f) == Boolean.TRUE;
+        if (holds != all) {
+          return !all;
+        }
+      }
+      return all;
+    };
+  }
+}

@@ -1,0 +1,46 @@
+package dev.warden.policy.compile;
+
+import dev.warden.policy.runtime.Request;
+
+/**
+ * The state of one decision: the request, the principal's slots and roles, the matched route's
+ * parameters, the data, the quantifier locals and the step counter. Created per decision and
+ * never shared between threads.
+ */
+final class Frame {
+  final Request request;
+  final Object[] principal;
+  final boolean anonymous;
+  final long[] roles;
+  final java.util.Set<String> roleNames;
+  final Object[] data;
+  final Object[] locals;
+  final int budget;
+  Object[] params;
+  String routeName;
+  int steps;
+
+  Frame(Request request, Object[] principal, boolean anonymous, long[] roles, java.util.Set<String> roleNames,
+      Object[] data, int frameSize, int budget) {
+    this.request = request;
+    this.principal = principal;
+    this.anonymous = anonymous;
+    this.roles = roles;
+    this.roleNames = roleNames;
+    this.data = data;
+    this.locals = new Object[frameSize];
+    this.budget = budget;
+  }
+
+  /** Counts one evaluation step; throws once the budget is spent. */
+  void step() {
+    if (++steps > budget) {
+      throw new EvalException("evaluation took more than " + budget + " steps", true);
+    }
+  }
+
+  boolean hasRole(int role) {
+    int word = role >>> 6;
+    return word < roles.length && (roles[word] & (1L << role)) != 0;
+  }
+}

@@ -1,0 +1,143 @@
+package dev.warden.policy.compile;
+
+import dev.warden.policy.check.CheckedBundle.ClaimSource;
+import dev.warden.policy.check.CheckedBundle.PrincipalSpec;
+import dev.warden.policy.runtime.Identity;
+import dev.warden.policy.types.Type;
+import java.math.BigDecimal;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Turns a verified identity into the principal the policy declared: typed slots, the role names,
+ * and the set of roles they imply (inheritance already flattened into bitsets).
+ */
+final class PrincipalBuilder {
+  private final List<PrincipalSpec> specs;
+  private final int rolesSlot;
+  private final Map<String, long[]> roleImplies;
+
+  /** The principal of one request; {@code error} says why the identity is invalid, else null. */
+  record Principal(Object[] slots, boolean anonymous, Set<String> roleNames, long[] roles, String error) {}
+
+  PrincipalBuilder(List<PrincipalSpec> specs, Map<String, long[]> roleImplies) {
+    this.specs = specs;
+    this.roleImplies = roleImplies;
+    this.rolesSlot = specs.stream().filter(s -> s.name().equals("roles")).mapToInt(PrincipalSpec::slot).findFirst().orElse(-1);
+  }
+
+  Principal build(Identity identity) {
+    boolean anonymous = identity.isAnonymous();
+    Object[] slots = new Object[specs.size()];
+    for (PrincipalSpec spec : specs) {
+      Object raw = null;
+      String from = null;
+      for (ClaimSource source : spec.sources()) {
+        raw = resolve(source, identity);
+        if (raw != null) {
+          from = describe(source);
+          break;
+        }
+      }
+      if (raw == null) {
+        if (spec.required() && !anonymous) {
+          return invalid("required identity field `" + spec.name() + "` is missing (from "
+              + describe(spec.sources().get(0)) + ")");
+        }
+        continue;
+      }
+      Object value = convert(raw, Type.unwrap(spec.type()));
+      if (value == null) {
+        return invalid(from + " is not a valid `" + Type.unwrap(spec.type()).display() + "`");
+      }
+      slots[spec.slot()] = value;
+    }
+    Set<String> names = rolesSlot < 0 || slots[rolesSlot] == null ? Set.of() : castSet(slots[rolesSlot]);
+    long[] roles = new long[0];
+    for (String name : names) {
+      long[] implied = roleImplies.get(name);
+      if (implied != null) {
+        if (roles.length < implied.length) {
+          roles = java.util.Arrays.copyOf(roles, implied.length);
+        }
+        for (int i = 0; i < implied.length; i++) {
+          roles[i] |= implied[i];
+        }
+      }
+    }
+    return new Principal(slots, anonymous, names, roles, null);
+  }
+
+  private static Principal invalid(String why) {
+    return new Principal(new Object[0], false, Set.of(), new long[0], why);
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Set<String> castSet(Object v) {
+    return (Set<String>) v;
+  }
+
+  private static Object resolve(ClaimSource source, Identity identity) {
+    if (source instanceof ClaimSource.Constant c) {
+      return c.value();
+    }
+    if (source instanceof ClaimSource.Peer) {
+      return identity.peer();
+    }
+    Object cur = identity.claims();
+    for (String part : ((ClaimSource.Claim) source).path()) {
+      if (!(cur instanceof Map<?, ?> m)) {
+        return null;
+      }
+      cur = m.get(part);
+    }
+    return cur;
+  }
+
+  private static String describe(ClaimSource source) {
+    if (source instanceof ClaimSource.Claim c) {
+      return "claim `" + String.join(".", c.path()) + "`";
+    }
+    return source instanceof ClaimSource.Peer ? "the mTLS peer id" : "the default";
+  }
+
+  /** The claim as a value of the field's type, or null when it does not fit. */
+  private static Object convert(Object raw, Type type) {
+    if (type == Type.STRING) {
+      return raw instanceof String ? raw : null;
+    }
+    if (type == Type.BOOL) {
+      return raw instanceof Boolean ? raw : null;
+    }
+    if (type == Type.INT) {
+      if (raw instanceof Integer || raw instanceof Long || raw instanceof Short) {
+        return ((Number) raw).longValue();
+      }
+      return raw instanceof BigDecimal d && d.stripTrailingZeros().scale() <= 0 ? d.longValue() : null;
+    }
+    if (type == Type.DECIMAL) {
+      return raw instanceof Number n ? new BigDecimal(n.toString()) : null;
+    }
+    Collection<?> items;
+    if (raw instanceof String s) {
+      // OAuth's `scope` claim is one space-separated string.
+      items = s.isBlank() ? List.of() : List.of(s.trim().split("\\s+"));
+    } else if (raw instanceof Collection<?> c) {
+      items = c;
+    } else {
+      return null;
+    }
+    List<String> out = new ArrayList<>();
+    for (Object item : items) {
+      if (!(item instanceof String str)) {
+        return null;
+      }
+      out.add(str);
+    }
+    return type instanceof Type.SetType ? java.util.Collections.unmodifiableSet(new LinkedHashSet<>(out)) : List.copyOf(out);
+  }
+}

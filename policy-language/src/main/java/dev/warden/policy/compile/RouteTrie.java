@@ -1,0 +1,133 @@
+package dev.warden.policy.compile;
+
+import dev.warden.policy.ast.PathTemplate;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Finds the declared route for a method and path. One trie per method, keyed by path segment:
+ * lookup cost grows with the path's depth, never with the number of routes. Literal segments win
+ * over parameters, `int` over `uuid` over `string` parameters, and those over a trailing `**`.
+ */
+final class RouteTrie {
+  static final List<String> METHODS = List.of("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS");
+
+  private final Node[] roots = new Node[METHODS.size()];
+  private int maxParams;
+
+  private static final class Node {
+    final Map<String, Node> literals = new HashMap<>();
+    Node intParam;
+    Node uuidParam;
+    Node stringParam;
+    CompiledRoute end;
+    CompiledRoute rest;
+  }
+
+  /** A matched route and the raw text of its parameters, in path order. */
+  record Match(CompiledRoute route, String[] params) {}
+
+  void add(CompiledRoute route) {
+    int m = METHODS.indexOf(route.method);
+    if (roots[m] == null) {
+      roots[m] = new Node();
+    }
+    Node node = roots[m];
+    int params = 0;
+    for (PathTemplate.Segment s : route.template.segments()) {
+      if (s instanceof PathTemplate.Literal l) {
+        node = node.literals.computeIfAbsent(l.text(), k -> new Node());
+      } else if (s instanceof PathTemplate.Param p) {
+        params++;
+        Node parent = node;
+        node = switch (p.type()) {
+          case INT -> parent.intParam == null ? (parent.intParam = new Node()) : parent.intParam;
+          case UUID -> parent.uuidParam == null ? (parent.uuidParam = new Node()) : parent.uuidParam;
+          case STRING -> parent.stringParam == null ? (parent.stringParam = new Node()) : parent.stringParam;
+        };
+      } else {
+        node.rest = route;
+        maxParams = Math.max(maxParams, params);
+        return;
+      }
+    }
+    node.end = route;
+    maxParams = Math.max(maxParams, params);
+  }
+
+  /** The route for a request, or null when no declared route matches. */
+  Match match(String method, String path) {
+    int m = METHODS.indexOf(method);
+    if (m < 0 || roots[m] == null || path.isEmpty() || path.charAt(0) != '/') {
+      return null;
+    }
+    String[] captured = new String[maxParams];
+    CompiledRoute route = path.length() == 1 ? end(roots[m]) : walk(roots[m], path, 0, captured, 0);
+    return route == null ? null : new Match(route, captured);
+  }
+
+  private static CompiledRoute end(Node n) {
+    return n.end != null ? n.end : n.rest;
+  }
+
+  /** Recursion depth is bounded by the deepest declared route, not by the request's path. */
+  private static CompiledRoute walk(Node node, String path, int pos, String[] captured, int count) {
+    if (pos >= path.length()) {
+      return end(node);
+    }
+    int next = path.indexOf('/', pos + 1);
+    if (next < 0) {
+      next = path.length();
+    }
+    String segment = path.substring(pos + 1, next);
+    if (!segment.isEmpty()) {
+      Node literal = node.literals.get(segment);
+      CompiledRoute found = literal == null ? null : walk(literal, path, next, captured, count);
+      if (found == null && node.intParam != null && count < captured.length && isInt(segment)) {
+        captured[count] = segment;
+        found = walk(node.intParam, path, next, captured, count + 1);
+      }
+      if (found == null && node.uuidParam != null && count < captured.length && isUuid(segment)) {
+        captured[count] = segment;
+        found = walk(node.uuidParam, path, next, captured, count + 1);
+      }
+      if (found == null && node.stringParam != null && count < captured.length) {
+        captured[count] = segment;
+        found = walk(node.stringParam, path, next, captured, count + 1);
+      }
+      if (found != null) {
+        return found;
+      }
+    }
+    return node.rest;
+  }
+
+  static boolean isInt(String s) {
+    int start = s.charAt(0) == '-' ? 1 : 0;
+    if (s.length() == start || s.length() - start > 18) {
+      return false;
+    }
+    for (int i = start; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c < '0' || c > '9') {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  static boolean isUuid(String s) {
+    if (s.length() != 36) {
+      return false;
+    }
+    for (int i = 0; i < 36; i++) {
+      char c = s.charAt(i);
+      boolean dash = i == 8 || i == 13 || i == 18 || i == 23;
+      if (dash ? c != '-' : Character.digit(c, 16) < 0) {
+        return false;
+      }
+    }
+    return true;
+  }
+}

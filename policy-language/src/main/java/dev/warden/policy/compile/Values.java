@@ -1,0 +1,185 @@
+package dev.warden.policy.compile;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.warden.policy.runtime.Cidr;
+import dev.warden.policy.runtime.IpAddress;
+import dev.warden.policy.runtime.RecordValue;
+import dev.warden.policy.runtime.Shape;
+import dev.warden.policy.types.Type;
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * Runtime values and the operations on them. Values are: Boolean, Long, BigDecimal, String,
+ * Duration, Instant, IpAddress, Cidr, List, Set, Map (string keys), RecordValue; null is an
+ * absent optional.
+ */
+final class Values {
+  private final List<String> fieldIds;
+  private final Map<String, Shape> shapes = new HashMap<>();
+
+  Values(List<String> fieldIds) {
+    this.fieldIds = fieldIds;
+  }
+
+  /** The shared shape for a set of field names. */
+  Shape shape(Collection<String> names) {
+    List<String> sorted = new ArrayList<>(new java.util.TreeSet<>(names));
+    return shapes.computeIfAbsent(String.join("\u0000", sorted), k -> new Shape(sorted, fieldIds));
+  }
+
+  RecordValue record(Map<String, Object> fields) {
+    TreeMap<String, Object> sorted = new TreeMap<>(fields);
+    return new RecordValue(shape(sorted.keySet()), sorted.values().toArray());
+  }
+
+  /** Converts checked JSON data to a runtime value of type {@code t}. */
+  Object fromJson(JsonNode n, Type t) {
+    if (n == null || n.isNull() || n.isMissingNode()) {
+      return null;
+    }
+    Type base = Type.unwrap(t);
+    if (base instanceof Type.Prim p) {
+      return switch (p) {
+        case BOOL -> n.asBoolean();
+        case INT -> n.asLong();
+        case DECIMAL -> n.decimalValue();
+        case STRING -> n.asText();
+        case DURATION -> Duration.parse(n.asText().startsWith("P") ? n.asText() : "PT" + n.asText().toUpperCase());
+        case TIME -> Instant.parse(n.asText());
+        case IP -> IpAddress.parse(n.asText());
+        case CIDR -> Cidr.parse(n.asText());
+        case NOTHING -> null;
+      };
+    }
+    if (base instanceof Type.ListType l) {
+      List<Object> out = new ArrayList<>();
+      n.forEach(item -> out.add(fromJson(item, l.element())));
+      return java.util.Collections.unmodifiableList(out);
+    }
+    if (base instanceof Type.SetType s) {
+      Set<Object> out = new LinkedHashSet<>();
+      n.forEach(item -> out.add(fromJson(item, s.element())));
+      return java.util.Collections.unmodifiableSet(out);
+    }
+    if (base instanceof Type.MapType m) {
+      Map<String, Object> out = new HashMap<>();
+      n.fields().forEachRemaining(e -> out.put(e.getKey(), fromJson(e.getValue(), m.value())));
+      return java.util.Collections.unmodifiableMap(out);
+    }
+    Type.RecordType r = (Type.RecordType) base;
+    Map<String, Object> fields = new LinkedHashMap<>();
+    for (Iterator<Map.Entry<String, JsonNode>> it = n.fields(); it.hasNext(); ) {
+      Map.Entry<String, JsonNode> e = it.next();
+      Type ft = r.fields().get(e.getKey());
+      fields.put(e.getKey(), fromJson(e.getValue(), ft == null ? Type.NOTHING : ft));
+    }
+    return record(fields);
+  }
+
+  /** A runtime value as plain JSON-like Java values (for claims built by tests). */
+  static Object toPlain(Object v) {
+    if (v instanceof RecordValue r) {
+      Map<String, Object> out = new LinkedHashMap<>();
+      r.asMap().forEach((k, x) -> out.put(k, toPlain(x)));
+      return out;
+    }
+    if (v instanceof Collection<?> c) {
+      List<Object> out = new ArrayList<>();
+      c.forEach(x -> out.add(toPlain(x)));
+      return out;
+    }
+    return v;
+  }
+
+  // ---- operations ------------------------------------------------------------------------
+
+  static boolean equal(Object a, Object b) {
+    if (a == b) {
+      return true;
+    }
+    if (a == null || b == null) {
+      return false;
+    }
+    if (a instanceof Long x && b instanceof Long y) {
+      return x.longValue() == y.longValue();
+    }
+    if (a instanceof Number && b instanceof Number) {
+      return decimal(a).compareTo(decimal(b)) == 0;
+    }
+    if (a instanceof List<?> x && b instanceof List<?> y) {
+      if (x.size() != y.size()) {
+        return false;
+      }
+      for (int i = 0; i < x.size(); i++) {
+        if (!equal(x.get(i), y.get(i))) {
+          return false;
+        }
+      }
+      return true;
+    }
+    return a.equals(b);
+  }
+
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  static int compare(Object a, Object b) {
+    if (a instanceof Long x && b instanceof Long y) {
+      return Long.compare(x, y);
+    }
+    if (a instanceof Number && b instanceof Number) {
+      return decimal(a).compareTo(decimal(b));
+    }
+    return ((Comparable) a).compareTo(b);
+  }
+
+  static BigDecimal decimal(Object n) {
+    return n instanceof BigDecimal d ? d : BigDecimal.valueOf(((Number) n).longValue());
+  }
+
+  static boolean contains(Object collection, Object item) {
+    if (collection instanceof Set<?> s) {
+      if (s.contains(item)) {
+        return true;
+      }
+      if (!(item instanceof Number)) {
+        return false;
+      }
+    }
+    if (collection instanceof Collection<?> c) {
+      for (Object x : c) {
+        if (equal(x, item)) {
+          return true;
+        }
+      }
+      return false;
+    }
+    if (collection instanceof Map<?, ?> m) {
+      return m.containsKey(item);
+    }
+    if (collection instanceof Cidr c) {
+      return c.contains((IpAddress) item);
+    }
+    return false;
+  }
+
+  static int size(Object v) {
+    if (v instanceof String s) {
+      return s.codePointCount(0, s.length());
+    }
+    if (v instanceof Collection<?> c) {
+      return c.size();
+    }
+    return ((Map<?, ?>) v).size();
+  }
+}

@@ -1,0 +1,522 @@
+package dev.warden.policy.parser;
+
+import dev.warden.policy.ast.Decl;
+import dev.warden.policy.ast.Expr;
+import dev.warden.policy.ast.PathTemplate;
+import dev.warden.policy.ast.PolicyFile;
+import dev.warden.policy.ast.Target;
+import dev.warden.policy.ast.TestStep;
+import dev.warden.policy.ast.TypeRef;
+import dev.warden.policy.diag.Diagnostic;
+import dev.warden.policy.diag.SourceFile;
+import dev.warden.policy.diag.Span;
+import dev.warden.policy.parser.WardenParser.*;
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.List;
+import org.antlr.v4.runtime.ParserRuleContext;
+import org.antlr.v4.runtime.Token;
+import org.antlr.v4.runtime.tree.TerminalNode;
+
+/**
+ * Builds the AST from a parse tree, one method per construct. Runs only on files without syntax
+ * errors. Expression depth is bounded: a long chain such as `a or b or …` parses iteratively but
+ * would nest deeply in the AST, so it is cut off with a diagnostic.
+ */
+final class AstBuilder {
+  private static final int MAX_EXPR_DEPTH = 200;
+
+  private final SourceFile source;
+  private final List<Diagnostic> diagnostics;
+  private boolean tooDeepReported;
+
+  AstBuilder(SourceFile source, List<Diagnostic> diagnostics) {
+    this.source = source;
+    this.diagnostics = diagnostics;
+  }
+
+  PolicyFile file(FileContext ctx) {
+    String pkg = null;
+    Span pkgSpan = source.span(0, 1);
+    if (ctx.packageDecl() != null) {
+      pkg = ctx.packageDecl().qualifiedName().getText();
+      pkgSpan = span(ctx.packageDecl().qualifiedName());
+    }
+    List<Decl> decls = new ArrayList<>();
+    for (DeclContext d : ctx.decl()) {
+      decls.add(decl(d));
+    }
+    return new PolicyFile(source, pkg, pkgSpan, decls);
+  }
+
+  private Decl decl(DeclContext d) {
+    if (d.principalDecl() != null) {
+      return principal(d.principalDecl());
+    }
+    if (d.apiDecl() != null) {
+      return api(d.apiDecl());
+    }
+    if (d.roleDecl() != null) {
+      return role(d.roleDecl());
+    }
+    if (d.ruleDecl() != null) {
+      return rule(d.ruleDecl());
+    }
+    if (d.dataDecl() != null) {
+      DataDeclContext c = d.dataDecl();
+      return new Decl.Data(span(c), c.name.getText(), span(c.name), type(c.type()));
+    }
+    if (d.testDecl() != null) {
+      return test(d.testDecl());
+    }
+    ReservedDeclContext r = d.reservedDecl();
+    return new Decl.Reserved(span(r.kw), r.kw.getText());
+  }
+
+  private Decl.Principal principal(PrincipalDeclContext c) {
+    List<Decl.PrincipalField> fields = new ArrayList<>();
+    for (PrincipalFieldContext f : c.principalField()) {
+      fields.add(
+          new Decl.PrincipalField(
+              span(f.name), f.name.getText(), f.type() == null ? null : type(f.type()), expr(f.source, 0)));
+    }
+    return new Decl.Principal(span(c.PRINCIPAL().getSymbol()), fields);
+  }
+
+  private Decl.Api api(ApiDeclContext c) {
+    List<Decl.Route> routes = new ArrayList<>();
+    for (RouteDeclContext r : c.routeDecl()) {
+      LocalDate since = null;
+      LocalDate retired = null;
+      for (LifecycleContext l : r.lifecycle()) {
+        if (l instanceof SinceClauseContext s) {
+          since = date(s.DATE().getSymbol());
+        } else if (l instanceof RetiredClauseContext rc) {
+          retired = date(rc.DATE().getSymbol());
+        }
+      }
+      Token path = r.path;
+      routes.add(
+          new Decl.Route(
+              span(r),
+              r.name.getText(),
+              span(r.name),
+              r.method.getText(),
+              PathTemplates.parse(path.getText(), source, path.getStartIndex(), false, diagnostics::add),
+              span(path),
+              since,
+              retired));
+    }
+    return new Decl.Api(
+        span(c.API().getSymbol()),
+        string(c.title),
+        c.owner == null ? null : string(c.owner),
+        routes);
+  }
+
+  private Decl.Role role(RoleDeclContext c) {
+    List<Decl.NameRef> parents = new ArrayList<>();
+    for (Token p : c.parents) {
+      parents.add(new Decl.NameRef(span(p), p.getText()));
+    }
+    List<Decl.Grant> grants = new ArrayList<>();
+    for (GrantContext g : c.grant()) {
+      grants.add(new Decl.Grant(span(g.ALLOW().getSymbol()), targets(g.targets()), conditions(g.condition())));
+    }
+    return new Decl.Role(span(c.ROLE().getSymbol()), c.name.getText(), span(c.name), parents, grants);
+  }
+
+  private Decl.Rule rule(RuleDeclContext c) {
+    return new Decl.Rule(
+        span(c.effect),
+        c.effect.getType() == WardenLexer.PERMIT ? Decl.Effect.PERMIT : Decl.Effect.FORBID,
+        c.label == null ? null : string(c.label),
+        targets(c.targets()),
+        conditions(c.condition()),
+        c.reason == null ? null : string(c.reason));
+  }
+
+  private List<Decl.Condition> conditions(List<ConditionContext> cs) {
+    List<Decl.Condition> out = new ArrayList<>();
+    for (ConditionContext c : cs) {
+      if (c instanceof WhenConditionContext w) {
+        out.add(new Decl.Condition(span(w), false, expr(w.expr(), 0), text(w.expr())));
+      } else if (c instanceof UnlessConditionContext u) {
+        out.add(new Decl.Condition(span(u), true, expr(u.expr(), 0), text(u.expr())));
+      }
+    }
+    return out;
+  }
+
+  private List<Target> targets(TargetsContext c) {
+    List<Target> out = new ArrayList<>();
+    for (TargetContext t : c.target()) {
+      if (t instanceof AnyTargetContext a) {
+        out.add(new Target.All(span(a)));
+      } else if (t instanceof NamedTargetContext n) {
+        out.add(new Target.Named(span(n), n.qualifiedName().getText(), n.STAR() != null));
+      } else if (t instanceof PathTargetContext p) {
+        Token path = p.PATH().getSymbol();
+        PathTemplate template =
+            PathTemplates.parse(path.getText(), source, path.getStartIndex(), true, diagnostics::add);
+        out.add(new Target.Path(span(p), p.httpMethod() == null ? null : p.httpMethod().getText(), template));
+      }
+    }
+    return out;
+  }
+
+  private TypeRef type(TypeContext c) {
+    if (c instanceof OptionalTypeContext o) {
+      return new TypeRef.Optional(span(o), type(o.type()));
+    }
+    if (c instanceof RecordTypeContext r) {
+      List<TypeRef.Field> fields = new ArrayList<>();
+      for (FieldTypeContext f : r.fieldType()) {
+        String name = f.word() != null ? f.word().getText() : string(f.STRING().getSymbol());
+        fields.add(new TypeRef.Field(span(f), name, f.QUESTION() != null, type(f.type())));
+      }
+      return new TypeRef.Record(span(r), fields);
+    }
+    NamedTypeContext n = (NamedTypeContext) c;
+    List<TypeRef> args = new ArrayList<>();
+    for (TypeContext a : n.type()) {
+      args.add(type(a));
+    }
+    return new TypeRef.Named(span(n.name), n.name.getText(), args);
+  }
+
+  private Decl.Test test(TestDeclContext c) {
+    List<TestStep> steps = new ArrayList<>();
+    for (TestStepContext s : c.testStep()) {
+      steps.add(testStep(s));
+    }
+    return new Decl.Test(span(c.TEST().getSymbol()), string(c.name), steps);
+  }
+
+  private TestStep testStep(TestStepContext s) {
+    if (s instanceof RequestStepContext r) {
+      boolean anonymous = false;
+      Expr claims = null;
+      Expr headers = null;
+      String peer = null;
+      String from = null;
+      Instant at = null;
+      for (RequestOptionContext o : r.requestOption()) {
+        if (o instanceof AsAnonymousContext) {
+          anonymous = true;
+        } else if (o instanceof AsClaimsContext a) {
+          claims = expr(a.expr(), 0);
+        } else if (o instanceof PeerOptionContext p) {
+          peer = string(p.STRING().getSymbol());
+        } else if (o instanceof AtOptionContext a) {
+          at = instant(a.DATE().getSymbol());
+        } else if (o instanceof FromOptionContext f) {
+          from = string(f.STRING().getSymbol());
+        } else if (o instanceof HeadersOptionContext h) {
+          headers = expr(h.expr(), 0);
+        }
+      }
+      return new TestStep.Request(
+          span(r.REQUEST().getSymbol()), r.httpMethod().getText(), r.PATH().getText(), anonymous, claims,
+          peer, at, from, headers);
+    }
+    if (s instanceof DataStepContext d) {
+      return new TestStep.Data(
+          span(d.DATA().getSymbol()), d.name.getText(), span(d.name),
+          d.key == null ? null : expr(d.key, 0), expr(d.value, 0));
+    }
+    if (s instanceof ExpectAllowContext a) {
+      return new TestStep.ExpectAllow(span(a));
+    }
+    ExpectDenyContext d = (ExpectDenyContext) s;
+    Integer status = null;
+    if (d.INT() != null) {
+      status = (int) Math.min(Integer.MAX_VALUE, integer(d.INT().getSymbol()));
+    }
+    String rule = null;
+    if (d.ruleRef() != null) {
+      RuleRefContext ref = d.ruleRef();
+      rule = ref.STRING() != null ? string(ref.STRING().getSymbol()) : ref.getText();
+    }
+    String reason = d.STRING() == null ? null : string(d.STRING().getSymbol());
+    return new TestStep.ExpectDeny(span(d), status, rule, reason);
+  }
+
+  // ---- expressions ----------------------------------------------------------------------
+
+  private Expr expr(ExprContext c, int depth) {
+    if (depth > MAX_EXPR_DEPTH) {
+      if (!tooDeepReported) {
+        tooDeepReported = true;
+        diagnostics.add(
+            Diagnostic.error("parse.too_deep", span(c), "expression nests deeper than " + MAX_EXPR_DEPTH + " levels")
+                .withHelp("split the expression into several rules"));
+      }
+      return new Expr.Literal(span(c), Boolean.FALSE);
+    }
+    int d = depth + 1;
+    Span sp = span(c);
+    if (c instanceof PrimaryExprContext p) {
+      return primary(p.primary(), d);
+    }
+    if (c instanceof MethodExprContext m) {
+      return new Expr.MethodCall(sp, expr(m.expr(), d), m.word().getText(), span(m.word()), args(m.arguments(), d));
+    }
+    if (c instanceof MemberExprContext m) {
+      return new Expr.Member(sp, expr(m.expr(), d), m.word().getText(), span(m.word()));
+    }
+    if (c instanceof IndexExprContext i) {
+      return new Expr.Index(sp, expr(i.expr(0), d), expr(i.expr(1), d));
+    }
+    if (c instanceof NegateExprContext n) {
+      return new Expr.Unary(sp, Expr.UnaryOp.NEGATE, expr(n.expr(), d));
+    }
+    if (c instanceof NotExprContext n) {
+      return new Expr.Unary(sp, Expr.UnaryOp.NOT, expr(n.expr(), d));
+    }
+    if (c instanceof DefaultExprContext q) {
+      return new Expr.Binary(sp, Expr.BinaryOp.DEFAULT, expr(q.expr(0), d), expr(q.expr(1), d));
+    }
+    if (c instanceof AdditiveExprContext a) {
+      Expr.BinaryOp op = a.op.getType() == WardenLexer.PLUS ? Expr.BinaryOp.PLUS : Expr.BinaryOp.MINUS;
+      return new Expr.Binary(sp, op, expr(a.expr(0), d), expr(a.expr(1), d));
+    }
+    if (c instanceof CompareExprContext cmp) {
+      Expr.BinaryOp op =
+          switch (cmp.op.getType()) {
+            case WardenLexer.EQ -> Expr.BinaryOp.EQ;
+            case WardenLexer.NE -> Expr.BinaryOp.NE;
+            case WardenLexer.LT -> Expr.BinaryOp.LT;
+            case WardenLexer.LE -> Expr.BinaryOp.LE;
+            case WardenLexer.GT -> Expr.BinaryOp.GT;
+            case WardenLexer.GE -> Expr.BinaryOp.GE;
+            default -> {
+              diagnostics.add(
+                  Diagnostic.error("parse.assign_in_expression", span(cmp.op), "`=` is not a comparison")
+                      .withHelp("write `==` to compare two values"));
+              yield Expr.BinaryOp.EQ;
+            }
+          };
+      return new Expr.Binary(sp, op, expr(cmp.expr(0), d), expr(cmp.expr(1), d));
+    }
+    if (c instanceof InExprContext in) {
+      Expr.BinaryOp op = in.NOT() != null ? Expr.BinaryOp.NOT_IN : Expr.BinaryOp.IN;
+      return new Expr.Binary(sp, op, expr(in.expr(0), d), expr(in.expr(1), d));
+    }
+    if (c instanceof IsExprContext is) {
+      return new Expr.Is(sp, expr(is.expr(), d), is.IDENT().getText(), span(is.IDENT().getSymbol()));
+    }
+    if (c instanceof MatchesExprContext m) {
+      Token pattern = m.STRING().getSymbol();
+      return new Expr.Matches(sp, expr(m.expr(), d), string(pattern), span(pattern));
+    }
+    if (c instanceof HasExprContext h) {
+      return new Expr.Has(sp, expr(h.expr(), d));
+    }
+    if (c instanceof AndExprContext a) {
+      return new Expr.Binary(sp, Expr.BinaryOp.AND, expr(a.expr(0), d), expr(a.expr(1), d));
+    }
+    if (c instanceof OrExprContext o) {
+      return new Expr.Binary(sp, Expr.BinaryOp.OR, expr(o.expr(0), d), expr(o.expr(1), d));
+    }
+    QuantifierExprContext q = (QuantifierExprContext) c;
+    return new Expr.Quantifier(
+        sp, q.quantifier.getType() == WardenLexer.ALL, q.IDENT().getText(), span(q.IDENT().getSymbol()),
+        expr(q.expr(0), d), expr(q.expr(1), d));
+  }
+
+  private Expr primary(PrimaryContext c, int d) {
+    Span sp = span(c);
+    if (c instanceof StringLiteralContext s) {
+      return new Expr.Literal(sp, string(s.STRING().getSymbol()));
+    }
+    if (c instanceof IntLiteralContext i) {
+      return new Expr.Literal(sp, integer(i.INT().getSymbol()));
+    }
+    if (c instanceof DecimalLiteralContext dl) {
+      return new Expr.Literal(sp, new BigDecimal(dl.DECIMAL().getText()));
+    }
+    if (c instanceof DurationLiteralContext du) {
+      return new Expr.Literal(sp, duration(du.DURATION().getSymbol()));
+    }
+    if (c instanceof TimeLiteralContext t) {
+      return new Expr.Literal(sp, instant(t.DATE().getSymbol()));
+    }
+    if (c instanceof BoolLiteralContext b) {
+      return new Expr.Literal(sp, b.TRUE() != null);
+    }
+    if (c instanceof CallExprContext call) {
+      return new Expr.Call(sp, call.IDENT().getText(), span(call.IDENT().getSymbol()), args(call.arguments(), d));
+    }
+    if (c instanceof NameExprContext n) {
+      return new Expr.Name(sp, n.name.getText());
+    }
+    if (c instanceof ParenExprContext p) {
+      return expr(p.expr(), d);
+    }
+    if (c instanceof ListLiteralContext l) {
+      List<Expr> items = new ArrayList<>();
+      for (ExprContext e : l.expr()) {
+        items.add(expr(e, d));
+      }
+      return new Expr.ListLiteral(sp, items);
+    }
+    RecordLiteralContext r = (RecordLiteralContext) c;
+    List<Expr.FieldInit> fields = new ArrayList<>();
+    for (FieldInitContext f : r.fieldInit()) {
+      String name = f.word() != null ? f.word().getText() : string(f.STRING().getSymbol());
+      fields.add(new Expr.FieldInit(span(f), name, expr(f.expr(), d)));
+    }
+    return new Expr.RecordLiteral(sp, fields);
+  }
+
+  private List<Expr> args(ArgumentsContext c, int d) {
+    List<Expr> out = new ArrayList<>();
+    if (c != null) {
+      for (ExprContext e : c.expr()) {
+        out.add(expr(e, d));
+      }
+    }
+    return out;
+  }
+
+  // ---- literals ------------------------------------------------------------------------
+
+  private String string(Token t) {
+    String raw = t.getText();
+    String body = raw.substring(1, raw.length() - 1);
+    if (body.indexOf('\\') < 0) {
+      return body;
+    }
+    StringBuilder b = new StringBuilder(body.length());
+    for (int i = 0; i < body.length(); i++) {
+      char ch = body.charAt(i);
+      if (ch != '\\') {
+        b.append(ch);
+        continue;
+      }
+      char e = body.charAt(++i);
+      switch (e) {
+        case 'n' -> b.append('\n');
+        case 't' -> b.append('\t');
+        case 'r' -> b.append('\r');
+        case 'b' -> b.append('\b');
+        case 'f' -> b.append('\f');
+        case 'u' -> {
+          b.append((char) Integer.parseInt(body.substring(i + 1, i + 5), 16));
+          i += 4;
+        }
+        default -> b.append(e);
+      }
+    }
+    return b.toString();
+  }
+
+  private long integer(Token t) {
+    try {
+      return Long.parseLong(t.getText());
+    } catch (NumberFormatException e) {
+      diagnostics.add(
+          Diagnostic.error("parse.bad_number", span(t), "number `" + t.getText() + "` is too large")
+              .withHelp("integers range from " + Long.MIN_VALUE + " to " + Long.MAX_VALUE));
+      return 0;
+    }
+  }
+
+  private Duration duration(Token t) {
+    String text = t.getText();
+    Duration total = Duration.ZERO;
+    int i = 0;
+    try {
+      while (i < text.length()) {
+        int start = i;
+        while (Character.isDigit(text.charAt(i))) {
+          i++;
+        }
+        long n = Long.parseLong(text.substring(start, i));
+        if (text.startsWith("ms", i)) {
+          total = total.plusMillis(n);
+          i += 2;
+        } else {
+          char unit = text.charAt(i++);
+          total = switch (unit) {
+            case 's' -> total.plusSeconds(n);
+            case 'm' -> total.plusMinutes(n);
+            case 'h' -> total.plusHours(n);
+            default -> total.plusDays(n);
+          };
+        }
+      }
+      return total;
+    } catch (ArithmeticException | NumberFormatException e) {
+      diagnostics.add(Diagnostic.error("parse.bad_duration", span(t), "duration `" + text + "` is too large"));
+      return Duration.ZERO;
+    }
+  }
+
+  private LocalDate date(Token t) {
+    String text = t.getText();
+    try {
+      if (text.length() > 10) {
+        diagnostics.add(
+            Diagnostic.error("parse.bad_date", span(t), "expected a date without a time, found `" + text + "`")
+                .withHelp("lifecycle dates are days, such as `2026-06-30`"));
+        return LocalDate.parse(text.substring(0, 10));
+      }
+      return LocalDate.parse(text);
+    } catch (DateTimeParseException e) {
+      diagnostics.add(Diagnostic.error("parse.bad_date", span(t), "`" + text + "` is not a valid date"));
+      return LocalDate.EPOCH;
+    }
+  }
+
+  private Instant instant(Token t) {
+    String text = t.getText();
+    try {
+      if (text.length() == 10) {
+        return LocalDate.parse(text).atStartOfDay().toInstant(ZoneOffset.UTC);
+      }
+      return OffsetDateTime.parse(text).toInstant();
+    } catch (DateTimeParseException e) {
+      diagnostics.add(
+          Diagnostic.error("parse.bad_date", span(t), "`" + text + "` is not a valid date or time")
+              .withHelp("write `2026-06-30` or `2026-06-30T12:00:00Z`"));
+      return Instant.EPOCH;
+    }
+  }
+
+  // ---- spans ---------------------------------------------------------------------------
+
+  private Span span(Token t) {
+    return SyntaxErrors.spanOf(source, t);
+  }
+
+  private Span span(TerminalNode n) {
+    return span(n.getSymbol());
+  }
+
+  /** A span from the start of a construct to the end of its first line. */
+  private Span span(ParserRuleContext c) {
+    Token start = c.getStart();
+    Token stop = c.getStop() == null ? start : c.getStop();
+    int end = Math.max(start.getStartIndex(), stop.getStopIndex());
+    Span first = source.span(start.getStartIndex(), end - start.getStartIndex() + 1);
+    String line = source.line(first.line());
+    int maxLength = Math.max(1, line.length() - first.column() + 1);
+    return new Span(first.file(), first.line(), first.column(), Math.min(first.length(), maxLength));
+  }
+
+  private String text(ParserRuleContext c) {
+    Token start = c.getStart();
+    Token stop = c.getStop() == null ? start : c.getStop();
+    String raw = source.text().substring(start.getStartIndex(), Math.max(start.getStartIndex(), stop.getStopIndex() + 1));
+    return raw.replaceAll("\\s+", " ");
+  }
+
+}

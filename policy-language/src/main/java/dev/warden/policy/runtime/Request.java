@@ -1,0 +1,125 @@
+package dev.warden.policy.runtime;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * The immutable view of one request that policies decide on. The sidecar builds it from Envoy's
+ * CheckRequest; tests and `warden eval` build it from their own input. Time is an input, so the
+ * same request decides the same way anywhere.
+ *
+ * @param path the normalized path, without the query string
+ * @param query query parameters by name, each with its values in order
+ * @param headers header values by lower-case name
+ * @param sourceIp may be null when unknown
+ * @param destinationIp may be null when unknown
+ */
+public record Request(
+    String id,
+    String method,
+    String path,
+    Map<String, List<String>> query,
+    Map<String, String> headers,
+    String host,
+    String scheme,
+    Instant time,
+    IpAddress sourceIp,
+    int sourcePort,
+    String sourcePrincipal,
+    IpAddress destinationIp,
+    int destinationPort,
+    String destinationPrincipal,
+    Identity identity) {
+
+  public Request {
+    Objects.requireNonNull(method, "method");
+    Objects.requireNonNull(path, "path");
+    Objects.requireNonNull(time, "time");
+    id = id == null ? "" : id;
+    query = query == null ? Map.of() : Map.copyOf(query);
+    headers = headers == null ? Map.of() : Map.copyOf(headers);
+    host = host == null ? "" : host;
+    scheme = scheme == null ? "" : scheme;
+    identity = identity == null ? Identity.anonymous() : identity;
+  }
+
+  public static Builder builder(String method, String path, Instant time) {
+    return new Builder(method, path, time);
+  }
+
+  /** Builds a request step by step; every field but method, path and time is optional. */
+  public static final class Builder {
+    private final String method;
+    private final String path;
+    private final Instant time;
+    private String id;
+    private Map<String, List<String>> query;
+    private Map<String, String> headers;
+    private String host;
+    private String scheme;
+    private IpAddress sourceIp;
+    private int sourcePort;
+    private String sourcePrincipal;
+    private IpAddress destinationIp;
+    private int destinationPort;
+    private String destinationPrincipal;
+    private Identity identity;
+
+    private Builder(String method, String path, Instant time) {
+      this.method = method;
+      this.path = path;
+      this.time = time;
+    }
+
+    public Builder id(String v) {
+      id = v;
+      return this;
+    }
+
+    public Builder query(Map<String, List<String>> v) {
+      query = v;
+      return this;
+    }
+
+    public Builder headers(Map<String, String> v) {
+      headers = v;
+      return this;
+    }
+
+    public Builder host(String v) {
+      host = v;
+      return this;
+    }
+
+    public Builder scheme(String v) {
+      scheme = v;
+      return this;
+    }
+
+    public Builder source(IpAddress ip, int port, String principal) {
+      sourceIp = ip;
+      sourcePort = port;
+      sourcePrincipal = principal;
+      return this;
+    }
+
+    public Builder destination(IpAddress ip, int port, String principal) {
+      destinationIp = ip;
+      destinationPort = port;
+      destinationPrincipal = principal;
+      return this;
+    }
+
+    public Builder identity(Identity v) {
+      identity = v;
+      return this;
+    }
+
+    public Request build() {
+      return new Request(id, method, path, query, headers, host, scheme, time, sourceIp, sourcePort,
+          sourcePrincipal, destinationIp, destinationPort, destinationPrincipal, identity);
+    }
+  }
+}

@@ -1,0 +1,105 @@
+package dev.warden.policy.testing;
+
+import dev.warden.policy.check.CheckedBundle.CheckedTest;
+import dev.warden.policy.check.CheckedBundle.Expectation;
+import dev.warden.policy.check.CheckedBundle.TestRequest;
+import dev.warden.policy.compile.Compiler;
+import dev.warden.policy.compile.PlainValues;
+import dev.warden.policy.compile.Program;
+import dev.warden.policy.runtime.Decision;
+import dev.warden.policy.runtime.Identity;
+import dev.warden.policy.runtime.IpAddress;
+import dev.warden.policy.runtime.Request;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * One `test` block, ready to run against the program the bundle compiled to. Pure: the caller
+ * passes the time to use when the test does not pin one with `at`.
+ */
+public final class PolicyTest {
+  private final CheckedTest test;
+  private final Program program;
+  private final List<String> fieldIds;
+
+  PolicyTest(CheckedTest test, Program program, List<String> fieldIds) {
+    this.test = test;
+    this.program = program;
+    this.fieldIds = fieldIds;
+  }
+
+  public String name() {
+    return test.name();
+  }
+
+  public String location() {
+    return test.span().fileLine();
+  }
+
+  public TestOutcome run(Instant defaultTime) {
+    Request request = request(test.request(), defaultTime);
+    Decision d = program.withTestData(test.data(), fieldIds).decide(request);
+    Expectation e = test.expect();
+    String expected = expected(e);
+    String failure = null;
+    if (e.allow() != d.allowed()) {
+      failure = "expected " + expected + ", got " + TestOutcome.describe(d) + ": " + d.explanation();
+    } else if (!e.allow()) {
+      boolean statusOk = e.status() == null || e.status() == d.status();
+      boolean ruleOk = e.rule() == null || d.rules().stream().anyMatch(r -> r.id().equals(e.rule()));
+      boolean reasonOk = e.reason() == null || e.reason().equals(d.reason());
+      if (!statusOk || !ruleOk || !reasonOk) {
+        failure = "expected " + expected + ", got " + TestOutcome.describe(d) + ": " + d.explanation();
+      }
+    }
+    return new TestOutcome(test.name(), location(), expected, d, failure);
+  }
+
+  private static String expected(Expectation e) {
+    if (e.allow()) {
+      return "allow";
+    }
+    StringBuilder b = new StringBuilder("deny");
+    if (e.status() != null) {
+      b.append(' ').append(e.status());
+    }
+    if (e.rule() != null) {
+      b.append(" by ").append(e.rule());
+    }
+    if (e.reason() != null) {
+      b.append(" reason \"").append(e.reason()).append('"');
+    }
+    return b.toString();
+  }
+
+  @SuppressWarnings("unchecked")
+  private Request request(TestRequest r, Instant defaultTime) {
+    String target = r.target();
+    int q = target.indexOf('?');
+    String path = q < 0 ? target : target.substring(0, q);
+    Map<String, List<String>> query = q < 0 ? Map.of() : QueryStrings.parse(target.substring(q + 1));
+    Identity identity;
+    if (r.claims() != null) {
+      Map<String, Object> claims = (Map<String, Object>) PlainValues.of(Compiler.constant(r.claims(), fieldIds));
+      identity = new Identity(claims, r.peer());
+    } else {
+      identity = new Identity(null, r.peer());
+    }
+    Map<String, String> headers = new LinkedHashMap<>();
+    if (r.headers() != null) {
+      ((Map<String, Object>) PlainValues.of(Compiler.constant(r.headers(), fieldIds)))
+          .forEach((k, v) -> headers.put(k.toLowerCase(Locale.ROOT), String.valueOf(v)));
+    }
+    return Request.builder(r.method(), path, r.at() != null ? r.at() : defaultTime)
+        .id("test")
+        .query(query)
+        .headers(headers)
+        .scheme("https")
+        .source(r.from() == null ? null : IpAddress.parse(r.from()), 0, r.peer())
+        .identity(identity)
+        .build();
+  }
+}

@@ -1,0 +1,39 @@
+package dev.warden.policy.testing;
+
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Parses `a=1&b=2&a=3` into names with their values in order. */
+public final class QueryStrings {
+  private QueryStrings() {}
+
+  public static Map<String, List<String>> parse(String query) {
+    Map<String, List<String>> out = new LinkedHashMap<>();
+    if (query == null || query.isEmpty()) {
+      return out;
+    }
+    for (String pair : query.split("&")) {
+      if (pair.isEmpty()) {
+        continue;
+      }
+      int eq = pair.indexOf('=');
+      String name = decode(eq < 0 ? pair : pair.substring(0, eq));
+      String value = eq < 0 ? "" : decode(pair.substring(eq + 1));
+      out.computeIfAbsent(name, k -> new ArrayList<>()).add(value);
+    }
+    out.replaceAll((k, v) -> List.copyOf(v));
+    return out;
+  }
+
+  private static String decode(String s) {
+    try {
+      return URLDecoder.decode(s, StandardCharsets.UTF_8);
+    } catch (IllegalArgumentException e) {
+      return s;
+    }
+  }
+}
