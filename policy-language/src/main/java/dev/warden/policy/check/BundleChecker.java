@@ -37,6 +37,8 @@ import java.util.TreeMap;
 public final class BundleChecker {
   private final Diagnostics diagnostics;
   private final FieldIds fieldIds = new FieldIds();
+  /** Every rule id declared, including rules with errors, so tests naming them do not cascade. */
+  private final List<String> declaredIds = new ArrayList<>();
   private int frameSize;
 
   public BundleChecker(Diagnostics diagnostics) {
@@ -65,7 +67,7 @@ public final class BundleChecker {
     List<CheckedGrant> grants = grants(packaged, roles, routes, targets, env);
     List<CheckedRule> rules = rules(packaged, routes, targets, env);
     List<CheckedBundle.CheckedTest> tests = new TestChecker(diagnostics, fieldIds, env, data)
-        .check(packaged, ruleIds(routes, grants, rules));
+        .check(packaged, declaredIds);
     new Lints(diagnostics).run(routes, grants, rules);
     if (diagnostics.hasErrors()) {
       return Optional.empty();
@@ -120,6 +122,7 @@ public final class BundleChecker {
                 "route `" + r.name() + "` is retired on " + r.retired() + ", before it starts on " + r.since()));
           }
           byName.put(qualified, info);
+          declaredIds.add(qualified);
           byShape.put(shape, info);
           out.add(info);
         }
@@ -248,6 +251,7 @@ public final class BundleChecker {
       for (Decl.Role role : f.declsOf(Decl.Role.class)) {
         for (Decl.Grant g : role.grants()) {
           int n = counters.merge(role.name(), 1, Integer::sum);
+          declaredIds.add("role." + role.name() + "#" + n);
           BitSet covered = targets.resolve(f.packageName(), g.targets());
           if (covered == null) {
             continue;
@@ -277,6 +281,7 @@ public final class BundleChecker {
               .withHelp("labels are letters, digits, `_` and `-`, such as \"owner-only\""));
           continue;
         }
+        declaredIds.add(id);
         Span twin = labels.putIfAbsent(id, r.span());
         if (twin != null) {
           diagnostics.add(Diagnostic.error("check.duplicate_rule_name", r.span(), "rule `" + id + "` is declared twice")
@@ -341,14 +346,6 @@ public final class BundleChecker {
       }
     }
     return ok ? out : null;
-  }
-
-  private static List<String> ruleIds(List<RouteInfo> routes, List<CheckedGrant> grants, List<CheckedRule> rules) {
-    List<String> ids = new ArrayList<>();
-    routes.forEach(r -> ids.add(r.qualifiedName()));
-    grants.forEach(g -> ids.add(g.id()));
-    rules.forEach(r -> ids.add(r.id()));
-    return ids;
   }
 
   static <T extends Decl> List<T> all(List<PolicyFile> files, Class<T> kind) {

@@ -1,14 +1,38 @@
 package dev.warden.policy.compile;
 
 import dev.warden.policy.runtime.RuleRef;
+import java.util.List;
 
 /**
- * A grant, permit or forbid compiled for one route.
- *
- * @param role the role a grant needs, or -1 for a permit or forbid
- * @param reason the author's `because`, or null
+ * A grant, permit or forbid compiled for one route. The texts a decision carries when this rule
+ * decides are built here, once, so that deciding allocates no strings on the common paths.
  */
-record CompiledRule(RuleRef ref, int role, String roleName, Condition[] conditions, String reason) {
+final class CompiledRule {
+  final RuleRef ref;
+  /** The role a grant needs, or -1 for a permit or forbid. */
+  final int role;
+  final String roleName;
+  final Condition[] conditions;
+  /** The author's `because`, or null. */
+  final String reason;
+  /** {@code List.of(ref)}: the rules list of a decision this rule makes. */
+  final List<RuleRef> refs;
+  /** The explanation when this rule allows. */
+  final String allowExplanation;
+  /** The explanation when this rule, a forbid, applies because all its conditions held. */
+  final String forbidExplanation;
+
+  CompiledRule(RuleRef ref, int role, String roleName, Condition[] conditions, String reason) {
+    this.ref = ref;
+    this.role = role;
+    this.roleName = roleName;
+    this.conditions = conditions;
+    this.reason = reason;
+    this.refs = List.of(ref);
+    String by = role >= 0 ? "role `" + roleName + "` via `" + ref.id() + "`" : "`" + ref.id() + "`";
+    this.allowExplanation = "allowed by " + by + " at " + ref.location();
+    this.forbidExplanation = "forbid `" + ref.id() + "` applies: " + describeApplying();
+  }
 
   /** A compiled `when` or `unless`. */
   record Condition(boolean unless, Eval eval, String text) {
@@ -26,8 +50,7 @@ record CompiledRule(RuleRef ref, int role, String roleName, Condition[] conditio
     }
   }
 
-  /** Why the rule applied, in words, for a rule whose conditions all held. */
-  String describeApplying() {
+  private String describeApplying() {
     if (conditions.length == 0) {
       return "it has no condition";
     }

@@ -44,6 +44,7 @@ public final class Compiler {
       routes.add(route);
       trie.add(route);
     }
+    trie.freeze();
 
     for (CompiledRoute route : routes) {
       ExprCompiler exprs = new ExprCompiler(values, route.paramSlots, principalNames);

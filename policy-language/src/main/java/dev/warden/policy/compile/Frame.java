@@ -8,6 +8,8 @@ import dev.warden.policy.runtime.Request;
  * never shared between threads.
  */
 final class Frame {
+  private static final Object[] NO_LOCALS = new Object[0];
+
   final Request request;
   final Object[] principal;
   final boolean anonymous;
@@ -28,7 +30,7 @@ final class Frame {
     this.roles = roles;
     this.roleNames = roleNames;
     this.data = data;
-    this.locals = new Object[frameSize];
+    this.locals = frameSize == 0 ? NO_LOCALS : new Object[frameSize];
     this.budget = budget;
   }
 

@@ -20,6 +20,8 @@ final class PrincipalBuilder {
   private final List<PrincipalSpec> specs;
   private final int rolesSlot;
   private final Map<String, long[]> roleImplies;
+  private final int roleWords;
+  private static final long[] NO_ROLES = new long[0];
 
   /** The principal of one request; {@code error} says why the identity is invalid, else null. */
   record Principal(Object[] slots, boolean anonymous, Set<String> roleNames, long[] roles, String error) {}
@@ -27,6 +29,7 @@ final class PrincipalBuilder {
   PrincipalBuilder(List<PrincipalSpec> specs, Map<String, long[]> roleImplies) {
     this.specs = specs;
     this.roleImplies = roleImplies;
+    this.roleWords = roleImplies.values().stream().mapToInt(a -> a.length).max().orElse(0);
     this.rolesSlot = specs.stream().filter(s -> s.name().equals("roles")).mapToInt(PrincipalSpec::slot).findFirst().orElse(-1);
   }
 
@@ -35,11 +38,11 @@ final class PrincipalBuilder {
     Object[] slots = new Object[specs.size()];
     for (PrincipalSpec spec : specs) {
       Object raw = null;
-      String from = null;
+      ClaimSource from = null;
       for (ClaimSource source : spec.sources()) {
         raw = resolve(source, identity);
         if (raw != null) {
-          from = describe(source);
+          from = source;
           break;
         }
       }
@@ -52,18 +55,15 @@ final class PrincipalBuilder {
       }
       Object value = convert(raw, Type.unwrap(spec.type()));
       if (value == null) {
-        return invalid(from + " is not a valid `" + Type.unwrap(spec.type()).display() + "`");
+        return invalid(describe(from) + " is not a valid `" + Type.unwrap(spec.type()).display() + "`");
       }
       slots[spec.slot()] = value;
     }
     Set<String> names = rolesSlot < 0 || slots[rolesSlot] == null ? Set.of() : castSet(slots[rolesSlot]);
-    long[] roles = new long[0];
+    long[] roles = names.isEmpty() ? NO_ROLES : new long[roleWords];
     for (String name : names) {
       long[] implied = roleImplies.get(name);
       if (implied != null) {
-        if (roles.length < implied.length) {
-          roles = java.util.Arrays.copyOf(roles, implied.length);
-        }
         for (int i = 0; i < implied.length; i++) {
           roles[i] |= implied[i];
         }
@@ -106,6 +106,7 @@ final class PrincipalBuilder {
   }
 
   /** The claim as a value of the field's type, or null when it does not fit. */
+  @SuppressWarnings("unchecked")
   private static Object convert(Object raw, Type type) {
     if (type == Type.STRING) {
       return raw instanceof String ? raw : null;
@@ -131,13 +132,15 @@ final class PrincipalBuilder {
     } else {
       return null;
     }
-    List<String> out = new ArrayList<>();
+    Collection<String> out = type instanceof Type.SetType ? new LinkedHashSet<>(items.size() * 2) : new ArrayList<>(items.size());
     for (Object item : items) {
       if (!(item instanceof String str)) {
         return null;
       }
       out.add(str);
     }
-    return type instanceof Type.SetType ? java.util.Collections.unmodifiableSet(new LinkedHashSet<>(out)) : List.copyOf(out);
+    return type instanceof Type.SetType
+        ? java.util.Collections.unmodifiableSet((Set<String>) out)
+        : java.util.Collections.unmodifiableList((List<String>) out);
   }
 }

@@ -130,10 +130,11 @@ public final class Program {
     for (CompiledRule forbid : route.forbids) {
       String failure = applies(forbid, f);
       if (failure == null || failure.startsWith("error: ")) {
-        String why = failure == null ? ": " + forbid.describeApplying()
-            : ": its condition could not be evaluated (" + failure.substring(7) + "), so it applies";
-        String reason = forbid.reason() != null ? forbid.reason() : "forbidden by policy";
-        return deny(refusal, reason, "forbid `" + forbid.ref().id() + "` applies" + why, List.of(forbid.ref()), route.name);
+        String explanation = failure == null ? forbid.forbidExplanation
+            : "forbid `" + forbid.ref.id() + "` applies: its condition could not be evaluated ("
+                + failure.substring(7) + ")";
+        String reason = forbid.reason != null ? forbid.reason : "forbidden by policy";
+        return deny(refusal, reason, explanation, forbid.refs, route.name);
       }
     }
     for (int w = 0; w < Math.min(f.roles.length, route.openRoles.length); w++) {
@@ -145,19 +146,19 @@ public final class Program {
     }
     List<String> misses = new ArrayList<>();
     for (CompiledRule allow : route.allows) {
-      if (allow.role() >= 0 && !f.hasRole(allow.role())) {
-        note(misses, "`" + allow.ref().id() + "` needs role `" + allow.roleName() + "`");
+      if (allow.role >= 0 && !f.hasRole(allow.role)) {
+        note(misses, "`" + allow.ref.id() + "` needs role `" + allow.roleName + "`");
         continue;
       }
       String failure = applies(allow, f);
       if (failure == null) {
         return allow(allow, route);
       }
-      note(misses, "`" + allow.ref().id() + "`: " + failure);
+      note(misses, "`" + allow.ref.id() + "`: " + failure);
     }
     for (int role = 0; role < route.openGrants.length && misses.size() < MAX_EXPLAINED; role++) {
       if (route.openGrants[role] != null) {
-        note(misses, "`" + route.openGrants[role].ref().id() + "` needs role `" + route.openGrants[role].roleName() + "`");
+        note(misses, "`" + route.openGrants[role].ref.id() + "` needs role `" + route.openGrants[role].roleName + "`");
       }
     }
     String explanation = misses.isEmpty()
@@ -192,9 +193,7 @@ public final class Program {
   }
 
   private Decision allow(CompiledRule rule, CompiledRoute route) {
-    String by = rule.role() >= 0 ? "role `" + rule.roleName() + "` via `" + rule.ref().id() + "`" : "`" + rule.ref().id() + "`";
-    return new Decision(true, 200, "allowed", "allowed by " + by + " at " + rule.ref().location(),
-        List.of(rule.ref()), route.name, revision, Obligations.NONE);
+    return new Decision(true, 200, "allowed", rule.allowExplanation, rule.refs, route.name, revision, Obligations.NONE);
   }
 
   private Decision deny(int status, String reason, String explanation, List<RuleRef> rules, String route) {

@@ -17,7 +17,9 @@ final class RouteTrie {
   private int maxParams;
 
   private static final class Node {
-    final Map<String, Node> literals = new HashMap<>();
+    /** Filled while routes are added; {@link #freeze} turns it into {@link #table}. */
+    Map<String, Node> literals = new HashMap<>();
+    LiteralTable<Node> table;
     Node intParam;
     Node uuidParam;
     Node stringParam;
@@ -56,6 +58,25 @@ final class RouteTrie {
     maxParams = Math.max(maxParams, params);
   }
 
+  /** Builds the lookup tables; call once after the last {@link #add}. */
+  void freeze() {
+    for (Node root : roots) {
+      freeze(root);
+    }
+  }
+
+  private static void freeze(Node n) {
+    if (n == null || n.table != null) {
+      return;
+    }
+    n.table = new LiteralTable<>(n.literals);
+    n.literals.values().forEach(RouteTrie::freeze);
+    freeze(n.intParam);
+    freeze(n.uuidParam);
+    freeze(n.stringParam);
+    n.literals = null;
+  }
+
   /** The route for a request, or null when no declared route matches. */
   Match match(String method, String path) {
     int m = METHODS.indexOf(method);
@@ -80,10 +101,11 @@ final class RouteTrie {
     if (next < 0) {
       next = path.length();
     }
-    String segment = path.substring(pos + 1, next);
-    if (!segment.isEmpty()) {
-      Node literal = node.literals.get(segment);
+    if (next > pos + 1) {
+      Node literal = node.table.get(path, pos + 1, next);
       CompiledRoute found = literal == null ? null : walk(literal, path, next, captured, count);
+      boolean params = node.intParam != null || node.uuidParam != null || node.stringParam != null;
+      String segment = found == null && params ? path.substring(pos + 1, next) : null;
       if (found == null && node.intParam != null && count < captured.length && isInt(segment)) {
         captured[count] = segment;
         found = walk(node.intParam, path, next, captured, count + 1);
