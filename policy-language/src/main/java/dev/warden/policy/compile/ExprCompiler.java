@@ -145,7 +145,7 @@ final class ExprCompiler {
   private static Eval input(InputField field) {
     return switch (field) {
       case REQUEST_METHOD -> f -> f.request.method();
-      case REQUEST_PATH -> f -> f.request.path();
+      case REQUEST_PATH -> f -> f.path;
       case REQUEST_ROUTE -> f -> f.routeName;
       case REQUEST_QUERY -> f -> f.request.query();
       case REQUEST_HEADERS -> f -> f.request.headers();

@@ -20,6 +20,8 @@ final class Frame {
   final int budget;
   Object[] params;
   String routeName;
+  /** The normalized path, which is what `request.path` means. */
+  String path;
   int steps;
 
   Frame(Request request, Object[] principal, boolean anonymous, long[] roles, java.util.Set<String> roleNames,

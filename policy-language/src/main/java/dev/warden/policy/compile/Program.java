@@ -5,6 +5,7 @@ import dev.warden.policy.runtime.Decision;
 import dev.warden.policy.runtime.RecordValue;
 import dev.warden.policy.runtime.Obligations;
 import dev.warden.policy.runtime.Request;
+import dev.warden.policy.runtime.RequestPaths;
 import dev.warden.policy.runtime.RuleRef;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,7 +15,8 @@ import java.util.Map;
  * A compiled bundle, ready to decide. Immutable and safe to share between threads: the server
  * swaps whole programs on reload and never changes one.
  *
- * <p>Order of checks: identity → route → lifecycle → forbids → allows. Default deny: nothing is
+ * <p>Order of checks: identity → path normalization ({@link RequestPaths}) → route → lifecycle →
+ * forbids → allows. Default deny: nothing is
  * allowed unless a grant or permit applies, and any applicable forbid wins over every allow.
  */
 public final class Program {
@@ -100,10 +102,14 @@ public final class Program {
     if (p.error() != null) {
       return deny(401, "invalid identity", p.error(), List.of(), null);
     }
-    RouteTrie.Match match = trie.match(request.method(), request.path());
+    RequestPaths.Normalized path = RequestPaths.normalize(request.path());
+    if (!path.ok()) {
+      return deny(400, "bad request path", path.error(), List.of(), null);
+    }
+    RouteTrie.Match match = trie.match(request.method(), path.path());
     if (match == null) {
       return deny(undeclaredStatus, "route not found",
-          "no route is declared for " + request.method() + " " + request.path(), List.of(), null);
+          "no route is declared for " + request.method() + " " + path.path(), List.of(), null);
     }
     CompiledRoute route = match.route();
     if (route.since != null && request.time().isBefore(route.since)) {
@@ -116,6 +122,7 @@ public final class Program {
     }
     Frame f = new Frame(request, p.slots(), p.anonymous(), p.roles(), p.roleNames(), data, frameSize, budget);
     f.params = route.params(match.params());
+    f.path = path.path();
     f.routeName = route.name;
     try {
       return authorize(route, f);

@@ -10,7 +10,8 @@ import java.util.Objects;
  * CheckRequest; tests and `warden eval` build it from their own input. Time is an input, so the
  * same request decides the same way anywhere.
  *
- * @param path the normalized path, without the query string
+ * @param path the path as received, query string excluded or not; the program normalizes it
+ *     (see {@link RequestPaths}) before matching routes
  * @param query query parameters by name, each with its values in order
  * @param headers header values by lower-case name
  * @param sourceIp may be null when unknown
