@@ -16,7 +16,8 @@ public record Identity(Map<String, Object> claims, String peer) {
   private static final Identity ANONYMOUS = new Identity(null, null);
 
   public Identity {
-    claims = claims == null ? null : Map.copyOf(claims);
+    // Not Map.copyOf: JSON claims may hold nulls.
+    claims = claims == null ? null : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(claims));
   }
 
   public static Identity anonymous() {

@@ -46,6 +46,12 @@ public record Request(
     identity = identity == null ? Identity.anonymous() : identity;
   }
 
+  /** This request as made by another caller. */
+  public Request withIdentity(Identity newIdentity) {
+    return new Request(id, method, path, query, headers, host, scheme, time, sourceIp, sourcePort, sourcePrincipal,
+        destinationIp, destinationPort, destinationPrincipal, newIdentity);
+  }
+
   public static Builder builder(String method, String path, Instant time) {
     return new Builder(method, path, time);
   }

@@ -1,0 +1,79 @@
+package dev.warden.cli;
+
+import dev.warden.server.ServerConfig;
+import dev.warden.server.WardenServer;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** `warden serve`: run the sidecar until SIGTERM or SIGINT, then drain and stop. */
+@Command(name = "serve", mixinStandardHelpOptions = true,
+    description = "Serve Envoy ext_authz (gRPC) with the bundle, plus health, metrics and status over HTTP.")
+final class ServeCommand implements Callable<Integer> {
+  @CommandLine.Option(names = "--bundle", paramLabel = "DIR", description = "The bundle directory.")
+  String bundle;
+
+  @CommandLine.Option(names = "--grpc", paramLabel = "HOST:PORT|unix:PATH",
+      description = "Where ext_authz listens (default 127.0.0.1:9191).")
+  String grpc;
+
+  @CommandLine.Option(names = "--http", paramLabel = "HOST:PORT",
+      description = "Where the admin endpoints listen (default 127.0.0.1:9192).")
+  String http;
+
+  @CommandLine.Option(names = "--config", paramLabel = "FILE", description = "A YAML config file (docs/operations.md).")
+  Path config;
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public Integer call() throws Exception {
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    ServerConfig cfg;
+    try {
+      String yaml = config == null ? null : Files.readString(config);
+      Map<String, String> flags = new HashMap<>();
+      flags.put("bundle", bundle);
+      flags.put("grpc.listen", grpc);
+      flags.put("http.listen", http);
+      cfg = ServerConfig.load(yaml, System.getenv(), flags);
+    } catch (IOException e) {
+      err.println("error: cannot read config file `" + config + "`: " + e.getMessage());
+      return WardenCli.USAGE;
+    } catch (ServerConfig.ConfigException e) {
+      err.println("error: " + e.getMessage());
+      return WardenCli.USAGE;
+    }
+    WardenServer server = new WardenServer(cfg, Clock.systemUTC());
+    try {
+      server.start();
+    } catch (WardenServer.StartException e) {
+      if (e.diagnostics() != null) {
+        err.print(e.diagnostics().render());
+      }
+      err.println("error: " + e.getMessage());
+      server.close();
+      return e.diagnostics() != null ? WardenCli.POLICY_ERRORS : WardenCli.USAGE;
+    } catch (ServerConfig.ConfigException | IOException e) {
+      err.println("error: cannot listen: " + e.getMessage());
+      server.close();
+      return WardenCli.USAGE;
+    }
+    Runtime.getRuntime().addShutdownHook(new Thread(server::close, "warden-shutdown"));
+    out.printf("warden: serving %s (revision %s)%n", cfg.bundle(), server.bundle().snapshot().revision());
+    out.printf("warden: ext_authz gRPC on %s%n", server.grpcAddress());
+    out.printf("warden: admin on http://%s:%d (/health /ready /status /metrics)%n",
+        server.adminAddress().getHostString(), server.adminAddress().getPort());
+    out.flush();
+    server.awaitTermination();
+    return WardenCli.OK;
+  }
+}

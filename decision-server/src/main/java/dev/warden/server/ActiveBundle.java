@@ -1,0 +1,42 @@
+package dev.warden.server;
+
+import dev.warden.policy.compile.Program;
+import java.time.Instant;
+import java.util.Optional;
+
+/**
+ * The bundle the sidecar decides with. Reads are one volatile load and never block; activation
+ * swaps the whole snapshot, and a bundle that failed to load never replaces the last good one.
+ */
+public final class ActiveBundle {
+  /**
+   * What is active now.
+   *
+   * @param program null until the first bundle activates
+   * @param lastError the last load failure (kept while the last good program serves), or null
+   */
+  public record Snapshot(Program program, String revision, Instant activatedAt, String source, String lastError,
+      Instant lastErrorAt) {}
+
+  private volatile Snapshot current = new Snapshot(null, null, null, null, null, null);
+
+  public Snapshot snapshot() {
+    return current;
+  }
+
+  /** The program to decide with, if any bundle is active. */
+  public Optional<Program> program() {
+    return Optional.ofNullable(current.program());
+  }
+
+  /** Makes a compiled program active. */
+  public synchronized void activate(Program program, String source, Instant now) {
+    current = new Snapshot(program, program.revision(), now, source, null, null);
+  }
+
+  /** Records a failed load; the active program, if any, keeps serving. */
+  public synchronized void failed(String error, Instant now) {
+    Snapshot s = current;
+    current = new Snapshot(s.program(), s.revision(), s.activatedAt(), s.source(), error, now);
+  }
+}

@@ -1,0 +1,204 @@
+package dev.warden.server;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.warden.server.identity.JwtConfig;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The sidecar's configuration: a YAML file, then environment variables, then command-line flags,
+ * each overriding the one before. Every key is documented in docs/operations.md; an unknown key
+ * is an error, so that a typo never silently falls back to a default.
+ *
+ * <p>Environment variables name a key by its path: `grpc.listen` is `WARDEN_GRPC_LISTEN`.
+ */
+public record ServerConfig(
+    Path bundle,
+    String grpcListen,
+    String httpListen,
+    int executorThreads,
+    int maxConcurrentCalls,
+    Path tlsCert,
+    Path tlsKey,
+    Path tlsClientCa,
+    JwtConfig jwt,
+    String jwtAuthnMetadataKey,
+    int failureStatus,
+    List<String> stripHeaders,
+    Duration shutdownGrace) {
+
+  /** Every key, with its default (null: no default). Order is the documentation order. */
+  static final Map<String, String> DEFAULTS = defaults();
+
+  private static Map<String, String> defaults() {
+    Map<String, String> d = new java.util.LinkedHashMap<>();
+    d.put("bundle", null);
+    d.put("grpc.listen", "127.0.0.1:9191");
+    d.put("grpc.executor_threads", "0");
+    d.put("grpc.max_concurrent_calls", "1024");
+    d.put("grpc.tls.cert", null);
+    d.put("grpc.tls.key", null);
+    d.put("grpc.tls.client_ca", null);
+    d.put("http.listen", "127.0.0.1:9192");
+    d.put("identity.jwt.issuer", null);
+    d.put("identity.jwt.audiences", null);
+    d.put("identity.jwt.algorithms", "RS256,ES256");
+    d.put("identity.jwt.jwks_file", null);
+    d.put("identity.jwt.jwks_url", null);
+    d.put("identity.jwt.refresh", "5m");
+    d.put("identity.jwt.clock_skew", "30s");
+    d.put("identity.jwt_authn_metadata_key", null);
+    d.put("authz.failure_status", "403");
+    d.put("authz.strip_headers", "");
+    d.put("shutdown.grace", "10s");
+    return java.util.Collections.unmodifiableMap(d);
+  }
+
+  /** Thrown for a configuration that cannot run; the message names the key. */
+  public static final class ConfigException extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    public ConfigException(String message) {
+      super(message);
+    }
+  }
+
+  /**
+   * @param yaml the config file's text, or null
+   * @param env the environment (WARDEN_* variables are read)
+   * @param flags values from command-line flags by key, overriding everything
+   */
+  public static ServerConfig load(String yaml, Map<String, String> env, Map<String, String> flags)
+      throws ConfigException {
+    Map<String, String> values = new java.util.LinkedHashMap<>(DEFAULTS);
+    if (yaml != null && !yaml.isBlank()) {
+      JsonNode root;
+      try {
+        root = new ObjectMapper(new YAMLFactory()).readTree(yaml);
+      } catch (Exception e) {
+        throw new ConfigException("config file is not valid YAML: " + e.getMessage().split("\n")[0]);
+      }
+      if (root != null && !root.isNull()) {
+        if (!(root instanceof ObjectNode)) {
+          throw new ConfigException("config file must be a mapping of settings");
+        }
+        flatten("", root, values);
+      }
+    }
+    for (String key : DEFAULTS.keySet()) {
+      String var = "WARDEN_" + key.replace('.', '_').toUpperCase();
+      if (env.containsKey(var)) {
+        values.put(key, env.get(var));
+      }
+    }
+    flags.forEach((k, v) -> {
+      if (v != null) {
+        values.put(k, v);
+      }
+    });
+    return build(values);
+  }
+
+  private static void flatten(String prefix, JsonNode node, Map<String, String> out) throws ConfigException {
+    for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+      Map.Entry<String, JsonNode> e = it.next();
+      String key = prefix + e.getKey();
+      JsonNode v = e.getValue();
+      if (v.isObject()) {
+        flatten(key + ".", v, out);
+        continue;
+      }
+      if (!DEFAULTS.containsKey(key)) {
+        throw new ConfigException("unknown config key `" + key + "`; see docs/operations.md for the keys");
+      }
+      if (v.isArray()) {
+        List<String> items = new ArrayList<>();
+        v.forEach(i -> items.add(i.asText()));
+        out.put(key, String.join(",", items));
+      } else {
+        out.put(key, v.isNull() ? null : v.asText());
+      }
+    }
+  }
+
+  private static ServerConfig build(Map<String, String> v) throws ConfigException {
+    String bundle = v.get("bundle");
+    if (bundle == null || bundle.isBlank()) {
+      throw new ConfigException("no bundle: pass `--bundle DIR`, set `bundle:` in the config file or WARDEN_BUNDLE");
+    }
+    int failure = integer(v, "authz.failure_status");
+    if (!Set.of(403, 500, 503).contains(failure)) {
+      throw new ConfigException("`authz.failure_status` must be 403, 500 or 503");
+    }
+    Path cert = path(v.get("grpc.tls.cert"));
+    Path key = path(v.get("grpc.tls.key"));
+    if ((cert == null) != (key == null)) {
+      throw new ConfigException("`grpc.tls.cert` and `grpc.tls.key` go together");
+    }
+    if (v.get("grpc.tls.client_ca") != null && cert == null) {
+      throw new ConfigException("`grpc.tls.client_ca` (mTLS) needs `grpc.tls.cert` and `grpc.tls.key`");
+    }
+    JwtConfig jwt = null;
+    if (v.get("identity.jwt.issuer") != null) {
+      try {
+        String url = v.get("identity.jwt.jwks_url");
+        jwt = new JwtConfig(v.get("identity.jwt.issuer"), list(v.get("identity.jwt.audiences")),
+            list(v.get("identity.jwt.algorithms")), path(v.get("identity.jwt.jwks_file")),
+            url == null ? null : URI.create(url), duration(v, "identity.jwt.refresh"),
+            duration(v, "identity.jwt.clock_skew"));
+      } catch (IllegalArgumentException e) {
+        throw new ConfigException(e.getMessage());
+      }
+    }
+    int threads = integer(v, "grpc.executor_threads");
+    int calls = integer(v, "grpc.max_concurrent_calls");
+    if (threads < 0 || threads > 256 || calls < 1) {
+      throw new ConfigException("`grpc.executor_threads` must be 0 (direct) to 256 and `grpc.max_concurrent_calls` at least 1");
+    }
+    return new ServerConfig(Path.of(bundle), v.get("grpc.listen"), v.get("http.listen"), threads, calls, cert, key,
+        path(v.get("grpc.tls.client_ca")), jwt, v.get("identity.jwt_authn_metadata_key"), failure,
+        list(v.get("authz.strip_headers")), duration(v, "shutdown.grace"));
+  }
+
+  private static int integer(Map<String, String> v, String key) throws ConfigException {
+    try {
+      return Integer.parseInt(v.get(key).trim());
+    } catch (RuntimeException e) {
+      throw new ConfigException("`" + key + "` must be a whole number, found `" + v.get(key) + "`");
+    }
+  }
+
+  private static Duration duration(Map<String, String> v, String key) throws ConfigException {
+    String s = v.get(key);
+    try {
+      return Duration.parse("PT" + s.trim().toUpperCase());
+    } catch (RuntimeException e) {
+      throw new ConfigException("`" + key + "` must be a duration such as `30s` or `5m`, found `" + s + "`");
+    }
+  }
+
+  private static Path path(String s) {
+    return s == null || s.isBlank() ? null : Path.of(s);
+  }
+
+  private static List<String> list(String s) {
+    List<String> out = new ArrayList<>();
+    if (s != null) {
+      for (String part : s.split(",")) {
+        if (!part.isBlank()) {
+          out.add(part.trim());
+        }
+      }
+    }
+    return out;
+  }
+}

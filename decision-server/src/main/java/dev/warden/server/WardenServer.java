@@ -1,0 +1,224 @@
+package dev.warden.server;
+
+import dev.warden.bundle.BundleDirectory;
+import dev.warden.policy.bundle.BundleCompiler;
+import dev.warden.policy.bundle.CompileResult;
+import dev.warden.server.admin.AdminServer;
+import dev.warden.server.admin.ServerMetrics;
+import dev.warden.server.authz.DecisionIds;
+import dev.warden.server.authz.ExtAuthzService;
+import dev.warden.server.authz.RequestMapper;
+import dev.warden.server.authz.ResponseMapper;
+import dev.warden.server.identity.IdentityResolver;
+import dev.warden.server.identity.JwtVerifier;
+import io.envoyproxy.envoy.service.auth.v3.AuthorizationGrpc;
+import io.grpc.Server;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollEventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollServerDomainSocketChannel;
+import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
+import io.grpc.netty.shaded.io.netty.handler.ssl.ClientAuth;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder;
+import io.grpc.protobuf.services.HealthStatusManager;
+import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.time.Clock;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The sidecar: loads the bundle, then serves ext_authz, gRPC health and reflection on TCP or a
+ * Unix socket, and the admin HTTP listener. Health is SERVING only while a bundle is active.
+ * Lifecycle: {@link #start()}, then {@link #close()}: health NOT_SERVING → stop accepting →
+ * drain in-flight calls for the grace period → stop.
+ */
+public final class WardenServer implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(WardenServer.class);
+
+  private final ServerConfig config;
+  private final Clock clock;
+  private final ActiveBundle bundle = new ActiveBundle();
+  private final ServerMetrics metrics = new ServerMetrics();
+  private final HealthStatusManager health = new HealthStatusManager();
+  private Server grpc;
+  private AdminServer admin;
+  private ExecutorService executor;
+  private EventLoopGroup boss;
+  private EventLoopGroup workers;
+
+  public WardenServer(ServerConfig config, Clock clock) {
+    this.config = config;
+    this.clock = clock;
+  }
+
+  /** Thrown when the server cannot start; the message is for the operator. */
+  public static final class StartException extends Exception {
+    private static final long serialVersionUID = 1L;
+    private final CompileResult diagnostics;
+
+    StartException(String message, CompileResult diagnostics) {
+      super(message);
+      this.diagnostics = diagnostics;
+    }
+
+    /** The bundle's diagnostics when it did not compile, else null. */
+    public CompileResult diagnostics() {
+      return diagnostics;
+    }
+  }
+
+  public void start() throws StartException, IOException, ServerConfig.ConfigException {
+    loadBundle();
+    JwtVerifier jwt = null;
+    if (config.jwt() != null) {
+      jwt = new JwtVerifier(config.jwt(), clock);
+      try {
+        jwt.preload();
+      } catch (RuntimeException e) {
+        throw new StartException("cannot load the JWKS: " + rootMessage(e), null);
+      }
+    }
+    ExtAuthzService authz = new ExtAuthzService(bundle, new RequestMapper(clock, config.jwtAuthnMetadataKey()),
+        new IdentityResolver(jwt), new ResponseMapper(config.stripHeaders()), metrics, new DecisionIds(),
+        config.failureStatus());
+    grpc = grpcServer(Listen.parse(config.grpcListen(), "grpc.listen"))
+        .addService(authz)
+        .addService(health.getHealthService())
+        .addService(ProtoReflectionServiceV1.newInstance())
+        .build()
+        .start();
+    Listen http = Listen.parse(config.httpListen(), "http.listen");
+    if (http.tcp() == null) {
+      throw new ServerConfig.ConfigException("`http.listen` must be HOST:PORT");
+    }
+    admin = new AdminServer(http.tcp(), bundle, metrics);
+    admin.start();
+    health.setStatus("", ServingStatus.SERVING);
+    health.setStatus(AuthorizationGrpc.SERVICE_NAME, ServingStatus.SERVING);
+  }
+
+  private void loadBundle() throws StartException {
+    CompileResult result;
+    try {
+      result = new BundleCompiler().compile(BundleDirectory.read(config.bundle()));
+    } catch (BundleDirectory.BundleReadException e) {
+      throw new StartException(e.getMessage(), null);
+    }
+    if (!result.ok()) {
+      metrics.bundleLoadFailed();
+      throw new StartException("bundle " + config.bundle() + " has " + result.errors().size() + " error(s)", result);
+    }
+    bundle.activate(result.program(), config.bundle().toString(), clock.instant());
+    metrics.bundleActivated(result.program().revision());
+    log.info("bundle {} active: revision {}, {} routes", config.bundle(), result.program().revision(),
+        result.program().routeCount());
+  }
+
+  private NettyServerBuilder grpcServer(Listen listen) throws IOException {
+    NettyServerBuilder b;
+    if (listen.unix() != null) {
+      Files.deleteIfExists(listen.unix());
+      boss = new EpollEventLoopGroup(1);
+      workers = new EpollEventLoopGroup();
+      b = NettyServerBuilder.forAddress(new DomainSocketAddress(listen.unix().toFile()))
+          .channelType(EpollServerDomainSocketChannel.class)
+          .bossEventLoopGroup(boss)
+          .workerEventLoopGroup(workers);
+    } else {
+      b = NettyServerBuilder.forAddress(listen.tcp());
+      if (config.tlsCert() != null) {
+        SslContextBuilder ssl = GrpcSslContexts.forServer(config.tlsCert().toFile(), config.tlsKey().toFile());
+        if (config.tlsClientCa() != null) {
+          ssl.trustManager(config.tlsClientCa().toFile()).clientAuth(ClientAuth.REQUIRE);
+        }
+        b.sslContext(ssl.build());
+      }
+    }
+    b.maxConcurrentCallsPerConnection(config.maxConcurrentCalls())
+        .maxInboundMessageSize(8 << 20)
+        .maxInboundMetadataSize(64 << 10)
+        .permitKeepAliveTime(10, TimeUnit.SECONDS);
+    if (config.executorThreads() == 0) {
+      // Deciding never blocks (no I/O on the request path), so the transport thread decides.
+      b.directExecutor();
+    } else {
+      executor = new ThreadPoolExecutor(config.executorThreads(), config.executorThreads(), 0, TimeUnit.SECONDS,
+          new ArrayBlockingQueue<>(4096), r -> {
+            Thread t = new Thread(r, "warden-authz");
+            t.setDaemon(true);
+            return t;
+          });
+      b.executor(executor);
+    }
+    return b;
+  }
+
+  /** Where gRPC listens: the bound TCP address (port 0 resolved), or the Unix socket. */
+  public String grpcAddress() {
+    Listen listen;
+    try {
+      listen = Listen.parse(config.grpcListen(), "grpc.listen");
+    } catch (ServerConfig.ConfigException e) {
+      throw new IllegalStateException(e);
+    }
+    if (listen.unix() != null) {
+      return listen.toString();
+    }
+    InetSocketAddress bound = (InetSocketAddress) grpc.getListenSockets().get(0);
+    return bound.getHostString() + ":" + bound.getPort();
+  }
+
+  public InetSocketAddress adminAddress() {
+    return admin.address();
+  }
+
+  public ActiveBundle bundle() {
+    return bundle;
+  }
+
+  public void awaitTermination() throws InterruptedException {
+    grpc.awaitTermination();
+  }
+
+  @Override
+  public void close() {
+    health.enterTerminalState();
+    if (grpc != null) {
+      grpc.shutdown();
+      try {
+        if (!grpc.awaitTermination(config.shutdownGrace().toMillis(), TimeUnit.MILLISECONDS)) {
+          grpc.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
+      } catch (InterruptedException e) {
+        grpc.shutdownNow();
+        Thread.currentThread().interrupt();
+      }
+    }
+    if (admin != null) {
+      admin.close();
+    }
+    if (executor != null) {
+      executor.shutdownNow();
+    }
+    if (boss != null) {
+      boss.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+      workers.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+    }
+  }
+
+  private static String rootMessage(Throwable t) {
+    while (t.getCause() != null) {
+      t = t.getCause();
+    }
+    return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+  }
+}

@@ -1,0 +1,160 @@
+package dev.warden.server.authz;
+
+import com.google.protobuf.ListValue;
+import com.google.protobuf.Struct;
+import com.google.protobuf.Value;
+import dev.warden.policy.runtime.IpAddress;
+import dev.warden.policy.runtime.Request;
+import dev.warden.policy.testing.QueryStrings;
+import io.envoyproxy.envoy.config.core.v3.Address;
+import io.envoyproxy.envoy.config.core.v3.HeaderValue;
+import io.envoyproxy.envoy.service.auth.v3.AttributeContext;
+import io.envoyproxy.envoy.service.auth.v3.CheckRequest;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Maps Envoy's CheckRequest to the policy's {@link Request}. Only mapping lives here: the path
+ * is normalized by the program itself, and every decision is the program's.
+ */
+public final class RequestMapper {
+  /** Headers beyond this count are refused: a request carrying more is denied, not truncated. */
+  public static final int MAX_HEADERS = 512;
+
+  private final Clock clock;
+  private final String jwtAuthnKey;
+
+  /**
+   * @param jwtAuthnKey the metadata key under which Envoy's jwt_authn filter puts the verified
+   *     payload (its `payload_in_metadata`), or null to ignore jwt_authn metadata
+   */
+  public RequestMapper(Clock clock, String jwtAuthnKey) {
+    this.clock = clock;
+    this.jwtAuthnKey = jwtAuthnKey;
+  }
+
+  /** Thrown for a CheckRequest that cannot describe a valid HTTP request. */
+  public static final class BadCheckRequest extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    public BadCheckRequest(String message) {
+      super(message, null, false, false);
+    }
+  }
+
+  public MappedRequest map(CheckRequest check) throws BadCheckRequest {
+    AttributeContext attrs = check.getAttributes();
+    AttributeContext.HttpRequest http = attrs.getRequest().getHttp();
+    if (http.getMethod().isEmpty() || http.getPath().isEmpty()) {
+      throw new BadCheckRequest("CheckRequest has no HTTP method or path");
+    }
+    Map<String, String> headers = headers(http);
+    String rawPath = http.getPath();
+    int q = rawPath.indexOf('?');
+    String query = q >= 0 ? rawPath.substring(q + 1) : http.getQuery();
+    int hash = query.indexOf('#');
+    if (hash >= 0) {
+      query = query.substring(0, hash);
+    }
+    Instant time = attrs.getRequest().hasTime()
+        ? Instant.ofEpochSecond(attrs.getRequest().getTime().getSeconds(), attrs.getRequest().getTime().getNanos())
+        : clock.instant();
+    String host = http.getHost().isEmpty() ? headers.getOrDefault(":authority", "") : http.getHost();
+    Request request = Request.builder(http.getMethod().toUpperCase(Locale.ROOT), rawPath, time)
+        .id(http.getId().isEmpty() ? headers.getOrDefault("x-request-id", "") : http.getId())
+        .query(QueryStrings.parse(query))
+        .headers(headers)
+        .host(host)
+        .scheme(http.getScheme())
+        .source(ip(attrs.getSource().getAddress()), port(attrs.getSource().getAddress()), principal(attrs.getSource()))
+        .destination(ip(attrs.getDestination().getAddress()), port(attrs.getDestination().getAddress()),
+            principal(attrs.getDestination()))
+        .build();
+    return new MappedRequest(request, bearer(headers.get("authorization")), envoyClaims(attrs),
+        Map.copyOf(attrs.getContextExtensionsMap()), attrs.getTlsSession().getSni());
+  }
+
+  /** Headers from both `headers` and `header_map`, names lower-cased, repeats joined by `,`. */
+  private static Map<String, String> headers(AttributeContext.HttpRequest http) throws BadCheckRequest {
+    int count = http.getHeadersCount() + http.getHeaderMap().getHeadersCount();
+    if (count > MAX_HEADERS) {
+      throw new BadCheckRequest("request has " + count + " headers; the limit is " + MAX_HEADERS);
+    }
+    Map<String, String> out = new LinkedHashMap<>();
+    http.getHeadersMap().forEach((k, v) -> merge(out, k, v));
+    for (HeaderValue h : http.getHeaderMap().getHeadersList()) {
+      String value = h.getRawValue().isEmpty() ? h.getValue() : h.getRawValue().toString(StandardCharsets.UTF_8);
+      merge(out, h.getKey(), value);
+    }
+    return out;
+  }
+
+  private static void merge(Map<String, String> out, String name, String value) {
+    out.merge(name.toLowerCase(Locale.ROOT), value, (a, b) -> a.equals(b) ? a : a + "," + b);
+  }
+
+  static String bearer(String authorization) {
+    if (authorization == null || authorization.length() < 8
+        || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      return null;
+    }
+    String token = authorization.substring(7).trim();
+    return token.isEmpty() ? null : token;
+  }
+
+  private static IpAddress ip(Address a) {
+    return a.hasSocketAddress() ? IpAddress.parse(a.getSocketAddress().getAddress()) : null;
+  }
+
+  private static int port(Address a) {
+    return a.hasSocketAddress() ? a.getSocketAddress().getPortValue() : 0;
+  }
+
+  private static String principal(AttributeContext.Peer peer) {
+    return peer.getPrincipal().isEmpty() ? null : peer.getPrincipal();
+  }
+
+  private Map<String, Object> envoyClaims(AttributeContext attrs) {
+    if (jwtAuthnKey == null) {
+      return null;
+    }
+    Struct filter = attrs.getMetadataContext().getFilterMetadataMap().get("envoy.filters.http.jwt_authn");
+    if (filter == null || !filter.containsFields(jwtAuthnKey)) {
+      return null;
+    }
+    Value payload = filter.getFieldsOrThrow(jwtAuthnKey);
+    return payload.hasStructValue() ? struct(payload.getStructValue()) : null;
+  }
+
+  static Map<String, Object> struct(Struct s) {
+    Map<String, Object> out = new LinkedHashMap<>();
+    s.getFieldsMap().forEach((k, v) -> out.put(k, value(v)));
+    return out;
+  }
+
+  private static Object value(Value v) {
+    return switch (v.getKindCase()) {
+      case STRING_VALUE -> v.getStringValue();
+      case BOOL_VALUE -> v.getBoolValue();
+      case NUMBER_VALUE -> {
+        double d = v.getNumberValue();
+        yield d == Math.rint(d) && Math.abs(d) < 1e15 ? (Object) (long) d : (Object) new java.math.BigDecimal(d);
+      }
+      case STRUCT_VALUE -> struct(v.getStructValue());
+      case LIST_VALUE -> list(v.getListValue());
+      default -> null;
+    };
+  }
+
+  private static List<Object> list(ListValue l) {
+    List<Object> out = new ArrayList<>();
+    l.getValuesList().forEach(v -> out.add(value(v)));
+    return out;
+  }
+}
