@@ -1,0 +1,156 @@
+package dev.warden.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.envoyproxy.envoy.service.auth.v3.AttributeContext;
+import io.envoyproxy.envoy.service.auth.v3.AuthorizationGrpc;
+import io.envoyproxy.envoy.service.auth.v3.CheckRequest;
+import io.envoyproxy.envoy.service.auth.v3.CheckResponse;
+import io.grpc.CallOptions;
+import io.grpc.ManagedChannel;
+import io.grpc.MethodDescriptor;
+import io.grpc.StatusRuntimeException;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse;
+import io.grpc.health.v1.HealthGrpc;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollDomainSocketChannel;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollEventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
+import io.grpc.stub.ClientCalls;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The real server on an ephemeral loopback port and on a Unix socket, with real clients. */
+class EndToEndTest {
+  @TempDir Path dir;
+
+  WardenServer start(String grpcListen) throws Exception {
+    Tokens tokens = new Tokens(Instant.now());
+    Map<String, String> flags = new java.util.HashMap<>(Tokens.config(tokens.writeJwks(dir)));
+    flags.put("bundle", "../policies/shop");
+    flags.put("grpc.listen", grpcListen);
+    flags.put("http.listen", "127.0.0.1:0");
+    flags.put("shutdown.grace", "2s");
+    WardenServer server = new WardenServer(ServerConfig.load(null, Map.of(), flags), Clock.systemUTC());
+    server.start();
+    this.tokens = tokens;
+    return server;
+  }
+
+  Tokens tokens;
+
+  static CheckRequest request(String method, String path, String token) {
+    AttributeContext.HttpRequest.Builder http = AttributeContext.HttpRequest.newBuilder().setMethod(method).setPath(path);
+    if (token != null) {
+      http.putHeaders("authorization", "Bearer " + token);
+    }
+    return CheckRequest.newBuilder().setAttributes(AttributeContext.newBuilder()
+        .setRequest(AttributeContext.Request.newBuilder().setHttp(http))).build();
+  }
+
+  @Test
+  void servesChecksHealthAndAdminOnLoopback() throws Exception {
+    try (WardenServer server = start("127.0.0.1:0")) {
+      ManagedChannel channel = NettyChannelBuilder.forTarget(server.grpcAddress()).usePlaintext().build();
+      try {
+        AuthorizationGrpc.AuthorizationBlockingStub stub =
+            AuthorizationGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS);
+        String alice = tokens.valid("alice", List.of("customer"), "acme");
+        assertThat(stub.check(request("GET", "/orders", alice)).hasOkResponse()).isTrue();
+        CheckResponse denied = stub.check(request("DELETE", "/admin/users/bob", alice));
+        assertThat(denied.getDeniedResponse().getStatus().getCodeValue()).isEqualTo(403);
+
+        HealthGrpc.HealthBlockingStub health = HealthGrpc.newBlockingStub(channel);
+        assertThat(health.check(HealthCheckRequest.newBuilder().setService(AuthorizationGrpc.SERVICE_NAME).build())
+            .getStatus()).isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
+
+        assertGarbageIsRejectedAndServerStaysUp(channel, stub, alice);
+
+        HttpClient http = HttpClient.newHttpClient();
+        String base = "http://127.0.0.1:" + server.adminAddress().getPort();
+        assertThat(get(http, base + "/ready").statusCode()).isEqualTo(200);
+        assertThat(get(http, base + "/status").body()).contains("\"revision\":\"shop-2026.11.1\"").contains("\"ready\":true");
+        assertThat(get(http, base + "/metrics").body())
+            .contains("warden_decisions_total{result=\"allow\",status=\"200\"}")
+            .contains("warden_decisions_total{result=\"deny\",status=\"403\"}")
+            .contains("warden_bundle_info{revision=\"shop-2026.11.1\"} 1");
+      } finally {
+        channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+      }
+    }
+  }
+
+  /** Garbage protobuf bytes: the call fails, and the next real call is still answered. */
+  private static void assertGarbageIsRejectedAndServerStaysUp(
+      ManagedChannel channel, AuthorizationGrpc.AuthorizationBlockingStub stub, String token) {
+    MethodDescriptor.Marshaller<byte[]> raw = new MethodDescriptor.Marshaller<>() {
+      @Override
+      public InputStream stream(byte[] value) {
+        return new ByteArrayInputStream(value);
+      }
+
+      @Override
+      public byte[] parse(InputStream stream) {
+        try {
+          return stream.readAllBytes();
+        } catch (IOException e) {
+          throw new IllegalStateException(e);
+        }
+      }
+    };
+    MethodDescriptor<byte[], byte[]> check = AuthorizationGrpc.getCheckMethod().toBuilder(raw, raw).build();
+    byte[] garbage = new byte[4096];
+    new java.util.Random(7).nextBytes(garbage);
+    assertThatThrownBy(() -> ClientCalls.blockingUnaryCall(channel, check,
+        CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS), garbage))
+        .isInstanceOf(StatusRuntimeException.class);
+    assertThat(stub.check(request("GET", "/orders", token)).hasOkResponse()).isTrue();
+  }
+
+  private static HttpResponse<String> get(HttpClient http, String url) throws Exception {
+    return http.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  @Test
+  void servesOnAUnixSocket() throws Exception {
+    Path socket = dir.resolve("warden.sock");
+    try (WardenServer server = start("unix:" + socket)) {
+      EpollEventLoopGroup group = new EpollEventLoopGroup(1);
+      ManagedChannel channel = NettyChannelBuilder.forAddress(new DomainSocketAddress(socket.toFile()))
+          .channelType(EpollDomainSocketChannel.class).eventLoopGroup(group).usePlaintext().build();
+      try {
+        CheckResponse r = AuthorizationGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS)
+            .check(request("GET", "/orders", null));
+        assertThat(r.getDeniedResponse().getStatus().getCodeValue()).isEqualTo(401);
+        assertThat(server.grpcAddress()).isEqualTo("unix:" + socket);
+      } finally {
+        channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+      }
+    }
+  }
+
+  @Test
+  void aBrokenBundleDoesNotStart() throws Exception {
+    java.nio.file.Files.writeString(dir.resolve("bad.warden"), "package bad\nrole a extends a {}\n");
+    Map<String, String> flags = Map.of("bundle", dir.toString(), "grpc.listen", "127.0.0.1:0", "http.listen", "127.0.0.1:0");
+    WardenServer server = new WardenServer(ServerConfig.load(null, Map.of(), flags), Clock.systemUTC());
+    assertThatThrownBy(server::start).isInstanceOf(WardenServer.StartException.class).hasMessageContaining("1 error(s)");
+    server.close();
+  }
+}

@@ -1,0 +1,176 @@
+package dev.warden.server.authz;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.warden.bundle.BundleDirectory;
+import dev.warden.policy.bundle.BundleCompiler;
+import dev.warden.server.ActiveBundle;
+import dev.warden.server.ServerConfig;
+import dev.warden.server.Tokens;
+import dev.warden.server.admin.ServerMetrics;
+import dev.warden.server.identity.IdentityResolver;
+import dev.warden.server.identity.JwtVerifier;
+import io.envoyproxy.envoy.config.core.v3.HeaderValueOption;
+import io.envoyproxy.envoy.service.auth.v3.AttributeContext;
+import io.envoyproxy.envoy.service.auth.v3.AuthorizationGrpc;
+import io.envoyproxy.envoy.service.auth.v3.CheckRequest;
+import io.envoyproxy.envoy.service.auth.v3.CheckResponse;
+import io.grpc.ManagedChannel;
+import io.grpc.Server;
+import io.grpc.inprocess.InProcessChannelBuilder;
+import io.grpc.inprocess.InProcessServerBuilder;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The ext_authz service over the in-process transport, on the example bundle. */
+class ExtAuthzServiceTest {
+  static final Instant NOW = Instant.parse("2026-11-23T10:00:00Z");
+  static final String ORDER = "/orders/7f0c2a9e-1b2c-4d3e-8f40-5a6b7c8d9e01";
+
+  @TempDir Path dir;
+  Tokens tokens;
+  ActiveBundle bundle;
+  Server server;
+  ManagedChannel channel;
+  AuthorizationGrpc.AuthorizationBlockingStub stub;
+
+  @BeforeEach
+  void start() throws Exception {
+    tokens = new Tokens(NOW);
+    Clock clock = Clock.fixed(NOW, ZoneOffset.UTC);
+    ServerConfig cfg = ServerConfig.load(null, Map.of(), withBundle(Tokens.config(tokens.writeJwks(dir))));
+    bundle = new ActiveBundle();
+    bundle.activate(new BundleCompiler().compile(BundleDirectory.read(Path.of("..", "policies", "shop")))
+        .programOrThrow(), "shop", NOW);
+    JwtVerifier jwt = new JwtVerifier(cfg.jwt(), clock);
+    ExtAuthzService service = new ExtAuthzService(bundle, new RequestMapper(clock, null), new IdentityResolver(jwt),
+        new ResponseMapper(List.of("x-user-id")), new ServerMetrics(), new DecisionIds(), 403);
+    String name = InProcessServerBuilder.generateName();
+    server = InProcessServerBuilder.forName(name).directExecutor().addService(service).build().start();
+    channel = InProcessChannelBuilder.forName(name).directExecutor().build();
+    stub = AuthorizationGrpc.newBlockingStub(channel);
+  }
+
+  static Map<String, String> withBundle(Map<String, String> m) {
+    Map<String, String> out = new java.util.HashMap<>(m);
+    out.put("bundle", "../policies/shop");
+    return out;
+  }
+
+  @AfterEach
+  void stop() {
+    channel.shutdownNow();
+    server.shutdownNow();
+  }
+
+  CheckResponse check(String method, String path, String token, Map<String, String> headers) {
+    AttributeContext.HttpRequest.Builder http = AttributeContext.HttpRequest.newBuilder()
+        .setMethod(method).setPath(path).putAllHeaders(headers);
+    if (token != null) {
+      http.putHeaders("authorization", "Bearer " + token);
+    }
+    return stub.check(CheckRequest.newBuilder().setAttributes(AttributeContext.newBuilder()
+        .setRequest(AttributeContext.Request.newBuilder().setHttp(http))).build());
+  }
+
+  static Map<String, String> headers(List<HeaderValueOption> hs) {
+    return hs.stream().collect(Collectors.toMap(h -> h.getHeader().getKey(), h -> h.getHeader().getValue()));
+  }
+
+  @Test
+  void ownerIsAllowedWithUpstreamHeadersAndMetadata() throws Exception {
+    CheckResponse r = check("GET", ORDER, tokens.valid("alice", List.of("customer"), "acme"),
+        Map.of("x-warden-decision-id", "spoofed", "x-user-id", "spoofed"));
+    assertThat(r.getStatus().getCode()).isZero();
+    assertThat(r.hasOkResponse()).isTrue();
+    assertThat(r.getOkResponse().getHeadersToRemoveList()).contains("x-warden-decision-id", "x-user-id");
+    String id = headers(r.getOkResponse().getHeadersList()).get(ResponseMapper.DECISION_ID_HEADER);
+    assertThat(id).isNotBlank().isNotEqualTo("spoofed");
+    assertThat(r.getDynamicMetadata().getFieldsOrThrow("decision_id").getStringValue()).isEqualTo(id);
+    assertThat(r.getDynamicMetadata().getFieldsOrThrow("rules").getListValue().getValues(0).getStringValue())
+        .isEqualTo("role.customer#1");
+    assertThat(r.getDynamicMetadata().getFieldsOrThrow("route").getStringValue()).isEqualTo("orders.read");
+  }
+
+  @Test
+  void strangerIsDeniedWithPublicReasonOnly() throws Exception {
+    CheckResponse r = check("GET", ORDER, tokens.valid("mallory", List.of("customer"), "acme"), Map.of());
+    assertThat(r.getStatus().getCode()).isEqualTo(com.google.rpc.Code.PERMISSION_DENIED_VALUE);
+    assertThat(r.getDeniedResponse().getStatus().getCodeValue()).isEqualTo(403);
+    String body = r.getDeniedResponse().getBody();
+    assertThat(body).startsWith("{\"error\":\"forbidden\",\"reason\":\"only the owner may touch an order\",\"decision_id\":\"");
+    assertThat(body).doesNotContain("principal.id").doesNotContain("orders.warden");
+    assertThat(headers(r.getDeniedResponse().getHeadersList())).containsEntry("content-type", "application/json")
+        .containsKey(ResponseMapper.DECISION_ID_HEADER);
+  }
+
+  @Test
+  void statusesForAnonymousUndeclaredRetiredAndBadPaths() {
+    assertThat(check("GET", "/orders", null, Map.of()).getDeniedResponse().getStatus().getCodeValue()).isEqualTo(401);
+    assertThat(headers(check("GET", "/orders", null, Map.of()).getDeniedResponse().getHeadersList()))
+        .containsEntry("www-authenticate", "Bearer");
+    assertThat(check("GET", "/nope", null, Map.of()).getDeniedResponse().getStatus().getCodeValue()).isEqualTo(404);
+    assertThat(check("GET", "/v1/orders/7", null, Map.of()).getDeniedResponse().getStatus().getCodeValue()).isEqualTo(410);
+    assertThat(check("GET", "/orders%2f7", null, Map.of()).getDeniedResponse().getStatus().getCodeValue()).isEqualTo(400);
+  }
+
+  @Test
+  void badTokensAreUnauthenticatedNeverAllowed() throws Exception {
+    for (String token : List.of(tokens.expired("alice"), tokens.wrongAudience("alice"), tokens.wrongIssuer("alice"),
+        tokens.unsigned("alice"), tokens.hmacConfusion("alice"), "not-a-jwt", "a.b.c", "x".repeat(20_000))) {
+      CheckResponse r = check("GET", "/orders", token, Map.of());
+      assertThat(r.hasDeniedResponse()).as(token.substring(0, Math.min(20, token.length()))).isTrue();
+      assertThat(r.getDeniedResponse().getStatus().getCodeValue()).isEqualTo(401);
+      assertThat(r.getDeniedResponse().getBody()).contains("\"reason\":\"invalid credentials\"");
+    }
+  }
+
+  @Test
+  void pathTricksNeverReachAnAllow() throws Exception {
+    String admin = tokens.valid("alice", List.of("customer"), "acme");
+    for (String path : List.of("/admin/../admin/users", "/orders/../admin/users", "//admin/users", "/%2e%2e/admin/users",
+        "/admin/users/", "/ADMIN/users", "/admin%2fusers", "/admin\\users", "/" + "a/".repeat(300_000))) {
+      CheckResponse r = check("GET", path, admin, Map.of());
+      assertThat(r.hasDeniedResponse()).as(path.length() > 60 ? "1 MiB path" : path).isTrue();
+    }
+    // Normalization is not a way around a rule: the normalized path is decided like any other.
+    assertThat(check("GET", "/customers/../orders", admin, Map.of()).hasOkResponse()).isTrue();
+  }
+
+  @Test
+  void invalidUtf8AndGarbageHeadersAreHandled() {
+    String weird = new String(new byte[] {(byte) 0xff, (byte) 0xfe, 'a'}, java.nio.charset.StandardCharsets.ISO_8859_1);
+    CheckResponse r = check("GET", "/orders/" + weird, null, Map.of("x-weird", weird));
+    assertThat(r.hasDeniedResponse()).isTrue();
+  }
+
+  @Test
+  void noBundleFailsClosed() {
+    ActiveBundle empty = new ActiveBundle();
+    ExtAuthzService service = new ExtAuthzService(empty, new RequestMapper(Clock.systemUTC(), null),
+        new IdentityResolver(null), new ResponseMapper(List.of()), new ServerMetrics(), new DecisionIds(), 503);
+    CheckResponse[] out = new CheckResponse[1];
+    service.check(CheckRequest.getDefaultInstance(), new io.grpc.stub.StreamObserver<>() {
+      @Override public void onNext(CheckResponse v) { out[0] = v; }
+      @Override public void onError(Throwable t) { throw new AssertionError(t); }
+      @Override public void onCompleted() {}
+    });
+    assertThat(out[0].getDeniedResponse().getStatus().getCodeValue()).isEqualTo(503);
+    assertThat(out[0].getDeniedResponse().getBody()).contains("no policy is loaded");
+  }
+
+  @Test
+  void missingHttpAttributesIsBadRequest() {
+    CheckResponse r = stub.check(CheckRequest.getDefaultInstance());
+    assertThat(r.getDeniedResponse().getStatus().getCodeValue()).isEqualTo(400);
+  }
+}
