@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.warden.policy.bundle.CompileResult;
 import dev.warden.policy.diag.Diagnostic;
+import dev.warden.policy.support.Bundles;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -18,15 +19,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * gets. The exact wording is pinned by the golden files; this table pins the decisions.
  */
 class CheckerTest {
-  static final String HEAD = """
-      package shop
-
-      principal {
-        id:     string      = jwt.sub
-        roles:  set<string> = jwt.claims.roles ? []
-        tenant: string?     = jwt.claims.tenant
-      }
-
+  static final String HEAD = Bundles.SHOP_PRINCIPAL + """
       api "Orders" {
         route list   GET  /orders
         route read   GET  /orders/{orderId}

@@ -11,6 +11,7 @@ import dev.warden.policy.runtime.Decision;
 import dev.warden.policy.runtime.Identity;
 import dev.warden.policy.runtime.IpAddress;
 import dev.warden.policy.runtime.Request;
+import dev.warden.policy.support.Bundles;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -20,16 +21,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 /** Decisions of compiled programs: routing, statuses, rule semantics and fail-closed errors. */
 class EvaluatorTest {
-  static final String PRINCIPAL = """
-      package shop
-
-      principal {
-        id:     string      = jwt.sub
-        roles:  set<string> = jwt.claims.roles ? []
-        tenant: string?     = jwt.claims.tenant
-        level:  int?        = jwt.claims.level
-      }
-      """;
+  static final String PRINCIPAL = Bundles.SHOP_PRINCIPAL;
 
   static final String SHOP = PRINCIPAL + """
       api "Shop" {

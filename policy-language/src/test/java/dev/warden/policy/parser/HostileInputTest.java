@@ -13,6 +13,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Hostile policy text and data: every input gets diagnostics, never a crash, a stack overflow or
@@ -144,28 +145,20 @@ class HostileInputTest {
     }
   }
 
-  @Test
-  void deeplyNestedJsonDataIsADiagnostic() {
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"data/deep.json", "data/deep.yaml"})
+  void deeplyNestedDataIsADiagnostic(String path) {
     int n = 100_000;
-    String json = "[".repeat(n) + "]".repeat(n);
-    CompileResult r = rejects(HEAD + "role r { allow a }\n", "data/deep.json", json);
+    CompileResult r = rejects(HEAD + "role r { allow a }\n", path, "[".repeat(n) + "]".repeat(n));
     assertThat(r.errors()).extracting(Diagnostic::code).contains("data.parse_error");
   }
 
   @Test
-  void moderatelyNestedJsonDataIsADiagnosticOrFine() {
+  void moderatelyNestedJsonDataIsAccepted() {
     int n = 900;
     String json = "{\"a\":".repeat(n) + "1" + "}".repeat(n);
     CompileResult r = assertTimeoutPreemptively(GUARD, () -> compile(HEAD + "role r { allow a }\n", "data/deep.json", json));
-    assertThat(r.render()).isNotNull();
-  }
-
-  @Test
-  void deeplyNestedYamlDataIsADiagnostic() {
-    int n = 100_000;
-    String yaml = "[".repeat(n) + "]".repeat(n);
-    CompileResult r = rejects(HEAD + "role r { allow a }\n", "data/deep.yaml", yaml);
-    assertThat(r.errors()).extracting(Diagnostic::code).contains("data.parse_error");
+    assertThat(r.ok()).as(r.render()).isTrue();
   }
 
   @Test

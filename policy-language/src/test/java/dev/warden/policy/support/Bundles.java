@@ -20,6 +20,18 @@ public final class Bundles {
   /** The time every test request is made at, unless it says otherwise. */
   public static final Instant NOW = Instant.parse("2026-01-15T12:00:00Z");
 
+  /** `package shop` and a principal with a required id, roles and optional tenant and level. */
+  public static final String SHOP_PRINCIPAL = """
+      package shop
+
+      principal {
+        id:     string      = jwt.sub
+        roles:  set<string> = jwt.claims.roles ? []
+        tenant: string?     = jwt.claims.tenant
+        level:  int?        = jwt.claims.level
+      }
+      """;
+
   private Bundles() {}
 
   /** Compiles a bundle of one policy file, `p.warden`, plus extra files (path, text, …). */
