@@ -123,10 +123,20 @@ reservedDecl
   : kw=(SCHEMA | QUOTA | REDACT | LOOKUP | ON) reservedItem*
   ;
 
+// At the top level a declaration keyword ends the block, except as the root of a path
+// (`by principal.id`) and `on` before a target (`quota q on orders.*`); inside braces anything
+// goes.
 reservedItem
-  : LBRACE reservedItem* RBRACE
+  : LBRACE reservedBody* RBRACE
+  | (PRINCIPAL | DATA) DOT
+  | ON (IDENT | STAR)
   | ~(LBRACE | RBRACE | PACKAGE | PRINCIPAL | API | ROLE | PERMIT | FORBID | DATA | TEST
-      | SCHEMA | QUOTA | REDACT | LOOKUP)
+      | SCHEMA | QUOTA | REDACT | LOOKUP | ON)
+  ;
+
+reservedBody
+  : LBRACE reservedBody* RBRACE
+  | ~(LBRACE | RBRACE)
   ;
 
 // ---- expressions, from tightest to loosest ------------------------------------------------

@@ -23,10 +23,12 @@ import dev.warden.policy.types.Type;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -61,8 +63,9 @@ public final class BundleChecker {
     List<CheckedBundle.PrincipalSpec> principal = new Principals(diagnostics).resolve(packaged);
     List<RouteInfo> routes = routes(packaged);
     List<RoleInfo> roles = Roles.resolve(all(packaged, Decl.Role.class), diagnostics);
-    List<DataDocument> data = data(bundle, packaged);
-    Env env = env(principal, data, roles);
+    Set<String> brokenData = new HashSet<>();
+    List<DataDocument> data = data(bundle, packaged, brokenData);
+    Env env = env(principal, data, roles, brokenData);
     Targets targets = new Targets(routes, diagnostics);
     List<CheckedGrant> grants = grants(packaged, roles, routes, targets, env);
     List<CheckedRule> rules = rules(packaged, routes, targets, env);
@@ -78,15 +81,15 @@ public final class BundleChecker {
 
   private void notSupported(Decl.Reserved r) {
     String what = switch (r.keyword()) {
-      case "schema" -> "request schemas";
-      case "quota" -> "quotas";
-      case "redact" -> "redaction";
-      case "lookup" -> "lookups";
-      default -> "`on allow` and `on deny` obligations";
+      case "schema" -> "request schemas arrive";
+      case "quota" -> "quotas arrive";
+      case "redact" -> "redaction arrives";
+      case "lookup" -> "lookups arrive";
+      default -> "`on allow` and `on deny` obligations arrive";
     };
     diagnostics.add(
         Diagnostic.error("check.not_supported", r.span(), "`" + r.keyword() + "` is not supported yet")
-            .withHelp(what + " arrive in a later release; remove this block for now"));
+            .withHelp(what + " in a later release; remove this block for now"));
   }
 
   // ---- routes ------------------------------------------------------------------------------
@@ -148,7 +151,8 @@ public final class BundleChecker {
 
   // ---- data --------------------------------------------------------------------------------
 
-  private List<DataDocument> data(Bundle bundle, List<PolicyFile> files) {
+  /** The typed data documents; the names of those with an error go to {@code broken}. */
+  private List<DataDocument> data(Bundle bundle, List<PolicyFile> files, Set<String> broken) {
     Map<String, Decl.Data> declared = new LinkedHashMap<>();
     Map<String, Type> declaredTypes = new HashMap<>();
     for (Decl.Data d : all(files, Decl.Data.class)) {
@@ -177,10 +181,12 @@ public final class BundleChecker {
       Decl.Data decl = declared.get(name);
       Type declaredType = declaredTypes.get(name);
       if (decl != null && declaredType == null) {
+        broken.add(name);
         continue;
       }
       JsonNode json = file == null ? null : readJson(file);
       if (file != null && json == null) {
+        broken.add(name);
         continue;
       }
       Type type = declaredType;
@@ -193,9 +199,12 @@ public final class BundleChecker {
         diagnostics.add(Diagnostic.error("data.missing", decl.nameSpan(),
             "data `" + name + "` is declared as `" + declaredType.display() + "` but the bundle has no `data/" + name + ".json`")
             .withHelp("add the file, or declare a map, list or optional type that may start empty"));
+        broken.add(name);
         continue;
       }
-      if (type != null) {
+      if (type == null) {
+        broken.add(name);
+      } else {
         out.add(new DataDocument(name, out.size(), type, json, file == null ? null : file.path()));
       }
     }
@@ -231,14 +240,15 @@ public final class BundleChecker {
 
   // ---- grants and rules -------------------------------------------------------------------
 
-  private Env env(List<CheckedBundle.PrincipalSpec> principal, List<DataDocument> data, List<RoleInfo> roles) {
+  private Env env(
+      List<CheckedBundle.PrincipalSpec> principal, List<DataDocument> data, List<RoleInfo> roles, Set<String> brokenData) {
     Map<String, Env.Slot> p = new LinkedHashMap<>();
     principal.forEach(s -> p.put(s.name(), new Env.Slot(s.slot(), s.type())));
     Map<String, Env.Slot> d = new LinkedHashMap<>();
     data.forEach(doc -> d.put(doc.name(), new Env.Slot(doc.slot(), doc.type())));
     Map<String, Integer> r = new LinkedHashMap<>();
     roles.forEach(role -> r.put(role.name(), role.id()));
-    return new Env(p, d, Map.of(), name -> null, r);
+    return new Env(p, d, Map.of(), name -> null, r, Set.copyOf(brokenData));
   }
 
   private List<CheckedGrant> grants(

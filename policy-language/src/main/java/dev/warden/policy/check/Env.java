@@ -2,6 +2,7 @@ package dev.warden.policy.check;
 
 import dev.warden.policy.types.Type;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Function;
 
 /**
@@ -12,17 +13,20 @@ import java.util.function.Function;
  * @param params the path parameters every targeted route declares, by name
  * @param paramProblem why a name is not a parameter here, when some targeted route lacks it
  * @param roles role ids by name
+ * @param brokenData data documents that exist but could not be typed (already reported), so
+ *     uses of them are not reported again as unknown
  */
 record Env(
     Map<String, Slot> principal,
     Map<String, Slot> data,
     Map<String, Type> params,
     Function<String, String> paramProblem,
-    Map<String, Integer> roles) {
+    Map<String, Integer> roles,
+    Set<String> brokenData) {
 
   record Slot(int index, Type type) {}
 
   Env withParams(Map<String, Type> newParams, Function<String, String> problem) {
-    return new Env(principal, data, newParams, problem, roles);
+    return new Env(principal, data, newParams, problem, roles, brokenData);
   }
 }

@@ -61,7 +61,7 @@ final class ExprChecker {
       return null;
     }
     if (c.type() instanceof Type.Optional && Type.unwrap(c.type()) == Type.BOOL) {
-      return fail(optionalError(e, "false"));
+      return fail(optionalError(e, c.type()));
     }
     if (c.type() != Type.BOOL) {
       return fail(
@@ -185,7 +185,7 @@ final class ExprChecker {
     }
     return fail(
         Diagnostic.error("check.not_a_record", m.nameSpan(),
-            "`" + describe(m.target()) + "` is a `" + target.type().display() + "` and has no field `" + m.name() + "`"));
+            "`" + describe(m.target()) + "` is " + aType(target.type()) + " and has no field `" + m.name() + "`"));
   }
 
   private Checked rootMember(String root, Expr.Member m) {
@@ -200,6 +200,9 @@ final class ExprChecker {
       Env.Slot slot = env.data().get(m.name());
       if (slot != null) {
         return new Checked.DataDoc(span, slot.type(), m.name(), slot.index());
+      }
+      if (env.brokenData().contains(m.name())) {
+        return null; // its declaration or file has an error, reported where it is
       }
       Diagnostic d = Diagnostic.error("check.unknown_data", m.nameSpan(), "no data document `" + m.name() + "`")
           .withHelp("add `data/" + m.name() + ".json` to the bundle or declare `data " + m.name() + ": …`");
@@ -227,6 +230,8 @@ final class ExprChecker {
     Diagnostic d = Diagnostic.error("check.unknown_field", m.nameSpan(), "`" + root + "` has no field `" + m.name() + "`");
     if (root.equals("principal") && !env.principal().containsKey(m.name())) {
       d = d.withHelp("declare it in the `principal` block, or use one of: " + String.join(", ", names));
+    } else {
+      d = d.withHelp("`" + root + "` has: " + String.join(", ", names));
     }
     return fail(withSuggestion(d, m.name(), names));
   }
@@ -238,7 +243,7 @@ final class ExprChecker {
       return null;
     }
     if (key.type() instanceof Type.Optional) {
-      return fail(optionalError(i.index(), "\"\""));
+      return fail(optionalError(i.index(), key.type()));
     }
     Type base = Type.unwrap(target.type());
     Type result;
@@ -273,7 +278,7 @@ final class ExprChecker {
     } else {
       return fail(
           Diagnostic.error("check.not_indexable", i.span(),
-              "`" + describe(i.target()) + "` is a `" + target.type().display() + "` and cannot be indexed"));
+              "`" + describe(i.target()) + "` is " + aType(target.type()) + " and cannot be indexed"));
     }
     return narrowed(new Checked.Index(i.span(), Type.optional(result), target, key));
   }
@@ -318,7 +323,7 @@ final class ExprChecker {
   private Checked size(Span span, Expr source, Checked arg) {
     Type t = arg.type();
     if (t instanceof Type.Optional) {
-      return fail(optionalError(source, "[]"));
+      return fail(optionalError(source, t));
     }
     if (t == Type.STRING || t instanceof Type.ListType || t instanceof Type.SetType || t instanceof Type.MapType) {
       return new Checked.Call(span, Type.INT, Builtin.SIZE, List.of(arg));
@@ -333,7 +338,7 @@ final class ExprChecker {
       return null;
     }
     if (target.type() instanceof Type.Optional) {
-      return fail(optionalError(m.target(), "\"\""));
+      return fail(optionalError(m.target(), target.type()));
     }
     Type t = target.type();
     List<Checked> all = new ArrayList<>();
@@ -456,10 +461,10 @@ final class ExprChecker {
       }
       case LT, LE, GT, GE -> {
         if (lt instanceof Type.Optional) {
-          return fail(optionalError(b.left(), "0"));
+          return fail(optionalError(b.left(), lt));
         }
         if (rt instanceof Type.Optional) {
-          return fail(optionalError(b.right(), "0"));
+          return fail(optionalError(b.right(), rt));
         }
         boolean ordered = (Type.isNumeric(lt) && Type.isNumeric(rt))
             || (lt == rt && (lt == Type.STRING || lt == Type.TIME || lt == Type.DURATION));
@@ -473,10 +478,10 @@ final class ExprChecker {
       }
       case IN, NOT_IN -> {
         if (lt instanceof Type.Optional) {
-          return fail(optionalError(b.left(), "\"\""));
+          return fail(optionalError(b.left(), lt));
         }
         if (rt instanceof Type.Optional) {
-          return fail(optionalError(b.right(), "[]"));
+          return fail(optionalError(b.right(), rt));
         }
         Type element = rt instanceof Type.ListType l ? l.element()
             : rt instanceof Type.SetType s ? s.element()
@@ -488,7 +493,7 @@ final class ExprChecker {
         if (!Type.assignable(lt, element) && !Type.assignable(element, lt) && element != Type.NOTHING) {
           return fail(
               Diagnostic.error("check.type_mismatch", b.span(),
-                  "cannot look for a `" + lt.display() + "` in a `" + rt.display() + "`"));
+                  "cannot look for " + aType(lt) + " in " + aType(rt)));
         }
         return new Checked.Binary(b.span(), Type.BOOL, op, left, right);
       }
@@ -506,8 +511,8 @@ final class ExprChecker {
         if (joined.isEmpty() || !Type.assignable(rt, joined.get())) {
           return fail(
               Diagnostic.error("check.type_mismatch", b.right().span(),
-                  "default `" + describe(b.right()) + "` is a `" + rt.display() + "` but `" + describe(b.left())
-                      + "` is a `" + o.inner().display() + "`"));
+                  "default `" + describe(b.right()) + "` is " + aType(rt) + " but `" + describe(b.left())
+                      + "` is " + aType(o.inner())));
         }
         return new Checked.Binary(b.span(), joined.get(), op, left, right);
       }
@@ -519,10 +524,10 @@ final class ExprChecker {
     Type lt = left.type();
     Type rt = right.type();
     if (lt instanceof Type.Optional) {
-      return fail(optionalError(b.left(), "0"));
+      return fail(optionalError(b.left(), lt));
     }
     if (rt instanceof Type.Optional) {
-      return fail(optionalError(b.right(), "0"));
+      return fail(optionalError(b.right(), rt));
     }
     boolean plus = b.op() == BinaryOp.PLUS;
     Type result = null;
@@ -654,7 +659,7 @@ final class ExprChecker {
       return null;
     }
     if (subject.type() instanceof Type.Optional) {
-      return fail(optionalError(m.subject(), "\"\""));
+      return fail(optionalError(m.subject(), subject.type()));
     }
     if (subject.type() != Type.STRING) {
       return fail(mismatch(m.subject(), "a `string`", subject.type()));
@@ -687,7 +692,7 @@ final class ExprChecker {
     }
     Type t = collection.type();
     if (t instanceof Type.Optional) {
-      return fail(optionalError(q.collection(), "[]"));
+      return fail(optionalError(q.collection(), t));
     }
     Type element = t instanceof Type.ListType l ? l.element()
         : t instanceof Type.SetType s ? s.element()
@@ -776,7 +781,7 @@ final class ExprChecker {
       return true;
     }
     if (c.type() instanceof Type.Optional o && o.inner() == Type.BOOL) {
-      diagnostics.add(optionalError(source, "false"));
+      diagnostics.add(optionalError(source, c.type()));
     } else {
       diagnostics.add(mismatch(source, "a `bool`", c.type()));
     }
@@ -795,20 +800,51 @@ final class ExprChecker {
 
   private boolean argType(Expr source, Checked arg, Type expected) {
     if (arg.type() instanceof Type.Optional && !(expected instanceof Type.Optional)) {
-      diagnostics.add(optionalError(source, "\"\""));
+      diagnostics.add(optionalError(source, arg.type()));
       return false;
     }
     if (!Type.assignable(arg.type(), expected)) {
-      diagnostics.add(mismatch(source, "a `" + expected.display() + "`", arg.type()));
+      diagnostics.add(mismatch(source, aType(expected), arg.type()));
       return false;
     }
     return true;
   }
 
-  private Diagnostic optionalError(Expr e, String example) {
+  private Diagnostic optionalError(Expr e, Type type) {
     String text = describe(e);
+    String example = defaultFor(Type.unwrap(type));
     return Diagnostic.error("check.optional_unchecked", e.span(), "`" + text + "` may be absent")
         .withHelp("check it first (`has " + text + " and …`) or give a default (`" + text + " ? " + example + "`)");
+  }
+
+  /** A literal of the type, to show in a `? default` hint. */
+  private static String defaultFor(Type t) {
+    if (t == Type.BOOL) {
+      return "false";
+    } else if (t == Type.INT) {
+      return "0";
+    } else if (t == Type.DECIMAL) {
+      return "0.0";
+    } else if (t == Type.DURATION) {
+      return "0s";
+    } else if (t == Type.TIME) {
+      return "request.time";
+    } else if (t == Type.IP) {
+      return "ip(\"0.0.0.0\")";
+    } else if (t == Type.CIDR) {
+      return "cidr(\"0.0.0.0/32\")";
+    } else if (t instanceof Type.ListType || t instanceof Type.SetType) {
+      return "[]";
+    } else if (t instanceof Type.RecordType || t instanceof Type.MapType) {
+      return "{}";
+    }
+    return "\"\"";
+  }
+
+  /** A type's name with its article: "a `string`", "an `int`". */
+  static String aType(Type t) {
+    String shown = t.display();
+    return ("aeiou".indexOf(shown.charAt(0)) >= 0 ? "an `" : "a `") + shown + "`";
   }
 
   private static Diagnostic mismatch(Expr e, String expected, Type found) {

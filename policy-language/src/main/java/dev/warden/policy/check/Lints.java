@@ -40,9 +40,9 @@ final class Lints {
             "rule `" + r.id() + "` repeats `" + twin.id() + "` at " + twin.span().fileLine())
             .withHelp("remove one of them"));
       }
+      neverTrue(r.id(), r.conditions());
       if (r.effect() == Decl.Effect.PERMIT) {
         shadowed(r.id(), r.routes(), alwaysForbidden, r.span());
-        neverTrue(r.id(), r.conditions());
         allowed.or(r.routes());
       }
     }

@@ -57,13 +57,16 @@ final class Targets {
           return out;
         }
       }
+      // A qualified name is compared with qualified names, a short one with the package's own.
+      boolean qualifiedRef = n.name().contains(".");
       List<String> candidates = new ArrayList<>();
       for (RouteInfo r : routes) {
-        candidates.add(r.packageName().equals(pkg) ? r.name() : r.qualifiedName());
+        candidates.add(!qualifiedRef && r.packageName().equals(pkg) ? r.name() : r.qualifiedName());
       }
+      String shortName = n.name().substring(n.name().lastIndexOf('.') + 1);
       Diagnostic d = Diagnostic.error("check.unknown_route", n.span(), "unknown route `" + n.name() + "`");
       diagnostics.add(EditDistance.closest(n.name(), candidates).map(s -> d.withHelp("did you mean `" + s + "`?"))
-          .orElse(d.withHelp("declare it in an `api` block: `route " + n.name() + " GET /…`")));
+          .orElse(d.withHelp("declare it in an `api` block: `route " + shortName + " GET /…`")));
       return null;
     }
     Target.Path p = (Target.Path) t;

@@ -18,6 +18,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Checks `test` blocks: one request, one expectation, data overrides that fit their documents,
@@ -32,7 +33,7 @@ final class TestChecker {
   TestChecker(Diagnostics diagnostics, FieldIds fieldIds, Env env, List<DataDocument> docs) {
     this.diagnostics = diagnostics;
     this.fieldIds = fieldIds;
-    this.constants = new Env(Map.of(), Map.of(), Map.of(), name -> null, env.roles());
+    this.constants = new Env(Map.of(), Map.of(), Map.of(), name -> null, env.roles(), Set.of());
     docs.forEach(d -> data.put(d.name(), d));
   }
 
@@ -189,12 +190,31 @@ final class TestChecker {
   }
 
   private Checked constant(Expr e, String what) {
+    if (!isLiteral(e)) {
+      diagnostics.add(Diagnostic.error("test.bad_value", e.span(), "test " + what + " must be literal values")
+          .withHelp("a test pins its inputs: write the value itself, such as `\"alice\"`"));
+      return null;
+    }
     Checked c = new ExprChecker(constants, diagnostics, fieldIds).check(e);
     if (c != null && !isConstant(c)) {
       diagnostics.add(Diagnostic.error("test.bad_value", e.span(), "test " + what + " must be literal values"));
       return null;
     }
     return c;
+  }
+
+  /** Whether an expression is written as a value: literals, lists, records and negated numbers. */
+  private static boolean isLiteral(Expr e) {
+    if (e instanceof Expr.Literal) {
+      return true;
+    } else if (e instanceof Expr.Unary u && u.op() == Expr.UnaryOp.NEGATE) {
+      return isLiteral(u.operand());
+    } else if (e instanceof Expr.ListLiteral l) {
+      return l.items().stream().allMatch(TestChecker::isLiteral);
+    } else if (e instanceof Expr.RecordLiteral r) {
+      return r.fields().stream().allMatch(f -> isLiteral(f.value()));
+    }
+    return false;
   }
 
   private static boolean isConstant(Checked c) {

@@ -12,6 +12,7 @@ import org.antlr.v4.runtime.Parser;
 import org.antlr.v4.runtime.RecognitionException;
 import org.antlr.v4.runtime.Recognizer;
 import org.antlr.v4.runtime.Token;
+import org.antlr.v4.runtime.TokenStream;
 import org.antlr.v4.runtime.misc.IntervalSet;
 
 /**
@@ -75,13 +76,28 @@ final class SyntaxErrors extends BaseErrorListener {
         expected = null;
       }
     }
-    add(describe(token, expected));
+    add(describe(token, expected, previousToken(recognizer, token)));
     if (full()) {
       throw new TooMany();
     }
   }
 
-  private Diagnostic describe(Token token, IntervalSet expected) {
+  /** The last token on the default channel before {@code token}, or null. */
+  private static Token previousToken(Recognizer<?, ?> recognizer, Token token) {
+    if (token == null || !(recognizer instanceof Parser parser)) {
+      return null;
+    }
+    TokenStream stream = parser.getInputStream();
+    for (int i = token.getTokenIndex() - 1; i >= 0; i--) {
+      Token t = stream.get(i);
+      if (t.getChannel() == Token.DEFAULT_CHANNEL) {
+        return t;
+      }
+    }
+    return null;
+  }
+
+  private Diagnostic describe(Token token, IntervalSet expected, Token previous) {
     Span span = token == null ? source.span(0, 1) : spanOf(source, token);
     String found = token == null ? "input" : tokenName(token);
     int type = token == null ? Token.INVALID_TYPE : token.getType();
@@ -89,16 +105,38 @@ final class SyntaxErrors extends BaseErrorListener {
       return Diagnostic.error("parse.assign_in_expression", span, "`=` is not a comparison")
           .withHelp("write `==` to compare two values");
     }
+    int before = previous == null ? Token.INVALID_TYPE : previous.getType();
+    if (before == WardenLexer.EXPECT && type != WardenLexer.ALLOW && type != WardenLexer.DENY) {
+      // ANTLR blames the step as a whole here; the user needs to hear what follows `expect`.
+      Diagnostic d = Diagnostic.error("parse.unexpected_token", span, "unexpected " + found + ", expected `allow` or `deny`");
+      return d.withHelp(type == WardenLexer.PERMIT ? "did you mean `allow`?"
+          : type == WardenLexer.FORBID ? "did you mean `deny`?"
+          : "write `expect allow`, or `expect deny 403 by <rule> reason \"…\"` with the parts you need");
+    }
     String wanted = expected == null ? "" : friendlyExpected(expected);
     String message = "unexpected " + found + (wanted.isEmpty() ? "" : ", expected " + wanted);
     Diagnostic d = Diagnostic.error("parse.unexpected_token", span, message);
     if (type == Token.EOF) {
       return d.withHelp("the file ends early: is a `}` or an expression missing?");
     }
-    if (type == WardenLexer.IDENT && expected != null && expected.contains(WardenLexer.STRING)) {
+    if (type == WardenLexer.IDENT && expected != null && expected.contains(WardenLexer.STRING)
+        && !expected.contains(WardenLexer.IDENT)) {
       return d.withHelp("put text in double quotes: `\"" + token.getText() + "\"`");
     }
+    if (expected != null && expected.contains(WardenLexer.IDENT) && !expected.contains(WardenLexer.INT)
+        && isKeyword(type)) {
+      return d.withHelp("`" + token.getText() + "` is a keyword and cannot name something here; pick another name");
+    }
+    if (type == WardenLexer.IDENT && (before == WardenLexer.IDENT || before == WardenLexer.STAR
+        || before == WardenLexer.PATH) && previous.getLine() == token.getLine()) {
+      return d.withHelp("is a `,` missing before `" + token.getText() + "`?");
+    }
     return d;
+  }
+
+  private static boolean isKeyword(int type) {
+    String literal = WardenLexer.VOCABULARY.getLiteralName(type);
+    return literal != null && Character.isLetter(literal.charAt(1));
   }
 
   /** A short human description of the tokens the parser could have accepted, at most four. */

@@ -21,9 +21,20 @@ final class TokenGuard {
     List<Token> tokens = new ArrayList<>();
     int depth = 0;
     int prefixRun = 0;
+    // Inside a block of a later wave (`redact …`), any character is let through: the checker
+    // says the block is not supported, which is more useful than complaining about its `$`.
+    boolean reserved = false;
+    Token previous = null;
+    Token badRun = null;
+    int badRunEnd = -1;
     while (true) {
       Token t = lexer.nextToken();
       tokens.add(t);
+      boolean adjacentBad = t.getType() == WardenLexer.BAD_CHAR && badRun != null && t.getStartIndex() == badRunEnd + 1;
+      if (badRun != null && !adjacentBad) {
+        errors.add(badCharacters(source, badRun, badRunEnd, previous));
+        badRun = null;
+      }
       if (t.getType() == Token.EOF) {
         break;
       }
@@ -39,20 +50,26 @@ final class TokenGuard {
       if (t.getChannel() != Token.DEFAULT_CHANNEL) {
         continue;
       }
-      switch (t.getType()) {
-        case WardenLexer.BAD_CHAR -> errors.add(
-            Diagnostic.error(
-                    "parse.bad_character",
-                    SyntaxErrors.spanOf(source, t),
-                    "unexpected character `" + SyntaxErrors.printable(t.getText()) + "`")
-                .withHelp("policy text uses letters, digits, quotes, brackets and operators"));
-        case WardenLexer.UNTERMINATED_STRING -> errors.add(
+      if (depth == 0) {
+        reserved = startsReserved(t.getType()) || (reserved && !startsDeclaration(t.getType()));
+      }
+      if (t.getType() == WardenLexer.BAD_CHAR && !reserved) {
+        if (adjacentBad) {
+          badRunEnd = t.getStopIndex();
+        } else {
+          badRun = t;
+          badRunEnd = t.getStopIndex();
+        }
+      } else if (t.getType() == WardenLexer.UNTERMINATED_STRING) {
+        errors.add(
             Diagnostic.error(
                     "parse.unterminated_string",
                     SyntaxErrors.spanOf(source, t),
                     "string is not closed before the end of the line")
                 .withHelp("add a closing `\"`"));
-        default -> {}
+      }
+      if (badRun == null) {
+        previous = t;
       }
       switch (t.getType()) {
         case WardenLexer.LPAREN, WardenLexer.LBRACK, WardenLexer.LBRACE -> depth++;
@@ -78,5 +95,48 @@ final class TokenGuard {
       }
     }
     return errors.diagnostics().isEmpty() ? tokens : null;
+  }
+
+  private static boolean startsReserved(int type) {
+    return type == WardenLexer.SCHEMA || type == WardenLexer.QUOTA || type == WardenLexer.REDACT
+        || type == WardenLexer.LOOKUP || type == WardenLexer.ON;
+  }
+
+  private static boolean startsDeclaration(int type) {
+    return type == WardenLexer.PACKAGE || type == WardenLexer.PRINCIPAL || type == WardenLexer.API
+        || type == WardenLexer.ROLE || type == WardenLexer.PERMIT || type == WardenLexer.FORBID
+        || type == WardenLexer.DATA || type == WardenLexer.TEST;
+  }
+
+  /** One diagnostic for a run of bad characters such as `&&`, with a hint for common slips. */
+  private static Diagnostic badCharacters(SourceFile source, Token first, int end, Token previous) {
+    String text = source.text().substring(first.getStartIndex(), end + 1);
+    String shown = SyntaxErrors.printable(text.length() > 20 ? text.substring(0, 20) : text);
+    Diagnostic d = Diagnostic.error(
+        "parse.bad_character",
+        source.span(first.getStartIndex(), end - first.getStartIndex() + 1),
+        "unexpected " + (text.length() == 1 ? "character" : "characters") + " `" + shown + "`");
+    boolean inPath = previous != null && previous.getType() == WardenLexer.PATH
+        && previous.getStopIndex() + 1 == first.getStartIndex();
+    char c = text.charAt(0);
+    String help;
+    if (inPath) {
+      help = "a path is letters, digits, `-._~`, `/` and parameters such as `{id}`";
+    } else if (c == '&') {
+      help = "write `and` to require both conditions";
+    } else if (c == '|') {
+      help = "write `or` to accept either condition";
+    } else if (c == '!') {
+      help = "write `not` to negate a condition, or `!=` to compare";
+    } else if (c == ';') {
+      help = "declarations and conditions need no `;`";
+    } else if (c == '\'' || c == '`') {
+      help = "strings are written in double quotes: `\"text\"`";
+    } else if (Character.isISOControl(c) || Character.isSurrogate(c) || !Character.isDefined(c)) {
+      help = "remove the invisible character; the file may be binary or in the wrong encoding";
+    } else {
+      help = "policy text uses letters, digits, quotes, brackets and operators";
+    }
+    return d.withHelp(help);
   }
 }
