@@ -8,9 +8,16 @@ final class EvalException extends RuntimeException {
   private static final long serialVersionUID = 1L;
 
   final boolean budget;
+  /** The condition read a principal field of an anonymous caller. */
+  final boolean anonymous;
 
   EvalException(String message, boolean budget) {
+    this(message, budget, false);
+  }
+
+  EvalException(String message, boolean budget, boolean anonymous) {
     super(message, null, false, false);
     this.budget = budget;
+    this.anonymous = anonymous;
   }
 }

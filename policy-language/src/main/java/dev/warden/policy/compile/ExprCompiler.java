@@ -48,7 +48,7 @@ final class ExprCompiler {
       return f -> {
         Object v = f.principal[slot];
         if (v == null && !optional) {
-          throw new EvalException("`principal." + name + "` is absent: the caller is anonymous", false);
+          throw new EvalException("`principal." + name + "` is absent: the caller is anonymous", false, true);
         }
         return v;
       };

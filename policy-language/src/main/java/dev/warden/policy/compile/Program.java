@@ -21,6 +21,10 @@ import java.util.Map;
  */
 public final class Program {
   private static final int MAX_EXPLAINED = 3;
+  /** Prefix of an {@link #applies} result for a condition that could not be evaluated. */
+  private static final String ERROR = "error: ";
+  /** The same, when the reason is an anonymous caller; starts with {@link #ERROR}. */
+  private static final String ANONYMOUS = "error: anonymous: ";
 
   private final String revision;
   private final int undeclaredStatus;
@@ -136,12 +140,8 @@ public final class Program {
     int refusal = f.anonymous ? 401 : 403;
     for (CompiledRule forbid : route.forbids) {
       String failure = applies(forbid, f);
-      if (failure == null || failure.startsWith("error: ")) {
-        String explanation = failure == null ? forbid.forbidExplanation
-            : "forbid `" + forbid.ref.id() + "` applies: its condition could not be evaluated ("
-                + failure.substring(7) + ")";
-        String reason = forbid.reason != null ? forbid.reason : "forbidden by policy";
-        return deny(refusal, reason, explanation, forbid.refs, route.name);
+      if (failure == null || failure.startsWith(ERROR)) {
+        return forbidden(forbid, failure, refusal, route);
       }
     }
     for (int w = 0; w < Math.min(f.roles.length, route.openRoles.length); w++) {
@@ -187,10 +187,29 @@ public final class Program {
       if (e.budget) {
         throw e;
       }
-      return "error: " + e.getMessage();
+      return (e.anonymous ? ANONYMOUS : ERROR) + e.getMessage();
     } catch (RuntimeException e) {
-      return "error: " + e.getClass().getSimpleName();
+      return ERROR + e.getClass().getSimpleName();
     }
+  }
+
+  /**
+   * The denial of a forbid that applies. When it applies only because its condition read the
+   * principal of an anonymous caller, the caller is asked to authenticate instead of being shown
+   * the forbid's reason, which is about someone else.
+   */
+  private Decision forbidden(CompiledRule forbid, String failure, int refusal, CompiledRoute route) {
+    if (failure == null) {
+      return deny(refusal, forbid.reason != null ? forbid.reason : "forbidden by policy", forbid.forbidExplanation,
+          forbid.refs, route.name);
+    }
+    String why = failure.substring(ERROR.length());
+    String explanation = "forbid `" + forbid.ref.id() + "` applies: its condition could not be evaluated (" + why + ")";
+    if (failure.startsWith(ANONYMOUS)) {
+      return deny(401, "authentication required", explanation, forbid.refs, route.name);
+    }
+    return deny(refusal, forbid.reason != null ? forbid.reason : "forbidden by policy", explanation, forbid.refs,
+        route.name);
   }
 
   private static void note(List<String> misses, String miss) {
