@@ -56,7 +56,7 @@ public record ServerConfig(
     d.put("identity.jwt.jwks_url", null);
     d.put("identity.jwt.refresh", "5m");
     d.put("identity.jwt.clock_skew", "30s");
-    d.put("identity.jwt_authn_metadata_key", null);
+    d.put("identity.jwt_authn_metadata_key", "jwt_payload");
     d.put("authz.failure_status", "403");
     d.put("authz.strip_headers", "");
     d.put("shutdown.grace", "10s");
