@@ -105,12 +105,18 @@ final class Values {
 
   // ---- operations ------------------------------------------------------------------------
 
+  /**
+   * Policy equality. An absent value equals nothing, not even another absent value: otherwise
+   * `unless principal.tenant == data.docs[id].tenant` would let a caller without a tenant reach
+   * a document that does not exist. `!=` is the negation, so it is true when either side is
+   * absent. Numbers compare by value (1 == 1.0), also inside lists, maps and records.
+   */
   static boolean equal(Object a, Object b) {
-    if (a == b) {
-      return true;
-    }
     if (a == null || b == null) {
       return false;
+    }
+    if (a == b) {
+      return true;
     }
     if (a instanceof Long x && b instanceof Long y) {
       return x.longValue() == y.longValue();
@@ -129,7 +135,30 @@ final class Values {
       }
       return true;
     }
+    if (a instanceof RecordValue x && b instanceof RecordValue y) {
+      return equalMaps(x.asMap(), y.asMap());
+    }
+    if (a instanceof Map<?, ?> x && b instanceof Map<?, ?> y) {
+      return equalMaps(x, y);
+    }
     return a.equals(b);
+  }
+
+  /** Same keys, and equal values where present; absent fields match absent fields. */
+  private static boolean equalMaps(Map<?, ?> x, Map<?, ?> y) {
+    if (x.size() != y.size()) {
+      return false;
+    }
+    for (Map.Entry<?, ?> e : x.entrySet()) {
+      if (!y.containsKey(e.getKey())) {
+        return false;
+      }
+      Object other = y.get(e.getKey());
+      if (e.getValue() == null ? other != null : !equal(e.getValue(), other)) {
+        return false;
+      }
+    }
+    return true;
   }
 
   @SuppressWarnings({"unchecked", "rawtypes"})
