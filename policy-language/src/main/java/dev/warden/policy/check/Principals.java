@@ -47,11 +47,6 @@ final class Principals {
         diagnostics.add(Diagnostic.error("check.duplicate_field", f.span(), "principal field `" + f.name() + "` is declared twice"));
         continue;
       }
-      if (f.name().equals("anonymous")) {
-        diagnostics.add(Diagnostic.error("check.reserved_field", f.span(), "`principal.anonymous` is built in")
-            .withHelp("it is true when the caller presented no identity"));
-        continue;
-      }
       Type type = type(f);
       if (type == null) {
         continue;
