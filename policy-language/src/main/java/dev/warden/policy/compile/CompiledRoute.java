@@ -19,6 +19,8 @@ final class CompiledRoute {
   final Instant since;
   final Instant retired;
   final RuleRef ref;
+  /** {@code List.of(ref)}, for decisions about the route itself (lifecycle). */
+  final List<RuleRef> refs;
   final PathTemplate.ParamType[] paramTypes;
   final Map<String, Integer> paramSlots;
   CompiledRule[] forbids = new CompiledRule[0];
@@ -36,6 +38,7 @@ final class CompiledRoute {
     this.since = since;
     this.retired = retired;
     this.ref = ref;
+    this.refs = List.of(ref);
     List<PathTemplate.Param> params = template.params();
     this.paramTypes = params.stream().map(PathTemplate.Param::type).toArray(PathTemplate.ParamType[]::new);
     Map<String, Integer> slots = new java.util.HashMap<>();

@@ -19,6 +19,7 @@ final class CompiledRule {
   final List<RuleRef> refs;
   /** The explanation when this rule allows. */
   final String allowExplanation;
+  final java.util.function.Supplier<String> allowExplanationSupplier;
   /** The explanation when this rule, a forbid, applies because all its conditions held. */
   final String forbidExplanation;
 
@@ -31,6 +32,7 @@ final class CompiledRule {
     this.refs = List.of(ref);
     String by = role >= 0 ? "role `" + roleName + "` via `" + ref.id() + "`" : "`" + ref.id() + "`";
     this.allowExplanation = "allowed by " + by + " at " + ref.location();
+    this.allowExplanationSupplier = () -> allowExplanation;
     this.forbidExplanation = "forbid `" + ref.id() + "` applies: " + describeApplying();
   }
 

@@ -41,6 +41,9 @@ final class ExprCompiler {
     if (c instanceof Checked.Input in) {
       return input(in.field());
     }
+    if (c instanceof Checked.PrincipalField p && p.name().equals("roles")) {
+      return Frame::roleSet;
+    }
     if (c instanceof Checked.PrincipalField p) {
       int slot = p.slot();
       boolean optional = p.type() instanceof Type.Optional;
@@ -160,7 +163,7 @@ final class ExprCompiler {
       case DESTINATION_PORT -> f -> (long) f.request.destinationPort();
       case DESTINATION_PRINCIPAL -> f -> f.request.destinationPrincipal();
       case PRINCIPAL_ANONYMOUS -> f -> f.anonymous;
-      case PRINCIPAL_ROLES -> f -> f.roleNames;
+      case PRINCIPAL_ROLES -> Frame::roleSet;
     };
   }
 

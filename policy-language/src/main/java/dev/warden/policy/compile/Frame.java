@@ -14,7 +14,8 @@ final class Frame {
   final Object[] principal;
   final boolean anonymous;
   final long[] roles;
-  final java.util.Set<String> roleNames;
+  private final java.util.List<String> roleNames;
+  private java.util.Set<String> roleSet;
   final Object[] data;
   final Object[] locals;
   final int budget;
@@ -22,9 +23,12 @@ final class Frame {
   String routeName;
   /** The normalized path, which is what `request.path` means. */
   String path;
+  /** Set by a rule evaluation: the condition that did not hold, or why evaluation failed. */
+  CompiledRule.Condition failed;
+  String error;
   int steps;
 
-  Frame(Request request, Object[] principal, boolean anonymous, long[] roles, java.util.Set<String> roleNames,
+  Frame(Request request, Object[] principal, boolean anonymous, long[] roles, java.util.List<String> roleNames,
       Object[] data, int frameSize, int budget) {
     this.request = request;
     this.principal = principal;
@@ -41,6 +45,14 @@ final class Frame {
     if (++steps > budget) {
       throw new EvalException("evaluation took more than " + budget + " steps", true);
     }
+  }
+
+  /** `principal.roles`, built the first time a rule reads it. */
+  java.util.Set<String> roleSet() {
+    if (roleSet == null) {
+      roleSet = PrincipalBuilder.roleSet(roleNames);
+    }
+    return roleSet;
   }
 
   boolean hasRole(int role) {

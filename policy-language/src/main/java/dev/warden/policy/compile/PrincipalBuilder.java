@@ -23,8 +23,12 @@ final class PrincipalBuilder {
   private final int roleWords;
   private static final long[] NO_ROLES = new long[0];
 
-  /** The principal of one request; {@code error} says why the identity is invalid, else null. */
-  record Principal(Object[] slots, boolean anonymous, Set<String> roleNames, long[] roles, String error) {}
+  /**
+   * The principal of one request; {@code error} says why the identity is invalid, else null.
+   * {@code roleNames} is the validated roles claim (strings), turned into a set only if a rule
+   * reads `principal.roles`.
+   */
+  record Principal(Object[] slots, boolean anonymous, List<String> roleNames, long[] roles, String error) {}
 
   PrincipalBuilder(List<PrincipalSpec> specs, Map<String, long[]> roleImplies) {
     this.specs = specs;
@@ -36,6 +40,7 @@ final class PrincipalBuilder {
   Principal build(Identity identity) {
     boolean anonymous = identity.isAnonymous();
     Object[] slots = new Object[specs.size()];
+    List<String> roleNames = List.of();
     for (PrincipalSpec spec : specs) {
       Object raw = null;
       ClaimSource from = null;
@@ -53,32 +58,55 @@ final class PrincipalBuilder {
         }
         continue;
       }
+      if (spec.slot() == rolesSlot) {
+        roleNames = strings(raw);
+        if (roleNames == null) {
+          return invalid(describe(from) + " is not a valid `set<string>`");
+        }
+        continue;
+      }
       Object value = convert(raw, Type.unwrap(spec.type()));
       if (value == null) {
         return invalid(describe(from) + " is not a valid `" + Type.unwrap(spec.type()).display() + "`");
       }
       slots[spec.slot()] = value;
     }
-    Set<String> names = rolesSlot < 0 || slots[rolesSlot] == null ? Set.of() : castSet(slots[rolesSlot]);
-    long[] roles = names.isEmpty() ? NO_ROLES : new long[roleWords];
-    for (String name : names) {
-      long[] implied = roleImplies.get(name);
+    long[] roles = roleNames.isEmpty() ? NO_ROLES : new long[roleWords];
+    for (int i = 0; i < roleNames.size(); i++) {
+      long[] implied = roleImplies.get(roleNames.get(i));
       if (implied != null) {
-        for (int i = 0; i < implied.length; i++) {
-          roles[i] |= implied[i];
+        for (int w = 0; w < implied.length; w++) {
+          roles[w] |= implied[w];
         }
       }
     }
-    return new Principal(slots, anonymous, names, roles, null);
+    return new Principal(slots, anonymous, roleNames, roles, null);
+  }
+
+  /** A list of strings, or a space-separated string (OAuth's `scope`); null when neither. */
+  @SuppressWarnings("unchecked")
+  private static List<String> strings(Object raw) {
+    if (raw instanceof String s) {
+      return s.isBlank() ? List.of() : List.of(s.trim().split("\\s+"));
+    }
+    if (!(raw instanceof List<?> list)) {
+      return raw instanceof Collection<?> c ? strings(new ArrayList<>(c)) : null;
+    }
+    for (int i = 0; i < list.size(); i++) {
+      if (!(list.get(i) instanceof String)) {
+        return null;
+      }
+    }
+    return (List<String>) list;
+  }
+
+  /** The roles as the set `principal.roles` is. */
+  static Set<String> roleSet(List<String> names) {
+    return names.isEmpty() ? Set.of() : java.util.Collections.unmodifiableSet(new LinkedHashSet<>(names));
   }
 
   private static Principal invalid(String why) {
-    return new Principal(new Object[0], false, Set.of(), new long[0], why);
-  }
-
-  @SuppressWarnings("unchecked")
-  private static Set<String> castSet(Object v) {
-    return (Set<String>) v;
+    return new Principal(new Object[0], false, List.of(), NO_ROLES, why);
   }
 
   private static Object resolve(ClaimSource source, Identity identity) {

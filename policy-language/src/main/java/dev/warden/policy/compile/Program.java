@@ -8,6 +8,7 @@ import dev.warden.policy.runtime.Request;
 import dev.warden.policy.runtime.RequestPaths;
 import dev.warden.policy.runtime.RuleRef;
 import java.util.ArrayList;
+import java.util.function.Supplier;
 import java.util.List;
 import java.util.Map;
 
@@ -21,10 +22,11 @@ import java.util.Map;
  */
 public final class Program {
   private static final int MAX_EXPLAINED = 3;
-  /** Prefix of an {@link #applies} result for a condition that could not be evaluated. */
-  private static final String ERROR = "error: ";
-  /** The same, when the reason is an anonymous caller; starts with {@link #ERROR}. */
-  private static final String ANONYMOUS = "error: anonymous: ";
+  /** Results of {@link #applies}. */
+  private static final int APPLIES = 0;
+  private static final int FAILS = 1;
+  private static final int ERROR = 2;
+  private static final int ANONYMOUS = 3;
 
   private final String revision;
   private final int undeclaredStatus;
@@ -96,33 +98,34 @@ public final class Program {
       return decideOrThrow(request);
     } catch (RuntimeException e) {
       // Fail closed. The checker makes this unreachable for well-typed programs.
-      return deny(403, "policy evaluation failed", "internal evaluation error: " + e.getClass().getSimpleName(),
-          List.of(), null);
+      String kind = e.getClass().getSimpleName();
+      return deny(403, "policy evaluation failed", () -> "internal evaluation error: " + kind, List.of(), null);
     }
   }
 
   private Decision decideOrThrow(Request request) {
     PrincipalBuilder.Principal p = principals.build(request.identity());
     if (p.error() != null) {
-      return deny(401, "invalid identity", p.error(), List.of(), null);
+      String why = p.error();
+      return deny(401, "invalid identity", () -> why, List.of(), null);
     }
     RequestPaths.Normalized path = RequestPaths.normalize(request.path());
     if (!path.ok()) {
-      return deny(400, "bad request path", path.error(), List.of(), null);
+      return deny(400, "bad request path", path::error, List.of(), null);
     }
     RouteTrie.Match match = trie.match(request.method(), path.path());
     if (match == null) {
       return deny(undeclaredStatus, "route not found",
-          "no route is declared for " + request.method() + " " + path.path(), List.of(), null);
+          () -> "no route is declared for " + request.method() + " " + path.path(), List.of(), null);
     }
     CompiledRoute route = match.route();
     if (route.since != null && request.time().isBefore(route.since)) {
       return deny(undeclaredStatus, "route not found",
-          "route `" + route.name + "` is available from " + route.since, List.of(route.ref), route.name);
+          () -> "route `" + route.name + "` is available from " + route.since, route.refs, route.name);
     }
     if (route.retired != null && !request.time().isBefore(route.retired)) {
-      return deny(410, "route retired", "route `" + route.name + "` was retired on " + route.retired,
-          List.of(route.ref), route.name);
+      return deny(410, "route retired", () -> "route `" + route.name + "` was retired on " + route.retired,
+          route.refs, route.name);
     }
     Frame f = new Frame(request, p.slots(), p.anonymous(), p.roles(), p.roleNames(), data, frameSize, budget);
     f.params = route.params(match.params());
@@ -132,64 +135,90 @@ public final class Program {
       return authorize(route, f);
     } catch (EvalException e) {
       // Only the step budget escapes rule evaluation; see applies().
-      return deny(403, "policy evaluation limit exceeded", e.getMessage(), List.of(), route.name);
+      String why = e.getMessage();
+      return deny(403, "policy evaluation limit exceeded", () -> why, List.of(), route.name);
     }
   }
 
   private Decision authorize(CompiledRoute route, Frame f) {
     int refusal = f.anonymous ? 401 : 403;
     for (CompiledRule forbid : route.forbids) {
-      String failure = applies(forbid, f);
-      if (failure == null || failure.startsWith(ERROR)) {
-        return forbidden(forbid, failure, refusal, route);
+      int result = applies(forbid, f);
+      if (result != FAILS) {
+        return forbidden(forbid, result, f.error, refusal, route);
       }
     }
     for (int w = 0; w < Math.min(f.roles.length, route.openRoles.length); w++) {
       long open = f.roles[w] & route.openRoles[w];
       if (open != 0) {
-        CompiledRule grant = route.openGrants[w * 64 + Long.numberOfTrailingZeros(open)];
-        return allow(grant, route);
+        return allow(route.openGrants[w * 64 + Long.numberOfTrailingZeros(open)], route);
       }
     }
-    List<String> misses = new ArrayList<>();
+    List<Miss> misses = null;
     for (CompiledRule allow : route.allows) {
-      if (allow.role >= 0 && !f.hasRole(allow.role)) {
-        note(misses, "`" + allow.ref.id() + "` needs role `" + allow.roleName + "`");
-        continue;
-      }
-      String failure = applies(allow, f);
-      if (failure == null) {
+      boolean hasRole = allow.role < 0 || f.hasRole(allow.role);
+      int result = hasRole ? applies(allow, f) : FAILS;
+      if (result == APPLIES) {
         return allow(allow, route);
       }
-      note(misses, "`" + allow.ref.id() + "`: " + failure);
-    }
-    for (int role = 0; role < route.openGrants.length && misses.size() < MAX_EXPLAINED; role++) {
-      if (route.openGrants[role] != null) {
-        note(misses, "`" + route.openGrants[role].ref.id() + "` needs role `" + route.openGrants[role].roleName + "`");
+      if (misses == null) {
+        misses = new ArrayList<>(MAX_EXPLAINED);
+      }
+      if (misses.size() < MAX_EXPLAINED) {
+        misses.add(new Miss(allow, hasRole, f.failed, result == FAILS ? null : f.error));
       }
     }
-    String explanation = misses.isEmpty()
+    List<Miss> seen = misses == null ? List.of() : misses;
+    return deny(refusal, f.anonymous ? "authentication required" : "not allowed", () -> explainDefaultDeny(route, seen),
+        List.of(), route.name);
+  }
+
+  /** Why no grant or permit applied, for the explanation: at most a few, in evaluation order. */
+  private record Miss(CompiledRule rule, boolean hadRole, CompiledRule.Condition failed, String error) {
+    String describe() {
+      if (!hadRole) {
+        return "`" + rule.ref.id() + "` needs role `" + rule.roleName + "`";
+      }
+      return "`" + rule.ref.id() + "`: " + (error != null ? "error: " + error : failed.describeFailure());
+    }
+  }
+
+  private static String explainDefaultDeny(CompiledRoute route, List<Miss> misses) {
+    List<String> parts = new ArrayList<>();
+    misses.forEach(m -> parts.add(m.describe()));
+    for (int role = 0; role < route.openGrants.length && parts.size() < MAX_EXPLAINED; role++) {
+      CompiledRule g = route.openGrants[role];
+      String text = g == null ? null : "`" + g.ref.id() + "` needs role `" + g.roleName + "`";
+      if (text != null && !parts.contains(text)) {
+        parts.add(text);
+      }
+    }
+    return parts.isEmpty()
         ? "no grant or permit covers route `" + route.name + "`"
-        : "no rule allows this request: " + String.join("; ", misses);
-    return deny(refusal, f.anonymous ? "authentication required" : "not allowed", explanation, List.of(), route.name);
+        : "no rule allows this request: " + String.join("; ", parts);
   }
 
   /**
-   * Null when every condition of the rule holds; otherwise why not, in words. A condition that
-   * cannot be evaluated counts as failed, prefixed `error: ` so that a forbid treats it as
-   * applying (fail closed). The step budget is not a rule's failure and propagates.
+   * Whether every condition of the rule holds: {@link #APPLIES}, {@link #FAILS} (with the
+   * failing condition in {@code f.failed}), or, for a condition that could not be evaluated,
+   * {@link #ERROR} or {@link #ANONYMOUS} (with the reason in {@code f.error}). A forbid treats an
+   * error as applying (fail closed); a permit as not. The step budget is not a rule's failure
+   * and propagates.
    */
-  private static String applies(CompiledRule rule, Frame f) {
+  private static int applies(CompiledRule rule, Frame f) {
     try {
       CompiledRule.Condition failing = rule.firstFailing(f);
-      return failing == null ? null : failing.describeFailure();
+      f.failed = failing;
+      return failing == null ? APPLIES : FAILS;
     } catch (EvalException e) {
       if (e.budget) {
         throw e;
       }
-      return (e.anonymous ? ANONYMOUS : ERROR) + e.getMessage();
+      f.error = e.getMessage();
+      return e.anonymous ? ANONYMOUS : ERROR;
     } catch (RuntimeException e) {
-      return ERROR + e.getClass().getSimpleName();
+      f.error = e.getClass().getSimpleName();
+      return ERROR;
     }
   }
 
@@ -198,31 +227,25 @@ public final class Program {
    * principal of an anonymous caller, the caller is asked to authenticate instead of being shown
    * the forbid's reason, which is about someone else.
    */
-  private Decision forbidden(CompiledRule forbid, String failure, int refusal, CompiledRoute route) {
-    if (failure == null) {
-      return deny(refusal, forbid.reason != null ? forbid.reason : "forbidden by policy", forbid.forbidExplanation,
-          forbid.refs, route.name);
+  private Decision forbidden(CompiledRule forbid, int result, String error, int refusal, CompiledRoute route) {
+    String reason = forbid.reason != null ? forbid.reason : "forbidden by policy";
+    if (result == APPLIES) {
+      return deny(refusal, reason, () -> forbid.forbidExplanation, forbid.refs, route.name);
     }
-    String why = failure.substring(ERROR.length());
-    String explanation = "forbid `" + forbid.ref.id() + "` applies: its condition could not be evaluated (" + why + ")";
-    if (failure.startsWith(ANONYMOUS)) {
+    Supplier<String> explanation =
+        () -> "forbid `" + forbid.ref.id() + "` applies: its condition could not be evaluated (" + error + ")";
+    if (result == ANONYMOUS) {
       return deny(401, "authentication required", explanation, forbid.refs, route.name);
     }
-    return deny(refusal, forbid.reason != null ? forbid.reason : "forbidden by policy", explanation, forbid.refs,
-        route.name);
-  }
-
-  private static void note(List<String> misses, String miss) {
-    if (misses.size() < MAX_EXPLAINED && !misses.contains(miss)) {
-      misses.add(miss);
-    }
+    return deny(refusal, reason, explanation, forbid.refs, route.name);
   }
 
   private Decision allow(CompiledRule rule, CompiledRoute route) {
-    return new Decision(true, 200, "allowed", rule.allowExplanation, rule.refs, route.name, revision, Obligations.NONE);
+    return new Decision(true, 200, "allowed", rule.allowExplanationSupplier, rule.refs, route.name, revision,
+        Obligations.NONE);
   }
 
-  private Decision deny(int status, String reason, String explanation, List<RuleRef> rules, String route) {
+  private Decision deny(int status, String reason, Supplier<String> explanation, List<RuleRef> rules, String route) {
     return new Decision(false, status, reason, explanation, rules, route, revision, Obligations.NONE);
   }
 }

@@ -79,13 +79,26 @@ final class RouteTrie {
 
   /** The route for a request, or null when no declared route matches. */
   Match match(String method, String path) {
-    int m = METHODS.indexOf(method);
+    int m = methodIndex(method);
     if (m < 0 || roots[m] == null || path.isEmpty() || path.charAt(0) != '/') {
       return null;
     }
     String[] captured = new String[maxParams];
     CompiledRoute route = path.length() == 1 ? end(roots[m]) : walk(roots[m], path, 0, captured, 0);
     return route == null ? null : new Match(route, captured);
+  }
+
+  private static int methodIndex(String method) {
+    return switch (method) {
+      case "GET" -> 0;
+      case "POST" -> 1;
+      case "PUT" -> 2;
+      case "PATCH" -> 3;
+      case "DELETE" -> 4;
+      case "HEAD" -> 5;
+      case "OPTIONS" -> 6;
+      default -> -1;
+    };
   }
 
   private static CompiledRoute end(Node n) {

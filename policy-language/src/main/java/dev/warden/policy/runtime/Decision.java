@@ -2,39 +2,110 @@ package dev.warden.policy.runtime;
 
 import java.util.List;
 import java.util.Objects;
+import java.util.function.Supplier;
 
 /**
- * The answer to one request.
- *
- * @param allowed whether the request may proceed
- * @param status the HTTP status for the client: 200 on allow; 401, 403, 404, 410 on deny
- * @param reason a short public reason, safe to show the caller (no internals)
- * @param explanation for people reading logs and tests: on deny, the condition that failed, in
- *     words; on allow, the rule that allowed
- * @param rules the rules that decided, most decisive first
- * @param route the matched route's qualified name, or null when none matched
- * @param revision the revision of the bundle that decided
- * @param obligations headers to set or strip; empty until obligations arrive
+ * The answer to one request. Immutable. The explanation is built only when someone reads it
+ * (tests, `warden eval --explain`, debug logs), so that deciding allocates no text on the hot
+ * path.
  */
-public record Decision(
-    boolean allowed,
-    int status,
-    String reason,
-    String explanation,
-    List<RuleRef> rules,
-    String route,
-    String revision,
-    Obligations obligations) {
+public final class Decision {
+  private final boolean allowed;
+  private final int status;
+  private final String reason;
+  private final Supplier<String> explain;
+  private final List<RuleRef> rules;
+  private final String route;
+  private final String revision;
+  private final Obligations obligations;
+  // Benign race: two threads may both build the same immutable string.
+  private String explanation;
 
-  public Decision {
-    Objects.requireNonNull(reason, "reason");
-    Objects.requireNonNull(explanation, "explanation");
-    rules = List.copyOf(rules);
-    obligations = obligations == null ? Obligations.NONE : obligations;
+  /**
+   * @param status the HTTP status for the client: 200 on allow; 400, 401, 403, 404, 410 on deny
+   * @param reason a short public reason, safe to show the caller (no internals)
+   * @param explain builds the explanation on demand
+   * @param rules the rules that decided, most decisive first
+   * @param route the matched route's qualified name, or null when none matched
+   * @param revision the revision of the bundle that decided
+   * @param obligations headers to set or strip; empty until obligations arrive
+   */
+  public Decision(boolean allowed, int status, String reason, Supplier<String> explain, List<RuleRef> rules,
+      String route, String revision, Obligations obligations) {
+    this.allowed = allowed;
+    this.status = status;
+    this.reason = Objects.requireNonNull(reason, "reason");
+    this.explain = Objects.requireNonNull(explain, "explain");
+    this.rules = List.copyOf(rules);
+    this.route = route;
+    this.revision = revision;
+    this.obligations = obligations == null ? Obligations.NONE : obligations;
+  }
+
+  /** Whether the request may proceed. */
+  public boolean allowed() {
+    return allowed;
+  }
+
+  public int status() {
+    return status;
+  }
+
+  /** A short public reason, safe to show the caller. */
+  public String reason() {
+    return reason;
+  }
+
+  /**
+   * For people reading logs and tests: on deny, the condition that failed, in words; on allow,
+   * the rule that allowed.
+   */
+  public String explanation() {
+    String e = explanation;
+    if (e == null) {
+      e = explain.get();
+      explanation = e;
+    }
+    return e;
+  }
+
+  public List<RuleRef> rules() {
+    return rules;
+  }
+
+  public String route() {
+    return route;
+  }
+
+  public String revision() {
+    return revision;
+  }
+
+  public Obligations obligations() {
+    return obligations;
   }
 
   /** The id of the most decisive rule, or null when no rule decided (default deny). */
   public String decidingRule() {
     return rules.isEmpty() ? null : rules.get(0).id();
+  }
+
+  /** Decisions are equal when everything they say is, explanation included. */
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof Decision d && allowed == d.allowed && status == d.status && reason.equals(d.reason)
+        && rules.equals(d.rules) && Objects.equals(route, d.route) && Objects.equals(revision, d.revision)
+        && obligations.equals(d.obligations) && explanation().equals(d.explanation());
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(allowed, status, reason, rules, route, revision);
+  }
+
+  @Override
+  public String toString() {
+    return (allowed ? "allow" : "deny") + " " + status + " (" + reason + ")"
+        + (rules.isEmpty() ? "" : " by " + rules.get(0)) + ": " + explanation();
   }
 }
