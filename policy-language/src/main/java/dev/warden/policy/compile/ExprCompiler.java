@@ -1,6 +1,7 @@
 package dev.warden.policy.compile;
 
 import dev.warden.policy.check.Checked;
+import dev.warden.policy.ast.Expr.BinaryOp;
 import dev.warden.policy.check.InputField;
 import dev.warden.policy.runtime.Cidr;
 import dev.warden.policy.runtime.IpAddress;
@@ -210,6 +211,14 @@ final class ExprCompiler {
   private Eval binary(Checked.Binary b) {
     Eval l = compile(b.left());
     Eval r = compile(b.right());
+    if ((b.op() == BinaryOp.EQ || b.op() == BinaryOp.NE) && sameScalar(b.left().type(), b.right().type())) {
+      // Same scalar type on both sides (`owner == principal.id`): plain equals, absent never equal.
+      boolean eq = b.op() == BinaryOp.EQ;
+      return f -> {
+        Object a = l.eval(f);
+        return (a != null && a.equals(r.eval(f))) == eq;
+      };
+    }
     return switch (b.op()) {
       case AND -> f -> l.eval(f) == Boolean.TRUE && r.eval(f) == Boolean.TRUE;
       case OR -> f -> l.eval(f) == Boolean.TRUE || r.eval(f) == Boolean.TRUE;
@@ -234,6 +243,13 @@ final class ExprCompiler {
         return v != null ? v : r.eval(f);
       };
     };
+  }
+
+  /** Whether both types are the same scalar whose Java equals is policy equality. */
+  private static boolean sameScalar(Type a, Type b) {
+    Type x = Type.unwrap(a);
+    return x == Type.unwrap(b)
+        && (x == Type.STRING || x == Type.BOOL || x == Type.INT || x == Type.TIME || x == Type.DURATION || x == Type.IP);
   }
 
   private static Object plus(Object a, Object b) {
