@@ -15,7 +15,7 @@ import org.casbin.jcasbin.model.Model;
  * request and fetches the object, which Casbin has no notion of. A token may name several roles,
  * so the enforcer is asked once per role until one allows.
  */
-public final class CasbinEngine implements Engine {
+public final class CasbinEngine extends HostEngine {
   static final String MODEL = """
       [request_definition]
       r = role, route, sub, tenant, owner, otenant
@@ -36,11 +36,10 @@ public final class CasbinEngine implements Engine {
   private static final String TENANT = "r.otenant == r.tenant";
   private static final String OWNER = TENANT + " && r.owner == r.sub";
 
-  private final HostIndex index;
   private final Enforcer enforcer;
 
   public CasbinEngine(Scenario scenario) {
-    this.index = new HostIndex(scenario);
+    super("jcasbin", scenario);
     Model model = new Model();
     model.loadModelFromText(MODEL);
     this.enforcer = new Enforcer(model);
@@ -64,21 +63,7 @@ public final class CasbinEngine implements Engine {
   }
 
   @Override
-  public String name() {
-    return "jcasbin";
-  }
-
-  @Override
-  public boolean allowed(Input input) {
-    Map<String, Object> claims = input.claims();
-    HostIndex.Match match = index.find(input.method(), input.path());
-    if (claims == null || match == null) {
-      return false;
-    }
-    List<String> roles = HostIndex.roleClaim(claims);
-    if (roles == null) {
-      return false;
-    }
+  boolean decide(Map<String, Object> claims, List<String> roles, HostIndex.Match match) {
     String owner = "";
     String objectTenant = "";
     if (match.id() != null) {

@@ -21,16 +21,15 @@ import java.util.Optional;
  * grants up in its own index and fetches the object; only the attribute condition (ownership and
  * tenant) is CEL, compiled once and evaluated per request.
  */
-public final class CelEngine implements Engine {
+public final class CelEngine extends HostEngine {
   static final String CONDITION =
       "is_admin || (resource.tenant == claims.tenant && (!owner_only || resource.owner == claims.sub))";
 
-  private final HostIndex index;
   private final CelRuntime.Program program;
   private final Map<Obj, Map<String, String>> resources = new IdentityHashMap<>();
 
   public CelEngine(Scenario scenario) {
-    this.index = new HostIndex(scenario);
+    super("cel-java", scenario);
     CelCompiler compiler = CelCompilerFactory.standardCelCompilerBuilder()
         .addVar("claims", MapType.create(SimpleType.STRING, SimpleType.DYN))
         .addVar("resource", MapType.create(SimpleType.STRING, SimpleType.STRING))
@@ -56,21 +55,7 @@ public final class CelEngine implements Engine {
   }
 
   @Override
-  public String name() {
-    return "cel-java";
-  }
-
-  @Override
-  public boolean allowed(Input input) {
-    Map<String, Object> claims = input.claims();
-    HostIndex.Match match = index.find(input.method(), input.path());
-    if (claims == null || match == null) {
-      return false;
-    }
-    List<String> roles = HostIndex.roleClaim(claims);
-    if (roles == null) {
-      return false;
-    }
+  boolean decide(Map<String, Object> claims, List<String> roles, HostIndex.Match match) {
     HostIndex.Access access = index.access(roles, match.entry().route());
     if (access == HostIndex.Access.DENIED || match.id() == null) {
       return access != HostIndex.Access.DENIED;

@@ -8,29 +8,13 @@ import java.util.Map;
  * The same rules written by hand, as a service would without a policy engine: the practical
  * floor. It still parses the raw request (method, path, claims) like every other engine.
  */
-public final class HandWrittenEngine implements Engine {
-  private final HostIndex index;
-
+public final class HandWrittenEngine extends HostEngine {
   public HandWrittenEngine(Scenario scenario) {
-    this.index = new HostIndex(scenario);
+    super("hand-written", scenario);
   }
 
   @Override
-  public String name() {
-    return "hand-written";
-  }
-
-  @Override
-  public boolean allowed(Input input) {
-    Map<String, Object> claims = input.claims();
-    HostIndex.Match match = index.find(input.method(), input.path());
-    if (claims == null || match == null) {
-      return false;
-    }
-    List<String> roles = HostIndex.roleClaim(claims);
-    if (roles == null) {
-      return false;
-    }
+  boolean decide(Map<String, Object> claims, List<String> roles, HostIndex.Match match) {
     HostIndex.Access access = index.access(roles, match.entry().route());
     if (access != HostIndex.Access.GRANTED || match.id() == null) {
       return access != HostIndex.Access.DENIED;

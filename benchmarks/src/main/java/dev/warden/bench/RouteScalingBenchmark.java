@@ -4,18 +4,11 @@ import dev.warden.policy.compile.Program;
 import dev.warden.policy.runtime.Decision;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Warden deciding one request against bundles of growing size: the cost of a decision should not
@@ -23,12 +16,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * updating their object, so route lookup, both forbids' data lookups and the grant all run.
  */
 @State(Scope.Benchmark)
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.NANOSECONDS)
-@Fork(1)
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
-public class RouteScalingBenchmark {
+public class RouteScalingBenchmark extends BenchmarkSettings {
   @Param({"10", "1000", "10000"})
   public int routes;
 
