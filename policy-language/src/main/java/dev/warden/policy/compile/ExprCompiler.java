@@ -69,6 +69,12 @@ final class ExprCompiler {
       int slot = l.slot();
       return f -> f.locals[slot];
     }
+    if (c instanceof Checked.Field || c instanceof Checked.Index) {
+      PathEval path = PathEval.of(c, params);
+      if (path != null) {
+        return path;
+      }
+    }
     if (c instanceof Checked.Field fd) {
       Eval target = compile(fd.target());
       int id = fd.fieldId();

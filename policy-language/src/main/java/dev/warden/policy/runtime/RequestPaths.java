@@ -45,6 +45,9 @@ public final class RequestPaths {
     if (raw.length() > MAX_LENGTH) {
       return new Normalized(null, "path longer than " + MAX_LENGTH + " characters");
     }
+    if (isNormal(raw)) {
+      return new Normalized(raw, null);
+    }
     int cut = raw.length();
     int q = raw.indexOf('?');
     int h = raw.indexOf('#');
@@ -53,9 +56,6 @@ public final class RequestPaths {
     }
     if (h >= 0 && h < cut) {
       cut = h;
-    }
-    if (cut == raw.length() && isNormal(raw)) {
-      return new Normalized(raw, null);
     }
     String path = raw.substring(0, cut);
     if (!path.startsWith("/")) {
