@@ -18,6 +18,9 @@ import java.util.Set;
  */
 final class PrincipalBuilder {
   private final List<PrincipalSpec> specs;
+  /** The specs and their sources as arrays: the request path iterates without iterators. */
+  private final PrincipalSpec[] specArray;
+  private final ClaimSource[][] sourceArrays;
   private final int rolesSlot;
   private final Map<String, long[]> roleImplies;
   private final int roleWords;
@@ -33,6 +36,8 @@ final class PrincipalBuilder {
   PrincipalBuilder(List<PrincipalSpec> specs, Map<String, long[]> roleImplies) {
     this.specs = specs;
     this.roleImplies = roleImplies;
+    this.specArray = specs.toArray(new PrincipalSpec[0]);
+    this.sourceArrays = specs.stream().map(s -> s.sources().toArray(new ClaimSource[0])).toArray(ClaimSource[][]::new);
     this.roleWords = roleImplies.values().stream().mapToInt(a -> a.length).max().orElse(0);
     this.rolesSlot = specs.stream().filter(s -> s.name().equals("roles")).mapToInt(PrincipalSpec::slot).findFirst().orElse(-1);
   }
@@ -41,10 +46,11 @@ final class PrincipalBuilder {
     boolean anonymous = identity.isAnonymous();
     Object[] slots = new Object[specs.size()];
     List<String> roleNames = List.of();
-    for (PrincipalSpec spec : specs) {
+    for (int s = 0; s < specArray.length; s++) {
+      PrincipalSpec spec = specArray[s];
       Object raw = null;
       ClaimSource from = null;
-      for (ClaimSource source : spec.sources()) {
+      for (ClaimSource source : sourceArrays[s]) {
         raw = resolve(source, identity);
         if (raw != null) {
           from = source;
@@ -116,12 +122,17 @@ final class PrincipalBuilder {
     if (source instanceof ClaimSource.Peer) {
       return identity.peer();
     }
-    Object cur = identity.claims();
-    for (String part : ((ClaimSource.Claim) source).path()) {
+    Map<String, Object> claims = identity.claims();
+    if (claims == null) {
+      return null;
+    }
+    List<String> path = ((ClaimSource.Claim) source).path();
+    Object cur = claims.get(path.get(0));
+    for (int i = 1; i < path.size(); i++) {
       if (!(cur instanceof Map<?, ?> m)) {
         return null;
       }
-      cur = m.get(part);
+      cur = m.get(path.get(i));
     }
     return cur;
   }
