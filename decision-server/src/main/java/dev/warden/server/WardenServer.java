@@ -9,6 +9,7 @@ import dev.warden.server.authz.DecisionIds;
 import dev.warden.server.authz.ExtAuthzService;
 import dev.warden.server.authz.RequestMapper;
 import dev.warden.server.authz.ResponseMapper;
+import dev.warden.server.decide.DecisionsService;
 import dev.warden.server.identity.IdentityResolver;
 import dev.warden.server.identity.JwtVerifier;
 import io.envoyproxy.envoy.service.auth.v3.AuthorizationGrpc;
@@ -36,7 +37,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The sidecar: loads the bundle, then serves ext_authz, gRPC health and reflection on TCP or a
+ * The sidecar: loads the bundle, then serves ext_authz, the direct decide API
+ * (`warden.v1.Decisions`), gRPC health and reflection on TCP or a
  * Unix socket, and the admin HTTP listener. Health is SERVING only while a bundle is active.
  * Lifecycle: {@link #start()}, then {@link #close()}: health NOT_SERVING → stop accepting →
  * drain in-flight calls for the grace period → stop.
@@ -87,11 +89,12 @@ public final class WardenServer implements AutoCloseable {
         throw new StartException("cannot load the JWKS: " + rootMessage(e), null);
       }
     }
+    DecisionIds ids = new DecisionIds();
     ExtAuthzService authz = new ExtAuthzService(bundle, new RequestMapper(clock, config.jwtAuthnMetadataKey()),
-        new IdentityResolver(jwt), new ResponseMapper(config.stripHeaders()), metrics, new DecisionIds(),
-        config.failureStatus());
+        new IdentityResolver(jwt), new ResponseMapper(config.stripHeaders()), metrics, ids, config.failureStatus());
     grpc = grpcServer(Listen.parse(config.grpcListen(), "grpc.listen"))
         .addService(authz)
+        .addService(new DecisionsService(bundle, metrics, ids, clock))
         .addService(health.getHealthService())
         .addService(ProtoReflectionServiceV1.newInstance())
         .build()

@@ -132,7 +132,8 @@ public final class RequestMapper {
     return payload.hasStructValue() ? struct(payload.getStructValue()) : null;
   }
 
-  static Map<String, Object> struct(Struct s) {
+  /** A protobuf Struct as plain JSON-like Java values (numbers: Long when whole, else BigDecimal). */
+  public static Map<String, Object> struct(Struct s) {
     Map<String, Object> out = new LinkedHashMap<>();
     s.getFieldsMap().forEach((k, v) -> out.put(k, value(v)));
     return out;

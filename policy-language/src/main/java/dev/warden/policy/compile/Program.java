@@ -55,6 +55,48 @@ public final class Program {
     return revision;
   }
 
+  /** A declared route as a request line, for asking about a route by name. */
+  public record RouteRequest(String method, String path) {}
+
+  /**
+   * The method and path of a declared route with its parameters filled in, so that asking by
+   * route name decides exactly as the same HTTP request would.
+   *
+   * @param params values by parameter name; `**` fills a trailing `**`
+   * @throws IllegalArgumentException naming the unknown route or the bad parameter
+   */
+  public RouteRequest routeRequest(String routeName, Map<String, String> params) {
+    CompiledRoute route = routes.stream().filter(r -> r.name.equals(routeName)).findFirst()
+        .orElseThrow(() -> new IllegalArgumentException("no route `" + routeName + "` in the bundle"));
+    StringBuilder path = new StringBuilder();
+    java.util.Set<String> used = new java.util.HashSet<>();
+    for (dev.warden.policy.ast.PathTemplate.Segment s : route.template.segments()) {
+      if (s instanceof dev.warden.policy.ast.PathTemplate.Literal l) {
+        path.append('/').append(l.text());
+      } else if (s instanceof dev.warden.policy.ast.PathTemplate.Param p) {
+        String v = params.get(p.name());
+        if (v == null || v.isEmpty() || v.indexOf('/') >= 0) {
+          throw new IllegalArgumentException("route `" + routeName + "` needs parameter `" + p.name()
+              + "` (one non-empty path segment)");
+        }
+        used.add(p.name());
+        path.append('/').append(v);
+      } else {
+        String rest = params.getOrDefault("**", "");
+        used.add("**");
+        if (!rest.isEmpty()) {
+          path.append(rest.startsWith("/") ? "" : "/").append(rest);
+        }
+      }
+    }
+    for (String name : params.keySet()) {
+      if (!used.contains(name)) {
+        throw new IllegalArgumentException("route `" + routeName + "` has no parameter `" + name + "`");
+      }
+    }
+    return new RouteRequest(route.method, path.length() == 0 ? "/" : path.toString());
+  }
+
   /** How many routes the bundle declares. */
   public int routeCount() {
     return routes.size();

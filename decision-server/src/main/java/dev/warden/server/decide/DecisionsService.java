@@ -1,0 +1,128 @@
+package dev.warden.server.decide;
+
+import dev.warden.policy.compile.Program;
+import dev.warden.policy.runtime.Decision;
+import dev.warden.policy.runtime.Identity;
+import dev.warden.policy.runtime.IpAddress;
+import dev.warden.policy.runtime.Request;
+import dev.warden.policy.runtime.RuleRef;
+import dev.warden.proto.v1.DecideRequest;
+import dev.warden.proto.v1.DecideResponse;
+import dev.warden.proto.v1.DecisionsGrpc;
+import dev.warden.proto.v1.Rule;
+import dev.warden.server.ActiveBundle;
+import dev.warden.server.admin.ServerMetrics;
+import dev.warden.server.authz.DecisionIds;
+import dev.warden.server.authz.RequestMapper;
+import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * `warden.v1.Decisions/Decide`: the same decision as ext_authz, asked by an application about a
+ * caller, an HTTP request or a route by name. The claims are the application's word, as the
+ * jwt_authn payload is Envoy's: serve this only where ext_authz is served.
+ */
+public final class DecisionsService extends DecisionsGrpc.DecisionsImplBase {
+  private static final Logger log = LoggerFactory.getLogger(DecisionsService.class);
+
+  private final ActiveBundle bundle;
+  private final ServerMetrics metrics;
+  private final DecisionIds ids;
+  private final Clock clock;
+
+  public DecisionsService(ActiveBundle bundle, ServerMetrics metrics, DecisionIds ids, Clock clock) {
+    this.bundle = bundle;
+    this.metrics = metrics;
+    this.ids = ids;
+    this.clock = clock;
+  }
+
+  @Override
+  public void decide(DecideRequest request, StreamObserver<DecideResponse> observer) {
+    long start = System.nanoTime();
+    String id = ids.next();
+    Program program = bundle.snapshot().program();
+    if (program == null) {
+      observer.onError(Status.UNAVAILABLE.withDescription("no policy is loaded").asRuntimeException());
+      return;
+    }
+    Request r;
+    try {
+      r = request(program, request);
+    } catch (IllegalArgumentException e) {
+      observer.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
+      return;
+    }
+    Decision d;
+    try {
+      d = program.decide(r);
+    } catch (RuntimeException e) {
+      log.error("decision {}: internal error", id, e);
+      metrics.internalError();
+      observer.onError(Status.INTERNAL.withDescription("internal error, decision " + id).asRuntimeException());
+      return;
+    }
+    metrics.decided(d.allowed(), d.status(), System.nanoTime() - start);
+    DecideResponse.Builder out = DecideResponse.newBuilder()
+        .setAllowed(d.allowed()).setStatus(d.status()).setReason(d.reason()).setRevision(d.revision())
+        .setDecisionId(id);
+    if (d.route() != null) {
+      out.setRoute(d.route());
+    }
+    if (request.getExplain()) {
+      out.setExplanation(d.explanation());
+    }
+    for (RuleRef ref : d.rules()) {
+      out.addRules(Rule.newBuilder().setId(ref.id()).setKind(ref.kind()).setLocation(ref.location()));
+    }
+    observer.onNext(out.build());
+    observer.onCompleted();
+  }
+
+  private Request request(Program program, DecideRequest in) {
+    String method;
+    String path;
+    switch (in.getTargetCase()) {
+      case HTTP -> {
+        method = in.getHttp().getMethod().toUpperCase(Locale.ROOT);
+        path = in.getHttp().getPath();
+        if (method.isEmpty() || path.isEmpty()) {
+          throw new IllegalArgumentException("http target needs a method and a path");
+        }
+      }
+      case ROUTE -> {
+        Program.RouteRequest rr = program.routeRequest(in.getRoute().getName(), in.getRoute().getParamsMap());
+        method = rr.method();
+        path = rr.path();
+      }
+      default -> throw new IllegalArgumentException("a DecideRequest needs a target: http or route");
+    }
+    IpAddress source = null;
+    if (!in.getSourceIp().isEmpty()) {
+      source = IpAddress.parse(in.getSourceIp());
+      if (source == null) {
+        throw new IllegalArgumentException("source_ip `" + in.getSourceIp() + "` is not an IP address");
+      }
+    }
+    Map<String, String> headers = new LinkedHashMap<>();
+    in.getHeadersMap().forEach((k, v) -> headers.put(k.toLowerCase(Locale.ROOT), v));
+    Instant time = in.hasTime() ? Instant.ofEpochSecond(in.getTime().getSeconds(), in.getTime().getNanos())
+        : clock.instant();
+    Map<String, Object> claims = in.hasClaims() ? RequestMapper.struct(in.getClaims()) : null;
+    String peer = in.getPeer().isEmpty() ? null : in.getPeer();
+    int q = path.indexOf('?');
+    return Request.builder(method, path, time)
+        .query(q < 0 ? Map.of() : dev.warden.policy.testing.QueryStrings.parse(path.substring(q + 1)))
+        .headers(headers)
+        .source(source, 0, peer)
+        .identity(new Identity(claims, peer))
+        .build();
+  }
+}
