@@ -154,6 +154,19 @@ class ExtAuthzServiceTest {
   }
 
   @Test
+  void deeplyNestedBodiesAreNotParsedAndChangeNothing() throws Exception {
+    // No rule reads request.body yet (schemas come later), so the body is never parsed.
+    String nested = "[".repeat(200_000) + "]".repeat(200_000);
+    AttributeContext.HttpRequest http = AttributeContext.HttpRequest.newBuilder().setMethod("GET")
+        .setPath("/orders").setBody(nested).setRawBody(com.google.protobuf.ByteString.copyFromUtf8(nested))
+        .putHeaders("content-type", "application/json")
+        .putHeaders("authorization", "Bearer " + tokens.valid("alice", List.of("customer"), "acme")).build();
+    CheckResponse r = stub.check(CheckRequest.newBuilder().setAttributes(AttributeContext.newBuilder()
+        .setRequest(AttributeContext.Request.newBuilder().setHttp(http))).build());
+    assertThat(r.hasOkResponse()).isTrue();
+  }
+
+  @Test
   void noBundleFailsClosed() {
     ActiveBundle empty = new ActiveBundle();
     ExtAuthzService service = new ExtAuthzService(empty, new RequestMapper(Clock.systemUTC(), null),

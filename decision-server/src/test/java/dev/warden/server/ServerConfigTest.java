@@ -1,0 +1,95 @@
+package dev.warden.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class ServerConfigTest {
+  static final Map<String, String> BUNDLE = Map.of("bundle", "policies/shop");
+
+  @Test
+  void defaults() throws Exception {
+    ServerConfig c = ServerConfig.load(null, Map.of(), BUNDLE);
+    assertThat(c.grpcListen()).isEqualTo("127.0.0.1:9191");
+    assertThat(c.httpListen()).isEqualTo("127.0.0.1:9192");
+    assertThat(c.executorThreads()).isZero();
+    assertThat(c.failureStatus()).isEqualTo(403);
+    assertThat(c.jwt()).isNull();
+    assertThat(c.jwtAuthnMetadataKey()).isEqualTo("jwt_payload");
+    assertThat(c.shutdownGrace()).isEqualTo(Duration.ofSeconds(10));
+  }
+
+  @Test
+  void fileThenEnvironmentThenFlags() throws Exception {
+    String yaml = """
+        bundle: /from/file
+        grpc:
+          listen: unix:/run/warden.sock
+          executor_threads: 4
+        http:
+          listen: 127.0.0.1:7000
+        authz:
+          failure_status: 503
+          strip_headers: [x-user-id, x-tenant]
+        identity:
+          jwt:
+            issuer: https://issuer.test
+            audiences: [a, b]
+            jwks_file: /etc/jwks.json
+            clock_skew: 1m
+        """;
+    Map<String, String> env = Map.of("WARDEN_HTTP_LISTEN", "127.0.0.1:7100", "WARDEN_GRPC_EXECUTOR_THREADS", "2");
+    Map<String, String> flags = new HashMap<>();
+    flags.put("http.listen", "127.0.0.1:7200");
+    flags.put("bundle", null);
+    ServerConfig c = ServerConfig.load(yaml, env, flags);
+    assertThat(c.bundle()).isEqualTo(Path.of("/from/file"));
+    assertThat(c.grpcListen()).isEqualTo("unix:/run/warden.sock");
+    assertThat(c.executorThreads()).isEqualTo(2);
+    assertThat(c.httpListen()).isEqualTo("127.0.0.1:7200");
+    assertThat(c.failureStatus()).isEqualTo(503);
+    assertThat(c.stripHeaders()).containsExactly("x-user-id", "x-tenant");
+    assertThat(c.jwt().audiences()).containsExactly("a", "b");
+    assertThat(c.jwt().algorithms()).containsExactly("RS256", "ES256");
+    assertThat(c.jwt().clockSkew()).isEqualTo(Duration.ofMinutes(1));
+  }
+
+  @Test
+  void mistakesAreErrorsNamingTheKey() {
+    assertError("grpc:\n  lisen: x\n", BUNDLE, "unknown config key `grpc.lisen`");
+    assertError("bundle: [\n", Map.of(), "not valid YAML");
+    assertError(null, Map.of(), "no bundle");
+    assertError("authz:\n  failure_status: 200\n", BUNDLE, "`authz.failure_status` must be 403, 500 or 503");
+    assertError("shutdown:\n  grace: soon\n", BUNDLE, "`shutdown.grace` must be a duration");
+    assertError("grpc:\n  executor_threads: many\n", BUNDLE, "`grpc.executor_threads` must be a whole number");
+    assertError("grpc:\n  tls:\n    cert: /c.pem\n", BUNDLE, "`grpc.tls.cert` and `grpc.tls.key` go together");
+    assertError("identity:\n  jwt:\n    issuer: x\n", BUNDLE, "exactly one of `jwks_file` and `jwks_url`");
+    assertError("identity:\n  jwt:\n    issuer: x\n    jwks_file: /j\n    algorithms: [HS256]\n", BUNDLE,
+        "`HS256` is not allowed");
+    assertError("identity:\n  jwt:\n    issuer: x\n    jwks_file: /j\n    algorithms: [none]\n", BUNDLE,
+        "`none` is not allowed");
+    assertError("identity:\n  jwt:\n    issuer: x\n    jwks_file: /j\n    clock_skew: 1h\n", BUNDLE,
+        "clock_skew must be between 0s and 5m");
+  }
+
+  @Test
+  void listenAddresses() throws Exception {
+    assertThat(Listen.parse("unix:/run/w.sock", "x").unix()).isEqualTo(Path.of("/run/w.sock"));
+    assertThat(Listen.parse("[::1]:9191", "x").tcp().getPort()).isEqualTo(9191);
+    for (String bad : List.of("", "9191", "host:port", "unix:", "h:70000")) {
+      assertThatThrownBy(() -> Listen.parse(bad, "grpc.listen")).isInstanceOf(ServerConfig.ConfigException.class)
+          .hasMessageContaining("grpc.listen");
+    }
+  }
+
+  private static void assertError(String yaml, Map<String, String> flags, String message) {
+    assertThatThrownBy(() -> ServerConfig.load(yaml, Map.of(), flags))
+        .isInstanceOf(ServerConfig.ConfigException.class).hasMessageContaining(message);
+  }
+}

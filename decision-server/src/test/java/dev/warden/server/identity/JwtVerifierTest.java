@@ -1,0 +1,82 @@
+package dev.warden.server.identity;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.sun.net.httpserver.HttpServer;
+import dev.warden.server.ServerConfig;
+import dev.warden.server.Tokens;
+import dev.warden.server.WardenServer;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class JwtVerifierTest {
+  static final Instant NOW = Instant.parse("2026-11-23T10:00:00Z");
+  @TempDir Path dir;
+
+  @Test
+  void verifiesWithKeysFetchedFromAUrlAndCachesThem() throws Exception {
+    Tokens tokens = new Tokens(NOW);
+    byte[] jwks = Files.readString(tokens.writeJwks(dir)).getBytes(StandardCharsets.UTF_8);
+    AtomicInteger fetches = new AtomicInteger();
+    HttpServer http = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    http.createContext("/jwks", ex -> {
+      fetches.incrementAndGet();
+      ex.sendResponseHeaders(200, jwks.length);
+      ex.getResponseBody().write(jwks);
+      ex.close();
+    });
+    http.start();
+    try {
+      JwtConfig config = new JwtConfig(Tokens.ISSUER, List.of(Tokens.AUDIENCE), List.of("RS256"), null,
+          URI.create("http://127.0.0.1:" + http.getAddress().getPort() + "/jwks"), Duration.ofMinutes(5),
+          Duration.ofSeconds(30));
+      JwtVerifier verifier = new JwtVerifier(config, Clock.fixed(NOW, ZoneOffset.UTC));
+      verifier.preload();
+      Map<String, Object> claims = verifier.verify(tokens.valid("alice", List.of("customer"), "acme"));
+      assertThat(claims).containsEntry("sub", "alice").containsEntry("roles", List.of("customer"));
+      verifier.verify(tokens.valid("bob", List.of("customer"), "acme"));
+      assertThat(fetches.get()).isEqualTo(1);
+      assertThatThrownBy(() -> verifier.verify(tokens.expired("alice"))).isInstanceOf(JwtVerifier.InvalidToken.class);
+    } finally {
+      http.stop(0);
+    }
+  }
+
+  @Test
+  void clockSkewIsHonouredWithinItsBound() throws Exception {
+    Tokens tokens = new Tokens(NOW.minus(Duration.ofMinutes(10)).minusSeconds(20));
+    JwtConfig config = new JwtConfig(Tokens.ISSUER, List.of(Tokens.AUDIENCE), List.of("RS256"),
+        tokens.writeJwks(dir), null, Duration.ofMinutes(5), Duration.ofSeconds(30));
+    // The token expired 20 s ago; 30 s of skew still accepts it, 10 s does not.
+    String token = tokens.valid("alice", List.of("customer"), "acme");
+    assertThat(new JwtVerifier(config, Clock.fixed(NOW, ZoneOffset.UTC)).verify(token)).containsEntry("sub", "alice");
+    JwtConfig strict = new JwtConfig(Tokens.ISSUER, List.of(Tokens.AUDIENCE), List.of("RS256"),
+        tokens.writeJwks(dir), null, Duration.ofMinutes(5), Duration.ofSeconds(10));
+    assertThatThrownBy(() -> new JwtVerifier(strict, Clock.fixed(NOW, ZoneOffset.UTC)).verify(token))
+        .isInstanceOf(JwtVerifier.InvalidToken.class);
+  }
+
+  @Test
+  void anUnreachableJwksFailsStartUpLoudly() throws Exception {
+    Map<String, String> flags = Map.of("bundle", "../policies/shop", "grpc.listen", "127.0.0.1:0",
+        "http.listen", "127.0.0.1:0", "identity.jwt.issuer", Tokens.ISSUER,
+        "identity.jwt.jwks_file", dir.resolve("missing.json").toString());
+    WardenServer server = new WardenServer(ServerConfig.load(null, Map.of(), flags), Clock.systemUTC());
+    assertThatThrownBy(server::start).isInstanceOf(WardenServer.StartException.class)
+        .hasMessageContaining("cannot load the JWKS");
+    server.close();
+  }
+}
