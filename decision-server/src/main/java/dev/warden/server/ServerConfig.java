@@ -32,6 +32,8 @@ public record ServerConfig(
     Path tlsClientCa,
     JwtConfig jwt,
     String jwtAuthnMetadataKey,
+    String apiKeyHeader,
+    String apiKeyData,
     int failureStatus,
     List<String> stripHeaders,
     Duration shutdownGrace) {
@@ -57,6 +59,8 @@ public record ServerConfig(
     d.put("identity.jwt.refresh", "5m");
     d.put("identity.jwt.clock_skew", "30s");
     d.put("identity.jwt_authn_metadata_key", "jwt_payload");
+    d.put("identity.api_key.header", "x-api-key");
+    d.put("identity.api_key.data", "api_keys");
     d.put("authz.failure_status", "403");
     d.put("authz.strip_headers", "");
     d.put("shutdown.grace", "10s");
@@ -165,7 +169,8 @@ public record ServerConfig(
       throw new ConfigException("`grpc.executor_threads` must be 0 (direct) to 256 and `grpc.max_concurrent_calls` at least 1");
     }
     return new ServerConfig(Path.of(bundle), v.get("grpc.listen"), v.get("http.listen"), threads, calls, cert, key,
-        path(v.get("grpc.tls.client_ca")), jwt, v.get("identity.jwt_authn_metadata_key"), failure,
+        path(v.get("grpc.tls.client_ca")), jwt, v.get("identity.jwt_authn_metadata_key"),
+        v.get("identity.api_key.header").toLowerCase(java.util.Locale.ROOT), v.get("identity.api_key.data"), failure,
         list(v.get("authz.strip_headers")), duration(v, "shutdown.grace"));
   }
 

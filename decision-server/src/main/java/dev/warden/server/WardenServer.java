@@ -91,7 +91,8 @@ public final class WardenServer implements AutoCloseable {
     }
     DecisionIds ids = new DecisionIds();
     ExtAuthzService authz = new ExtAuthzService(bundle, new RequestMapper(clock, config.jwtAuthnMetadataKey()),
-        new IdentityResolver(jwt), new ResponseMapper(config.stripHeaders()), metrics, ids, config.failureStatus());
+        new IdentityResolver(jwt, config.apiKeyHeader(), config.apiKeyData()),
+        new ResponseMapper(config.stripHeaders()), metrics, ids, config.failureStatus());
     grpc = grpcServer(Listen.parse(config.grpcListen(), "grpc.listen"))
         .addService(authz)
         .addService(new DecisionsService(bundle, metrics, ids, clock))

@@ -55,7 +55,7 @@ public final class ExtAuthzService extends AuthorizationGrpc.AuthorizationImplBa
         response = responses.denied(status, "no policy is loaded", id, ResponseMapper.metadata(id, status));
       } else {
         MappedRequest m = requests.map(request);
-        IdentityResolver.Result who = identities.resolve(m);
+        IdentityResolver.Result who = identities.resolve(m, program);
         if (who.error() != null) {
           log.info("decision {}: 401: {}", id, who.error());
           status = 401;

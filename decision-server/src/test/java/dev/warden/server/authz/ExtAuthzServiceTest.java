@@ -52,7 +52,7 @@ class ExtAuthzServiceTest {
     bundle.activate(new BundleCompiler().compile(BundleDirectory.read(Path.of("..", "policies", "shop")))
         .programOrThrow(), "shop", NOW);
     JwtVerifier jwt = new JwtVerifier(cfg.jwt(), clock);
-    ExtAuthzService service = new ExtAuthzService(bundle, new RequestMapper(clock, null), new IdentityResolver(jwt),
+    ExtAuthzService service = new ExtAuthzService(bundle, new RequestMapper(clock, null), new IdentityResolver(jwt, "x-api-key", "api_keys"),
         new ResponseMapper(List.of("x-user-id")), new ServerMetrics(), new DecisionIds(), 403);
     String name = InProcessServerBuilder.generateName();
     server = InProcessServerBuilder.forName(name).directExecutor().addService(service).build().start();
@@ -167,10 +167,25 @@ class ExtAuthzServiceTest {
   }
 
   @Test
+  void apiKeysAreMatchedByTheirHash() {
+    CheckResponse known = check("GET", "/admin/audit/2026-11-01", null, Map.of("x-api-key", "demo-reporting-key"));
+    assertThat(known.hasOkResponse()).isTrue();
+    assertThat(known.getDynamicMetadata().getFieldsOrThrow("rules").getListValue().getValues(0).getStringValue())
+        .isEqualTo("role.auditor#1");
+    CheckResponse unknown = check("GET", "/admin/audit/2026-11-01", null, Map.of("x-api-key", "guessed-key"));
+    assertThat(unknown.getDeniedResponse().getStatus().getCodeValue()).isEqualTo(401);
+    assertThat(unknown.getDeniedResponse().getBody()).contains("invalid credentials");
+    // A token wins over a key: the key's roles do not add to the token's.
+    CheckResponse both = check("GET", "/admin/audit/2026-11-01", null,
+        Map.of("x-api-key", "demo-reporting-key", "authorization", "Bearer not-a-jwt"));
+    assertThat(both.getDeniedResponse().getStatus().getCodeValue()).isEqualTo(401);
+  }
+
+  @Test
   void noBundleFailsClosed() {
     ActiveBundle empty = new ActiveBundle();
     ExtAuthzService service = new ExtAuthzService(empty, new RequestMapper(Clock.systemUTC(), null),
-        new IdentityResolver(null), new ResponseMapper(List.of()), new ServerMetrics(), new DecisionIds(), 503);
+        new IdentityResolver(null, "x-api-key", "api_keys"), new ResponseMapper(List.of()), new ServerMetrics(), new DecisionIds(), 503);
     CheckResponse[] out = new CheckResponse[1];
     service.check(CheckRequest.getDefaultInstance(), new io.grpc.stub.StreamObserver<>() {
       @Override public void onNext(CheckResponse v) { out[0] = v; }

@@ -43,8 +43,11 @@ public record CheckedBundle(
 
   /** Where a principal field's value comes from. */
   public sealed interface ClaimSource {
-    /** A claim of the verified token, by path: `jwt.claims.org.id` is [org, id]. */
-    record Claim(List<String> path) implements ClaimSource {
+    /**
+     * A claim by path (`jwt.claims.org.id` is [org, id]), read only when the caller's credential
+     * is of the given kind: `jwt.` reads tokens, `apikey.` API keys.
+     */
+    record Claim(dev.warden.policy.runtime.Identity.Credential credential, List<String> path) implements ClaimSource {
       public Claim {
         path = List.copyOf(path);
       }

@@ -7,6 +7,7 @@ import dev.warden.policy.check.CheckedBundle.ClaimSource;
 import dev.warden.policy.check.CheckedBundle.PrincipalSpec;
 import dev.warden.policy.diag.Diagnostic;
 import dev.warden.policy.diag.Diagnostics;
+import dev.warden.policy.runtime.Identity;
 import dev.warden.policy.types.Type;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -16,8 +17,9 @@ import java.util.Set;
 
 /**
  * The `principal` block: which identity claims become which typed principal fields. A bundle has
- * at most one. Sources are `jwt.<claim>`, `jwt.claims.<claim>…`, `mtls.spiffe` and literals,
- * chained with `?` fallbacks: `id = jwt.sub ? mtls.spiffe`.
+ * at most one. Sources are `jwt.<claim>`, `jwt.claims.<claim>…` (a token's claims),
+ * `apikey.<field>` (an API key's record), `mtls.spiffe` and literals, chained with `?` fallbacks:
+ * `id = jwt.sub ? apikey.sub ? mtls.spiffe`.
  */
 final class Principals {
   /** Field types a claim can be converted to. */
@@ -120,22 +122,21 @@ final class Principals {
       if (path.get(0).equals("claims") && path.size() > 1) {
         path.remove(0);
       }
-      out.add(new ClaimSource.Claim(path));
+      out.add(new ClaimSource.Claim(Identity.Credential.JWT, path));
+      return true;
+    }
+    if (cur instanceof Expr.Name n && n.name().equals("apikey") && !path.isEmpty()) {
+      out.add(new ClaimSource.Claim(Identity.Credential.API_KEY, path));
       return true;
     }
     if (cur instanceof Expr.Name n && n.name().equals("mtls") && path.equals(List.of("spiffe"))) {
       out.add(new ClaimSource.Peer());
       return true;
     }
-    if (cur instanceof Expr.Name n && n.name().equals("apikey")) {
-      diagnostics.add(Diagnostic.error("check.not_supported", e.span(), "API keys are not supported yet")
-          .withHelp("use `jwt.<claim>` or `mtls.spiffe` for now"));
-      return false;
-    }
     diagnostics.add(
         Diagnostic.error("check.bad_principal_source", e.span(),
             "`" + ExprPrinter.print(e) + "` is not an identity source")
-            .withHelp("use `jwt.sub`, `jwt.claims.<name>`, `mtls.spiffe` or a literal, chained with `?`"));
+            .withHelp("use `jwt.<claim>`, `apikey.<field>`, `mtls.spiffe` or a literal, chained with `?`"));
     return false;
   }
 }

@@ -122,11 +122,12 @@ final class PrincipalBuilder {
     if (source instanceof ClaimSource.Peer) {
       return identity.peer();
     }
+    ClaimSource.Claim claim = (ClaimSource.Claim) source;
     Map<String, Object> claims = identity.claims();
-    if (claims == null) {
+    if (claims == null || identity.credential() != claim.credential()) {
       return null;
     }
-    List<String> path = ((ClaimSource.Claim) source).path();
+    List<String> path = claim.path();
     Object cur = claims.get(path.get(0));
     for (int i = 1; i < path.size(); i++) {
       if (!(cur instanceof Map<?, ?> m)) {
@@ -139,7 +140,8 @@ final class PrincipalBuilder {
 
   private static String describe(ClaimSource source) {
     if (source instanceof ClaimSource.Claim c) {
-      return "claim `" + String.join(".", c.path()) + "`";
+      return (c.credential() == Identity.Credential.API_KEY ? "API key field `" : "claim `")
+          + String.join(".", c.path()) + "`";
     }
     return source instanceof ClaimSource.Peer ? "the mTLS peer id" : "the default";
   }

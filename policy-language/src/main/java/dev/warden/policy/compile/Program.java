@@ -97,6 +97,31 @@ public final class Program {
     return new RouteRequest(route.method, path.length() == 0 ? "/" : path.toString());
   }
 
+  /**
+   * One entry of a map or record data document, as plain values, or empty when the document or
+   * the key does not exist. The sidecar finds API keys this way: by the hash of the key.
+   */
+  public java.util.Optional<Map<String, Object>> dataEntry(String document, String key) {
+    Integer slot = dataSlots.get(document);
+    if (slot == null) {
+      return java.util.Optional.empty();
+    }
+    Object doc = data[slot];
+    Object entry = doc instanceof RecordValue r ? r.get(key) : doc instanceof Map<?, ?> m ? m.get(key) : null;
+    return Values.toPlain(entry) instanceof Map<?, ?> plain
+        ? java.util.Optional.of(castMap(plain)) : java.util.Optional.empty();
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> castMap(Map<?, ?> m) {
+    return (Map<String, Object>) m;
+  }
+
+  /** Whether the bundle has a data document of this name. */
+  public boolean hasData(String document) {
+    return dataSlots.containsKey(document);
+  }
+
   /** How many routes the bundle declares. */
   public int routeCount() {
     return routes.size();
