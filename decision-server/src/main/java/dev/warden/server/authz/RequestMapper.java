@@ -75,6 +75,8 @@ public final class RequestMapper {
         .source(ip(attrs.getSource().getAddress()), port(attrs.getSource().getAddress()), principal(attrs.getSource()))
         .destination(ip(attrs.getDestination().getAddress()), port(attrs.getDestination().getAddress()),
             principal(attrs.getDestination()))
+        .context(attrs.getContextExtensionsMap())
+        .sni(attrs.getTlsSession().getSni())
         .build();
     return new MappedRequest(request, bearer(headers.get("authorization")), envoyClaims(attrs),
         Map.copyOf(attrs.getContextExtensionsMap()), attrs.getTlsSession().getSni());

@@ -15,6 +15,8 @@ public enum InputField {
   REQUEST_ID("request", "id", Type.STRING),
   REQUEST_HOST("request", "host", Type.STRING),
   REQUEST_SCHEME("request", "scheme", Type.STRING),
+  REQUEST_CONTEXT("request", "context", new Type.MapType(Type.STRING)),
+  REQUEST_SNI("request", "sni", Type.optional(Type.STRING)),
   SOURCE_IP("source", "ip", Type.optional(Type.IP)),
   SOURCE_PORT("source", "port", Type.INT),
   SOURCE_PRINCIPAL("source", "principal", Type.optional(Type.STRING)),

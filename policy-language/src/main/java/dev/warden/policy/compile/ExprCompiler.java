@@ -163,6 +163,8 @@ final class ExprCompiler {
       case REQUEST_ID -> f -> f.request.id();
       case REQUEST_HOST -> f -> f.request.host();
       case REQUEST_SCHEME -> f -> f.request.scheme();
+      case REQUEST_CONTEXT -> f -> f.request.context();
+      case REQUEST_SNI -> f -> f.request.sni();
       case SOURCE_IP -> f -> f.request.sourceIp();
       case SOURCE_PORT -> f -> (long) f.request.sourcePort();
       case SOURCE_PRINCIPAL -> f -> f.request.sourcePrincipal();

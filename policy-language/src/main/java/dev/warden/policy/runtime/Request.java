@@ -16,6 +16,8 @@ import java.util.Objects;
  * @param headers header values by lower-case name
  * @param sourceIp may be null when unknown
  * @param destinationIp may be null when unknown
+ * @param context Envoy's per-route `context_extensions`
+ * @param sni the server name the client asked for in its TLS handshake, or null
  */
 public record Request(
     String id,
@@ -32,6 +34,8 @@ public record Request(
     IpAddress destinationIp,
     int destinationPort,
     String destinationPrincipal,
+    Map<String, String> context,
+    String sni,
     Identity identity) {
 
   public Request {
@@ -43,13 +47,15 @@ public record Request(
     headers = headers == null ? Map.of() : Map.copyOf(headers);
     host = host == null ? "" : host;
     scheme = scheme == null ? "" : scheme;
+    context = context == null ? Map.of() : Map.copyOf(context);
+    sni = sni == null || sni.isEmpty() ? null : sni;
     identity = identity == null ? Identity.anonymous() : identity;
   }
 
   /** This request as made by another caller. */
   public Request withIdentity(Identity newIdentity) {
     return new Request(id, method, path, query, headers, host, scheme, time, sourceIp, sourcePort, sourcePrincipal,
-        destinationIp, destinationPort, destinationPrincipal, newIdentity);
+        destinationIp, destinationPort, destinationPrincipal, context, sni, newIdentity);
   }
 
   public static Builder builder(String method, String path, Instant time) {
@@ -73,6 +79,8 @@ public record Request(
     private int destinationPort;
     private String destinationPrincipal;
     private Identity identity;
+    private Map<String, String> context;
+    private String sni;
 
     private Builder(String method, String path, Instant time) {
       this.method = method;
@@ -119,6 +127,16 @@ public record Request(
       return this;
     }
 
+    public Builder context(Map<String, String> v) {
+      context = v;
+      return this;
+    }
+
+    public Builder sni(String v) {
+      sni = v;
+      return this;
+    }
+
     public Builder identity(Identity v) {
       identity = v;
       return this;
@@ -126,7 +144,7 @@ public record Request(
 
     public Request build() {
       return new Request(id, method, path, query, headers, host, scheme, time, sourceIp, sourcePort,
-          sourcePrincipal, destinationIp, destinationPort, destinationPrincipal, identity);
+          sourcePrincipal, destinationIp, destinationPort, destinationPrincipal, context, sni, identity);
     }
   }
 }
