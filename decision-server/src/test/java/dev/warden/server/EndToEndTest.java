@@ -146,6 +146,32 @@ class EndToEndTest {
   }
 
   @Test
+  void shutdownTellsHealthWatchersNotServingBeforeStopping() throws Exception {
+    WardenServer server = start("127.0.0.1:0");
+    ManagedChannel channel = NettyChannelBuilder.forTarget(server.grpcAddress()).usePlaintext().build();
+    java.util.concurrent.BlockingQueue<HealthCheckResponse.ServingStatus> seen =
+        new java.util.concurrent.LinkedBlockingQueue<>();
+    try {
+      HealthGrpc.newStub(channel).watch(
+          HealthCheckRequest.newBuilder().setService(AuthorizationGrpc.SERVICE_NAME).build(),
+          new io.grpc.stub.StreamObserver<>() {
+            @Override public void onNext(HealthCheckResponse r) { seen.add(r.getStatus()); }
+            @Override public void onError(Throwable t) {}
+            @Override public void onCompleted() {}
+          });
+      assertThat(seen.poll(10, TimeUnit.SECONDS)).isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
+      Thread closer = new Thread(server::close);
+      closer.start();
+      assertThat(seen.poll(10, TimeUnit.SECONDS)).isEqualTo(HealthCheckResponse.ServingStatus.NOT_SERVING);
+      closer.join(15_000);
+      assertThat(closer.isAlive()).isFalse();
+    } finally {
+      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+      server.close();
+    }
+  }
+
+  @Test
   void aBrokenBundleDoesNotStart() throws Exception {
     java.nio.file.Files.writeString(dir.resolve("bad.warden"), "package bad\nrole a extends a {}\n");
     Map<String, String> flags = Map.of("bundle", dir.toString(), "grpc.listen", "127.0.0.1:0", "http.listen", "127.0.0.1:0");
