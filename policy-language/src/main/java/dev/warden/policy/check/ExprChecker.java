@@ -8,8 +8,6 @@ import dev.warden.policy.diag.Diagnostic;
 import dev.warden.policy.diag.Diagnostics;
 import dev.warden.policy.diag.EditDistance;
 import dev.warden.policy.diag.Span;
-import dev.warden.policy.runtime.Cidr;
-import dev.warden.policy.runtime.IpAddress;
 import dev.warden.policy.types.Type;
 import java.math.BigDecimal;
 import java.time.Duration;
@@ -36,10 +34,12 @@ final class ExprChecker {
   private static final List<String> ROOTS = List.of("request", "source", "destination", "principal", "data");
 
   private final Env env;
-  private final Diagnostics diagnostics;
+  final Diagnostics diagnostics;
   private final FieldIds fieldIds;
   private final Deque<Map.Entry<String, Checked.Local>> locals = new ArrayDeque<>();
   private final Set<String> present = new HashSet<>();
+  private final BuiltinChecker builtins = new BuiltinChecker(this);
+  private final OperatorChecker operators = new OperatorChecker(this);
   private int nextSlot;
   private int maxSlots;
 
@@ -81,13 +81,13 @@ final class ExprChecker {
     } else if (e instanceof Expr.Index i) {
       return index(i);
     } else if (e instanceof Expr.Call c) {
-      return call(c);
+      return builtins.call(c);
     } else if (e instanceof Expr.MethodCall m) {
-      return method(m);
+      return builtins.method(m);
     } else if (e instanceof Expr.Unary u) {
-      return unary(u);
+      return operators.unary(u);
     } else if (e instanceof Expr.Binary b) {
-      return binary(b);
+      return operators.binary(b);
     } else if (e instanceof Expr.Is is) {
       return isRole(is);
     } else if (e instanceof Expr.Matches m) {
@@ -283,274 +283,9 @@ final class ExprChecker {
     return narrowed(new Checked.Index(i.span(), Type.optional(result), target, key));
   }
 
-  private Checked call(Expr.Call c) {
-    List<Checked> args = checkAll(c.args());
-    if (args == null) {
-      return null;
-    }
-    switch (c.function()) {
-      case "ip", "cidr" -> {
-        if (!arity(c.function(), c.nameSpan(), args, 1) || !argType(c.args().get(0), args.get(0), Type.STRING)) {
-          return null;
-        }
-        boolean ip = c.function().equals("ip");
-        if (args.get(0) instanceof Checked.Const k) {
-          Object v = ip ? IpAddress.parse((String) k.value()) : Cidr.parse((String) k.value());
-          if (v == null) {
-            return fail(
-                Diagnostic.error("check.bad_literal", c.args().get(0).span(),
-                    "`" + k.value() + "` is not a valid " + (ip ? "IP address" : "CIDR block"))
-                    .withHelp(ip ? "write `ip(\"10.0.0.1\")` or `ip(\"::1\")`" : "write `cidr(\"10.0.0.0/8\")`"));
-          }
-          return new Checked.Const(c.span(), ip ? Type.IP : Type.CIDR, v);
-        }
-        Type t = Type.optional(ip ? Type.IP : Type.CIDR);
-        return new Checked.Call(c.span(), t, ip ? Builtin.IP : Builtin.CIDR, args);
-      }
-      case "size" -> {
-        if (!arity("size", c.nameSpan(), args, 1)) {
-          return null;
-        }
-        return size(c.span(), c.args().get(0), args.get(0));
-      }
-      default -> {
-        Diagnostic d = Diagnostic.error("check.unknown_function", c.nameSpan(), "unknown function `" + c.function() + "`");
-        return fail(withSuggestion(d, c.function(), List.of("ip", "cidr", "size")));
-      }
-    }
-  }
-
-  private Checked size(Span span, Expr source, Checked arg) {
-    Type t = arg.type();
-    if (t instanceof Type.Optional) {
-      return fail(optionalError(source, t));
-    }
-    if (t == Type.STRING || t instanceof Type.ListType || t instanceof Type.SetType || t instanceof Type.MapType) {
-      return new Checked.Call(span, Type.INT, Builtin.SIZE, List.of(arg));
-    }
-    return fail(mismatch(source, "a string or a collection", t));
-  }
-
-  private Checked method(Expr.MethodCall m) {
-    Checked target = check(m.target());
-    List<Checked> args = checkAll(m.args());
-    if (target == null || args == null) {
-      return null;
-    }
-    if (target.type() instanceof Type.Optional) {
-      return fail(optionalError(m.target(), target.type()));
-    }
-    Type t = target.type();
-    List<Checked> all = new ArrayList<>();
-    all.add(target);
-    all.addAll(args);
-    String name = m.method();
-    if (t == Type.STRING) {
-      switch (name) {
-        case "startsWith", "endsWith", "contains" -> {
-          if (!arity(name, m.nameSpan(), args, 1) || !argType(m.args().get(0), args.get(0), Type.STRING)) {
-            return null;
-          }
-          Builtin b = name.equals("startsWith") ? Builtin.STARTS_WITH
-              : name.equals("endsWith") ? Builtin.ENDS_WITH : Builtin.STRING_CONTAINS;
-          return new Checked.Call(m.span(), Type.BOOL, b, all);
-        }
-        case "lower", "upper" -> {
-          if (!arity(name, m.nameSpan(), args, 0)) {
-            return null;
-          }
-          return new Checked.Call(m.span(), Type.STRING, name.equals("lower") ? Builtin.LOWER : Builtin.UPPER, all);
-        }
-        case "size" -> {
-          return arity(name, m.nameSpan(), args, 0) ? size(m.span(), m.target(), target) : null;
-        }
-        default -> {
-          return unknownMethod(m, t, List.of("startsWith", "endsWith", "contains", "lower", "upper", "size"));
-        }
-      }
-    }
-    if (t == Type.CIDR && name.equals("contains")) {
-      if (!arity(name, m.nameSpan(), args, 1) || !argType(m.args().get(0), args.get(0), Type.IP)) {
-        return null;
-      }
-      return new Checked.Call(m.span(), Type.BOOL, Builtin.CIDR_CONTAINS, all);
-    }
-    if (t instanceof Type.ListType || t instanceof Type.SetType) {
-      Type element = t instanceof Type.ListType l ? l.element() : ((Type.SetType) t).element();
-      if (name.equals("contains")) {
-        if (!arity(name, m.nameSpan(), args, 1) || !argType(m.args().get(0), args.get(0), element)) {
-          return null;
-        }
-        return new Checked.Call(m.span(), Type.BOOL, Builtin.COLLECTION_CONTAINS, all);
-      }
-      if (name.equals("size")) {
-        return arity(name, m.nameSpan(), args, 0) ? size(m.span(), m.target(), target) : null;
-      }
-      return unknownMethod(m, t, List.of("contains", "size"));
-    }
-    if (t instanceof Type.MapType) {
-      if (name.equals("keys")) {
-        return arity(name, m.nameSpan(), args, 0)
-            ? new Checked.Call(m.span(), new Type.SetType(Type.STRING), Builtin.KEYS, all) : null;
-      }
-      if (name.equals("size")) {
-        return arity(name, m.nameSpan(), args, 0) ? size(m.span(), m.target(), target) : null;
-      }
-      return unknownMethod(m, t, List.of("keys", "size"));
-    }
-    return unknownMethod(m, t, List.of());
-  }
-
-  private Checked unknownMethod(Expr.MethodCall m, Type t, List<String> known) {
-    Diagnostic d = Diagnostic.error("check.unknown_method", m.nameSpan(),
-        "`" + t.display() + "` has no method `" + m.method() + "`");
-    if (known.isEmpty()) {
-      return fail(d);
-    }
-    Optional<String> near = EditDistance.closest(m.method(), known);
-    return fail(d.withHelp(near.map(n -> "did you mean `" + n + "`?")
-        .orElse("its methods are: " + String.join(", ", known))));
-  }
-
   // ---- operators -------------------------------------------------------------------------
 
-  private Checked unary(Expr.Unary u) {
-    Checked operand = check(u.operand());
-    if (operand == null) {
-      return null;
-    }
-    if (u.op() == Expr.UnaryOp.NOT) {
-      return requireBool(u.operand(), operand) ? new Checked.Not(u.span(), operand) : null;
-    }
-    Type t = operand.type();
-    if (t == Type.INT || t == Type.DECIMAL || t == Type.DURATION) {
-      if (operand instanceof Checked.Const c) {
-        Object v = c.value() instanceof Long l ? (Object) Math.negateExact(l)
-            : c.value() instanceof BigDecimal d ? d.negate() : ((Duration) c.value()).negated();
-        return new Checked.Const(u.span(), t, v);
-      }
-      return new Checked.Negate(u.span(), t, operand);
-    }
-    return fail(mismatch(u.operand(), "a number or a duration", t));
-  }
-
-  private Checked binary(Expr.Binary b) {
-    BinaryOp op = b.op();
-    if (op == BinaryOp.AND || op == BinaryOp.OR) {
-      return logical(b);
-    }
-    Checked left = check(b.left());
-    Checked right = check(b.right());
-    if (left == null || right == null) {
-      return null;
-    }
-    Type lt = left.type();
-    Type rt = right.type();
-    switch (op) {
-      case EQ, NE -> {
-        Type l = Type.unwrap(lt);
-        Type r = Type.unwrap(rt);
-        boolean comparable = Type.assignable(l, r) || Type.assignable(r, l) || l == Type.NOTHING || r == Type.NOTHING;
-        if (!comparable) {
-          return fail(
-              Diagnostic.error("check.type_mismatch", b.span(),
-                  "cannot compare `" + lt.display() + "` with `" + rt.display() + "`")
-                  .withHelp("both sides of `" + op.symbol + "` must have the same type"));
-        }
-        return new Checked.Binary(b.span(), Type.BOOL, op, left, right);
-      }
-      case LT, LE, GT, GE -> {
-        if (lt instanceof Type.Optional) {
-          return fail(optionalError(b.left(), lt));
-        }
-        if (rt instanceof Type.Optional) {
-          return fail(optionalError(b.right(), rt));
-        }
-        boolean ordered = (Type.isNumeric(lt) && Type.isNumeric(rt))
-            || (lt == rt && (lt == Type.STRING || lt == Type.TIME || lt == Type.DURATION));
-        if (!ordered) {
-          return fail(
-              Diagnostic.error("check.type_mismatch", b.span(),
-                  "cannot order `" + lt.display() + "` and `" + rt.display() + "` with `" + op.symbol + "`")
-                  .withHelp("`<` and friends compare numbers, strings, times and durations of the same type"));
-        }
-        return new Checked.Binary(b.span(), Type.BOOL, op, left, right);
-      }
-      case IN, NOT_IN -> {
-        if (lt instanceof Type.Optional) {
-          return fail(optionalError(b.left(), lt));
-        }
-        if (rt instanceof Type.Optional) {
-          return fail(optionalError(b.right(), rt));
-        }
-        Type element = rt instanceof Type.ListType l ? l.element()
-            : rt instanceof Type.SetType s ? s.element()
-            : rt instanceof Type.MapType ? Type.STRING
-            : rt == Type.CIDR ? Type.IP : null;
-        if (element == null) {
-          return fail(mismatch(b.right(), "a list, set, map or cidr", rt));
-        }
-        if (!Type.assignable(lt, element) && !Type.assignable(element, lt) && element != Type.NOTHING) {
-          return fail(
-              Diagnostic.error("check.type_mismatch", b.span(),
-                  "cannot look for " + aType(lt) + " in " + aType(rt)));
-        }
-        return new Checked.Binary(b.span(), Type.BOOL, op, left, right);
-      }
-      case PLUS, MINUS -> {
-        return arithmetic(b, left, right);
-      }
-      case DEFAULT -> {
-        if (!(lt instanceof Type.Optional o)) {
-          diagnostics.add(
-              Diagnostic.warning("check.needless_default", b.span(),
-                  "`" + describe(b.left()) + "` is never absent, so `? …` has no effect"));
-          return left;
-        }
-        Optional<Type> joined = Type.join(o.inner(), rt);
-        if (joined.isEmpty() || !Type.assignable(rt, joined.get())) {
-          return fail(
-              Diagnostic.error("check.type_mismatch", b.right().span(),
-                  "default `" + describe(b.right()) + "` is " + aType(rt) + " but `" + describe(b.left())
-                      + "` is " + aType(o.inner())));
-        }
-        return new Checked.Binary(b.span(), joined.get(), op, left, right);
-      }
-      default -> throw new IllegalStateException("operator " + op);
-    }
-  }
-
-  private Checked arithmetic(Expr.Binary b, Checked left, Checked right) {
-    Type lt = left.type();
-    Type rt = right.type();
-    if (lt instanceof Type.Optional) {
-      return fail(optionalError(b.left(), lt));
-    }
-    if (rt instanceof Type.Optional) {
-      return fail(optionalError(b.right(), rt));
-    }
-    boolean plus = b.op() == BinaryOp.PLUS;
-    Type result = null;
-    if (Type.isNumeric(lt) && Type.isNumeric(rt)) {
-      result = lt == Type.INT && rt == Type.INT ? Type.INT : Type.DECIMAL;
-    } else if (plus && lt == Type.STRING && rt == Type.STRING) {
-      result = Type.STRING;
-    } else if (lt == Type.TIME && rt == Type.DURATION) {
-      result = Type.TIME;
-    } else if (!plus && lt == Type.TIME && rt == Type.TIME) {
-      result = Type.DURATION;
-    } else if (lt == Type.DURATION && rt == Type.DURATION) {
-      result = Type.DURATION;
-    }
-    if (result == null) {
-      return fail(
-          Diagnostic.error("check.type_mismatch", b.span(),
-              "cannot apply `" + b.op().symbol + "` to `" + lt.display() + "` and `" + rt.display() + "`"));
-    }
-    return new Checked.Binary(b.span(), result, b.op(), left, right);
-  }
-
-  private Checked logical(Expr.Binary b) {
+  Checked logical(Expr.Binary b) {
     Checked left = check(b.left());
     if (left == null) {
       return null;
@@ -761,7 +496,7 @@ final class ExprChecker {
 
   // ---- helpers ---------------------------------------------------------------------------
 
-  private List<Checked> checkAll(List<Expr> es) {
+  List<Checked> checkAll(List<Expr> es) {
     List<Checked> out = new ArrayList<>();
     boolean ok = true;
     for (Expr e : es) {
@@ -776,7 +511,7 @@ final class ExprChecker {
     return locals.stream().anyMatch(l -> l.getKey().equals(name));
   }
 
-  private boolean requireBool(Expr source, Checked c) {
+  boolean requireBool(Expr source, Checked c) {
     if (c.type() == Type.BOOL) {
       return true;
     }
@@ -788,29 +523,7 @@ final class ExprChecker {
     return false;
   }
 
-  private boolean arity(String name, Span span, List<Checked> args, int n) {
-    if (args.size() == n) {
-      return true;
-    }
-    diagnostics.add(
-        Diagnostic.error("check.wrong_arguments", span,
-            "`" + name + "` takes " + n + " argument" + (n == 1 ? "" : "s") + ", found " + args.size()));
-    return false;
-  }
-
-  private boolean argType(Expr source, Checked arg, Type expected) {
-    if (arg.type() instanceof Type.Optional && !(expected instanceof Type.Optional)) {
-      diagnostics.add(optionalError(source, arg.type()));
-      return false;
-    }
-    if (!Type.assignable(arg.type(), expected)) {
-      diagnostics.add(mismatch(source, aType(expected), arg.type()));
-      return false;
-    }
-    return true;
-  }
-
-  private Diagnostic optionalError(Expr e, Type type) {
+  Diagnostic optionalError(Expr e, Type type) {
     String text = describe(e);
     String example = defaultFor(Type.unwrap(type));
     return Diagnostic.error("check.optional_unchecked", e.span(), "`" + text + "` may be absent")
@@ -847,16 +560,16 @@ final class ExprChecker {
     return ("aeiou".indexOf(shown.charAt(0)) >= 0 ? "an `" : "a `") + shown + "`";
   }
 
-  private static Diagnostic mismatch(Expr e, String expected, Type found) {
+  static Diagnostic mismatch(Expr e, String expected, Type found) {
     return Diagnostic.error("check.type_mismatch", e.span(),
         "expected " + expected + ", found `" + describe(e) + "` of type `" + found.display() + "`");
   }
 
-  private static Diagnostic withSuggestion(Diagnostic d, String name, java.util.Collection<String> candidates) {
+  static Diagnostic withSuggestion(Diagnostic d, String name, java.util.Collection<String> candidates) {
     return EditDistance.closest(name, candidates).map(s -> d.withHelp("did you mean `" + s + "`?")).orElse(d);
   }
 
-  private Checked fail(Diagnostic d) {
+  Checked fail(Diagnostic d) {
     diagnostics.add(d);
     return null;
   }
