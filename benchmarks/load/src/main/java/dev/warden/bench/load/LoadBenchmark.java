@@ -201,6 +201,9 @@ public final class LoadBenchmark {
     return null;
   }
 
+  private static final java.util.Set<String> OPTIONS = java.util.Set.of("--in-flight", "--warmup", "--measure",
+      "--max-calls", "--servers", "--process", "--server-jvm-args", "--bundle", "--mix", "--seed");
+
   /** The options from command-line arguments, or null when help was asked for. */
   static Options parse(String[] args) {
     Options o = Options.defaults();
@@ -225,6 +228,8 @@ public final class LoadBenchmark {
       if (arg.startsWith("--") && eq > 0) {
         name = arg.substring(0, eq);
         value = arg.substring(eq + 1);
+      } else if (!OPTIONS.contains(arg)) {
+        throw new IllegalArgumentException("unknown option `" + arg + "`");
       } else if (i + 1 < args.length) {
         value = args[++i];
       } else {
