@@ -1,0 +1,121 @@
+package dev.warden.bench.load;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/** Where the server under load runs relative to the client; applied identically to every server. */
+public enum Placement {
+  /**
+   * A child JVM per server ({@link ServerMain}), launched with this JVM's java and class path.
+   * Client and server then have their own heaps, collectors and JIT, as Envoy and a sidecar do.
+   */
+  SEPARATE {
+    @Override
+    ServerKind.Running start(ServerKind kind, Path bundle, List<String> serverJvmArgs, Duration maxLife)
+        throws Exception {
+      List<String> command = new ArrayList<>();
+      command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+      command.addAll(serverJvmArgs);
+      command.add("-cp");
+      command.add(System.getProperty("java.class.path"));
+      command.add(ServerMain.class.getName());
+      command.add(kind.label());
+      command.add(bundle.toString());
+      command.add(Long.toString(Math.max(1, maxLife.toSeconds())));
+      Process process = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+      Thread killer = new Thread(process::destroyForcibly, "stop-" + kind.label() + "-server");
+      Runtime.getRuntime().addShutdownHook(killer);
+      try {
+        String address = awaitAddress(process, kind);
+        return new ServerKind.Running(address, () -> stop(process, killer));
+      } catch (Exception | Error e) {
+        stop(process, killer);
+        throw e;
+      }
+    }
+  },
+
+  /** The server in this JVM, beside the client: they share a heap, a collector and the JIT. */
+  SAME {
+    @Override
+    ServerKind.Running start(ServerKind kind, Path bundle, List<String> serverJvmArgs, Duration maxLife)
+        throws Exception {
+      return kind.start(bundle);
+    }
+  };
+
+  private static final Duration STARTUP_LIMIT = Duration.ofSeconds(60);
+
+  abstract ServerKind.Running start(ServerKind kind, Path bundle, List<String> serverJvmArgs, Duration maxLife)
+      throws Exception;
+
+  static Placement parse(String label) {
+    for (Placement p : values()) {
+      if (p.name().equalsIgnoreCase(label)) {
+        return p;
+      }
+    }
+    throw new IllegalArgumentException("unknown placement `" + label + "`; expected separate or same");
+  }
+
+  /** Waits for the child's {@code listening} line; its stdout is then drained so it can never block on a full pipe. */
+  private static String awaitAddress(Process process, ServerKind kind) throws IOException, InterruptedException {
+    BlockingQueue<String> lines = new ArrayBlockingQueue<>(1024);
+    BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+    Thread reader = new Thread(() -> {
+      try {
+        for (String line = out.readLine(); line != null; line = out.readLine()) {
+          lines.offer(line);
+        }
+      } catch (IOException e) {
+        // The child is gone; the wait below notices.
+        return;
+      }
+    }, kind.label() + "-server-stdout");
+    reader.setDaemon(true);
+    reader.start();
+    long deadline = System.nanoTime() + STARTUP_LIMIT.toNanos();
+    while (System.nanoTime() < deadline) {
+      String line = lines.poll(100, TimeUnit.MILLISECONDS);
+      if (line != null && line.startsWith(ServerMain.LISTENING)) {
+        return line.substring(ServerMain.LISTENING.length()).trim();
+      }
+      if (line == null && !process.isAlive()) {
+        throw new IOException("the " + kind.label() + " server process exited with " + process.exitValue()
+            + " before listening (its stderr is above)");
+      }
+    }
+    throw new IOException("the " + kind.label() + " server process did not listen within " + STARTUP_LIMIT.toSeconds() + " s");
+  }
+
+  /** Closes the child's stdin (its signal to stop), waits for it, and kills it if it does not exit. */
+  private static void stop(Process process, Thread killer) {
+    try {
+      process.getOutputStream().close();
+      if (!process.waitFor(15, TimeUnit.SECONDS)) {
+        process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+      }
+    } catch (IOException e) {
+      process.destroyForcibly();
+    } catch (InterruptedException e) {
+      process.destroyForcibly();
+      Thread.currentThread().interrupt();
+    } finally {
+      try {
+        Runtime.getRuntime().removeShutdownHook(killer);
+      } catch (IllegalStateException e) {
+        // The JVM is already shutting down and the hook is running: nothing to remove.
+        process.destroyForcibly();
+      }
+    }
+  }
+}

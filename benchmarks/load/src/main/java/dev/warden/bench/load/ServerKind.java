@@ -1,0 +1,81 @@
+package dev.warden.bench.load;
+
+import dev.warden.server.ServerConfig;
+import dev.warden.server.WardenServer;
+import io.envoyproxy.envoy.service.auth.v3.CheckResponse;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.Map;
+
+/** The two servers under load, and what each must answer to count as correct. */
+public enum ServerKind {
+  /** {@link NoopAuthzServer}: the cost of gRPC alone. Must answer OK to everything. */
+  NOOP {
+    @Override
+    Running start(Path bundle) throws Exception {
+      io.grpc.Server server = NoopAuthzServer.start();
+      java.net.InetSocketAddress bound = (java.net.InetSocketAddress) server.getListenSockets().get(0);
+      return new Running(bound.getHostString() + ":" + bound.getPort(), () -> NoopAuthzServer.stop(server));
+    }
+
+    @Override
+    String mismatch(RequestMix.Case expected, CheckResponse actual) {
+      return actual.hasOkResponse() && actual.getStatus().getCode() == 0 ? null : "the no-op server did not answer OK";
+    }
+  },
+
+  /** {@link WardenServer} serving the bundle with its defaults: the gRPC transport thread decides (direct executor). */
+  WARDEN {
+    @Override
+    Running start(Path bundle) throws Exception {
+      Map<String, String> flags = Map.of("bundle", bundle.toString(), "grpc.listen", "127.0.0.1:0",
+          "http.listen", "127.0.0.1:0", "shutdown.grace", "1s");
+      WardenServer server = new WardenServer(ServerConfig.load(null, Map.of(), flags), Clock.systemUTC());
+      try {
+        server.start();
+      } catch (Exception | Error e) {
+        server.close();
+        throw e;
+      }
+      return new Running(server.grpcAddress(), server::close);
+    }
+
+    @Override
+    String mismatch(RequestMix.Case expected, CheckResponse actual) {
+      boolean allowed = actual.hasOkResponse() && actual.getStatus().getCode() == 0;
+      int status = actual.hasDeniedResponse() ? actual.getDeniedResponse().getStatus().getCodeValue() : 200;
+      if (allowed == expected.allowed() && status == expected.status()) {
+        return null;
+      }
+      return "\"" + expected.name() + "\": expected " + answer(expected.allowed(), expected.status()) + ", Warden answered "
+          + answer(allowed, status);
+    }
+  };
+
+  /** A started server: where it listens, and how to stop it. */
+  record Running(String address, Runnable stop) {}
+
+  /** Starts the server on 127.0.0.1 with a port chosen by the system. */
+  abstract Running start(Path bundle) throws Exception;
+
+  /** Null when {@code actual} is the right answer to {@code expected}'s request, else what is wrong. */
+  abstract String mismatch(RequestMix.Case expected, CheckResponse actual);
+
+  /** The lower-case name used on the command line and in reports. */
+  public String label() {
+    return name().toLowerCase(java.util.Locale.ROOT);
+  }
+
+  static ServerKind parse(String label) {
+    for (ServerKind k : values()) {
+      if (k.label().equals(label)) {
+        return k;
+      }
+    }
+    throw new IllegalArgumentException("unknown server `" + label + "`; expected noop or warden");
+  }
+
+  private static String answer(boolean allowed, int status) {
+    return allowed ? "allow" : "deny " + status;
+  }
+}

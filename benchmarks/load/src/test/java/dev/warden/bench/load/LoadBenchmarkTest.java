@@ -1,0 +1,103 @@
+package dev.warden.bench.load;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.envoyproxy.envoy.service.auth.v3.CheckResponse;
+import io.envoyproxy.envoy.service.auth.v3.DeniedHttpResponse;
+import io.envoyproxy.envoy.type.v3.HttpStatus;
+import io.envoyproxy.envoy.type.v3.StatusCode;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The harness end to end, briefly: both servers, each in its own process, as a real run does. */
+class LoadBenchmarkTest {
+  private static final Path BUNDLE = Path.of("../../policies/shop");
+
+  @Test
+  void bothServersAnswerEveryCallCorrectlyUnderLoad() throws Exception {
+    // C1 only in the server processes: they start sooner, and this test times nothing.
+    LoadBenchmark.Options options = new LoadBenchmark.Options(List.of(1, 4), Duration.ofMillis(300),
+        Duration.ofMillis(500), 1_000_000, List.of(ServerKind.NOOP, ServerKind.WARDEN), Placement.SEPARATE,
+        List.of("-XX:TieredStopAtLevel=1"), BUNDLE, 256, 7);
+    ByteArrayOutputStream log = new ByteArrayOutputStream();
+    List<LoadBenchmark.Measurement> results =
+        LoadBenchmark.run(options, new PrintStream(log, true, StandardCharsets.UTF_8));
+
+    assertThat(results).extracting(LoadBenchmark.Measurement::server)
+        .containsExactly(ServerKind.NOOP, ServerKind.WARDEN, ServerKind.NOOP, ServerKind.WARDEN);
+    for (LoadBenchmark.Measurement m : results) {
+      assertThat(m.warmupCalls()).isPositive();
+      assertThat(m.result().calls()).isPositive();
+      assertThat(m.result().errors()).isZero();
+      assertThat(m.result().mismatches()).isZero();
+      assertThat(m.result().checksPerSecond()).isPositive();
+      assertThat(m.result().latency().getTotalCount()).isEqualTo(m.result().calls());
+    }
+    ByteArrayOutputStream table = new ByteArrayOutputStream();
+    LoadBenchmark.report(options, results, new PrintStream(table, true, StandardCharsets.UTF_8));
+    assertThat(table.toString(StandardCharsets.UTF_8))
+        .contains("| 4 | warden |").contains("4 in flight: Warden/no-op throughput = ");
+  }
+
+  @Test
+  void theCallBoundEndsAPhaseBeforeItsTime() throws Exception {
+    LoadBenchmark.Options options = new LoadBenchmark.Options(List.of(2), Duration.ofSeconds(30),
+        Duration.ofSeconds(30), 50, List.of(ServerKind.NOOP), Placement.SAME, List.of(), BUNDLE, 64, 7);
+    List<LoadBenchmark.Measurement> results = LoadBenchmark.run(options, new PrintStream(new ByteArrayOutputStream(),
+        true, StandardCharsets.UTF_8));
+
+    assertThat(results).singleElement().satisfies(m -> {
+      assertThat(m.result().calls()).isEqualTo(50);
+      assertThat(m.result().stoppedByCount()).isTrue();
+    });
+  }
+
+  @Test
+  void aWrongAnswerFromWardenIsAMismatch() {
+    RequestMix mix = RequestMix.generate(64, 7);
+    RequestMix.Case denied = null;
+    for (int i = 0; i < mix.size() && denied == null; i++) {
+      if (mix.get(i).status() == 404) {
+        denied = mix.get(i);
+      }
+    }
+    assertThat(denied).isNotNull();
+    CheckResponse answer404 = CheckResponse.newBuilder().setDeniedResponse(DeniedHttpResponse.newBuilder()
+        .setStatus(HttpStatus.newBuilder().setCode(StatusCode.NotFound))).build();
+    CheckResponse answer403 = CheckResponse.newBuilder().setDeniedResponse(DeniedHttpResponse.newBuilder()
+        .setStatus(HttpStatus.newBuilder().setCode(StatusCode.Forbidden))).build();
+
+    assertThat(ServerKind.WARDEN.mismatch(denied, answer404)).isNull();
+    assertThat(ServerKind.WARDEN.mismatch(denied, answer403)).contains("expected deny 404, Warden answered deny 403");
+    assertThat(ServerKind.NOOP.mismatch(denied, answer404)).isNotNull();
+  }
+
+  @Test
+  void theMixIsTheSameForTheSameSeedAndCoversEveryAnswer() {
+    RequestMix a = RequestMix.generate(512, 42);
+    RequestMix b = RequestMix.generate(512, 42);
+    for (int i = 0; i < a.size(); i++) {
+      assertThat(a.get(i).request()).isEqualTo(b.get(i).request());
+    }
+    assertThat(a.answers()).containsOnlyKeys("allow", "deny 401", "deny 403", "deny 404", "deny 410");
+  }
+
+  @Test
+  void parsesTheCommandLine() {
+    LoadBenchmark.Options o = LoadBenchmark.parse(new String[] {"--in-flight", "64,1", "--warmup=500ms",
+        "--measure", "2m", "--servers", "warden", "--process", "same", "--server-jvm-args", "-Xmx1g -XX:+UseG1GC"});
+
+    assertThat(o.inFlight()).containsExactly(64, 1);
+    assertThat(o.warmup()).isEqualTo(Duration.ofMillis(500));
+    assertThat(o.measure()).isEqualTo(Duration.ofMinutes(2));
+    assertThat(o.servers()).containsExactly(ServerKind.WARDEN);
+    assertThat(o.placement()).isEqualTo(Placement.SAME);
+    assertThat(o.serverJvmArgs()).containsExactly("-Xmx1g", "-XX:+UseG1GC");
+    assertThat(LoadBenchmark.parse(new String[] {"--help"})).isNull();
+  }
+}
