@@ -1,5 +1,6 @@
 package dev.warden.server.admin;
 
+import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Info;
 import io.prometheus.metrics.core.metrics.Histogram;
@@ -16,6 +17,8 @@ public final class ServerMetrics {
   private final Info bundleInfo;
   private final Counter loadErrors;
   private final Counter internalErrors;
+  private final CounterDataPoint[] allowCounters = new CounterDataPoint[500];
+  private final CounterDataPoint[] denyCounters = new CounterDataPoint[500];
 
   public ServerMetrics() {
     decisions = Counter.builder().name("warden_decisions_total")
@@ -37,8 +40,25 @@ public final class ServerMetrics {
   }
 
   public void decided(boolean allowed, int status, long nanos) {
-    decisions.labelValues(allowed ? "allow" : "deny", Integer.toString(status)).inc();
+    counter(allowed, status).inc();
     latency.observe(nanos / 1e9);
+  }
+
+  /**
+   * The counter child for a result and status, looked up once and kept: the label lookup would
+   * otherwise build a key on every call. Races only ever store the same child.
+   */
+  private CounterDataPoint counter(boolean allowed, int status) {
+    if (status < 100 || status > 599) {
+      return decisions.labelValues(allowed ? "allow" : "deny", Integer.toString(status));
+    }
+    CounterDataPoint[] row = allowed ? allowCounters : denyCounters;
+    CounterDataPoint c = row[status - 100];
+    if (c == null) {
+      c = decisions.labelValues(allowed ? "allow" : "deny", Integer.toString(status));
+      row[status - 100] = c;
+    }
+    return c;
   }
 
   public void bundleActivated(String revision) {

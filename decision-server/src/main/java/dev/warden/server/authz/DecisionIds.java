@@ -16,6 +16,6 @@ public final class DecisionIds {
   }
 
   public String next() {
-    return prefix + "-" + Long.toString(counter.incrementAndGet(), 36);
+    return prefix + "-" + Long.toHexString(counter.incrementAndGet());
   }
 }

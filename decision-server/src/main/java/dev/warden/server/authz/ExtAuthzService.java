@@ -2,6 +2,7 @@ package dev.warden.server.authz;
 
 import dev.warden.policy.compile.Program;
 import dev.warden.policy.runtime.Decision;
+import dev.warden.policy.runtime.Request;
 import dev.warden.server.ActiveBundle;
 import dev.warden.server.admin.ServerMetrics;
 import dev.warden.server.identity.IdentityResolver;
@@ -61,14 +62,15 @@ public final class ExtAuthzService extends AuthorizationGrpc.AuthorizationImplBa
           status = 401;
           response = responses.denied(401, "invalid credentials", id, ResponseMapper.metadata(id, 401));
         } else {
-          Decision d = program.decide(m.request().withIdentity(who.identity()));
+          Request r = m.withIdentity(who.identity());
+          Decision d = program.decide(r);
           if (log.isDebugEnabled()) {
             log.debug("decision {}: {} {} {} {}: {}", id, d.allowed() ? "allow" : "deny", d.status(),
-                m.request().method(), d.route(), d.explanation());
+                r.method(), d.route(), d.explanation());
           }
           status = d.status();
           allowed = d.allowed();
-          response = responses.toResponse(d, id, m.request().headers());
+          response = responses.toResponse(d, id, m.headers());
         }
       }
     } catch (RequestMapper.BadCheckRequest e) {

@@ -29,6 +29,7 @@ public final class RequestMapper {
 
   private final Clock clock;
   private final String jwtAuthnKey;
+  private final AddressCache addresses = new AddressCache();
 
   /**
    * @param jwtAuthnKey the metadata key under which Envoy's jwt_authn filter puts the verified
@@ -66,20 +67,27 @@ public final class RequestMapper {
         ? Instant.ofEpochSecond(attrs.getRequest().getTime().getSeconds(), attrs.getRequest().getTime().getNanos())
         : clock.instant();
     String host = http.getHost().isEmpty() ? headers.getOrDefault(":authority", "") : http.getHost();
-    Request request = Request.builder(http.getMethod().toUpperCase(Locale.ROOT), rawPath, time)
+    String sourcePrincipal = principal(attrs.getSource());
+    Request.Builder request = Request.builder(method(http.getMethod()), rawPath, time)
         .id(http.getId().isEmpty() ? headers.getOrDefault("x-request-id", "") : http.getId())
         .query(QueryStrings.parse(query))
         .headers(headers)
         .host(host)
         .scheme(http.getScheme())
-        .source(ip(attrs.getSource().getAddress()), port(attrs.getSource().getAddress()), principal(attrs.getSource()))
+        .source(ip(attrs.getSource().getAddress()), port(attrs.getSource().getAddress()), sourcePrincipal)
         .destination(ip(attrs.getDestination().getAddress()), port(attrs.getDestination().getAddress()),
             principal(attrs.getDestination()))
         .context(attrs.getContextExtensionsMap())
-        .sni(attrs.getTlsSession().getSni())
-        .build();
-    return new MappedRequest(request, bearer(headers.get("authorization")), envoyClaims(attrs),
-        Map.copyOf(attrs.getContextExtensionsMap()), attrs.getTlsSession().getSni());
+        .sni(attrs.getTlsSession().getSni());
+    return new MappedRequest(request, headers, sourcePrincipal, bearer(headers.get("authorization")),
+        envoyClaims(attrs), attrs.getContextExtensionsMap(), attrs.getTlsSession().getSni());
+  }
+
+  private static String method(String m) {
+    return switch (m) {
+      case "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS" -> m;
+      default -> m.toUpperCase(Locale.ROOT);
+    };
   }
 
   /** Headers from both `headers` and `header_map`, names lower-cased, repeats joined by `,`. */
@@ -88,6 +96,10 @@ public final class RequestMapper {
     if (count > MAX_HEADERS) {
       throw new BadCheckRequest("request has " + count + " headers; the limit is " + MAX_HEADERS);
     }
+    if (http.getHeaderMap().getHeadersCount() == 0 && lowerCase(http.getHeadersMap())) {
+      // What Envoy sends: one map with lower-case names. One immutable copy, nothing to merge.
+      return Map.copyOf(http.getHeadersMap());
+    }
     Map<String, String> out = new LinkedHashMap<>();
     http.getHeadersMap().forEach((k, v) -> merge(out, k, v));
     for (HeaderValue h : http.getHeaderMap().getHeadersList()) {
@@ -95,6 +107,18 @@ public final class RequestMapper {
       merge(out, h.getKey(), value);
     }
     return out;
+  }
+
+  private static boolean lowerCase(Map<String, String> headers) {
+    for (String name : headers.keySet()) {
+      for (int i = 0; i < name.length(); i++) {
+        char c = name.charAt(i);
+        if (c >= 'A' && c <= 'Z') {
+          return false;
+        }
+      }
+    }
+    return true;
   }
 
   private static void merge(Map<String, String> out, String name, String value) {
@@ -110,8 +134,8 @@ public final class RequestMapper {
     return token.isEmpty() ? null : token;
   }
 
-  private static IpAddress ip(Address a) {
-    return a.hasSocketAddress() ? IpAddress.parse(a.getSocketAddress().getAddress()) : null;
+  private IpAddress ip(Address a) {
+    return a.hasSocketAddress() ? addresses.parse(a.getSocketAddress().getAddress()) : null;
   }
 
   private static int port(Address a) {

@@ -16,6 +16,8 @@ import io.envoyproxy.envoy.type.v3.HttpStatus;
 import io.envoyproxy.envoy.type.v3.StatusCode;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
 
 /**
  * Maps a {@link Decision} to Envoy's CheckResponse. A denial carries the status, a JSON body with
@@ -72,23 +74,58 @@ public final class ResponseMapper {
         .build();
   }
 
+  private static final Value TRUE = Value.newBuilder().setBoolValue(true).build();
+  private static final Value FALSE = Value.newBuilder().setBoolValue(false).build();
+  // Rule lists, routes and revisions repeat across decisions: their protobuf values are built
+  // once. Bounded by the bundle: one entry per rule list, route and revision.
+  private static final ConcurrentMap<List<RuleRef>, Value> RULES = new ConcurrentHashMap<>();
+  private static final ConcurrentMap<String, Value> STRINGS = new ConcurrentHashMap<>();
+  private static final Value[] STATUSES = new Value[600];
+
   public static Struct metadata(Decision d, String decisionId) {
-    ListValue.Builder rules = ListValue.newBuilder();
-    for (RuleRef r : d.rules()) {
-      rules.addValues(Value.newBuilder().setStringValue(r.id()));
-    }
     Struct.Builder s = Struct.newBuilder()
         .putFields("decision_id", str(decisionId))
-        .putFields("allowed", Value.newBuilder().setBoolValue(d.allowed()).build())
-        .putFields("status", Value.newBuilder().setNumberValue(d.status()).build())
-        .putFields("rules", Value.newBuilder().setListValue(rules).build());
+        .putFields("allowed", d.allowed() ? TRUE : FALSE)
+        .putFields("status", status(d.status()))
+        .putFields("rules", cached(RULES, d.rules(), ResponseMapper::rules));
     if (d.route() != null) {
-      s.putFields("route", str(d.route()));
+      s.putFields("route", cached(STRINGS, d.route(), ResponseMapper::str));
     }
     if (d.revision() != null) {
-      s.putFields("revision", str(d.revision()));
+      s.putFields("revision", cached(STRINGS, d.revision(), ResponseMapper::str));
     }
     return s.build();
+  }
+
+  /** A read first: computeIfAbsent would take a lock on some hits. */
+  private static <K> Value cached(ConcurrentMap<K, Value> cache, K key, java.util.function.Function<K, Value> make) {
+    Value v = cache.get(key);
+    if (v == null) {
+      v = make.apply(key);
+      Value raced = cache.putIfAbsent(key, v);
+      return raced == null ? v : raced;
+    }
+    return v;
+  }
+
+  private static Value rules(List<RuleRef> refs) {
+    ListValue.Builder rules = ListValue.newBuilder();
+    for (RuleRef r : refs) {
+      rules.addValues(Value.newBuilder().setStringValue(r.id()));
+    }
+    return Value.newBuilder().setListValue(rules).build();
+  }
+
+  private static Value status(int status) {
+    if (status < 0 || status >= STATUSES.length) {
+      return Value.newBuilder().setNumberValue(status).build();
+    }
+    Value v = STATUSES[status];
+    if (v == null) {
+      v = Value.newBuilder().setNumberValue(status).build();
+      STATUSES[status] = v;
+    }
+    return v;
   }
 
   public static Struct metadata(String decisionId, int status) {

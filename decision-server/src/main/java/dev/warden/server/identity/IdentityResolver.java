@@ -39,7 +39,7 @@ public final class IdentityResolver {
   }
 
   public Result resolve(MappedRequest m, Program program) {
-    String peer = m.request().sourcePrincipal();
+    String peer = m.sourcePrincipal();
     if (m.bearer() != null && jwt != null) {
       try {
         return new Result(new Identity(jwt.verify(m.bearer()), Identity.Credential.JWT, peer), null);
@@ -50,7 +50,7 @@ public final class IdentityResolver {
     if (m.envoyClaims() != null) {
       return new Result(new Identity(m.envoyClaims(), Identity.Credential.JWT, peer), null);
     }
-    String key = m.request().headers().get(apiKeyHeader);
+    String key = m.headers().get(apiKeyHeader);
     if (key != null && program.hasData(apiKeyData)) {
       Optional<Map<String, Object>> record = program.dataEntry(apiKeyData, sha256(key.trim()));
       if (record.isEmpty()) {

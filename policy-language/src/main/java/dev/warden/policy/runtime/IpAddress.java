@@ -21,25 +21,34 @@ public final class IpAddress {
     return b == null ? null : new IpAddress(b, s);
   }
 
+  /** Dotted-quad IPv4 without leading zeros; one pass, no splitting. */
   private static byte[] parseV4(String s) {
-    String[] parts = s.split("\\.", -1);
-    if (parts.length != 4) {
-      return null;
-    }
     byte[] out = new byte[4];
-    for (int i = 0; i < 4; i++) {
-      String p = parts[i];
-      if (p.isEmpty() || p.length() > 3 || !p.chars().allMatch(Character::isDigit)
-          || (p.length() > 1 && p.charAt(0) == '0')) {
+    int part = 0;
+    int value = 0;
+    int digits = 0;
+    for (int i = 0; i <= s.length(); i++) {
+      char c = i < s.length() ? s.charAt(i) : '.';
+      if (c == '.') {
+        if (digits == 0 || part > 3) {
+          return null;
+        }
+        out[part++] = (byte) value;
+        value = 0;
+        digits = 0;
+      } else if (c >= '0' && c <= '9') {
+        if (digits > 0 && value == 0) {
+          return null;
+        }
+        value = value * 10 + (c - '0');
+        if (++digits > 3 || value > 255) {
+          return null;
+        }
+      } else {
         return null;
       }
-      int v = Integer.parseInt(p);
-      if (v > 255) {
-        return null;
-      }
-      out[i] = (byte) v;
     }
-    return out;
+    return part == 4 ? out : null;
   }
 
   private static byte[] parseV6(String s) {
