@@ -48,12 +48,13 @@ final class CompiledRoute {
     this.paramSlots = Map.copyOf(slots);
   }
 
-  /** The typed values of the raw parameters the trie captured. */
-  Object[] params(String[] raw) {
-    Object[] out = new Object[paramTypes.length];
-    for (int i = 0; i < out.length; i++) {
-      out[i] = paramTypes[i] == PathTemplate.ParamType.INT ? (Object) Long.parseLong(raw[i]) : raw[i];
+  /** Turns the raw parameters the trie captured into typed values, in place. */
+  Object[] typeParams(Object[] captured) {
+    for (int i = 0; i < paramTypes.length; i++) {
+      if (paramTypes[i] == PathTemplate.ParamType.INT) {
+        captured[i] = Long.parseLong((String) captured[i]);
+      }
     }
-    return out;
+    return captured;
   }
 }

@@ -176,16 +176,21 @@ public final class Program {
       String why = p.error();
       return deny(401, "invalid identity", () -> why, List.of(), null);
     }
-    RequestPaths.Normalized path = RequestPaths.normalize(request.path());
-    if (!path.ok()) {
-      return deny(400, "bad request path", path::error, List.of(), null);
+    String path = request.path();
+    if (!RequestPaths.isNormal(path)) {
+      RequestPaths.Normalized normalized = RequestPaths.normalize(path);
+      if (!normalized.ok()) {
+        return deny(400, "bad request path", normalized::error, List.of(), null);
+      }
+      path = normalized.path();
     }
-    RouteTrie.Match match = trie.match(request.method(), path.path());
-    if (match == null) {
+    Object[] captured = new Object[trie.captureSize()];
+    CompiledRoute route = trie.match(request.method(), path, captured);
+    if (route == null) {
+      String shown = path;
       return deny(undeclaredStatus, "route not found",
-          () -> "no route is declared for " + request.method() + " " + path.path(), List.of(), null);
+          () -> "no route is declared for " + request.method() + " " + shown, List.of(), null);
     }
-    CompiledRoute route = match.route();
     if (route.since != null && request.time().isBefore(route.since)) {
       return deny(undeclaredStatus, "route not found",
           () -> "route `" + route.name + "` is available from " + route.since, route.refs, route.name);
@@ -195,8 +200,8 @@ public final class Program {
           route.refs, route.name);
     }
     Frame f = new Frame(request, p.slots(), p.anonymous(), p.roles(), p.roleNames(), data, frameSize, budget);
-    f.params = route.params(match.params());
-    f.path = path.path();
+    f.params = route.typeParams(captured);
+    f.path = path;
     f.routeName = route.name;
     try {
       return authorize(route, f);

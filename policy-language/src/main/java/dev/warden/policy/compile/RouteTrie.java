@@ -27,8 +27,6 @@ final class RouteTrie {
     CompiledRoute rest;
   }
 
-  /** A matched route and the raw text of its parameters, in path order. */
-  record Match(CompiledRoute route, String[] params) {}
 
   void add(CompiledRoute route) {
     int m = METHODS.indexOf(route.method);
@@ -77,15 +75,21 @@ final class RouteTrie {
     n.literals = null;
   }
 
-  /** The route for a request, or null when no declared route matches. */
-  Match match(String method, String path) {
+  /**
+   * The route for a request, or null when no declared route matches. The raw text of its
+   * parameters lands in {@code captured}, in path order (see {@link #captureSize()}).
+   */
+  CompiledRoute match(String method, String path, Object[] captured) {
     int m = methodIndex(method);
     if (m < 0 || roots[m] == null || path.isEmpty() || path.charAt(0) != '/') {
       return null;
     }
-    String[] captured = new String[maxParams];
-    CompiledRoute route = path.length() == 1 ? end(roots[m]) : walk(roots[m], path, 0, captured, 0);
-    return route == null ? null : new Match(route, captured);
+    return path.length() == 1 ? end(roots[m]) : walk(roots[m], path, 0, captured, 0);
+  }
+
+  /** How many parameters the deepest route captures: the size of the capture array. */
+  int captureSize() {
+    return maxParams;
   }
 
   private static int methodIndex(String method) {
@@ -106,7 +110,7 @@ final class RouteTrie {
   }
 
   /** Recursion depth is bounded by the deepest declared route, not by the request's path. */
-  private static CompiledRoute walk(Node node, String path, int pos, String[] captured, int count) {
+  private static CompiledRoute walk(Node node, String path, int pos, Object[] captured, int count) {
     if (pos >= path.length()) {
       return end(node);
     }

@@ -88,7 +88,7 @@ public final class RequestPaths {
   }
 
   /** True when normalizing would not change the path: the common case, checked in one pass. */
-  static boolean isNormal(String p) {
+  public static boolean isNormal(String p) {
     if (p.isEmpty() || p.charAt(0) != '/') {
       return false;
     }
