@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.warden.policy.runtime.Identity;
 import dev.warden.policy.runtime.IpAddress;
 import dev.warden.policy.runtime.Request;
-import dev.warden.policy.testing.QueryStrings;
+import dev.warden.policy.runtime.QueryStrings;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
@@ -63,7 +63,7 @@ final class RequestJson {
       throw new BadRequestFile("`path` must start with `/`, found `" + target + "`");
     }
     int q = target.indexOf('?');
-    Map<String, List<String>> query = new LinkedHashMap<>(q < 0 ? Map.of() : QueryStrings.parse(target.substring(q + 1)));
+    Map<String, List<String>> query = new LinkedHashMap<>(QueryStrings.ofTarget(target));
     if (root.has("query")) {
       JsonNode qn = root.get("query");
       if (!qn.isObject()) {

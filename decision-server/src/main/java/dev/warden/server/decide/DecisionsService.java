@@ -4,6 +4,7 @@ import dev.warden.policy.compile.Program;
 import dev.warden.policy.runtime.Decision;
 import dev.warden.policy.runtime.Identity;
 import dev.warden.policy.runtime.IpAddress;
+import dev.warden.policy.runtime.QueryStrings;
 import dev.warden.policy.runtime.Request;
 import dev.warden.policy.runtime.RuleRef;
 import dev.warden.proto.v1.DecideRequest;
@@ -117,9 +118,8 @@ public final class DecisionsService extends DecisionsGrpc.DecisionsImplBase {
         : clock.instant();
     Map<String, Object> claims = in.hasClaims() ? RequestMapper.struct(in.getClaims()) : null;
     String peer = in.getPeer().isEmpty() ? null : in.getPeer();
-    int q = path.indexOf('?');
     return Request.builder(method, path, time)
-        .query(q < 0 ? Map.of() : dev.warden.policy.testing.QueryStrings.parse(path.substring(q + 1)))
+        .query(QueryStrings.ofTarget(path))
         .headers(headers)
         .source(source, 0, peer)
         .identity(new Identity(claims, peer))

@@ -9,6 +9,7 @@ import dev.warden.policy.compile.Program;
 import dev.warden.policy.runtime.Decision;
 import dev.warden.policy.runtime.Identity;
 import dev.warden.policy.runtime.IpAddress;
+import dev.warden.policy.runtime.QueryStrings;
 import dev.warden.policy.runtime.Request;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -80,7 +81,7 @@ public final class PolicyTest {
     String target = r.target();
     int q = target.indexOf('?');
     String path = q < 0 ? target : target.substring(0, q);
-    Map<String, List<String>> query = q < 0 ? Map.of() : QueryStrings.parse(target.substring(q + 1));
+    Map<String, List<String>> query = QueryStrings.ofTarget(target);
     Identity identity;
     if (r.claims() != null) {
       Map<String, Object> claims = (Map<String, Object>) PlainValues.of(Compiler.constant(r.claims(), fieldIds));

@@ -1,4 +1,4 @@
-package dev.warden.policy.testing;
+package dev.warden.policy.runtime;
 
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
@@ -10,6 +10,16 @@ import java.util.Map;
 /** Parses `a=1&b=2&a=3` into names with their values in order. */
 public final class QueryStrings {
   private QueryStrings() {}
+
+  /** The query parameters of a request target (`/path?a=1#frag`); empty when it has no query. */
+  public static Map<String, List<String>> ofTarget(String target) {
+    int q = target.indexOf('?');
+    if (q < 0) {
+      return Map.of();
+    }
+    int hash = target.indexOf('#', q);
+    return parse(target.substring(q + 1, hash < 0 ? target.length() : hash));
+  }
 
   public static Map<String, List<String>> parse(String query) {
     Map<String, List<String>> out = new LinkedHashMap<>();
