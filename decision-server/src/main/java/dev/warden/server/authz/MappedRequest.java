@@ -14,10 +14,9 @@ import java.util.Map;
  * @param sourcePrincipal the mTLS peer's SPIFFE id, or null
  * @param bearer the token from `authorization: Bearer …`, or null
  * @param envoyClaims the jwt_authn payload from metadata, or null
- * @param contextExtensions the route's `context_extensions`
  */
 public record MappedRequest(Request.Builder builder, Map<String, String> headers, String sourcePrincipal,
-    String bearer, Map<String, Object> envoyClaims, Map<String, String> contextExtensions, String sni) {
+    String bearer, Map<String, Object> envoyClaims) {
 
   /** The request as made by this caller. */
   public Request withIdentity(Identity identity) {

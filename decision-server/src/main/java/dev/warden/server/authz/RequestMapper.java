@@ -5,7 +5,7 @@ import com.google.protobuf.Struct;
 import com.google.protobuf.Value;
 import dev.warden.policy.runtime.IpAddress;
 import dev.warden.policy.runtime.Request;
-import dev.warden.policy.testing.QueryStrings;
+import dev.warden.policy.runtime.QueryStrings;
 import io.envoyproxy.envoy.config.core.v3.Address;
 import io.envoyproxy.envoy.config.core.v3.HeaderValue;
 import io.envoyproxy.envoy.service.auth.v3.AttributeContext;
@@ -80,7 +80,7 @@ public final class RequestMapper {
         .context(attrs.getContextExtensionsMap())
         .sni(attrs.getTlsSession().getSni());
     return new MappedRequest(request, headers, sourcePrincipal, bearer(headers.get("authorization")),
-        envoyClaims(attrs), attrs.getContextExtensionsMap(), attrs.getTlsSession().getSni());
+        envoyClaims(attrs));
   }
 
   private static String method(String m) {

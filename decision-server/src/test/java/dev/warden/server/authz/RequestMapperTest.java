@@ -71,9 +71,7 @@ class RequestMapperTest {
     assertThat(r.destinationPort()).isEqualTo(8080);
     assertThat(r.destinationPrincipal()).isEqualTo("spiffe://shop.local/ns/orders/sa/api");
     assertThat(m.bearer()).isEqualTo("abc.def.ghi");
-    assertThat(m.contextExtensions()).containsEntry("policy", "orders");
     assertThat(r.context()).containsEntry("policy", "orders");
-    assertThat(m.sni()).isEqualTo("shop.example");
     assertThat(r.sni()).isEqualTo("shop.example");
   }
 
