@@ -2,7 +2,6 @@ package dev.warden.policy.compile;
 
 import dev.warden.policy.ast.PathTemplate;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -11,9 +10,7 @@ import java.util.Map;
  * over parameters, `int` over `uuid` over `string` parameters, and those over a trailing `**`.
  */
 final class RouteTrie {
-  static final List<String> METHODS = List.of("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS");
-
-  private final Node[] roots = new Node[METHODS.size()];
+  private final Node[] roots = new Node[7];
   private int maxParams;
 
   private static final class Node {
@@ -29,7 +26,7 @@ final class RouteTrie {
 
 
   void add(CompiledRoute route) {
-    int m = METHODS.indexOf(route.method);
+    int m = methodIndex(route.method);
     if (roots[m] == null) {
       roots[m] = new Node();
     }
@@ -92,6 +89,7 @@ final class RouteTrie {
     return maxParams;
   }
 
+  /** The trie of each method the grammar knows; -1 for any other. */
   private static int methodIndex(String method) {
     return switch (method) {
       case "GET" -> 0;
