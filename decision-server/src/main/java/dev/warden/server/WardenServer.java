@@ -52,6 +52,7 @@ public final class WardenServer implements AutoCloseable {
   private final ServerMetrics metrics = new ServerMetrics();
   private final HealthStatusManager health = new HealthStatusManager();
   private Server grpc;
+  private Listen grpcListen;
   private AdminServer admin;
   private ExecutorService executor;
   private EventLoopGroup boss;
@@ -93,7 +94,8 @@ public final class WardenServer implements AutoCloseable {
     ExtAuthzService authz = new ExtAuthzService(bundle, new RequestMapper(clock, config.jwtAuthnMetadataKey()),
         new IdentityResolver(jwt, config.apiKeyHeader(), config.apiKeyData()),
         new ResponseMapper(config.stripHeaders()), metrics, ids, config.failureStatus());
-    grpc = grpcServer(Listen.parse(config.grpcListen(), "grpc.listen"))
+    grpcListen = Listen.parse(config.grpcListen(), "grpc.listen");
+    grpc = grpcServer(grpcListen)
         .addService(authz)
         .addService(new DecisionsService(bundle, metrics, ids, clock))
         .addService(health.getHealthService())
@@ -168,14 +170,8 @@ public final class WardenServer implements AutoCloseable {
 
   /** Where gRPC listens: the bound TCP address (port 0 resolved), or the Unix socket. */
   public String grpcAddress() {
-    Listen listen;
-    try {
-      listen = Listen.parse(config.grpcListen(), "grpc.listen");
-    } catch (ServerConfig.ConfigException e) {
-      throw new IllegalStateException(e);
-    }
-    if (listen.unix() != null) {
-      return listen.toString();
+    if (grpcListen.unix() != null) {
+      return grpcListen.toString();
     }
     InetSocketAddress bound = (InetSocketAddress) grpc.getListenSockets().get(0);
     return bound.getHostString() + ":" + bound.getPort();

@@ -17,7 +17,6 @@ import java.util.Set;
  * and the set of roles they imply (inheritance already flattened into bitsets).
  */
 final class PrincipalBuilder {
-  private final List<PrincipalSpec> specs;
   /** The specs and their sources as arrays: the request path iterates without iterators. */
   private final PrincipalSpec[] specArray;
   private final ClaimSource[][] sourceArrays;
@@ -34,7 +33,6 @@ final class PrincipalBuilder {
   record Principal(Object[] slots, boolean anonymous, List<String> roleNames, long[] roles, String error) {}
 
   PrincipalBuilder(List<PrincipalSpec> specs, Map<String, long[]> roleImplies) {
-    this.specs = specs;
     this.roleImplies = roleImplies;
     this.specArray = specs.toArray(new PrincipalSpec[0]);
     this.sourceArrays = specs.stream().map(s -> s.sources().toArray(new ClaimSource[0])).toArray(ClaimSource[][]::new);
@@ -44,7 +42,7 @@ final class PrincipalBuilder {
 
   Principal build(Identity identity) {
     boolean anonymous = identity.isAnonymous();
-    Object[] slots = new Object[specs.size()];
+    Object[] slots = new Object[specArray.length];
     List<String> roleNames = List.of();
     for (int s = 0; s < specArray.length; s++) {
       PrincipalSpec spec = specArray[s];
