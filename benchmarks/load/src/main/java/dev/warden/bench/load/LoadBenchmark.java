@@ -52,10 +52,20 @@ public final class LoadBenchmark {
     }
   }
 
-  /** The measured phase of one server at one in-flight count, with its warm-up's call count. */
-  public record Measurement(ServerKind server, int inFlight, long warmupCalls, ClosedLoop.Result result) {
+  /**
+   * The measured phase of one server at one in-flight count, with its warm-up's call count and
+   * the CPU time the server's and the client's processes used during the phase (-1 when not
+   * known: a server in the client's process, or an OS that does not tell).
+   */
+  public record Measurement(ServerKind server, int inFlight, long warmupCalls, ClosedLoop.Result result,
+      long serverCpuNanos, long clientCpuNanos) {
     double micros(double percentile) {
       return result.latency().getValueAtPercentile(percentile) / 1000.0;
+    }
+
+    /** CPU microseconds per Check, as text: "n/a" when unknown. */
+    String cpuPerCheck(long cpuNanos) {
+      return cpuNanos < 0 || result.calls() == 0 ? "n/a" : String.format("%.1f", cpuNanos / 1000.0 / result.calls());
     }
   }
 
@@ -142,11 +152,16 @@ public final class LoadBenchmark {
       requireClean(kind, "warm-up", warmup);
       log.printf("  warm-up: %,d calls, every answer as expected; measuring %s…%n", warmup.calls(),
           text(options.measure()));
+      long serverCpu = server.cpuNanos().getAsLong();
+      long clientCpu = clientCpuNanos();
       ClosedLoop.Result measured = ClosedLoop.run(stub, mix, kind, inFlight, options.measure(), options.maxCalls());
+      serverCpu = elapsed(serverCpu, server.cpuNanos().getAsLong());
+      clientCpu = elapsed(clientCpu, clientCpuNanos());
       requireClean(kind, "measurement", measured);
-      Measurement m = new Measurement(kind, inFlight, warmup.calls(), measured);
-      log.printf("  %,.0f Checks/s, p50 %.0f µs, p99 %.0f µs, p99.9 %.0f µs%s%n", measured.checksPerSecond(),
-          m.micros(50), m.micros(99), m.micros(99.9), measured.stoppedByCount() ? " (stopped by --max-calls)" : "");
+      Measurement m = new Measurement(kind, inFlight, warmup.calls(), measured, serverCpu, clientCpu);
+      log.printf("  %,.0f Checks/s, p50 %.0f µs, p99 %.0f µs, p99.9 %.0f µs; CPU per Check: server %s µs, client %s µs%s%n",
+          measured.checksPerSecond(), m.micros(50), m.micros(99), m.micros(99.9), m.cpuPerCheck(serverCpu),
+          m.cpuPerCheck(clientCpu), measured.stoppedByCount() ? " (stopped by --max-calls)" : "");
       return m;
     } catch (IllegalStateException e) {
       throw new BenchmarkFailure(e.getMessage(), null);
@@ -157,6 +172,16 @@ public final class LoadBenchmark {
       }
       server.stop().run();
     }
+  }
+
+  /** The CPU time this JVM (the client, and a server placed beside it) has used so far, or -1. */
+  private static long clientCpuNanos() {
+    java.lang.management.OperatingSystemMXBean os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+    return os instanceof com.sun.management.OperatingSystemMXBean sun ? sun.getProcessCpuTime() : -1;
+  }
+
+  private static long elapsed(long before, long after) {
+    return before < 0 || after < 0 ? -1 : after - before;
   }
 
   private static void requireClean(ServerKind kind, String phase, ClosedLoop.Result r) throws BenchmarkFailure {
@@ -174,13 +199,15 @@ public final class LoadBenchmark {
     out.println();
     out.printf("closed loop, warm-up %s, measured %s per server, servers %s%n", text(options.warmup()),
         text(options.measure()), options.placement().name().toLowerCase(Locale.ROOT));
-    out.println("| in flight | server | Checks/s | p50 µs | p90 µs | p99 µs | p99.9 µs | max µs | calls |");
-    out.println("|---:|---|---:|---:|---:|---:|---:|---:|---:|");
+    out.println("| in flight | server | Checks/s | p50 µs | p90 µs | p99 µs | p99.9 µs | max µs | calls "
+        + "| server CPU µs/Check | client CPU µs/Check |");
+    out.println("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     for (Measurement m : results) {
       Histogram h = m.result().latency();
-      out.printf("| %d | %s | %,.0f | %.0f | %.0f | %.0f | %.0f | %.0f | %,d |%n", m.inFlight(), m.server().label(),
-          m.result().checksPerSecond(), m.micros(50), m.micros(90), m.micros(99), m.micros(99.9),
-          h.getMaxValue() / 1000.0, m.result().calls());
+      out.printf("| %d | %s | %,.0f | %.0f | %.0f | %.0f | %.0f | %.0f | %,d | %s | %s |%n", m.inFlight(),
+          m.server().label(), m.result().checksPerSecond(), m.micros(50), m.micros(90), m.micros(99), m.micros(99.9),
+          h.getMaxValue() / 1000.0, m.result().calls(), m.cpuPerCheck(m.serverCpuNanos()),
+          m.cpuPerCheck(m.clientCpuNanos()));
     }
     for (int inFlight : options.inFlight()) {
       Measurement noop = find(results, ServerKind.NOOP, inFlight);

@@ -36,7 +36,7 @@ public enum Placement {
       Runtime.getRuntime().addShutdownHook(killer);
       try {
         String address = awaitAddress(process, kind);
-        return new ServerKind.Running(address, () -> stop(process, killer));
+        return new ServerKind.Running(address, () -> stop(process, killer), () -> cpuNanos(process));
       } catch (Exception | Error e) {
         stop(process, killer);
         throw e;
@@ -95,6 +95,11 @@ public enum Placement {
       }
     }
     throw new IOException("the " + kind.label() + " server process did not listen within " + STARTUP_LIMIT.toSeconds() + " s");
+  }
+
+  /** The CPU time (user and system) the child has used so far, or -1 where the OS does not tell. */
+  private static long cpuNanos(Process process) {
+    return process.info().totalCpuDuration().map(java.time.Duration::toNanos).orElse(-1L);
   }
 
   /** Closes the child's stdin (its signal to stop), waits for it, and kills it if it does not exit. */

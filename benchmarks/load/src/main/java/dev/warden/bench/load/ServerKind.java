@@ -52,8 +52,15 @@ public enum ServerKind {
     }
   };
 
-  /** A started server: where it listens, and how to stop it. */
-  record Running(String address, Runnable stop) {}
+  /**
+   * A started server: where it listens, how to stop it, and the CPU time its process has used so
+   * far in nanoseconds (-1 when the server shares the client's process and cannot be told apart).
+   */
+  record Running(String address, Runnable stop, java.util.function.LongSupplier cpuNanos) {
+    Running(String address, Runnable stop) {
+      this(address, stop, () -> -1);
+    }
+  }
 
   /** Starts the server on 127.0.0.1 with a port chosen by the system. */
   abstract Running start(Path bundle) throws Exception;

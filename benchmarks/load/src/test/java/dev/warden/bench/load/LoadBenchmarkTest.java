@@ -37,6 +37,10 @@ class LoadBenchmarkTest {
       assertThat(m.result().mismatches()).isZero();
       assertThat(m.result().checksPerSecond()).isPositive();
       assertThat(m.result().latency().getTotalCount()).isEqualTo(m.result().calls());
+      // Each server has its own process, so its CPU time is told apart from the client's.
+      assertThat(m.serverCpuNanos()).isNotNegative();
+      assertThat(m.clientCpuNanos()).isPositive();
+      assertThat(m.cpuPerCheck(m.serverCpuNanos())).matches("\\d+\\.\\d");
     }
     ByteArrayOutputStream table = new ByteArrayOutputStream();
     LoadBenchmark.report(options, results, new PrintStream(table, true, StandardCharsets.UTF_8));
@@ -54,6 +58,9 @@ class LoadBenchmarkTest {
     assertThat(results).singleElement().satisfies(m -> {
       assertThat(m.result().calls()).isEqualTo(50);
       assertThat(m.result().stoppedByCount()).isTrue();
+      // A server in the client's process has no CPU time of its own.
+      assertThat(m.serverCpuNanos()).isEqualTo(-1);
+      assertThat(m.cpuPerCheck(m.serverCpuNanos())).isEqualTo("n/a");
     });
   }
 
