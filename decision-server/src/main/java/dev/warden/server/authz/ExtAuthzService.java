@@ -53,14 +53,14 @@ public final class ExtAuthzService extends AuthorizationGrpc.AuthorizationImplBa
       Program program = bundle.snapshot().program();
       if (program == null) {
         status = failureStatus;
-        response = responses.denied(status, "no policy is loaded", id, ResponseMapper.metadata(id, status));
+        response = responses.denied(status, "no policy is loaded", id);
       } else {
         MappedRequest m = requests.map(request);
         IdentityResolver.Result who = identities.resolve(m, program);
         if (who.error() != null) {
           log.info("decision {}: 401: {}", id, who.error());
           status = 401;
-          response = responses.denied(401, "invalid credentials", id, ResponseMapper.metadata(id, 401));
+          response = responses.denied(401, "invalid credentials", id);
         } else {
           Request r = m.withIdentity(who.identity());
           Decision d = program.decide(r);
@@ -76,12 +76,12 @@ public final class ExtAuthzService extends AuthorizationGrpc.AuthorizationImplBa
     } catch (RequestMapper.BadCheckRequest e) {
       log.info("decision {}: 400: {}", id, e.getMessage());
       status = 400;
-      response = responses.denied(400, "bad request", id, ResponseMapper.metadata(id, 400));
+      response = responses.denied(400, "bad request", id);
     } catch (RuntimeException | StackOverflowError e) {
       log.error("decision {}: internal error, denied", id, e);
       metrics.internalError();
       status = failureStatus;
-      response = responses.denied(status, "internal error", id, ResponseMapper.metadata(id, status));
+      response = responses.denied(status, "internal error", id);
     }
     metrics.decided(allowed, status, System.nanoTime() - start);
     observer.onNext(response);

@@ -1,8 +1,8 @@
 package dev.warden.server.authz;
 
-import com.google.protobuf.ListValue;
 import com.google.protobuf.Struct;
 import com.google.protobuf.Value;
+import dev.warden.policy.runtime.FrozenMap;
 import dev.warden.policy.runtime.IpAddress;
 import dev.warden.policy.runtime.Request;
 import dev.warden.policy.runtime.QueryStrings;
@@ -13,9 +13,7 @@ import io.envoyproxy.envoy.service.auth.v3.CheckRequest;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
@@ -77,7 +75,7 @@ public final class RequestMapper {
         .source(ip(attrs.getSource().getAddress()), port(attrs.getSource().getAddress()), sourcePrincipal)
         .destination(ip(attrs.getDestination().getAddress()), port(attrs.getDestination().getAddress()),
             principal(attrs.getDestination()))
-        .context(attrs.getContextExtensionsMap())
+        .context(attrs.getContextExtensionsCount() == 0 ? null : FrozenMap.view(attrs.getContextExtensionsMap()))
         .sni(attrs.getTlsSession().getSni());
     return new MappedRequest(request, headers, sourcePrincipal, bearer(headers.get("authorization")),
         envoyClaims(attrs));
@@ -96,12 +94,14 @@ public final class RequestMapper {
     if (count > MAX_HEADERS) {
       throw new BadCheckRequest("request has " + count + " headers; the limit is " + MAX_HEADERS);
     }
-    if (http.getHeaderMap().getHeadersCount() == 0 && lowerCase(http.getHeadersMap())) {
-      // What Envoy sends: one map with lower-case names. One immutable copy, nothing to merge.
-      return Map.copyOf(http.getHeadersMap());
+    Map<String, String> envoyHeaders = http.getHeadersMap();
+    if (http.getHeaderMap().getHeadersCount() == 0 && lowerCase(envoyHeaders)) {
+      // What Envoy sends: one map with lower-case names. The message's own read-only map: a
+      // parsed CheckRequest never changes, so there is nothing to copy or merge.
+      return FrozenMap.view(envoyHeaders);
     }
     Map<String, String> out = new LinkedHashMap<>();
-    http.getHeadersMap().forEach((k, v) -> merge(out, k, v));
+    envoyHeaders.forEach((k, v) -> merge(out, k, v));
     for (HeaderValue h : http.getHeaderMap().getHeadersList()) {
       String value = h.getRawValue().isEmpty() ? h.getValue() : h.getRawValue().toString(StandardCharsets.UTF_8);
       merge(out, h.getKey(), value);
@@ -147,7 +147,7 @@ public final class RequestMapper {
   }
 
   private Map<String, Object> envoyClaims(AttributeContext attrs) {
-    if (jwtAuthnKey == null) {
+    if (jwtAuthnKey == null || attrs.getMetadataContext().getFilterMetadataCount() == 0) {
       return null;
     }
     Struct filter = attrs.getMetadataContext().getFilterMetadataMap().get("envoy.filters.http.jwt_authn");
@@ -155,33 +155,6 @@ public final class RequestMapper {
       return null;
     }
     Value payload = filter.getFieldsOrThrow(jwtAuthnKey);
-    return payload.hasStructValue() ? struct(payload.getStructValue()) : null;
-  }
-
-  /** A protobuf Struct as plain JSON-like Java values (numbers: Long when whole, else BigDecimal). */
-  public static Map<String, Object> struct(Struct s) {
-    Map<String, Object> out = new LinkedHashMap<>();
-    s.getFieldsMap().forEach((k, v) -> out.put(k, value(v)));
-    return out;
-  }
-
-  private static Object value(Value v) {
-    return switch (v.getKindCase()) {
-      case STRING_VALUE -> v.getStringValue();
-      case BOOL_VALUE -> v.getBoolValue();
-      case NUMBER_VALUE -> {
-        double d = v.getNumberValue();
-        yield d == Math.rint(d) && Math.abs(d) < 1e15 ? (Object) (long) d : (Object) new java.math.BigDecimal(d);
-      }
-      case STRUCT_VALUE -> struct(v.getStructValue());
-      case LIST_VALUE -> list(v.getListValue());
-      default -> null;
-    };
-  }
-
-  private static List<Object> list(ListValue l) {
-    List<Object> out = new ArrayList<>();
-    l.getValuesList().forEach(v -> out.add(value(v)));
-    return out;
+    return payload.hasStructValue() ? StructClaims.of(payload.getStructValue()) : null;
   }
 }

@@ -1,6 +1,5 @@
 package dev.warden.server.authz;
 
-import com.google.protobuf.ListValue;
 import com.google.protobuf.Struct;
 import com.google.protobuf.Value;
 import com.google.rpc.Code;
@@ -17,19 +16,30 @@ import io.envoyproxy.envoy.type.v3.StatusCode;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentMap;
+import java.util.function.Function;
 
 /**
  * Maps a {@link Decision} to Envoy's CheckResponse. A denial carries the status, a JSON body with
  * only public facts (`error`, `reason`, `decision_id`) and the decision id header; an allow tells
  * Envoy which headers to strip from and add to the upstream request. Both carry dynamic metadata
  * with the decision id and the deciding rules, for Envoy's access log.
+ *
+ * <p>Everything but the decision id repeats from one Check to the next, so the parts that do not
+ * hold it (protobuf values of rules and routes, a denial's statuses and the start of its body)
+ * are built once per distinct value and kept, up to a bound.
  */
 public final class ResponseMapper {
   /** The header that carries the decision id to the client (deny) and the upstream (allow). */
   public static final String DECISION_ID_HEADER = "x-warden-decision-id";
 
+  private static final Status OK = Status.newBuilder().setCode(Code.OK_VALUE).build();
+  private static final HeaderValueOption JSON_CONTENT = header("content-type", "application/json");
+  private static final HeaderValueOption BEARER_CHALLENGE = header("www-authenticate", "Bearer");
+
   private final List<String> stripHeaders;
+  private final Cache<List<RuleRef>, Value> rules = new Cache<>(ResponseMapper::rules);
+  private final Cache<String, Value> routes = new Cache<>(ResponseMapper::str);
+  private final Cache<Denial.Key, Denial> denials = new Cache<>(Denial::of);
 
   /** @param stripHeaders headers removed from every allowed request (identity headers clients could spoof) */
   public ResponseMapper(List<String> stripHeaders) {
@@ -41,14 +51,20 @@ public final class ResponseMapper {
     if (d.allowed()) {
       OkHttpResponse.Builder ok = OkHttpResponse.newBuilder();
       // Clients must not be able to send headers that look like they came from Warden.
-      requestHeaders.keySet().stream().filter(h -> h.startsWith("x-warden-")).forEach(ok::addHeadersToRemove);
-      stripHeaders.forEach(ok::addHeadersToRemove);
+      for (String h : requestHeaders.keySet()) {
+        if (h.startsWith("x-warden-")) {
+          ok.addHeadersToRemove(h);
+        }
+      }
+      if (!stripHeaders.isEmpty()) {
+        ok.addAllHeadersToRemove(stripHeaders);
+      }
       ok.addHeaders(header(DECISION_ID_HEADER, decisionId));
       d.obligations().upstreamHeaders().forEach((k, v) -> ok.addHeaders(header(k, v)));
       d.obligations().removeUpstreamHeaders().forEach(ok::addHeadersToRemove);
       d.obligations().responseHeaders().forEach((k, v) -> ok.addResponseHeadersToAdd(header(k, v)));
       return CheckResponse.newBuilder()
-          .setStatus(Status.newBuilder().setCode(Code.OK_VALUE))
+          .setStatus(OK)
           .setOkResponse(ok)
           .setDynamicMetadata(metadata)
           .build();
@@ -57,92 +73,104 @@ public final class ResponseMapper {
   }
 
   /** A denial built without a program decision: bad requests, invalid identity, internal errors. */
-  public CheckResponse denied(int status, String reason, String decisionId, Struct metadata) {
+  public CheckResponse denied(int status, String reason, String decisionId) {
+    return denied(status, reason, decisionId, metadata(decisionId));
+  }
+
+  private CheckResponse denied(int status, String reason, String decisionId, Struct metadata) {
+    Denial t = denials.get(new Denial.Key(status, reason));
     DeniedHttpResponse.Builder denied = DeniedHttpResponse.newBuilder()
-        .setStatus(HttpStatus.newBuilder().setCode(statusCode(status)))
-        .addHeaders(header("content-type", "application/json"))
+        .setStatus(t.httpStatus())
+        .addHeaders(JSON_CONTENT)
         .addHeaders(header(DECISION_ID_HEADER, decisionId))
-        .setBody(body(status, reason, decisionId));
+        .setBody(t.bodyStart() + json(decisionId) + "\"}");
     if (status == 401) {
-      denied.addHeaders(header("www-authenticate", "Bearer"));
+      denied.addHeaders(BEARER_CHALLENGE);
     }
     return CheckResponse.newBuilder()
-        .setStatus(Status.newBuilder().setCode(status == 401 ? Code.UNAUTHENTICATED_VALUE : Code.PERMISSION_DENIED_VALUE)
-            .setMessage(reason))
+        .setStatus(t.rpcStatus())
         .setDeniedResponse(denied)
         .setDynamicMetadata(metadata)
         .build();
   }
 
-  private static final Value TRUE = Value.newBuilder().setBoolValue(true).build();
-  private static final Value FALSE = Value.newBuilder().setBoolValue(false).build();
-  // Rule lists, routes and revisions repeat across decisions: their protobuf values are built
-  // once. Bounded by the bundle: one entry per rule list, route and revision.
-  private static final ConcurrentMap<List<RuleRef>, Value> RULES = new ConcurrentHashMap<>();
-  private static final ConcurrentMap<String, Value> STRINGS = new ConcurrentHashMap<>();
-  private static final Value[] STATUSES = new Value[600];
-
-  public static Struct metadata(Decision d, String decisionId) {
-    Struct.Builder s = Struct.newBuilder()
-        .putFields("decision_id", str(decisionId))
-        .putFields("allowed", d.allowed() ? TRUE : FALSE)
-        .putFields("status", status(d.status()))
-        .putFields("rules", cached(RULES, d.rules(), ResponseMapper::rules));
-    if (d.route() != null) {
-      s.putFields("route", cached(STRINGS, d.route(), ResponseMapper::str));
+  /**
+   * What Envoy files under `envoy.filters.http.ext_authz` for its access log: the decision id,
+   * and the deciding rules (ids joined by `,`) and the route when known. Whether the request was
+   * allowed, and with which status, Envoy logs itself; the bundle revision is on `/status`. Each
+   * field costs both ends a protobuf map entry on every Check, so there are no more than these.
+   */
+  Struct metadata(Decision d, String decisionId) {
+    Struct.Builder s = Struct.newBuilder().putFields("decision_id", str(decisionId));
+    if (!d.rules().isEmpty()) {
+      s.putFields("rules", rules.get(d.rules()));
     }
-    if (d.revision() != null) {
-      s.putFields("revision", cached(STRINGS, d.revision(), ResponseMapper::str));
+    if (d.route() != null) {
+      s.putFields("route", routes.get(d.route()));
     }
     return s.build();
   }
 
-  /** A read first: computeIfAbsent would take a lock on some hits. */
-  private static <K> Value cached(ConcurrentMap<K, Value> cache, K key, java.util.function.Function<K, Value> make) {
-    Value v = cache.get(key);
-    if (v == null) {
-      v = make.apply(key);
-      Value raced = cache.putIfAbsent(key, v);
-      return raced == null ? v : raced;
+  /** The metadata of a denial without a program decision: the decision id alone. */
+  public static Struct metadata(String decisionId) {
+    return Struct.newBuilder().putFields("decision_id", str(decisionId)).build();
+  }
+
+  /**
+   * The parts of a denial that depend only on its status and public reason: the HTTP status, the
+   * gRPC status with the reason as its message, and the JSON body up to the decision id.
+   */
+  private record Denial(HttpStatus httpStatus, Status rpcStatus, String bodyStart) {
+    record Key(int status, String reason) {}
+
+    static Denial of(Key k) {
+      StatusCode code = StatusCode.forNumber(k.status());
+      return new Denial(HttpStatus.newBuilder().setCode(code == null ? StatusCode.Forbidden : code).build(),
+          Status.newBuilder().setCode(k.status() == 401 ? Code.UNAUTHENTICATED_VALUE : Code.PERMISSION_DENIED_VALUE)
+              .setMessage(k.reason()).build(),
+          "{\"error\":\"" + error(k.status()) + "\",\"reason\":\"" + json(k.reason()) + "\",\"decision_id\":\"");
     }
-    return v;
+  }
+
+  /**
+   * Values built once per key and kept. Keys come from the bundles served (rule lists, routes,
+   * reasons), so there are few; the bound only keeps a long life of reloads from growing the
+   * cache without end: past it, values are built on every use instead.
+   */
+  private static final class Cache<K, V> {
+    private static final int LIMIT = 10_000;
+    private final ConcurrentHashMap<K, V> values = new ConcurrentHashMap<>();
+    private final Function<K, V> make;
+
+    Cache(Function<K, V> make) {
+      this.make = make;
+    }
+
+    /** A read first: computeIfAbsent would take a lock on some hits. */
+    V get(K key) {
+      V v = values.get(key);
+      if (v != null) {
+        return v;
+      }
+      v = make.apply(key);
+      if (values.size() < LIMIT) {
+        V raced = values.putIfAbsent(key, v);
+        return raced == null ? v : raced;
+      }
+      return v;
+    }
   }
 
   private static Value rules(List<RuleRef> refs) {
-    ListValue.Builder rules = ListValue.newBuilder();
+    StringBuilder ids = new StringBuilder();
     for (RuleRef r : refs) {
-      rules.addValues(Value.newBuilder().setStringValue(r.id()));
+      ids.append(ids.length() == 0 ? "" : ",").append(r.id());
     }
-    return Value.newBuilder().setListValue(rules).build();
-  }
-
-  private static Value status(int status) {
-    if (status < 0 || status >= STATUSES.length) {
-      return Value.newBuilder().setNumberValue(status).build();
-    }
-    Value v = STATUSES[status];
-    if (v == null) {
-      v = Value.newBuilder().setNumberValue(status).build();
-      STATUSES[status] = v;
-    }
-    return v;
-  }
-
-  public static Struct metadata(String decisionId, int status) {
-    return Struct.newBuilder()
-        .putFields("decision_id", str(decisionId))
-        .putFields("allowed", Value.newBuilder().setBoolValue(false).build())
-        .putFields("status", Value.newBuilder().setNumberValue(status).build())
-        .build();
+    return str(ids.toString());
   }
 
   private static Value str(String s) {
     return Value.newBuilder().setStringValue(s).build();
-  }
-
-  static String body(int status, String reason, String decisionId) {
-    return "{\"error\":\"" + error(status) + "\",\"reason\":\"" + json(reason) + "\",\"decision_id\":\""
-        + json(decisionId) + "\"}";
   }
 
   private static String error(int status) {
@@ -159,23 +187,23 @@ public final class ResponseMapper {
   }
 
   private static String json(String s) {
-    StringBuilder b = new StringBuilder(s.length() + 8);
+    StringBuilder b = null;
     for (int i = 0; i < s.length(); i++) {
       char c = s.charAt(i);
-      if (c == '"' || c == '\\') {
-        b.append('\\').append(c);
-      } else if (c < 0x20) {
-        b.append(String.format("\\u%04x", (int) c));
-      } else {
+      if (c == '"' || c == '\\' || c < 0x20) {
+        if (b == null) {
+          b = new StringBuilder(s.length() + 8).append(s, 0, i);
+        }
+        if (c < 0x20) {
+          b.append(String.format("\\u%04x", (int) c));
+        } else {
+          b.append('\\').append(c);
+        }
+      } else if (b != null) {
         b.append(c);
       }
     }
-    return b.toString();
-  }
-
-  private static StatusCode statusCode(int status) {
-    StatusCode code = StatusCode.forNumber(status);
-    return code == null ? StatusCode.Forbidden : code;
+    return b == null ? s : b.toString();
   }
 
   private static HeaderValueOption header(String name, String value) {

@@ -14,7 +14,7 @@ import dev.warden.proto.v1.Rule;
 import dev.warden.server.ActiveBundle;
 import dev.warden.server.admin.ServerMetrics;
 import dev.warden.server.authz.DecisionIds;
-import dev.warden.server.authz.RequestMapper;
+import dev.warden.server.authz.StructClaims;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import java.time.Clock;
@@ -116,7 +116,7 @@ public final class DecisionsService extends DecisionsGrpc.DecisionsImplBase {
     in.getHeadersMap().forEach((k, v) -> headers.put(k.toLowerCase(Locale.ROOT), v));
     Instant time = in.hasTime() ? Instant.ofEpochSecond(in.getTime().getSeconds(), in.getTime().getNanos())
         : clock.instant();
-    Map<String, Object> claims = in.hasClaims() ? RequestMapper.struct(in.getClaims()) : null;
+    Map<String, Object> claims = in.hasClaims() ? StructClaims.of(in.getClaims()) : null;
     String peer = in.getPeer().isEmpty() ? null : in.getPeer();
     return Request.builder(method, path, time)
         .query(QueryStrings.ofTarget(path))

@@ -96,9 +96,10 @@ class ExtAuthzServiceTest {
     String id = headers(r.getOkResponse().getHeadersList()).get(ResponseMapper.DECISION_ID_HEADER);
     assertThat(id).isNotBlank().isNotEqualTo("spoofed");
     assertThat(r.getDynamicMetadata().getFieldsOrThrow("decision_id").getStringValue()).isEqualTo(id);
-    assertThat(r.getDynamicMetadata().getFieldsOrThrow("rules").getListValue().getValues(0).getStringValue())
+    assertThat(r.getDynamicMetadata().getFieldsOrThrow("rules").getStringValue())
         .isEqualTo("role.customer#1");
     assertThat(r.getDynamicMetadata().getFieldsOrThrow("route").getStringValue()).isEqualTo("orders.read");
+    assertThat(r.getDynamicMetadata().getFieldsMap()).containsOnlyKeys("decision_id", "rules", "route");
   }
 
   @Test
@@ -170,7 +171,7 @@ class ExtAuthzServiceTest {
   void apiKeysAreMatchedByTheirHash() {
     CheckResponse known = check("GET", "/admin/audit/2026-11-01", null, Map.of("x-api-key", "demo-reporting-key"));
     assertThat(known.hasOkResponse()).isTrue();
-    assertThat(known.getDynamicMetadata().getFieldsOrThrow("rules").getListValue().getValues(0).getStringValue())
+    assertThat(known.getDynamicMetadata().getFieldsOrThrow("rules").getStringValue())
         .isEqualTo("role.auditor#1");
     CheckResponse unknown = check("GET", "/admin/audit/2026-11-01", null, Map.of("x-api-key", "guessed-key"));
     assertThat(unknown.getDeniedResponse().getStatus().getCodeValue()).isEqualTo(401);

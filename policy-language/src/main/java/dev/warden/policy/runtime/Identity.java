@@ -25,7 +25,8 @@ public record Identity(Map<String, Object> claims, Credential credential, String
 
   public Identity {
     // Not Map.copyOf: JSON claims may hold nulls.
-    claims = claims == null ? null : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(claims));
+    claims = claims == null || claims instanceof FrozenMap ? claims
+        : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(claims));
     credential = claims == null ? null : credential == null ? Credential.JWT : credential;
   }
 

@@ -22,10 +22,10 @@ public final class QueryStrings {
   }
 
   public static Map<String, List<String>> parse(String query) {
-    Map<String, List<String>> out = new LinkedHashMap<>();
     if (query == null || query.isEmpty()) {
-      return out;
+      return Map.of();
     }
+    Map<String, List<String>> out = new LinkedHashMap<>();
     for (String pair : query.split("&")) {
       if (pair.isEmpty()) {
         continue;

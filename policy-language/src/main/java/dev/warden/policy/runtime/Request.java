@@ -44,10 +44,10 @@ public record Request(
     Objects.requireNonNull(time, "time");
     id = id == null ? "" : id;
     query = query == null ? Map.of() : Map.copyOf(query);
-    headers = headers == null ? Map.of() : Map.copyOf(headers);
+    headers = headers == null ? Map.of() : headers instanceof FrozenMap ? headers : Map.copyOf(headers);
     host = host == null ? "" : host;
     scheme = scheme == null ? "" : scheme;
-    context = context == null ? Map.of() : Map.copyOf(context);
+    context = context == null ? Map.of() : context instanceof FrozenMap ? context : Map.copyOf(context);
     sni = sni == null || sni.isEmpty() ? null : sni;
     identity = identity == null ? Identity.anonymous() : identity;
   }
