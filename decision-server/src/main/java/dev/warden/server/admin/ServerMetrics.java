@@ -8,7 +8,9 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 
 /**
  * Warden's Prometheus metrics. Recording is lock-free (the library's striped adders); the
- * registry is exported by the admin listener at `/metrics`.
+ * registry is exported by the admin listener at `/metrics`. The latency histogram has classic
+ * buckets only: the text format `/metrics` serves cannot carry native histograms, and keeping
+ * one would cost every Check.
  */
 public final class ServerMetrics {
   private final PrometheusRegistry registry = new PrometheusRegistry();
@@ -25,6 +27,7 @@ public final class ServerMetrics {
         .help("Decisions by result (allow, deny) and HTTP status").labelNames("result", "status").register(registry);
     latency = Histogram.builder().name("warden_decision_duration_seconds")
         .help("Time to answer one Check, from request to response")
+        .classicOnly()
         .classicUpperBounds(0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05, 0.1)
         .register(registry);
     bundleInfo = Info.builder().name("warden_bundle")
