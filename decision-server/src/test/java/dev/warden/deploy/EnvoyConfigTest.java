@@ -112,6 +112,7 @@ class EnvoyConfigTest {
     assertThat(authz.getTransportApiVersion()).isEqualTo(ApiVersion.V3);
     assertThat(authz.getWithRequestBody().getMaxRequestBytes()).isEqualTo(65536);
     assertThat(authz.getWithRequestBody().getAllowPartialMessage()).isTrue();
+    assertThat(authz.getWithRequestBody().getPackAsBytes()).isTrue();
     assertThat(authz.getIncludePeerCertificate()).isTrue();
     assertThat(authz.getMetadataContextNamespacesList()).containsExactly("envoy.filters.http.jwt_authn");
   }

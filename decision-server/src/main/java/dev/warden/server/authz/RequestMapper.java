@@ -5,6 +5,7 @@ import com.google.protobuf.Value;
 import dev.warden.policy.runtime.FrozenMap;
 import dev.warden.policy.runtime.IpAddress;
 import dev.warden.policy.runtime.Request;
+import dev.warden.policy.runtime.RequestBody;
 import dev.warden.policy.runtime.QueryStrings;
 import io.envoyproxy.envoy.config.core.v3.Address;
 import io.envoyproxy.envoy.config.core.v3.HeaderValue;
@@ -76,9 +77,28 @@ public final class RequestMapper {
         .destination(ip(attrs.getDestination().getAddress()), port(attrs.getDestination().getAddress()),
             principal(attrs.getDestination()))
         .context(attrs.getContextExtensionsCount() == 0 ? null : FrozenMap.view(attrs.getContextExtensionsMap()))
-        .sni(attrs.getTlsSession().getSni());
+        .sni(attrs.getTlsSession().getSni())
+        .body(body(http, headers));
     return new MappedRequest(request, headers, sourcePrincipal, bearer(headers.get("authorization")),
         envoyClaims(attrs));
+  }
+
+  /** The header Envoy adds when it sent only the first `max_request_bytes` of the body. */
+  static final String PARTIAL_BODY_HEADER = "x-envoy-auth-partial-body";
+
+  /**
+   * The body Envoy buffered: `raw_body` (bytes, with `pack_as_bytes`) or `body` (text), kept as
+   * received and parsed only if something reads it; null when Envoy sent none.
+   */
+  private static RequestBody body(AttributeContext.HttpRequest http, Map<String, String> headers) {
+    boolean truncated = "true".equalsIgnoreCase(headers.get(PARTIAL_BODY_HEADER));
+    if (!http.getRawBody().isEmpty()) {
+      return RequestBody.ofBytes(http.getRawBody().asReadOnlyByteBuffer(), headers.get("content-type"), truncated);
+    }
+    if (!http.getBody().isEmpty()) {
+      return RequestBody.ofText(http.getBody(), headers.get("content-type"), truncated);
+    }
+    return null;
   }
 
   private static String method(String m) {

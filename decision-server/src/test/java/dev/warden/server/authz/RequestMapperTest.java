@@ -101,6 +101,26 @@ class RequestMapperTest {
   }
 
   @Test
+  void carriesTheBodyAsReceivedWithItsTruncatedFlag() throws Exception {
+    AttributeContext.HttpRequest.Builder http = AttributeContext.HttpRequest.newBuilder().setMethod("POST")
+        .setPath("/orders").putHeaders("content-type", "application/json");
+    assertThat(mapper.map(check(http.clone()).build()).request().body()).isNull();
+
+    Request text = mapper.map(check(http.clone().setBody("{\"item\":\"book\"}")).build()).request();
+    assertThat(text.body().truncated()).isFalse();
+    assertThat(text.body().mediaType()).isEqualTo("application/json");
+    assertThat(text.body().json().value()).isEqualTo(Map.of("item", "book"));
+
+    // raw_body (Envoy's pack_as_bytes) wins over body; Envoy's header says when it cut the body short.
+    Request raw = mapper.map(check(http.clone().setBody("ignored")
+        .setRawBody(ByteString.copyFromUtf8("{\"item\":\"pen\"")).putHeaders("x-envoy-auth-partial-body", "true"))
+        .build()).request();
+    assertThat(raw.body().truncated()).isTrue();
+    assertThat(raw.body().text()).isEqualTo("{\"item\":\"pen\"");
+    assertThat(raw.body().json().error()).contains("truncated");
+  }
+
+  @Test
   void bearerParsing() {
     assertThat(RequestMapper.bearer("Bearer x.y.z")).isEqualTo("x.y.z");
     assertThat(RequestMapper.bearer("bearer   x.y.z ")).isEqualTo("x.y.z");

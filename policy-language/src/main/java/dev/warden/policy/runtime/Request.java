@@ -18,6 +18,7 @@ import java.util.Objects;
  * @param destinationIp may be null when unknown
  * @param context Envoy's per-route `context_extensions`
  * @param sni the server name the client asked for in its TLS handshake, or null
+ * @param body the body Envoy sent (parsed only when read), or null when there is none
  */
 public record Request(
     String id,
@@ -36,6 +37,7 @@ public record Request(
     String destinationPrincipal,
     Map<String, String> context,
     String sni,
+    RequestBody body,
     Identity identity) {
 
   public Request {
@@ -55,7 +57,7 @@ public record Request(
   /** This request as made by another caller. */
   public Request withIdentity(Identity newIdentity) {
     return new Request(id, method, path, query, headers, host, scheme, time, sourceIp, sourcePort, sourcePrincipal,
-        destinationIp, destinationPort, destinationPrincipal, context, sni, newIdentity);
+        destinationIp, destinationPort, destinationPrincipal, context, sni, body, newIdentity);
   }
 
   public static Builder builder(String method, String path, Instant time) {
@@ -81,6 +83,7 @@ public record Request(
     private Identity identity;
     private Map<String, String> context;
     private String sni;
+    private RequestBody body;
 
     private Builder(String method, String path, Instant time) {
       this.method = method;
@@ -137,6 +140,11 @@ public record Request(
       return this;
     }
 
+    public Builder body(RequestBody v) {
+      body = v;
+      return this;
+    }
+
     public Builder identity(Identity v) {
       identity = v;
       return this;
@@ -144,7 +152,7 @@ public record Request(
 
     public Request build() {
       return new Request(id, method, path, query, headers, host, scheme, time, sourceIp, sourcePort,
-          sourcePrincipal, destinationIp, destinationPort, destinationPrincipal, context, sni, identity);
+          sourcePrincipal, destinationIp, destinationPort, destinationPrincipal, context, sni, body, identity);
     }
   }
 }
