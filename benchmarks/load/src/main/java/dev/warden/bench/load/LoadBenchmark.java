@@ -33,6 +33,7 @@ public final class LoadBenchmark {
       "  --measure D          measurement per server (default 20s)",
       "  --max-calls N        call bound of each phase, besides its time (default 100000000)",
       "  --servers S[,S…]     noop, warden (default noop,warden)",
+      "  --rounds N           run the servers in turn N times; report each round's ratio and the median (default 1)",
       "  --process P          separate: each server in its own JVM (default); same: in this JVM",
       "  --server-jvm-args A  JVM options of server processes, space separated (e.g. for JFR)",
       "  --bundle DIR         Warden's bundle (default policies/shop)",
@@ -42,13 +43,13 @@ public final class LoadBenchmark {
 
   /** How one benchmark run is set up. */
   public record Options(List<Integer> inFlight, Duration warmup, Duration measure, long maxCalls,
-      List<ServerKind> servers, Placement placement, List<String> serverJvmArgs, Path bundle, int mixSize,
+      List<ServerKind> servers, int rounds, Placement placement, List<String> serverJvmArgs, Path bundle, int mixSize,
       long seed) {
 
     public static Options defaults() {
       return new Options(List.of(64), Duration.ofSeconds(10), Duration.ofSeconds(20), 100_000_000L,
-          List.of(ServerKind.NOOP, ServerKind.WARDEN), Placement.SEPARATE, List.of(), Path.of("policies/shop"), 4096,
-          42);
+          List.of(ServerKind.NOOP, ServerKind.WARDEN), 1, Placement.SEPARATE, List.of(), Path.of("policies/shop"),
+          4096, 42);
     }
   }
 
@@ -57,7 +58,7 @@ public final class LoadBenchmark {
    * the CPU time the server's and the client's processes used during the phase (-1 when not
    * known: a server in the client's process, or an OS that does not tell).
    */
-  public record Measurement(ServerKind server, int inFlight, long warmupCalls, ClosedLoop.Result result,
+  public record Measurement(ServerKind server, int inFlight, int round, long warmupCalls, ClosedLoop.Result result,
       long serverCpuNanos, long clientCpuNanos) {
     double micros(double percentile) {
       return result.latency().getValueAtPercentile(percentile) / 1000.0;
@@ -124,15 +125,18 @@ public final class LoadBenchmark {
     // A server process outlives nothing by much: its own limit is the run's expected length plus a margin.
     Duration serverLife = options.warmup().plus(options.measure()).multipliedBy(2).plusSeconds(120);
     List<Measurement> out = new ArrayList<>();
+    // Rounds alternate the servers, so that a slow spell of a noisy machine hits both alike.
     for (int inFlight : options.inFlight()) {
-      for (ServerKind kind : options.servers()) {
-        out.add(measure(options, mix, kind, inFlight, serverLife, log));
+      for (int round = 1; round <= options.rounds(); round++) {
+        for (ServerKind kind : options.servers()) {
+          out.add(measure(options, mix, kind, inFlight, round, serverLife, log));
+        }
       }
     }
     return out;
   }
 
-  private static Measurement measure(Options options, RequestMix mix, ServerKind kind, int inFlight,
+  private static Measurement measure(Options options, RequestMix mix, ServerKind kind, int inFlight, int round,
       Duration serverLife, PrintStream log) throws BenchmarkFailure, InterruptedException {
     ServerKind.Running server;
     try {
@@ -146,8 +150,8 @@ public final class LoadBenchmark {
     try {
       channel = NettyChannelBuilder.forTarget(server.address()).usePlaintext().directExecutor().build();
       AuthorizationGrpc.AuthorizationStub stub = AuthorizationGrpc.newStub(channel);
-      log.printf("%s at %s, %d in flight: warm-up %s…%n", kind.label(), server.address(), inFlight,
-          text(options.warmup()));
+      log.printf("%s%s at %s, %d in flight: warm-up %s…%n", options.rounds() > 1 ? "round " + round + ": " : "",
+          kind.label(), server.address(), inFlight, text(options.warmup()));
       ClosedLoop.Result warmup = ClosedLoop.run(stub, mix, kind, inFlight, options.warmup(), options.maxCalls());
       requireClean(kind, "warm-up", warmup);
       log.printf("  warm-up: %,d calls, every answer as expected; measuring %s…%n", warmup.calls(),
@@ -158,7 +162,7 @@ public final class LoadBenchmark {
       serverCpu = elapsed(serverCpu, server.cpuNanos().getAsLong());
       clientCpu = elapsed(clientCpu, clientCpuNanos());
       requireClean(kind, "measurement", measured);
-      Measurement m = new Measurement(kind, inFlight, warmup.calls(), measured, serverCpu, clientCpu);
+      Measurement m = new Measurement(kind, inFlight, round, warmup.calls(), measured, serverCpu, clientCpu);
       log.printf("  %,.0f Checks/s, p50 %.0f µs, p99 %.0f µs, p99.9 %.0f µs; CPU per Check: server %s µs, client %s µs%s%n",
           measured.checksPerSecond(), m.micros(50), m.micros(99), m.micros(99.9), m.cpuPerCheck(serverCpu),
           m.cpuPerCheck(clientCpu), measured.stoppedByCount() ? " (stopped by --max-calls)" : "");
@@ -194,34 +198,67 @@ public final class LoadBenchmark {
     }
   }
 
-  /** The results as a Markdown table, then Warden's throughput as a share of the no-op server's. */
+  /**
+   * The results as a Markdown table, then Warden's throughput as a share of the no-op server's:
+   * per round (each ratio from one no-op and one Warden phase run one after the other) and, over
+   * several rounds, the median of those ratios.
+   */
   static void report(Options options, List<Measurement> results, PrintStream out) {
     out.println();
-    out.printf("closed loop, warm-up %s, measured %s per server, servers %s%n", text(options.warmup()),
-        text(options.measure()), options.placement().name().toLowerCase(Locale.ROOT));
-    out.println("| in flight | server | Checks/s | p50 µs | p90 µs | p99 µs | p99.9 µs | max µs | calls "
+    out.printf("closed loop, warm-up %s, measured %s per server, servers %s%s%n", text(options.warmup()),
+        text(options.measure()), options.placement().name().toLowerCase(Locale.ROOT),
+        options.rounds() > 1 ? ", " + options.rounds() + " rounds" : "");
+    out.println("| in flight | round | server | Checks/s | p50 µs | p90 µs | p99 µs | p99.9 µs | max µs | calls "
         + "| server CPU µs/Check | client CPU µs/Check |");
-    out.println("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    out.println("|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     for (Measurement m : results) {
       Histogram h = m.result().latency();
-      out.printf("| %d | %s | %,.0f | %.0f | %.0f | %.0f | %.0f | %.0f | %,d | %s | %s |%n", m.inFlight(),
+      out.printf("| %d | %d | %s | %,.0f | %.0f | %.0f | %.0f | %.0f | %.0f | %,d | %s | %s |%n", m.inFlight(), m.round(),
           m.server().label(), m.result().checksPerSecond(), m.micros(50), m.micros(90), m.micros(99), m.micros(99.9),
           h.getMaxValue() / 1000.0, m.result().calls(), m.cpuPerCheck(m.serverCpuNanos()),
           m.cpuPerCheck(m.clientCpuNanos()));
     }
     for (int inFlight : options.inFlight()) {
-      Measurement noop = find(results, ServerKind.NOOP, inFlight);
-      Measurement warden = find(results, ServerKind.WARDEN, inFlight);
-      if (noop != null && warden != null) {
-        out.printf("%d in flight: Warden/no-op throughput = %.1f%%%n", inFlight,
-            100 * warden.result().checksPerSecond() / noop.result().checksPerSecond());
+      List<Double> ratios = ratios(results, inFlight, options.rounds());
+      if (ratios.isEmpty()) {
+        continue;
+      }
+      StringBuilder each = new StringBuilder();
+      for (double r : ratios) {
+        each.append(each.length() == 0 ? "" : ", ").append(String.format("%.1f%%", 100 * r));
+      }
+      if (ratios.size() == 1) {
+        out.printf("%d in flight: Warden/no-op throughput = %s%n", inFlight, each);
+      } else {
+        out.printf("%d in flight: Warden/no-op throughput by round = %s; median %.1f%%%n", inFlight, each,
+            100 * median(ratios));
       }
     }
   }
 
-  private static Measurement find(List<Measurement> results, ServerKind kind, int inFlight) {
+  /** Warden's throughput over the no-op's, one ratio per round that ran both at {@code inFlight}. */
+  static List<Double> ratios(List<Measurement> results, int inFlight, int rounds) {
+    List<Double> out = new ArrayList<>();
+    for (int round = 1; round <= rounds; round++) {
+      Measurement noop = find(results, ServerKind.NOOP, inFlight, round);
+      Measurement warden = find(results, ServerKind.WARDEN, inFlight, round);
+      if (noop != null && warden != null) {
+        out.add(warden.result().checksPerSecond() / noop.result().checksPerSecond());
+      }
+    }
+    return out;
+  }
+
+  static double median(List<Double> values) {
+    List<Double> sorted = new ArrayList<>(values);
+    sorted.sort(null);
+    int n = sorted.size();
+    return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
+  }
+
+  private static Measurement find(List<Measurement> results, ServerKind kind, int inFlight, int round) {
     for (Measurement m : results) {
-      if (m.server() == kind && m.inFlight() == inFlight) {
+      if (m.server() == kind && m.inFlight() == inFlight && m.round() == round) {
         return m;
       }
     }
@@ -229,7 +266,7 @@ public final class LoadBenchmark {
   }
 
   private static final java.util.Set<String> OPTIONS = java.util.Set.of("--in-flight", "--warmup", "--measure",
-      "--max-calls", "--servers", "--process", "--server-jvm-args", "--bundle", "--mix", "--seed");
+      "--max-calls", "--servers", "--rounds", "--process", "--server-jvm-args", "--bundle", "--mix", "--seed");
 
   /** The options from command-line arguments, or null when help was asked for. */
   static Options parse(String[] args) {
@@ -239,6 +276,7 @@ public final class LoadBenchmark {
     Duration measure = o.measure();
     long maxCalls = o.maxCalls();
     List<ServerKind> servers = o.servers();
+    int rounds = o.rounds();
     Placement placement = o.placement();
     List<String> jvmArgs = o.serverJvmArgs();
     Path bundle = o.bundle();
@@ -268,6 +306,7 @@ public final class LoadBenchmark {
         case "--measure" -> measure = duration(value, name);
         case "--max-calls" -> maxCalls = positive(value, name);
         case "--servers" -> servers = Arrays.stream(value.split(",")).map(String::trim).map(ServerKind::parse).toList();
+        case "--rounds" -> rounds = (int) Math.min(1000, positive(value, name));
         case "--process" -> placement = Placement.parse(value.trim());
         case "--server-jvm-args" -> jvmArgs = Arrays.stream(value.trim().split("\\s+")).filter(s -> !s.isEmpty()).toList();
         case "--bundle" -> bundle = Path.of(value);
@@ -276,7 +315,7 @@ public final class LoadBenchmark {
         default -> throw new IllegalArgumentException("unknown option `" + name + "`");
       }
     }
-    return new Options(inFlight, warmup, measure, maxCalls, servers, placement, jvmArgs, bundle, mix, seed);
+    return new Options(inFlight, warmup, measure, maxCalls, servers, rounds, placement, jvmArgs, bundle, mix, seed);
   }
 
   private static List<Integer> positiveInts(String value, String name) {

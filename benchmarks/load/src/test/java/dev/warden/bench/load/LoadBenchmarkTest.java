@@ -22,7 +22,7 @@ class LoadBenchmarkTest {
   void bothServersAnswerEveryCallCorrectlyUnderLoad() throws Exception {
     // C1 only in the server processes: they start sooner, and this test times nothing.
     LoadBenchmark.Options options = new LoadBenchmark.Options(List.of(1, 4), Duration.ofMillis(300),
-        Duration.ofMillis(500), 1_000_000, List.of(ServerKind.NOOP, ServerKind.WARDEN), Placement.SEPARATE,
+        Duration.ofMillis(500), 1_000_000, List.of(ServerKind.NOOP, ServerKind.WARDEN), 1, Placement.SEPARATE,
         List.of("-XX:TieredStopAtLevel=1"), BUNDLE, 256, 7);
     ByteArrayOutputStream log = new ByteArrayOutputStream();
     List<LoadBenchmark.Measurement> results =
@@ -45,13 +45,13 @@ class LoadBenchmarkTest {
     ByteArrayOutputStream table = new ByteArrayOutputStream();
     LoadBenchmark.report(options, results, new PrintStream(table, true, StandardCharsets.UTF_8));
     assertThat(table.toString(StandardCharsets.UTF_8))
-        .contains("| 4 | warden |").contains("4 in flight: Warden/no-op throughput = ");
+        .contains("| 4 | 1 | warden |").contains("4 in flight: Warden/no-op throughput = ");
   }
 
   @Test
   void theCallBoundEndsAPhaseBeforeItsTime() throws Exception {
     LoadBenchmark.Options options = new LoadBenchmark.Options(List.of(2), Duration.ofSeconds(30),
-        Duration.ofSeconds(30), 50, List.of(ServerKind.NOOP), Placement.SAME, List.of(), BUNDLE, 64, 7);
+        Duration.ofSeconds(30), 50, List.of(ServerKind.NOOP), 1, Placement.SAME, List.of(), BUNDLE, 64, 7);
     List<LoadBenchmark.Measurement> results = LoadBenchmark.run(options, new PrintStream(new ByteArrayOutputStream(),
         true, StandardCharsets.UTF_8));
 
@@ -95,14 +95,39 @@ class LoadBenchmarkTest {
   }
 
   @Test
+  void roundsAlternateTheServersAndReportTheMedianRatio() throws Exception {
+    LoadBenchmark.Options options = new LoadBenchmark.Options(List.of(2), Duration.ofMillis(100),
+        Duration.ofMillis(200), 2_000, List.of(ServerKind.NOOP, ServerKind.WARDEN), 3, Placement.SAME, List.of(),
+        BUNDLE, 64, 7);
+    List<LoadBenchmark.Measurement> results = LoadBenchmark.run(options, new PrintStream(new ByteArrayOutputStream(),
+        true, StandardCharsets.UTF_8));
+
+    assertThat(results).extracting(m -> m.round() + " " + m.server().label())
+        .containsExactly("1 noop", "1 warden", "2 noop", "2 warden", "3 noop", "3 warden");
+    List<Double> ratios = LoadBenchmark.ratios(results, 2, 3);
+    assertThat(ratios).hasSize(3).allSatisfy(r -> assertThat(r).isPositive());
+    ByteArrayOutputStream table = new ByteArrayOutputStream();
+    LoadBenchmark.report(options, results, new PrintStream(table, true, StandardCharsets.UTF_8));
+    assertThat(table.toString(StandardCharsets.UTF_8)).contains("| 2 | 3 | warden |")
+        .contains(String.format("median %.1f%%", 100 * LoadBenchmark.median(ratios)));
+  }
+
+  @Test
+  void theMedianOfRatiosIsTheMiddleOneOrTheMeanOfTheTwoMiddleOnes() {
+    assertThat(LoadBenchmark.median(List.of(0.9, 0.7, 0.8))).isEqualTo(0.8);
+    assertThat(LoadBenchmark.median(List.of(0.9, 0.7, 0.8, 0.6))).isCloseTo(0.75, org.assertj.core.data.Offset.offset(1e-12));
+  }
+
+  @Test
   void parsesTheCommandLine() {
     LoadBenchmark.Options o = LoadBenchmark.parse(new String[] {"--in-flight", "64,1", "--warmup=500ms",
-        "--measure", "2m", "--servers", "warden", "--process", "same", "--server-jvm-args", "-Xmx1g -XX:+UseG1GC"});
+        "--measure", "2m", "--servers", "warden", "--rounds", "5", "--process", "same", "--server-jvm-args", "-Xmx1g -XX:+UseG1GC"});
 
     assertThat(o.inFlight()).containsExactly(64, 1);
     assertThat(o.warmup()).isEqualTo(Duration.ofMillis(500));
     assertThat(o.measure()).isEqualTo(Duration.ofMinutes(2));
     assertThat(o.servers()).containsExactly(ServerKind.WARDEN);
+    assertThat(o.rounds()).isEqualTo(5);
     assertThat(o.placement()).isEqualTo(Placement.SAME);
     assertThat(o.serverJvmArgs()).containsExactly("-Xmx1g", "-XX:+UseG1GC");
     assertThat(LoadBenchmark.parse(new String[] {"--help"})).isNull();
