@@ -50,7 +50,6 @@ public final class WardenServer implements AutoCloseable {
   private final Clock clock;
   private final ActiveBundle bundle = new ActiveBundle();
   private final ServerMetrics metrics = new ServerMetrics();
-  private ExtAuthzService authz;
   private final HealthStatusManager health = new HealthStatusManager();
   private Server grpc;
   private Listen grpcListen;
@@ -92,7 +91,7 @@ public final class WardenServer implements AutoCloseable {
       }
     }
     DecisionIds ids = new DecisionIds();
-    authz = new ExtAuthzService(bundle, new RequestMapper(clock, config.jwtAuthnMetadataKey()),
+    ExtAuthzService authz = new ExtAuthzService(bundle, new RequestMapper(clock, config.jwtAuthnMetadataKey()),
         new IdentityResolver(jwt, config.apiKeyHeader(), config.apiKeyData()),
         new ResponseMapper(config.stripHeaders()), metrics, ids, config.failureStatus());
     grpcListen = Listen.parse(config.grpcListen(), "grpc.listen");
@@ -180,11 +179,6 @@ public final class WardenServer implements AutoCloseable {
 
   public InetSocketAddress adminAddress() {
     return admin.address();
-  }
-
-  /** The ext_authz service once started (for in-process benchmarks), else null. */
-  public ExtAuthzService authorization() {
-    return authz;
   }
 
   public ActiveBundle bundle() {

@@ -1,13 +1,27 @@
 package dev.warden.bench.load;
 
 import com.google.protobuf.InvalidProtocolBufferException;
+import dev.warden.bundle.BundleDirectory;
+import dev.warden.policy.bundle.BundleCompiler;
+import dev.warden.policy.bundle.CompileResult;
+import dev.warden.policy.compile.Program;
+import dev.warden.policy.runtime.Decision;
+import dev.warden.server.ActiveBundle;
 import dev.warden.server.ServerConfig;
-import dev.warden.server.WardenServer;
+import dev.warden.server.admin.ServerMetrics;
+import dev.warden.server.authz.DecisionIds;
+import dev.warden.server.authz.ExtAuthzService;
+import dev.warden.server.authz.MappedRequest;
+import dev.warden.server.authz.RequestMapper;
+import dev.warden.server.authz.ResponseMapper;
+import dev.warden.server.identity.IdentityResolver;
+import io.envoyproxy.envoy.service.auth.v3.AuthorizationGrpc;
 import io.envoyproxy.envoy.service.auth.v3.CheckRequest;
 import io.envoyproxy.envoy.service.auth.v3.CheckResponse;
 import io.grpc.stub.StreamObserver;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -21,16 +35,25 @@ import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * The CPU work of one Check around the transport, without the network: what the server does
- * with the request bytes (parse, handle, serialize the answer) and what the client then does with
- * the answer's bytes (parse). The load benchmark measures the whole; this tells how much of it
- * is Warden's own, side by side with the no-op server, on the same request sequence.
+ * The CPU work of one Check around the transport, without the network, on the load benchmark's
+ * request sequence: what a server does with the request bytes (parse, handle, serialize the
+ * answer) and what the client then does with the answer's bytes (parse). The load benchmark
+ * measures the whole; this splits it:
  *
- * <p>{@code java -cp benchmarks/load/target/load.jar org.openjdk.jmh.Main CheckCost}
+ * <ul>
+ *   <li>{@code noop}: the no-op server's share, parsing the request and answering a pre-built OK;
+ *   <li>{@code warden}: Warden's Check, the same way (Warden's ext_authz service, built as
+ *       {@code warden serve} builds it, with the default configuration);
+ *   <li>{@code wardenDecide}: of that, parsing the request and deciding (mapping, identity,
+ *       policy), without an answer;
+ *   <li>{@code wardenRespond}: of that, the answer alone for decisions made beforehand (building
+ *       it, serializing it, and the client's parse).
+ * </ul>
+ *
+ * <p>{@code java -cp benchmarks/load/target/load.jar org.openjdk.jmh.Main CheckCost -prof gc}
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -44,28 +67,41 @@ public class CheckCostBenchmark {
   public String bundle;
 
   private byte[][] requests;
+  private Decision[] decisions;
   private int next;
-  private NoopAuthzServer noop;
-  private WardenServer warden;
+  private final NoopAuthzServer noop = new NoopAuthzServer();
+  private ExtAuthzService warden;
+  private Program program;
+  private RequestMapper mapper;
+  private IdentityResolver identities;
+  private ResponseMapper responses;
+  private DecisionIds ids;
   private final Capture answer = new Capture();
 
   @Setup(Level.Trial)
   public void setUp() throws Exception {
+    ServerConfig config = ServerConfig.load(null, Map.of(), Map.of("bundle", bundle));
+    CompileResult compiled = new BundleCompiler().compile(BundleDirectory.read(Path.of(bundle)));
+    if (!compiled.ok()) {
+      throw new IllegalStateException("the bundle " + bundle + " does not compile: " + compiled.errors());
+    }
+    program = compiled.program();
+    ActiveBundle active = new ActiveBundle();
+    active.activate(program, bundle, Instant.now());
+    mapper = new RequestMapper(Clock.systemUTC(), config.jwtAuthnMetadataKey());
+    identities = new IdentityResolver(null, config.apiKeyHeader(), config.apiKeyData());
+    responses = new ResponseMapper(config.stripHeaders());
+    ids = new DecisionIds();
+    warden = new ExtAuthzService(active, mapper, identities, responses, new ServerMetrics(), ids,
+        config.failureStatus());
+
     RequestMix mix = RequestMix.generate(4096, 42);
     requests = new byte[mix.size()][];
+    decisions = new Decision[mix.size()];
     for (int i = 0; i < mix.size(); i++) {
       requests[i] = mix.get(i).request().toByteArray();
+      decisions[i] = decide(CheckRequest.parseFrom(requests[i]));
     }
-    noop = new NoopAuthzServer();
-    Map<String, String> flags = Map.of("bundle", bundle, "grpc.listen", "127.0.0.1:0", "http.listen", "127.0.0.1:0",
-        "shutdown.grace", "1s");
-    warden = new WardenServer(ServerConfig.load(null, Map.of(), flags), Clock.systemUTC());
-    warden.start();
-  }
-
-  @TearDown(Level.Trial)
-  public void tearDown() {
-    warden.close();
   }
 
   /** The floor: parse, answer with the pre-built OK, serialize, and the client's parse. */
@@ -74,17 +110,45 @@ public class CheckCostBenchmark {
     return roundTrip(noop);
   }
 
-  /** Warden's Check on the same bytes: mapping, identity, decision, response, both ends' protobuf work. */
+  /** Warden's Check on the same bytes: mapping, identity, decision, answer, both ends' protobuf work. */
   @Benchmark
   public CheckResponse warden() throws InvalidProtocolBufferException {
-    return roundTrip(warden.authorization());
+    return roundTrip(warden);
   }
 
-  private CheckResponse roundTrip(io.envoyproxy.envoy.service.auth.v3.AuthorizationGrpc.AuthorizationImplBase service)
-      throws InvalidProtocolBufferException {
+  /** Parsing the request and deciding, as {@link #warden} does, without the answer. */
+  @Benchmark
+  public Decision wardenDecide() throws Exception {
+    return decide(CheckRequest.parseFrom(advance()));
+  }
+
+  /** The answer alone: built from a decision made beforehand, serialized, parsed by the client. */
+  @Benchmark
+  public CheckResponse wardenRespond() throws InvalidProtocolBufferException {
+    int i = next;
+    advance();
+    CheckResponse r = responses.toResponse(decisions[i], ids.next(), Map.of());
+    return CheckResponse.parseFrom(r.toByteArray());
+  }
+
+  private Decision decide(CheckRequest request) throws RequestMapper.BadCheckRequest {
+    MappedRequest m = mapper.map(request);
+    IdentityResolver.Result who = identities.resolve(m, program);
+    if (who.error() != null) {
+      throw new IllegalStateException("the mix has no invalid credentials: " + who.error());
+    }
+    return program.decide(m.withIdentity(who.identity()));
+  }
+
+  private byte[] advance() {
     byte[] bytes = requests[next];
     next = next + 1 == requests.length ? 0 : next + 1;
-    service.check(CheckRequest.parseFrom(bytes), answer);
+    return bytes;
+  }
+
+  private CheckResponse roundTrip(AuthorizationGrpc.AuthorizationImplBase service)
+      throws InvalidProtocolBufferException {
+    service.check(CheckRequest.parseFrom(advance()), answer);
     return CheckResponse.parseFrom(answer.response.toByteArray());
   }
 
