@@ -36,6 +36,7 @@ public record ServerConfig(
     String apiKeyData,
     int failureStatus,
     List<String> stripHeaders,
+    boolean dynamicMetadata,
     Duration shutdownGrace) {
 
   /** Every key, with its default (null: no default). Order is the documentation order. */
@@ -63,6 +64,7 @@ public record ServerConfig(
     d.put("identity.api_key.data", "api_keys");
     d.put("authz.failure_status", "403");
     d.put("authz.strip_headers", "");
+    d.put("authz.dynamic_metadata", "true");
     d.put("shutdown.grace", "10s");
     return java.util.Collections.unmodifiableMap(d);
   }
@@ -171,7 +173,7 @@ public record ServerConfig(
     return new ServerConfig(Path.of(bundle), v.get("grpc.listen"), v.get("http.listen"), threads, calls, cert, key,
         path(v.get("grpc.tls.client_ca")), jwt, v.get("identity.jwt_authn_metadata_key"),
         v.get("identity.api_key.header").toLowerCase(java.util.Locale.ROOT), v.get("identity.api_key.data"), failure,
-        list(v.get("authz.strip_headers")), duration(v, "shutdown.grace"));
+        list(v.get("authz.strip_headers")), bool(v, "authz.dynamic_metadata"), duration(v, "shutdown.grace"));
   }
 
   private static int integer(Map<String, String> v, String key) throws ConfigException {
@@ -180,6 +182,15 @@ public record ServerConfig(
     } catch (RuntimeException e) {
       throw new ConfigException("`" + key + "` must be a whole number, found `" + v.get(key) + "`");
     }
+  }
+
+  private static boolean bool(Map<String, String> v, String key) throws ConfigException {
+    String value = v.get(key) == null ? "" : v.get(key).trim().toLowerCase(java.util.Locale.ROOT);
+    return switch (value) {
+      case "true" -> true;
+      case "false" -> false;
+      default -> throw new ConfigException("`" + key + "` must be true or false, found `" + v.get(key) + "`");
+    };
   }
 
   private static Duration duration(Map<String, String> v, String key) throws ConfigException {

@@ -93,7 +93,7 @@ public final class WardenServer implements AutoCloseable {
     DecisionIds ids = new DecisionIds();
     ExtAuthzService authz = new ExtAuthzService(bundle, new RequestMapper(clock, config.jwtAuthnMetadataKey()),
         new IdentityResolver(jwt, config.apiKeyHeader(), config.apiKeyData()),
-        new ResponseMapper(config.stripHeaders()), metrics, ids, config.failureStatus());
+        new ResponseMapper(config.stripHeaders(), config.dynamicMetadata()), metrics, ids, config.failureStatus());
     grpcListen = Listen.parse(config.grpcListen(), "grpc.listen");
     grpc = grpcServer(grpcListen)
         .addService(authz)

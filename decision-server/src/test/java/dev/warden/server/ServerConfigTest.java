@@ -20,6 +20,7 @@ class ServerConfigTest {
     assertThat(c.httpListen()).isEqualTo("127.0.0.1:9192");
     assertThat(c.executorThreads()).isZero();
     assertThat(c.failureStatus()).isEqualTo(403);
+    assertThat(c.dynamicMetadata()).isTrue();
     assertThat(c.jwt()).isNull();
     assertThat(c.jwtAuthnMetadataKey()).isEqualTo("jwt_payload");
     assertThat(c.shutdownGrace()).isEqualTo(Duration.ofSeconds(10));
@@ -44,7 +45,8 @@ class ServerConfigTest {
             jwks_file: /etc/jwks.json
             clock_skew: 1m
         """;
-    Map<String, String> env = Map.of("WARDEN_HTTP_LISTEN", "127.0.0.1:7100", "WARDEN_GRPC_EXECUTOR_THREADS", "2");
+    Map<String, String> env = Map.of("WARDEN_HTTP_LISTEN", "127.0.0.1:7100", "WARDEN_GRPC_EXECUTOR_THREADS", "2",
+        "WARDEN_AUTHZ_DYNAMIC_METADATA", "False");
     Map<String, String> flags = new HashMap<>();
     flags.put("http.listen", "127.0.0.1:7200");
     flags.put("bundle", null);
@@ -55,6 +57,7 @@ class ServerConfigTest {
     assertThat(c.httpListen()).isEqualTo("127.0.0.1:7200");
     assertThat(c.failureStatus()).isEqualTo(503);
     assertThat(c.stripHeaders()).containsExactly("x-user-id", "x-tenant");
+    assertThat(c.dynamicMetadata()).isFalse();
     assertThat(c.jwt().audiences()).containsExactly("a", "b");
     assertThat(c.jwt().algorithms()).containsExactly("RS256", "ES256");
     assertThat(c.jwt().clockSkew()).isEqualTo(Duration.ofMinutes(1));
@@ -67,6 +70,8 @@ class ServerConfigTest {
     assertError(null, Map.of(), "no bundle");
     assertError("authz:\n  failure_status: 200\n", BUNDLE, "`authz.failure_status` must be 403, 500 or 503");
     assertError("shutdown:\n  grace: soon\n", BUNDLE, "`shutdown.grace` must be a duration");
+    assertError("authz:\n  dynamic_metadata: yes please\n", BUNDLE,
+        "`authz.dynamic_metadata` must be true or false, found `yes please`");
     assertError("grpc:\n  executor_threads: many\n", BUNDLE, "`grpc.executor_threads` must be a whole number");
     assertError("grpc:\n  tls:\n    cert: /c.pem\n", BUNDLE, "`grpc.tls.cert` and `grpc.tls.key` go together");
     assertError("identity:\n  jwt:\n    issuer: x\n", BUNDLE, "exactly one of `jwks_file` and `jwks_url`");

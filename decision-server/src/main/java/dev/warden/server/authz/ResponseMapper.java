@@ -37,17 +37,24 @@ public final class ResponseMapper {
   private static final HeaderValueOption BEARER_CHALLENGE = header("www-authenticate", "Bearer");
 
   private final List<String> stripHeaders;
+  private final boolean dynamicMetadata;
   private final Cache<List<RuleRef>, Value> rules = new Cache<>(ResponseMapper::rules);
   private final Cache<String, Value> routes = new Cache<>(ResponseMapper::str);
   private final Cache<Denial.Key, Denial> denials = new Cache<>(Denial::of);
 
-  /** @param stripHeaders headers removed from every allowed request (identity headers clients could spoof) */
-  public ResponseMapper(List<String> stripHeaders) {
+  /**
+   * @param stripHeaders headers removed from every allowed request (identity headers clients could spoof)
+   * @param dynamicMetadata whether answers carry dynamic metadata for Envoy's access log; it
+   *     costs both Warden and Envoy a protobuf Struct per Check, which a deployment that does not
+   *     log it can save
+   */
+  public ResponseMapper(List<String> stripHeaders, boolean dynamicMetadata) {
     this.stripHeaders = List.copyOf(stripHeaders);
+    this.dynamicMetadata = dynamicMetadata;
   }
 
   public CheckResponse toResponse(Decision d, String decisionId, Map<String, String> requestHeaders) {
-    Struct metadata = metadata(d, decisionId);
+    Struct metadata = dynamicMetadata ? metadata(d, decisionId) : null;
     if (d.allowed()) {
       OkHttpResponse.Builder ok = OkHttpResponse.newBuilder();
       // Clients must not be able to send headers that look like they came from Warden.
@@ -63,18 +70,15 @@ public final class ResponseMapper {
       d.obligations().upstreamHeaders().forEach((k, v) -> ok.addHeaders(header(k, v)));
       d.obligations().removeUpstreamHeaders().forEach(ok::addHeadersToRemove);
       d.obligations().responseHeaders().forEach((k, v) -> ok.addResponseHeadersToAdd(header(k, v)));
-      return CheckResponse.newBuilder()
-          .setStatus(OK)
-          .setOkResponse(ok)
-          .setDynamicMetadata(metadata)
-          .build();
+      CheckResponse.Builder r = CheckResponse.newBuilder().setStatus(OK).setOkResponse(ok);
+      return metadata == null ? r.build() : r.setDynamicMetadata(metadata).build();
     }
     return denied(d.status(), d.reason(), decisionId, metadata);
   }
 
   /** A denial built without a program decision: bad requests, invalid identity, internal errors. */
   public CheckResponse denied(int status, String reason, String decisionId) {
-    return denied(status, reason, decisionId, metadata(decisionId));
+    return denied(status, reason, decisionId, dynamicMetadata ? metadata(decisionId) : null);
   }
 
   private CheckResponse denied(int status, String reason, String decisionId, Struct metadata) {
@@ -87,11 +91,8 @@ public final class ResponseMapper {
     if (status == 401) {
       denied.addHeaders(BEARER_CHALLENGE);
     }
-    return CheckResponse.newBuilder()
-        .setStatus(t.rpcStatus())
-        .setDeniedResponse(denied)
-        .setDynamicMetadata(metadata)
-        .build();
+    CheckResponse.Builder r = CheckResponse.newBuilder().setStatus(t.rpcStatus()).setDeniedResponse(denied);
+    return metadata == null ? r.build() : r.setDynamicMetadata(metadata).build();
   }
 
   /**

@@ -13,7 +13,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class ResponseMapperTest {
-  final ResponseMapper mapper = new ResponseMapper(List.of("x-user-id"));
+  final ResponseMapper mapper = new ResponseMapper(List.of("x-user-id"), true);
 
   static Decision deny(int status, String reason) {
     return new Decision(false, status, reason, () -> "", List.of(new RuleRef("orders.owner_only", "forbid", "a:1")),
@@ -74,5 +74,20 @@ class ResponseMapperTest {
     assertThat(r.getDynamicMetadata().getFieldsOrThrow("rules").getStringValue())
         .isEqualTo("role.customer#1,orders.open");
     assertThat(r.getDynamicMetadata().getFieldsOrThrow("route").getStringValue()).isEqualTo("orders.read");
+  }
+
+  @Test
+  void withoutDynamicMetadataTheAnswersCarryNone() {
+    ResponseMapper lean = new ResponseMapper(List.of(), false);
+    Decision allow = new Decision(true, 200, "allowed", () -> "", List.of(new RuleRef("role.customer#1", "grant", "a:1")),
+        "orders.read", "r1", Obligations.NONE);
+    CheckResponse ok = lean.toResponse(allow, "d-1", Map.of());
+    assertThat(ok.hasDynamicMetadata()).isFalse();
+    assertThat(ExtAuthzServiceTest.headers(ok.getOkResponse().getHeadersList()))
+        .containsEntry(ResponseMapper.DECISION_ID_HEADER, "d-1");
+    CheckResponse denied = lean.toResponse(deny(403, "no"), "d-2", Map.of());
+    assertThat(denied.hasDynamicMetadata()).isFalse();
+    assertThat(denied.getDeniedResponse().getBody()).contains("\"decision_id\":\"d-2\"");
+    assertThat(lean.denied(400, "bad request", "d-3").hasDynamicMetadata()).isFalse();
   }
 }

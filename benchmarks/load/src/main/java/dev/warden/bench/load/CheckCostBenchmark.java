@@ -53,7 +53,8 @@ import org.openjdk.jmh.annotations.Warmup;
  *       it, serializing it, and the client's parse).
  * </ul>
  *
- * <p>{@code java -cp benchmarks/load/target/load.jar org.openjdk.jmh.Main CheckCost -prof gc}
+ * <p>{@code java -cp benchmarks/load/target/load.jar org.openjdk.jmh.Main CheckCost -prof gc}, with
+ * {@code -p dynamicMetadata=true,false} to see what the dynamic metadata costs.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -65,6 +66,10 @@ public class CheckCostBenchmark {
   /** The example bundle, relative to the repository root (where the benchmark is run from). */
   @Param("policies/shop")
   public String bundle;
+
+  /** Warden's `authz.dynamic_metadata`: {@code -p dynamicMetadata=true,false} measures both. */
+  @Param("true")
+  public String dynamicMetadata;
 
   private byte[][] requests;
   private Decision[] decisions;
@@ -80,7 +85,8 @@ public class CheckCostBenchmark {
 
   @Setup(Level.Trial)
   public void setUp() throws Exception {
-    ServerConfig config = ServerConfig.load(null, Map.of(), Map.of("bundle", bundle));
+    ServerConfig config = ServerConfig.load(null, Map.of(),
+        Map.of("bundle", bundle, "authz.dynamic_metadata", dynamicMetadata));
     CompileResult compiled = new BundleCompiler().compile(BundleDirectory.read(Path.of(bundle)));
     if (!compiled.ok()) {
       throw new IllegalStateException("the bundle " + bundle + " does not compile: " + compiled.errors());
@@ -90,7 +96,7 @@ public class CheckCostBenchmark {
     active.activate(program, bundle, Instant.now());
     mapper = new RequestMapper(Clock.systemUTC(), config.jwtAuthnMetadataKey());
     identities = new IdentityResolver(null, config.apiKeyHeader(), config.apiKeyData());
-    responses = new ResponseMapper(config.stripHeaders());
+    responses = new ResponseMapper(config.stripHeaders(), config.dynamicMetadata());
     ids = new DecisionIds();
     warden = new ExtAuthzService(active, mapper, identities, responses, new ServerMetrics(), ids,
         config.failureStatus());

@@ -24,13 +24,16 @@ public enum ServerKind {
     }
   },
 
-  /** {@link WardenServer} serving the bundle with its defaults: the gRPC transport thread decides (direct executor). */
+  /**
+   * {@link WardenServer} serving the bundle with its defaults (the gRPC transport thread decides:
+   * direct executor), but for what `WARDEN_*` environment variables set, as for `warden serve`.
+   */
   WARDEN {
     @Override
     Running start(Path bundle) throws Exception {
       Map<String, String> flags = Map.of("bundle", bundle.toString(), "grpc.listen", "127.0.0.1:0",
           "http.listen", "127.0.0.1:0", "shutdown.grace", "1s");
-      WardenServer server = new WardenServer(ServerConfig.load(null, Map.of(), flags), Clock.systemUTC());
+      WardenServer server = new WardenServer(ServerConfig.load(null, System.getenv(), flags), Clock.systemUTC());
       try {
         server.start();
       } catch (Exception | Error e) {
