@@ -91,14 +91,14 @@ public final class RequestMapper {
    * received and parsed only if something reads it; null when Envoy sent none.
    */
   private static RequestBody body(AttributeContext.HttpRequest http, Map<String, String> headers) {
+    if (http.getRawBody().isEmpty() && http.getBody().isEmpty()) {
+      return null;
+    }
+    // Header lookups only for requests that have a body: most Checks (GET, HEAD) have none.
     boolean truncated = "true".equalsIgnoreCase(headers.get(PARTIAL_BODY_HEADER));
-    if (!http.getRawBody().isEmpty()) {
-      return RequestBody.ofBytes(http.getRawBody().asReadOnlyByteBuffer(), headers.get("content-type"), truncated);
-    }
-    if (!http.getBody().isEmpty()) {
-      return RequestBody.ofText(http.getBody(), headers.get("content-type"), truncated);
-    }
-    return null;
+    String contentType = headers.get("content-type");
+    return http.getRawBody().isEmpty() ? RequestBody.ofText(http.getBody(), contentType, truncated)
+        : RequestBody.ofBytes(http.getRawBody().asReadOnlyByteBuffer(), contentType, truncated);
   }
 
   private static String method(String m) {
