@@ -27,6 +27,7 @@ public record ServerConfig(
     String httpListen,
     int executorThreads,
     int maxConcurrentCalls,
+    int readBatchBytes,
     Path tlsCert,
     Path tlsKey,
     Path tlsClientCa,
@@ -48,6 +49,7 @@ public record ServerConfig(
     d.put("grpc.listen", "127.0.0.1:9191");
     d.put("grpc.executor_threads", "0");
     d.put("grpc.max_concurrent_calls", "1024");
+    d.put("grpc.read_batch_bytes", Integer.toString(ReadBatching.DEFAULT_BYTES));
     d.put("grpc.tls.cert", null);
     d.put("grpc.tls.key", null);
     d.put("grpc.tls.client_ca", null);
@@ -170,7 +172,13 @@ public record ServerConfig(
     if (threads < 0 || threads > 256 || calls < 1) {
       throw new ConfigException("`grpc.executor_threads` must be 0 (direct) to 256 and `grpc.max_concurrent_calls` at least 1");
     }
-    return new ServerConfig(Path.of(bundle), v.get("grpc.listen"), v.get("http.listen"), threads, calls, cert, key,
+    int readBatch = integer(v, "grpc.read_batch_bytes");
+    if (readBatch != 0 && (readBatch < ReadBatching.MIN_BYTES || readBatch > ReadBatching.MAX_BYTES)) {
+      throw new ConfigException("`grpc.read_batch_bytes` must be 0 (Netty's adaptive reads) or " + ReadBatching.MIN_BYTES
+          + " to " + ReadBatching.MAX_BYTES + ", found `" + v.get("grpc.read_batch_bytes") + "`");
+    }
+    return new ServerConfig(Path.of(bundle), v.get("grpc.listen"), v.get("http.listen"), threads, calls, readBatch,
+        cert, key,
         path(v.get("grpc.tls.client_ca")), jwt, v.get("identity.jwt_authn_metadata_key"),
         v.get("identity.api_key.header").toLowerCase(java.util.Locale.ROOT), v.get("identity.api_key.data"), failure,
         list(v.get("authz.strip_headers")), bool(v, "authz.dynamic_metadata"), duration(v, "shutdown.grace"));

@@ -149,6 +149,7 @@ public final class WardenServer implements AutoCloseable {
         b.sslContext(ssl.build());
       }
     }
+    ReadBatching.apply(b, config.readBatchBytes());
     b.maxConcurrentCallsPerConnection(config.maxConcurrentCalls())
         .maxInboundMessageSize(8 << 20)
         .maxInboundMetadataSize(64 << 10)

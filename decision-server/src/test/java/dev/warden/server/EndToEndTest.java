@@ -40,8 +40,13 @@ class EndToEndTest {
   @TempDir Path dir;
 
   WardenServer start(String grpcListen) throws Exception {
+    return start(grpcListen, Map.of());
+  }
+
+  WardenServer start(String grpcListen, Map<String, String> more) throws Exception {
     Tokens tokens = new Tokens(Instant.now());
     Map<String, String> flags = new java.util.HashMap<>(Tokens.config(tokens.writeJwks(dir)));
+    flags.putAll(more);
     flags.put("bundle", "../policies/shop");
     flags.put("grpc.listen", grpcListen);
     flags.put("http.listen", "127.0.0.1:0");
@@ -89,6 +94,46 @@ class EndToEndTest {
             .contains("warden_decisions_total{result=\"allow\",status=\"200\"}")
             .contains("warden_decisions_total{result=\"deny\",status=\"403\"}")
             .contains("warden_bundle_info{revision=\"shop-2026.11.1\"} 1");
+      } finally {
+        channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+      }
+    }
+  }
+
+  /**
+   * The smallest read batch: requests larger than it (a 256 KiB body, a 64 KiB path) arrive over
+   * many reads, and calls sent together are read a slice at a time; every one is answered as alone.
+   */
+  @Test
+  void answersPipelinedCallsReadInSmallSlices() throws Exception {
+    try (WardenServer server = start("127.0.0.1:0", Map.of("grpc.read_batch_bytes", "1024"))) {
+      ManagedChannel channel = NettyChannelBuilder.forTarget(server.grpcAddress()).usePlaintext().build();
+      try {
+        AuthorizationGrpc.AuthorizationFutureStub stub = AuthorizationGrpc.newFutureStub(channel);
+        String alice = tokens.valid("alice", List.of("customer"), "acme");
+        CheckRequest.Builder withBody = request("POST", "/orders", alice).toBuilder();
+        withBody.getAttributesBuilder().getRequestBuilder().getHttpBuilder()
+            .putHeaders("content-type", "application/json")
+            .setRawBody(com.google.protobuf.ByteString.copyFrom(new byte[256 * 1024]));
+        List<CheckRequest> requests = new java.util.ArrayList<>();
+        List<Integer> expected = new java.util.ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+          switch (i % 4) {
+            case 0 -> { requests.add(request("GET", "/orders", alice)); expected.add(200); }
+            case 1 -> { requests.add(request("DELETE", "/admin/users/bob", alice)); expected.add(403); }
+            case 2 -> { requests.add(request("GET", "/" + "a".repeat(64 * 1024), alice)); expected.add(404); }
+            default -> { requests.add(withBody.build()); expected.add(200); }
+          }
+        }
+        List<com.google.common.util.concurrent.ListenableFuture<CheckResponse>> answers = new java.util.ArrayList<>();
+        for (CheckRequest r : requests) {
+          answers.add(stub.withDeadlineAfter(20, TimeUnit.SECONDS).check(r));
+        }
+        for (int i = 0; i < answers.size(); i++) {
+          CheckResponse r = answers.get(i).get(30, TimeUnit.SECONDS);
+          int status = r.hasOkResponse() ? 200 : r.getDeniedResponse().getStatus().getCodeValue();
+          assertThat(status).as("call %d", i).isEqualTo(expected.get(i));
+        }
       } finally {
         channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
       }

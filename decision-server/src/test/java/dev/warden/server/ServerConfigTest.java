@@ -19,6 +19,7 @@ class ServerConfigTest {
     assertThat(c.grpcListen()).isEqualTo("127.0.0.1:9191");
     assertThat(c.httpListen()).isEqualTo("127.0.0.1:9192");
     assertThat(c.executorThreads()).isZero();
+    assertThat(c.readBatchBytes()).isEqualTo(16_384);
     assertThat(c.failureStatus()).isEqualTo(403);
     assertThat(c.dynamicMetadata()).isTrue();
     assertThat(c.jwt()).isNull();
@@ -33,6 +34,7 @@ class ServerConfigTest {
         grpc:
           listen: unix:/run/warden.sock
           executor_threads: 4
+          read_batch_bytes: 0
         http:
           listen: 127.0.0.1:7000
         authz:
@@ -54,6 +56,7 @@ class ServerConfigTest {
     assertThat(c.bundle()).isEqualTo(Path.of("/from/file"));
     assertThat(c.grpcListen()).isEqualTo("unix:/run/warden.sock");
     assertThat(c.executorThreads()).isEqualTo(2);
+    assertThat(c.readBatchBytes()).isZero();
     assertThat(c.httpListen()).isEqualTo("127.0.0.1:7200");
     assertThat(c.failureStatus()).isEqualTo(503);
     assertThat(c.stripHeaders()).containsExactly("x-user-id", "x-tenant");
@@ -72,6 +75,9 @@ class ServerConfigTest {
     assertError("shutdown:\n  grace: soon\n", BUNDLE, "`shutdown.grace` must be a duration");
     assertError("authz:\n  dynamic_metadata: yes please\n", BUNDLE,
         "`authz.dynamic_metadata` must be true or false, found `yes please`");
+    assertError("grpc:\n  read_batch_bytes: 512\n", BUNDLE,
+        "`grpc.read_batch_bytes` must be 0 (Netty's adaptive reads) or 1024 to 1048576, found `512`");
+    assertError("grpc:\n  read_batch_bytes: 2MiB\n", BUNDLE, "`grpc.read_batch_bytes` must be a whole number, found `2MiB`");
     assertError("grpc:\n  executor_threads: many\n", BUNDLE, "`grpc.executor_threads` must be a whole number");
     assertError("grpc:\n  tls:\n    cert: /c.pem\n", BUNDLE, "`grpc.tls.cert` and `grpc.tls.key` go together");
     assertError("identity:\n  jwt:\n    issuer: x\n", BUNDLE, "exactly one of `jwks_file` and `jwks_url`");
@@ -91,6 +97,20 @@ class ServerConfigTest {
       assertThatThrownBy(() -> Listen.parse(bad, "grpc.listen")).isInstanceOf(ServerConfig.ConfigException.class)
           .hasMessageContaining("grpc.listen");
     }
+  }
+
+  /** docs/operations.md has a row for every key, showing its default (— for none or empty). */
+  @Test
+  void everyKeyIsDocumentedWithItsDefault() throws Exception {
+    List<String> rows = java.nio.file.Files.readAllLines(Path.of("../docs/operations.md")).stream()
+        .filter(l -> l.startsWith("| `")).toList();
+    ServerConfig.DEFAULTS.forEach((key, value) -> {
+      List<String> row = rows.stream().filter(r -> r.split("\\|")[1].contains("`" + key + "`")).toList();
+      assertThat(row).as("the row of `%s` in docs/operations.md", key).hasSize(1);
+      String shown = row.get(0).split("\\|")[2].trim();
+      assertThat(shown).as("the default of `%s` in docs/operations.md", key)
+          .isEqualTo(value == null || value.isEmpty() ? "—" : "`" + value + "`");
+    });
   }
 
   private static void assertError(String yaml, Map<String, String> flags, String message) {
