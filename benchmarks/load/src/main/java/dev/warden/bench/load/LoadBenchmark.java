@@ -1,6 +1,7 @@
 package dev.warden.bench.load;
 
 import io.envoyproxy.envoy.service.auth.v3.AuthorizationGrpc;
+import dev.warden.server.ReadBatching;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.io.PrintStream;
@@ -36,6 +37,8 @@ public final class LoadBenchmark {
       "  --rounds N           run the servers in turn N times; report each round's ratio and the median (default 1)",
       "  --process P          separate: each server in its own JVM (default); same: in this JVM",
       "  --server-jvm-args A  JVM options of server processes, space separated (e.g. for JFR)",
+      "  --read-batch B       bytes each server reads from the connection per wake-up (grpc.read_batch_bytes),",
+      "                       the same for both; 0: Netty's adaptive reads (default " + ReadBatching.DEFAULT_BYTES + ")",
       "  --bundle DIR         Warden's bundle (default policies/shop)",
       "  --mix N              generated requests in the sequence (default 4096)",
       "  --seed N             seed of the sequence (default 42)",
@@ -43,13 +46,13 @@ public final class LoadBenchmark {
 
   /** How one benchmark run is set up. */
   public record Options(List<Integer> inFlight, Duration warmup, Duration measure, long maxCalls,
-      List<ServerKind> servers, int rounds, Placement placement, List<String> serverJvmArgs, Path bundle, int mixSize,
-      long seed) {
+      List<ServerKind> servers, int rounds, Placement placement, List<String> serverJvmArgs, int readBatchBytes,
+      Path bundle, int mixSize, long seed) {
 
     public static Options defaults() {
       return new Options(List.of(64), Duration.ofSeconds(10), Duration.ofSeconds(20), 100_000_000L,
-          List.of(ServerKind.NOOP, ServerKind.WARDEN), 1, Placement.SEPARATE, List.of(), Path.of("policies/shop"),
-          4096, 42);
+          List.of(ServerKind.NOOP, ServerKind.WARDEN), 1, Placement.SEPARATE, List.of(), ReadBatching.DEFAULT_BYTES,
+          Path.of("policies/shop"), 4096, 42);
     }
   }
 
@@ -140,7 +143,8 @@ public final class LoadBenchmark {
       Duration serverLife, PrintStream log) throws BenchmarkFailure, InterruptedException {
     ServerKind.Running server;
     try {
-      server = options.placement().start(kind, options.bundle(), options.serverJvmArgs(), serverLife);
+      server = options.placement().start(kind, options.bundle(), options.readBatchBytes(), options.serverJvmArgs(),
+          serverLife);
     } catch (InterruptedException e) {
       throw e;
     } catch (Exception e) {
@@ -205,8 +209,9 @@ public final class LoadBenchmark {
    */
   static void report(Options options, List<Measurement> results, PrintStream out) {
     out.println();
-    out.printf("closed loop, warm-up %s, measured %s per server, servers %s%s%n", text(options.warmup()),
+    out.printf("closed loop, warm-up %s, measured %s per server, servers %s, read batch %s%s%n", text(options.warmup()),
         text(options.measure()), options.placement().name().toLowerCase(Locale.ROOT),
+        options.readBatchBytes() == 0 ? "adaptive (Netty)" : options.readBatchBytes() + " bytes",
         options.rounds() > 1 ? ", " + options.rounds() + " rounds" : "");
     out.println("| in flight | round | server | Checks/s | p50 µs | p90 µs | p99 µs | p99.9 µs | max µs | calls "
         + "| server CPU µs/Check | client CPU µs/Check |");
@@ -266,7 +271,7 @@ public final class LoadBenchmark {
   }
 
   private static final java.util.Set<String> OPTIONS = java.util.Set.of("--in-flight", "--warmup", "--measure",
-      "--max-calls", "--servers", "--rounds", "--process", "--server-jvm-args", "--bundle", "--mix", "--seed");
+      "--max-calls", "--servers", "--rounds", "--process", "--server-jvm-args", "--read-batch", "--bundle", "--mix", "--seed");
 
   /** The options from command-line arguments, or null when help was asked for. */
   static Options parse(String[] args) {
@@ -279,6 +284,7 @@ public final class LoadBenchmark {
     int rounds = o.rounds();
     Placement placement = o.placement();
     List<String> jvmArgs = o.serverJvmArgs();
+    int readBatch = o.readBatchBytes();
     Path bundle = o.bundle();
     int mix = o.mixSize();
     long seed = o.seed();
@@ -309,13 +315,29 @@ public final class LoadBenchmark {
         case "--rounds" -> rounds = (int) Math.min(1000, positive(value, name));
         case "--process" -> placement = Placement.parse(value.trim());
         case "--server-jvm-args" -> jvmArgs = Arrays.stream(value.trim().split("\\s+")).filter(s -> !s.isEmpty()).toList();
+        case "--read-batch" -> readBatch = readBatch(value);
         case "--bundle" -> bundle = Path.of(value);
         case "--mix" -> mix = (int) Math.min(Integer.MAX_VALUE, positive(value, name));
         case "--seed" -> seed = Long.parseLong(value.trim());
         default -> throw new IllegalArgumentException("unknown option `" + name + "`");
       }
     }
-    return new Options(inFlight, warmup, measure, maxCalls, servers, rounds, placement, jvmArgs, bundle, mix, seed);
+    return new Options(inFlight, warmup, measure, maxCalls, servers, rounds, placement, jvmArgs, readBatch, bundle,
+        mix, seed);
+  }
+
+  private static int readBatch(String value) {
+    int bytes;
+    try {
+      bytes = Integer.parseInt(value.trim());
+    } catch (NumberFormatException e) {
+      bytes = -1;
+    }
+    if (bytes != 0 && (bytes < ReadBatching.MIN_BYTES || bytes > ReadBatching.MAX_BYTES)) {
+      throw new IllegalArgumentException("`--read-batch` must be 0 (Netty's adaptive reads) or " + ReadBatching.MIN_BYTES
+          + " to " + ReadBatching.MAX_BYTES + " bytes, found `" + value + "`");
+    }
+    return bytes;
   }
 
   private static List<Integer> positiveInts(String value, String name) {

@@ -20,8 +20,8 @@ public enum Placement {
    */
   SEPARATE {
     @Override
-    ServerKind.Running start(ServerKind kind, Path bundle, List<String> serverJvmArgs, Duration maxLife)
-        throws Exception {
+    ServerKind.Running start(ServerKind kind, Path bundle, int readBatchBytes, List<String> serverJvmArgs,
+        Duration maxLife) throws Exception {
       List<String> command = new ArrayList<>();
       command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
       command.addAll(serverJvmArgs);
@@ -30,6 +30,7 @@ public enum Placement {
       command.add(ServerMain.class.getName());
       command.add(kind.label());
       command.add(bundle.toString());
+      command.add(Integer.toString(readBatchBytes));
       command.add(Long.toString(Math.max(1, maxLife.toSeconds())));
       Process process = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
       Thread killer = new Thread(process::destroyForcibly, "stop-" + kind.label() + "-server");
@@ -47,16 +48,16 @@ public enum Placement {
   /** The server in this JVM, beside the client: they share a heap, a collector and the JIT. */
   SAME {
     @Override
-    ServerKind.Running start(ServerKind kind, Path bundle, List<String> serverJvmArgs, Duration maxLife)
-        throws Exception {
-      return kind.start(bundle);
+    ServerKind.Running start(ServerKind kind, Path bundle, int readBatchBytes, List<String> serverJvmArgs,
+        Duration maxLife) throws Exception {
+      return kind.start(bundle, readBatchBytes);
     }
   };
 
   private static final Duration STARTUP_LIMIT = Duration.ofSeconds(60);
 
-  abstract ServerKind.Running start(ServerKind kind, Path bundle, List<String> serverJvmArgs, Duration maxLife)
-      throws Exception;
+  abstract ServerKind.Running start(ServerKind kind, Path bundle, int readBatchBytes, List<String> serverJvmArgs,
+      Duration maxLife) throws Exception;
 
   static Placement parse(String label) {
     for (Placement p : values()) {

@@ -12,8 +12,8 @@ public enum ServerKind {
   /** {@link NoopAuthzServer}: the cost of gRPC alone. Must answer OK to everything. */
   NOOP {
     @Override
-    Running start(Path bundle) throws Exception {
-      io.grpc.Server server = NoopAuthzServer.start();
+    Running start(Path bundle, int readBatchBytes) throws Exception {
+      io.grpc.Server server = NoopAuthzServer.start(readBatchBytes);
       java.net.InetSocketAddress bound = (java.net.InetSocketAddress) server.getListenSockets().get(0);
       return new Running(bound.getHostString() + ":" + bound.getPort(), () -> NoopAuthzServer.stop(server));
     }
@@ -26,13 +26,14 @@ public enum ServerKind {
 
   /**
    * {@link WardenServer} serving the bundle with its defaults (the gRPC transport thread decides:
-   * direct executor), but for what `WARDEN_*` environment variables set, as for `warden serve`.
+   * direct executor), but for what `WARDEN_*` environment variables set, as for `warden serve`,
+   * and the read batch, which the harness sets for both servers alike.
    */
   WARDEN {
     @Override
-    Running start(Path bundle) throws Exception {
+    Running start(Path bundle, int readBatchBytes) throws Exception {
       Map<String, String> flags = Map.of("bundle", bundle.toString(), "grpc.listen", "127.0.0.1:0",
-          "http.listen", "127.0.0.1:0", "shutdown.grace", "1s");
+          "http.listen", "127.0.0.1:0", "shutdown.grace", "1s", "grpc.read_batch_bytes", Integer.toString(readBatchBytes));
       WardenServer server = new WardenServer(ServerConfig.load(null, System.getenv(), flags), Clock.systemUTC());
       try {
         server.start();
@@ -65,8 +66,11 @@ public enum ServerKind {
     }
   }
 
-  /** Starts the server on 127.0.0.1 with a port chosen by the system. */
-  abstract Running start(Path bundle) throws Exception;
+  /**
+   * Starts the server on 127.0.0.1 with a port chosen by the system, reading at most
+   * {@code readBatchBytes} per wake-up (0: Netty's adaptive reads; see {@code ReadBatching}).
+   */
+  abstract Running start(Path bundle, int readBatchBytes) throws Exception;
 
   /** Null when {@code actual} is the right answer to {@code expected}'s request, else what is wrong. */
   abstract String mismatch(RequestMix.Case expected, CheckResponse actual);

@@ -8,7 +8,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The server process of a separate-process run: {@code ServerMain KIND BUNDLE MAX_SECONDS}.
+ * The server process of a separate-process run: {@code ServerMain KIND BUNDLE READ_BATCH MAX_SECONDS}.
  * Prints {@code listening HOST:PORT} on stdout once it serves, then serves until its standard
  * input closes (the parent closes it to stop it, and the OS closes it if the parent dies) or
  * MAX_SECONDS pass, whichever comes first, so it never outlives a benchmark for long.
@@ -20,15 +20,16 @@ public final class ServerMain {
   private ServerMain() {}
 
   public static void main(String[] args) throws Exception {
-    if (args.length != 3) {
-      System.err.println("usage: ServerMain noop|warden BUNDLE MAX_SECONDS");
+    if (args.length != 4) {
+      System.err.println("usage: ServerMain noop|warden BUNDLE READ_BATCH_BYTES MAX_SECONDS");
       System.exit(2);
     }
     ServerKind kind = ServerKind.parse(args[0]);
-    long maxSeconds = Long.parseLong(args[2]);
+    int readBatch = Integer.parseInt(args[2]);
+    long maxSeconds = Long.parseLong(args[3]);
     ServerKind.Running running;
     try {
-      running = kind.start(Path.of(args[1]));
+      running = kind.start(Path.of(args[1]), readBatch);
     } catch (Exception e) {
       System.err.println("cannot start the " + kind.label() + " server: " + e);
       System.exit(1);

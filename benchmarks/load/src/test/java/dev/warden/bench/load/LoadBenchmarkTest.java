@@ -1,7 +1,9 @@
 package dev.warden.bench.load;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.warden.server.ReadBatching;
 import io.envoyproxy.envoy.service.auth.v3.CheckResponse;
 import io.envoyproxy.envoy.service.auth.v3.DeniedHttpResponse;
 import io.envoyproxy.envoy.type.v3.HttpStatus;
@@ -20,10 +22,11 @@ class LoadBenchmarkTest {
 
   @Test
   void bothServersAnswerEveryCallCorrectlyUnderLoad() throws Exception {
-    // C1 only in the server processes: they start sooner, and this test times nothing.
+    // C1 only in the server processes: they start sooner, and this test times nothing. The
+    // smallest read batch splits most requests across reads, which must not change an answer.
     LoadBenchmark.Options options = new LoadBenchmark.Options(List.of(1, 4), Duration.ofMillis(300),
         Duration.ofMillis(500), 1_000_000, List.of(ServerKind.NOOP, ServerKind.WARDEN), 1, Placement.SEPARATE,
-        List.of("-XX:TieredStopAtLevel=1"), BUNDLE, 256, 7);
+        List.of("-XX:TieredStopAtLevel=1"), ReadBatching.MIN_BYTES, BUNDLE, 256, 7);
     ByteArrayOutputStream log = new ByteArrayOutputStream();
     List<LoadBenchmark.Measurement> results =
         LoadBenchmark.run(options, new PrintStream(log, true, StandardCharsets.UTF_8));
@@ -51,7 +54,7 @@ class LoadBenchmarkTest {
   @Test
   void theCallBoundEndsAPhaseBeforeItsTime() throws Exception {
     LoadBenchmark.Options options = new LoadBenchmark.Options(List.of(2), Duration.ofSeconds(30),
-        Duration.ofSeconds(30), 50, List.of(ServerKind.NOOP), 1, Placement.SAME, List.of(), BUNDLE, 64, 7);
+        Duration.ofSeconds(30), 50, List.of(ServerKind.NOOP), 1, Placement.SAME, List.of(), 0, BUNDLE, 64, 7);
     List<LoadBenchmark.Measurement> results = LoadBenchmark.run(options, new PrintStream(new ByteArrayOutputStream(),
         true, StandardCharsets.UTF_8));
 
@@ -98,7 +101,7 @@ class LoadBenchmarkTest {
   void roundsAlternateTheServersAndReportTheMedianRatio() throws Exception {
     LoadBenchmark.Options options = new LoadBenchmark.Options(List.of(2), Duration.ofMillis(100),
         Duration.ofMillis(200), 2_000, List.of(ServerKind.NOOP, ServerKind.WARDEN), 3, Placement.SAME, List.of(),
-        BUNDLE, 64, 7);
+        ReadBatching.DEFAULT_BYTES, BUNDLE, 64, 7);
     List<LoadBenchmark.Measurement> results = LoadBenchmark.run(options, new PrintStream(new ByteArrayOutputStream(),
         true, StandardCharsets.UTF_8));
 
@@ -130,6 +133,18 @@ class LoadBenchmarkTest {
     assertThat(o.rounds()).isEqualTo(5);
     assertThat(o.placement()).isEqualTo(Placement.SAME);
     assertThat(o.serverJvmArgs()).containsExactly("-Xmx1g", "-XX:+UseG1GC");
+    assertThat(o.readBatchBytes()).isEqualTo(ReadBatching.DEFAULT_BYTES);
+    assertThat(LoadBenchmark.parse(new String[] {"--read-batch", "0"}).readBatchBytes()).isZero();
+    assertThat(LoadBenchmark.parse(new String[] {"--read-batch=8192"}).readBatchBytes()).isEqualTo(8192);
     assertThat(LoadBenchmark.parse(new String[] {"--help"})).isNull();
+  }
+
+  @Test
+  void refusesAReadBatchWardenWouldRefuse() {
+    assertThatThrownBy(() -> LoadBenchmark.parse(new String[] {"--read-batch", "100"}))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("`--read-batch` must be 0 (Netty's adaptive reads) or 1024 to 1048576 bytes, found `100`");
+    assertThatThrownBy(() -> LoadBenchmark.parse(new String[] {"--read-batch", "lots"}))
+        .hasMessageContaining("found `lots`");
   }
 }
