@@ -19,13 +19,21 @@ import io.grpc.netty.shaded.io.netty.channel.FixedRecvByteBufAllocator;
  * reads, as it is with the defaults; only the number of system calls grows.
  */
 public final class ReadBatching {
-  /** The default: a slice holds some twenty typical CheckRequests (docs/benchmarks.md measures it). */
+  /** The default: a slice holds about 26 CheckRequests of the load benchmark's mix (docs/benchmarks.md). */
   public static final int DEFAULT_BYTES = 16 * 1024;
 
   public static final int MIN_BYTES = 1024;
   public static final int MAX_BYTES = 1024 * 1024;
 
+  /** What {@link #valid} accepts, in words for error messages. */
+  public static final String ACCEPTED = "0 (Netty's adaptive reads) or " + MIN_BYTES + " to " + MAX_BYTES;
+
   private ReadBatching() {}
+
+  /** Whether {@code bytes} is a read batch: 0, or {@link #MIN_BYTES} to {@link #MAX_BYTES}. */
+  public static boolean valid(int bytes) {
+    return bytes == 0 || (bytes >= MIN_BYTES && bytes <= MAX_BYTES);
+  }
 
   /**
    * Sets how the builder's connections read: at most {@code bytes} per wake-up, or Netty's
@@ -35,8 +43,8 @@ public final class ReadBatching {
     if (bytes == 0) {
       return builder;
     }
-    if (bytes < MIN_BYTES || bytes > MAX_BYTES) {
-      throw new IllegalArgumentException("read batch of " + bytes + " bytes; expected 0 or " + MIN_BYTES + " to " + MAX_BYTES);
+    if (!valid(bytes)) {
+      throw new IllegalArgumentException("read batch of " + bytes + " bytes; expected " + ACCEPTED);
     }
     return builder
         .withChildOption(ChannelOption.MAX_MESSAGES_PER_READ, 1)

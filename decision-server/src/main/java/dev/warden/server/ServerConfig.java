@@ -173,9 +173,9 @@ public record ServerConfig(
       throw new ConfigException("`grpc.executor_threads` must be 0 (direct) to 256 and `grpc.max_concurrent_calls` at least 1");
     }
     int readBatch = integer(v, "grpc.read_batch_bytes");
-    if (readBatch != 0 && (readBatch < ReadBatching.MIN_BYTES || readBatch > ReadBatching.MAX_BYTES)) {
-      throw new ConfigException("`grpc.read_batch_bytes` must be 0 (Netty's adaptive reads) or " + ReadBatching.MIN_BYTES
-          + " to " + ReadBatching.MAX_BYTES + ", found `" + v.get("grpc.read_batch_bytes") + "`");
+    if (!ReadBatching.valid(readBatch)) {
+      throw new ConfigException("`grpc.read_batch_bytes` must be " + ReadBatching.ACCEPTED + ", found `"
+          + v.get("grpc.read_batch_bytes") + "`");
     }
     return new ServerConfig(Path.of(bundle), v.get("grpc.listen"), v.get("http.listen"), threads, calls, readBatch,
         cert, key,

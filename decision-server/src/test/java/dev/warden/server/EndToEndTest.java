@@ -115,24 +115,24 @@ class EndToEndTest {
         withBody.getAttributesBuilder().getRequestBuilder().getHttpBuilder()
             .putHeaders("content-type", "application/json")
             .setRawBody(com.google.protobuf.ByteString.copyFrom(new byte[256 * 1024]));
-        List<CheckRequest> requests = new java.util.ArrayList<>();
-        List<Integer> expected = new java.util.ArrayList<>();
-        for (int i = 0; i < 40; i++) {
-          switch (i % 4) {
-            case 0 -> { requests.add(request("GET", "/orders", alice)); expected.add(200); }
-            case 1 -> { requests.add(request("DELETE", "/admin/users/bob", alice)); expected.add(403); }
-            case 2 -> { requests.add(request("GET", "/" + "a".repeat(64 * 1024), alice)); expected.add(404); }
-            default -> { requests.add(withBody.build()); expected.add(200); }
-          }
+        // Each request with the status it must get, sent 10 times over, all at once.
+        Map<CheckRequest, Integer> kinds = Map.of(
+            request("GET", "/orders", alice), 200,
+            request("DELETE", "/admin/users/bob", alice), 403,
+            request("GET", "/" + "a".repeat(64 * 1024), alice), 404,
+            withBody.build(), 200);
+        List<Map.Entry<CheckRequest, Integer>> calls = new java.util.ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+          calls.addAll(kinds.entrySet());
         }
         List<com.google.common.util.concurrent.ListenableFuture<CheckResponse>> answers = new java.util.ArrayList<>();
-        for (CheckRequest r : requests) {
-          answers.add(stub.withDeadlineAfter(20, TimeUnit.SECONDS).check(r));
+        for (Map.Entry<CheckRequest, Integer> call : calls) {
+          answers.add(stub.withDeadlineAfter(20, TimeUnit.SECONDS).check(call.getKey()));
         }
         for (int i = 0; i < answers.size(); i++) {
           CheckResponse r = answers.get(i).get(30, TimeUnit.SECONDS);
           int status = r.hasOkResponse() ? 200 : r.getDeniedResponse().getStatus().getCodeValue();
-          assertThat(status).as("call %d", i).isEqualTo(expected.get(i));
+          assertThat(status).as("call %d", i).isEqualTo(calls.get(i).getValue());
         }
       } finally {
         channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);

@@ -1,7 +1,7 @@
 package dev.warden.bench.load;
 
-import io.envoyproxy.envoy.service.auth.v3.AuthorizationGrpc;
 import dev.warden.server.ReadBatching;
+import io.envoyproxy.envoy.service.auth.v3.AuthorizationGrpc;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.io.PrintStream;
@@ -333,9 +333,8 @@ public final class LoadBenchmark {
     } catch (NumberFormatException e) {
       bytes = -1;
     }
-    if (bytes != 0 && (bytes < ReadBatching.MIN_BYTES || bytes > ReadBatching.MAX_BYTES)) {
-      throw new IllegalArgumentException("`--read-batch` must be 0 (Netty's adaptive reads) or " + ReadBatching.MIN_BYTES
-          + " to " + ReadBatching.MAX_BYTES + " bytes, found `" + value + "`");
+    if (!ReadBatching.valid(bytes)) {
+      throw new IllegalArgumentException("`--read-batch` must be " + ReadBatching.ACCEPTED + " bytes, found `" + value + "`");
     }
     return bytes;
   }

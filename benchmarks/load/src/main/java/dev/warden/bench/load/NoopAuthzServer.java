@@ -2,11 +2,11 @@ package dev.warden.bench.load;
 
 import com.google.rpc.Code;
 import com.google.rpc.Status;
+import dev.warden.server.ReadBatching;
 import io.envoyproxy.envoy.service.auth.v3.AuthorizationGrpc;
 import io.envoyproxy.envoy.service.auth.v3.CheckRequest;
 import io.envoyproxy.envoy.service.auth.v3.CheckResponse;
 import io.envoyproxy.envoy.service.auth.v3.OkHttpResponse;
-import dev.warden.server.ReadBatching;
 import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.StreamObserver;
