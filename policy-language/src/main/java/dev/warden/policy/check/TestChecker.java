@@ -133,6 +133,15 @@ final class TestChecker {
           "headers are a record of strings such as `{\"x-tenant\": \"acme\"}`"));
       return null;
     }
+    if (headers != null) {
+      for (String name : ((Type.RecordType) headers.type()).fields().keySet()) {
+        if (dev.warden.policy.runtime.HttpTokens.headerName(name) == null) {
+          diagnostics.add(Diagnostic.error("test.bad_value", r.headers().span(), "`" + name + "` is not a header name")
+              .withHelp("header names are ASCII letters, digits and `!#$%&'*+-.^_`|~`"));
+          return null;
+        }
+      }
+    }
     if (r.from() != null && dev.warden.policy.runtime.IpAddress.parse(r.from()) == null) {
       diagnostics.add(Diagnostic.error("test.bad_value", r.span(), "`" + r.from() + "` is not an IP address"));
       return null;

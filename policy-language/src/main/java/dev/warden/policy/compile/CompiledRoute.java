@@ -1,6 +1,7 @@
 package dev.warden.policy.compile;
 
 import dev.warden.policy.ast.PathTemplate;
+import dev.warden.policy.runtime.RequestPaths;
 import dev.warden.policy.runtime.RuleRef;
 import java.time.Instant;
 import java.util.List;
@@ -48,13 +49,80 @@ final class CompiledRoute {
     this.paramSlots = Map.copyOf(slots);
   }
 
-  /** Turns the raw parameters the trie captured into typed values, in place. */
+  /**
+   * Turns the raw parameters the trie captured into typed values, in place: an `int` as a Long,
+   * a `uuid` in lower case (RFC 9562 reads uuids case-insensitively, and so do the databases
+   * behind most APIs: `data.orders[orderId]` must find the same order they do).
+   */
   Object[] typeParams(Object[] captured) {
     for (int i = 0; i < paramTypes.length; i++) {
       if (paramTypes[i] == PathTemplate.ParamType.INT) {
         captured[i] = Long.parseLong((String) captured[i]);
+      } else if (paramTypes[i] == PathTemplate.ParamType.UUID) {
+        captured[i] = lowerHex((String) captured[i]);
       }
     }
     return captured;
+  }
+
+  private static String lowerHex(String uuid) {
+    for (int i = 0; i < uuid.length(); i++) {
+      if (uuid.charAt(i) >= 'A' && uuid.charAt(i) <= 'F') {
+        return uuid.toLowerCase(java.util.Locale.ROOT);
+      }
+    }
+    return uuid;
+  }
+
+  /**
+   * This route called with {@code values} as its parameters, each checked to be one segment of
+   * its type (see {@link Program#bind}); `**` takes the rest of the path.
+   */
+  Program.RouteCall bind(Map<String, String> values) {
+    Object[] params = new Object[paramTypes.length];
+    StringBuilder path = new StringBuilder();
+    int next = 0;
+    for (PathTemplate.Segment s : template.segments()) {
+      if (s instanceof PathTemplate.Literal l) {
+        path.append('/').append(l.text());
+      } else if (s instanceof PathTemplate.Param p) {
+        String v = values.get(p.name());
+        if (v == null) {
+          throw new IllegalArgumentException("route `" + name + "` needs parameter `" + p.name() + "`");
+        }
+        String error = switch (p.type()) {
+          case INT -> RouteTrie.isInt(v) ? null : "an `int` (ASCII digits, at most 18)";
+          case UUID -> RouteTrie.isUuid(v) ? null : "a `uuid` (8-4-4-4-12 ASCII hex digits)";
+          case STRING -> RequestPaths.segmentError(v) == null ? null
+              : "one path segment (" + RequestPaths.segmentError(v) + ")";
+        };
+        if (error != null) {
+          throw new IllegalArgumentException("route `" + name + "`: parameter `" + p.name() + "` must be " + error);
+        }
+        params[next++] = v;
+        path.append('/').append(v);
+      } else {
+        String rest = values.getOrDefault("**", "");
+        String parts = rest.startsWith("/") ? rest.substring(1) : rest;
+        for (String part : parts.isEmpty() ? new String[0] : parts.split("/", -1)) {
+          String error = RequestPaths.segmentError(part);
+          if (error != null) {
+            throw new IllegalArgumentException("route `" + name + "`: `**` must be path segments (" + error + ")");
+          }
+          path.append('/').append(part);
+        }
+      }
+    }
+    for (String key : values.keySet()) {
+      if (!paramSlots.containsKey(key) && !(key.equals("**") && template.segments().stream().anyMatch(PathTemplate.Rest.class::isInstance))) {
+        throw new IllegalArgumentException("route `" + name + "` has no parameter `" + key + "`");
+      }
+    }
+    String canonical = path.length() == 0 ? "/" : path.toString();
+    if (canonical.length() > RequestPaths.MAX_LENGTH) {
+      throw new IllegalArgumentException("route `" + name + "`: the path is longer than " + RequestPaths.MAX_LENGTH
+          + " characters");
+    }
+    return new Program.RouteCall(this, typeParams(params), canonical);
   }
 }

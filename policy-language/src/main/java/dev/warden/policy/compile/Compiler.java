@@ -93,8 +93,7 @@ public final class Compiler {
       implies.put(r.name(), r.implies().toLongArray());
     }
     PrincipalBuilder principals = new PrincipalBuilder(bundle.principal(), implies);
-    return new Program(bundle.manifest().revision(), bundle.manifest().undeclaredStatus(),
-        bundle.manifest().stepBudget(), bundle.frameSize(), trie, routes, principals, data, dataSlots);
+    return new Program(bundle.manifest(), bundle.frameSize(), trie, routes, principals, data, dataSlots);
   }
 
   private static CompiledRule.Condition[] conditions(List<CheckedCondition> conditions, ExprCompiler exprs) {

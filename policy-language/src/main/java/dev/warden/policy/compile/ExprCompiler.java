@@ -154,10 +154,10 @@ final class ExprCompiler {
 
   private static Eval input(InputField field) {
     return switch (field) {
-      case REQUEST_METHOD -> f -> f.request.method();
+      case REQUEST_METHOD -> f -> f.line.method();
       case REQUEST_PATH -> f -> f.path;
       case REQUEST_ROUTE -> f -> f.routeName;
-      case REQUEST_QUERY -> f -> f.request.query();
+      case REQUEST_QUERY -> f -> f.line.query();
       case REQUEST_HEADERS -> f -> f.request.headers();
       case REQUEST_TIME -> f -> f.request.time();
       case REQUEST_ID -> f -> f.request.id();

@@ -21,7 +21,9 @@ final class Frame {
   final int budget;
   Object[] params;
   String routeName;
-  /** The normalized path, which is what `request.path` means. */
+  /** The canonical request line: what `request.method` and `request.query` read. */
+  dev.warden.policy.runtime.RequestLine line;
+  /** The canonical path, which is what `request.path` means. */
   String path;
   /** Set by a rule evaluation: the condition that did not hold, or why evaluation failed. */
   CompiledRule.Condition failed;

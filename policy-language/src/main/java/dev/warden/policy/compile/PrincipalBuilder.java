@@ -2,9 +2,9 @@ package dev.warden.policy.compile;
 
 import dev.warden.policy.check.CheckedBundle.ClaimSource;
 import dev.warden.policy.check.CheckedBundle.PrincipalSpec;
+import dev.warden.policy.runtime.ClaimNumbers;
 import dev.warden.policy.runtime.Identity;
 import dev.warden.policy.types.Type;
-import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashSet;
@@ -154,13 +154,10 @@ final class PrincipalBuilder {
       return raw instanceof Boolean ? raw : null;
     }
     if (type == Type.INT) {
-      if (raw instanceof Integer || raw instanceof Long || raw instanceof Short) {
-        return ((Number) raw).longValue();
-      }
-      return raw instanceof BigDecimal d && d.stripTrailingZeros().scale() <= 0 ? d.longValue() : null;
+      return ClaimNumbers.integer(raw);
     }
     if (type == Type.DECIMAL) {
-      return raw instanceof Number n ? new BigDecimal(n.toString()) : null;
+      return ClaimNumbers.decimal(raw);
     }
     Collection<?> items;
     if (raw instanceof String s) {

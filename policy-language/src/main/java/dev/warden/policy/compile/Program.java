@@ -1,11 +1,14 @@
 package dev.warden.policy.compile;
 
+import dev.warden.policy.bundle.Manifest;
 import dev.warden.policy.check.CheckedBundle;
 import dev.warden.policy.runtime.Decision;
 import dev.warden.policy.runtime.RecordValue;
 import dev.warden.policy.runtime.Obligations;
 import dev.warden.policy.runtime.Request;
+import dev.warden.policy.runtime.RequestLine;
 import dev.warden.policy.runtime.RequestPaths;
+import dev.warden.policy.runtime.RequestRules;
 import dev.warden.policy.runtime.RuleRef;
 import java.util.ArrayList;
 import java.util.function.Supplier;
@@ -16,8 +19,8 @@ import java.util.Map;
  * A compiled bundle, ready to decide. Immutable and safe to share between threads: the server
  * swaps whole programs on reload and never changes one.
  *
- * <p>Order of checks: identity → path normalization ({@link RequestPaths}) → route → lifecycle →
- * forbids → allows. Default deny: nothing is
+ * <p>Order of checks: the request line ({@link RequestLine}: method, path by {@link RequestPaths},
+ * query, method overrides) → identity → route → lifecycle → forbids → allows. Default deny: nothing is
  * allowed unless a grant or permit applies, and any applicable forbid wins over every allow.
  */
 public final class Program {
@@ -31,70 +34,89 @@ public final class Program {
   private final String revision;
   private final int undeclaredStatus;
   private final int budget;
+  private final RequestRules requestRules;
   private final int frameSize;
   private final RouteTrie trie;
   private final List<CompiledRoute> routes;
+  private final Map<String, CompiledRoute> routesByName;
   private final PrincipalBuilder principals;
   private final Object[] data;
   private final Map<String, Integer> dataSlots;
 
-  Program(String revision, int undeclaredStatus, int budget, int frameSize, RouteTrie trie, List<CompiledRoute> routes,
-      PrincipalBuilder principals, Object[] data, Map<String, Integer> dataSlots) {
-    this.revision = revision;
-    this.undeclaredStatus = undeclaredStatus;
-    this.budget = budget;
+  Program(Manifest manifest, int frameSize, RouteTrie trie, List<CompiledRoute> routes, PrincipalBuilder principals,
+      Object[] data, Map<String, Integer> dataSlots) {
+    this.revision = manifest.revision();
+    this.undeclaredStatus = manifest.undeclaredStatus();
+    this.budget = manifest.stepBudget();
+    this.requestRules = manifest.requests();
+    this.manifest = manifest;
     this.frameSize = frameSize;
     this.trie = trie;
     this.routes = List.copyOf(routes);
+    Map<String, CompiledRoute> byName = new java.util.HashMap<>();
+    routes.forEach(r -> byName.put(r.name, r));
+    this.routesByName = Map.copyOf(byName);
     this.principals = principals;
     this.data = data;
     this.dataSlots = Map.copyOf(dataSlots);
   }
 
+  private final Manifest manifest;
+
   public String revision() {
     return revision;
   }
 
-  /** A declared route as a request line, for asking about a route by name. */
-  public record RouteRequest(String method, String path) {}
+  /** How this bundle reads requests where upstream servers disagree (bundle.yaml `requests:`). */
+  public RequestRules requestRules() {
+    return requestRules;
+  }
 
   /**
-   * The method and path of a declared route with its parameters filled in, so that asking by
-   * route name decides exactly as the same HTTP request would.
-   *
-   * @param params values by parameter name; `**` fills a trailing `**`
-   * @throws IllegalArgumentException naming the unknown route or the bad parameter
+   * A call of a declared route by name, its parameters bound to the route's typed parameters: what
+   * the decide API asks about. Nothing is rebuilt into a path and parsed again, so a parameter
+   * value can never select another route or another object than the one named.
    */
-  public RouteRequest routeRequest(String routeName, Map<String, String> params) {
-    CompiledRoute route = routes.stream().filter(r -> r.name.equals(routeName)).findFirst()
-        .orElseThrow(() -> new IllegalArgumentException("no route `" + routeName + "` in the bundle"));
-    StringBuilder path = new StringBuilder();
-    java.util.Set<String> used = new java.util.HashSet<>();
-    for (dev.warden.policy.ast.PathTemplate.Segment s : route.template.segments()) {
-      if (s instanceof dev.warden.policy.ast.PathTemplate.Literal l) {
-        path.append('/').append(l.text());
-      } else if (s instanceof dev.warden.policy.ast.PathTemplate.Param p) {
-        String v = params.get(p.name());
-        if (v == null || v.isEmpty() || v.indexOf('/') >= 0) {
-          throw new IllegalArgumentException("route `" + routeName + "` needs parameter `" + p.name()
-              + "` (one non-empty path segment)");
-        }
-        used.add(p.name());
-        path.append('/').append(v);
-      } else {
-        String rest = params.getOrDefault("**", "");
-        used.add("**");
-        if (!rest.isEmpty()) {
-          path.append(rest.startsWith("/") ? "" : "/").append(rest);
-        }
-      }
+  public static final class RouteCall {
+    final CompiledRoute route;
+    final Object[] params;
+    private final String path;
+
+    RouteCall(CompiledRoute route, Object[] params, String path) {
+      this.route = route;
+      this.params = params;
+      this.path = path;
     }
-    for (String name : params.keySet()) {
-      if (!used.contains(name)) {
-        throw new IllegalArgumentException("route `" + routeName + "` has no parameter `" + name + "`");
-      }
+
+    /** The route's method. */
+    public String method() {
+      return route.method;
     }
-    return new RouteRequest(route.method, path.length() == 0 ? "/" : path.toString());
+
+    /** The canonical path of this call, which is what `request.path` reads. */
+    public String path() {
+      return path;
+    }
+
+    public String route() {
+      return route.name;
+    }
+  }
+
+  /**
+   * Binds parameter values to a declared route. Each value must be one path segment of its
+   * parameter's type, as already decoded text: an ASCII `int`, an ASCII `uuid` (read in lower
+   * case), or a `string` of characters allowed in a canonical segment ({@link RequestPaths});
+   * `**` takes the rest of the path, segment by segment.
+   *
+   * @throws IllegalArgumentException naming the unknown route or the bad, missing or extra parameter
+   */
+  public RouteCall bind(String routeName, Map<String, String> params) {
+    CompiledRoute route = routesByName.get(routeName);
+    if (route == null) {
+      throw new IllegalArgumentException("no route `" + routeName + "` in the bundle");
+    }
+    return route.bind(params);
   }
 
   /**
@@ -156,40 +178,60 @@ public final class Program {
         changed[o.slot()] = java.util.Collections.unmodifiableMap(map);
       }
     }
-    return new Program(revision, undeclaredStatus, budget, frameSize, trie, routes, principals, changed, dataSlots);
+    return new Program(manifest, frameSize, trie, routes, principals, changed, dataSlots);
   }
 
   /** Decides one request. Never throws for any request: failures are denials with a reason. */
   public Decision decide(Request request) {
     try {
-      return decideOrThrow(request);
+      RequestLine line = RequestLine.of(request, requestRules);
+      if (!line.ok()) {
+        return deny(400, line.refusal(), line::error, List.of(), null);
+      }
+      return decideOrThrow(request, line, null);
     } catch (RuntimeException e) {
-      // Fail closed. The checker makes this unreachable for well-typed programs.
-      String kind = e.getClass().getSimpleName();
-      return deny(403, "policy evaluation failed", () -> "internal evaluation error: " + kind, List.of(), null);
+      return failed(e);
     }
   }
 
-  private Decision decideOrThrow(Request request) {
+  /**
+   * Decides a call of a declared route ({@link #bind}) as made by the caller and at the time of
+   * {@code context}, whose own method and path are not read: the route call names them.
+   */
+  public Decision decide(RouteCall call, Request context) {
+    try {
+      RequestLine line = new RequestLine(call.method(), call.path(), Map.of(), List.of(), List.of(), null, null);
+      return decideOrThrow(context, line, call);
+    } catch (RuntimeException e) {
+      return failed(e);
+    }
+  }
+
+  private Decision failed(RuntimeException e) {
+    // Fail closed. The checker makes this unreachable for well-typed programs.
+    String kind = e.getClass().getSimpleName();
+    return deny(403, "policy evaluation failed", () -> "internal evaluation error: " + kind, List.of(), null);
+  }
+
+  private Decision decideOrThrow(Request request, RequestLine line, RouteCall call) {
     PrincipalBuilder.Principal p = principals.build(request.identity());
     if (p.error() != null) {
       String why = p.error();
       return deny(401, "invalid identity", () -> why, List.of(), null);
     }
-    String path = request.path();
-    if (!RequestPaths.isNormal(path)) {
-      RequestPaths.Normalized normalized = RequestPaths.normalize(path);
-      if (!normalized.ok()) {
-        return deny(400, "bad request path", normalized::error, List.of(), null);
+    CompiledRoute route;
+    Object[] params;
+    if (call != null) {
+      route = call.route;
+      params = call.params.clone();
+    } else {
+      params = new Object[trie.captureSize()];
+      route = trie.match(line.method(), line.path(), params);
+      if (route == null) {
+        return deny(undeclaredStatus, "route not found",
+            () -> "no route is declared for " + line.method() + " " + line.path(), List.of(), null);
       }
-      path = normalized.path();
-    }
-    Object[] captured = new Object[trie.captureSize()];
-    CompiledRoute route = trie.match(request.method(), path, captured);
-    if (route == null) {
-      String shown = path;
-      return deny(undeclaredStatus, "route not found",
-          () -> "no route is declared for " + request.method() + " " + shown, List.of(), null);
+      route.typeParams(params);
     }
     if (route.since != null && request.time().isBefore(route.since)) {
       return deny(undeclaredStatus, "route not found",
@@ -200,8 +242,9 @@ public final class Program {
           route.refs, route.name);
     }
     Frame f = new Frame(request, p.slots(), p.anonymous(), p.roles(), p.roleNames(), data, frameSize, budget);
-    f.params = route.typeParams(captured);
-    f.path = path;
+    f.params = params;
+    f.line = line;
+    f.path = line.path();
     f.routeName = route.name;
     try {
       return authorize(route, f);
@@ -223,7 +266,7 @@ public final class Program {
     for (int w = 0; w < Math.min(f.roles.length, route.openRoles.length); w++) {
       long open = f.roles[w] & route.openRoles[w];
       if (open != 0) {
-        return allow(route.openGrants[w * 64 + Long.numberOfTrailingZeros(open)], route);
+        return allow(route.openGrants[w * 64 + Long.numberOfTrailingZeros(open)], route, f.line);
       }
     }
     List<Miss> misses = null;
@@ -231,7 +274,7 @@ public final class Program {
       boolean hasRole = allow.role < 0 || f.hasRole(allow.role);
       int result = hasRole ? applies(allow, f) : FAILS;
       if (result == APPLIES) {
-        return allow(allow, route);
+        return allow(allow, route, f.line);
       }
       if (misses == null) {
         misses = new ArrayList<>(MAX_EXPLAINED);
@@ -312,9 +355,9 @@ public final class Program {
     return deny(refusal, reason, explanation, forbid.refs, route.name);
   }
 
-  private Decision allow(CompiledRule rule, CompiledRoute route) {
+  private Decision allow(CompiledRule rule, CompiledRoute route, RequestLine line) {
     return new Decision(true, 200, "allowed", rule.allowExplanationSupplier, rule.refs, route.name, revision,
-        Obligations.NONE);
+        Obligations.of(line));
   }
 
   private Decision deny(int status, String reason, Supplier<String> explanation, List<RuleRef> rules, String route) {

@@ -161,7 +161,8 @@ final class RouteTrie {
     for (int i = 0; i < 36; i++) {
       char c = s.charAt(i);
       boolean dash = i == 8 || i == 13 || i == 18 || i == 23;
-      if (dash ? c != '-' : Character.digit(c, 16) < 0) {
+      // ASCII hex only: Character.digit would take `٢` (Arabic-Indic two) as a digit.
+      if (dash ? c != '-' : !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))) {
         return false;
       }
     }

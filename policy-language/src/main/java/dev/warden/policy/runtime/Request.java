@@ -1,7 +1,6 @@
 package dev.warden.policy.runtime;
 
 import java.time.Instant;
-import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
@@ -10,10 +9,10 @@ import java.util.Objects;
  * CheckRequest; tests and `warden eval` build it from their own input. Time is an input, so the
  * same request decides the same way anywhere.
  *
- * @param path the path as received, query string excluded or not; the program normalizes it
- *     (see {@link RequestPaths}) before matching routes
- * @param query query parameters by name, each with its values in order
- * @param headers header values by lower-case name
+ * @param method the method as received; the program reads it as an ASCII token ({@link HttpTokens})
+ * @param path the request target as received: the path and perhaps `?query`; the program
+ *     canonicalizes both ({@link RequestLine}) before matching routes
+ * @param headers header values by lower-case name ({@link HttpTokens#headerName})
  * @param sourceIp may be null when unknown
  * @param destinationIp may be null when unknown
  * @param context Envoy's per-route `context_extensions`
@@ -24,7 +23,6 @@ public record Request(
     String id,
     String method,
     String path,
-    Map<String, List<String>> query,
     Map<String, String> headers,
     String host,
     String scheme,
@@ -45,7 +43,6 @@ public record Request(
     Objects.requireNonNull(path, "path");
     Objects.requireNonNull(time, "time");
     id = id == null ? "" : id;
-    query = query == null ? Map.of() : Map.copyOf(query);
     headers = headers == null ? Map.of() : headers instanceof FrozenMap ? headers : Map.copyOf(headers);
     host = host == null ? "" : host;
     scheme = scheme == null ? "" : scheme;
@@ -56,7 +53,7 @@ public record Request(
 
   /** This request as made by another caller. */
   public Request withIdentity(Identity newIdentity) {
-    return new Request(id, method, path, query, headers, host, scheme, time, sourceIp, sourcePort, sourcePrincipal,
+    return new Request(id, method, path, headers, host, scheme, time, sourceIp, sourcePort, sourcePrincipal,
         destinationIp, destinationPort, destinationPrincipal, context, sni, body, newIdentity);
   }
 
@@ -70,7 +67,6 @@ public record Request(
     private final String path;
     private final Instant time;
     private String id;
-    private Map<String, List<String>> query;
     private Map<String, String> headers;
     private String host;
     private String scheme;
@@ -93,11 +89,6 @@ public record Request(
 
     public Builder id(String v) {
       id = v;
-      return this;
-    }
-
-    public Builder query(Map<String, List<String>> v) {
-      query = v;
       return this;
     }
 
@@ -151,7 +142,7 @@ public record Request(
     }
 
     public Request build() {
-      return new Request(id, method, path, query, headers, host, scheme, time, sourceIp, sourcePort,
+      return new Request(id, method, path, headers, host, scheme, time, sourceIp, sourcePort,
           sourcePrincipal, destinationIp, destinationPort, destinationPrincipal, context, sni, body, identity);
     }
   }

@@ -43,7 +43,7 @@ public final class RequestBody {
   private final boolean truncated;
   // Parsed on first use; a request is read by one thread, and a race would only parse twice.
   private Parsed json;
-  private Map<String, List<String>> form;
+  private QueryStrings.Parsed form;
 
   /** A parsed body: the value (JSON values as Map, List, String, Long, BigDecimal, Boolean, null), or why there is none. */
   public record Parsed(Object value, String error) {
@@ -104,11 +104,15 @@ public final class RequestBody {
     return p;
   }
 
-  /** The body as form fields (`a=1&b=2`), each name with its values in order, parsed on first use. */
-  public Map<String, List<String>> form() {
-    Map<String, List<String>> f = form;
+  /**
+   * The body as form fields (`a=1&b=2`), each name with its values in order, parsed on first use
+   * as strictly as a query string; a truncated body is not parsed, as its last field may be cut.
+   */
+  public QueryStrings.Parsed form() {
+    QueryStrings.Parsed f = form;
     if (f == null) {
-      f = QueryStrings.parse(text());
+      f = truncated ? new QueryStrings.Parsed(null, "the body was truncated by Envoy (`max_request_bytes`), so it is not parsed as a form")
+          : QueryStrings.parseForm(text());
       form = f;
     }
     return f;

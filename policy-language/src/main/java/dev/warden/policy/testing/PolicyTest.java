@@ -9,12 +9,11 @@ import dev.warden.policy.compile.Program;
 import dev.warden.policy.runtime.Decision;
 import dev.warden.policy.runtime.Identity;
 import dev.warden.policy.runtime.IpAddress;
-import dev.warden.policy.runtime.QueryStrings;
+import dev.warden.policy.runtime.HttpTokens;
 import dev.warden.policy.runtime.Request;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -41,8 +40,14 @@ public final class PolicyTest {
   }
 
   public TestOutcome run(Instant defaultTime) {
-    Request request = request(test.request(), defaultTime);
-    Decision d = program.withTestData(test.data(), fieldIds).decide(request);
+    return judge(program().decide(request(defaultTime)));
+  }
+
+  /**
+   * The outcome of this test for a decision, however it was made: `warden test` decides with
+   * {@link #program()}, the parity test through the sidecar.
+   */
+  public TestOutcome judge(Decision d) {
     Expectation e = test.expect();
     String expected = expected(e);
     String failure = null;
@@ -76,12 +81,21 @@ public final class PolicyTest {
     return b.toString();
   }
 
+  /**
+   * The request this test makes, as the program sees it: what the sidecar parity test sends
+   * through ext_authz too.
+   */
+  public Request request(Instant defaultTime) {
+    return request(test.request(), defaultTime);
+  }
+
+  /** The program this test decides with: the bundle's, with the test's `data` lines applied. */
+  public Program program() {
+    return program.withTestData(test.data(), fieldIds);
+  }
+
   @SuppressWarnings("unchecked")
   private Request request(TestRequest r, Instant defaultTime) {
-    String target = r.target();
-    int q = target.indexOf('?');
-    String path = q < 0 ? target : target.substring(0, q);
-    Map<String, List<String>> query = QueryStrings.ofTarget(target);
     Identity identity;
     if (r.claims() != null) {
       Map<String, Object> claims = (Map<String, Object>) PlainValues.of(Compiler.constant(r.claims(), fieldIds));
@@ -92,11 +106,10 @@ public final class PolicyTest {
     Map<String, String> headers = new LinkedHashMap<>();
     if (r.headers() != null) {
       ((Map<String, Object>) PlainValues.of(Compiler.constant(r.headers(), fieldIds)))
-          .forEach((k, v) -> headers.put(k.toLowerCase(Locale.ROOT), String.valueOf(v)));
+          .forEach((k, v) -> headers.put(HttpTokens.headerName(k), String.valueOf(v)));
     }
-    return Request.builder(r.method(), path, r.at() != null ? r.at() : defaultTime)
+    return Request.builder(r.method(), r.target(), r.at() != null ? r.at() : defaultTime)
         .id("test")
-        .query(query)
         .headers(headers)
         .scheme("https")
         .source(r.from() == null ? null : IpAddress.parse(r.from()), 0, r.peer())

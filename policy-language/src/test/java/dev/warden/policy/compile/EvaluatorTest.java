@@ -178,10 +178,9 @@ class EvaluatorTest {
         api "Ops" { route op GET /op/{name} }
         permit op when %s
         """.formatted(condition);
-    Request r = Request.builder("GET", "/op/alice", NOW)
+    Request r = Request.builder("GET", "/op/alice?q=1&q=2", NOW)
         .identity(claims("sub", "alice", "roles", List.of("viewer", "editor"), "tenant", "acme", "level", 3))
         .headers(Map.of("x-a", "1"))
-        .query(Map.of("q", List.of("1", "2")))
         .source(IpAddress.parse("10.1.2.3"), 5555, null)
         .build();
     return program(policy).decide(r);

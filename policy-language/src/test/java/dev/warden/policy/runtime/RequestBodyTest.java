@@ -83,8 +83,18 @@ class RequestBodyTest {
     RequestBody body = RequestBody.ofText("item=book&tag=a&tag=b+c&note=%E2%9C%93", "Application/X-WWW-Form-Urlencoded", false);
     assertThat(body.isForm()).isTrue();
     assertThat(body.isJson()).isFalse();
-    assertThat(body.form()).containsEntry("item", List.of("book")).containsEntry("tag", List.of("a", "b c"))
+    assertThat(body.form().values()).containsEntry("item", List.of("book")).containsEntry("tag", List.of("a", "b c"))
         .containsEntry("note", List.of("✓"));
     assertThat(body.form()).isSameAs(body.form());
+  }
+
+  @Test
+  void formBodiesAreDecodedStrictly() {
+    assertThat(RequestBody.ofText("a=%zz", "application/x-www-form-urlencoded", false).form().error())
+        .contains("not a percent-escape");
+    assertThat(RequestBody.ofText("a=%c0%ae", "application/x-www-form-urlencoded", false).form().error())
+        .contains("not valid UTF-8");
+    assertThat(RequestBody.ofText("a=1&b=2", "application/x-www-form-urlencoded", true).form().error())
+        .contains("truncated");
   }
 }
