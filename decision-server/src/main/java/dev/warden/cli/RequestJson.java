@@ -5,14 +5,14 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.warden.policy.runtime.Identity;
 import dev.warden.policy.runtime.IpAddress;
 import dev.warden.policy.runtime.Request;
-import dev.warden.policy.runtime.QueryStrings;
+import dev.warden.policy.runtime.HttpTokens;
+import dev.warden.policy.runtime.Printable;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
@@ -57,35 +57,27 @@ final class RequestJson {
       throw new BadRequestFile("request file must hold a JSON object");
     }
     keys(root, TOP, "");
-    String method = text(root, "method", true).toUpperCase(Locale.ROOT);
+    String method = text(root, "method", true);
     String target = text(root, "path", true);
     if (!target.startsWith("/")) {
       throw new BadRequestFile("`path` must start with `/`, found `" + target + "`");
     }
-    int q = target.indexOf('?');
-    Map<String, List<String>> query = new LinkedHashMap<>(QueryStrings.ofTarget(target));
     if (root.has("query")) {
-      JsonNode qn = root.get("query");
-      if (!qn.isObject()) {
-        throw new BadRequestFile("`query` must be an object of lists of strings");
-      }
-      for (Iterator<Map.Entry<String, JsonNode>> it = qn.fields(); it.hasNext(); ) {
-        Map.Entry<String, JsonNode> e = it.next();
-        List<String> values = new ArrayList<>();
-        if (e.getValue().isArray()) {
-          e.getValue().forEach(v -> values.add(v.asText()));
-        } else {
-          values.add(e.getValue().asText());
-        }
-        query.put(e.getKey(), values);
-      }
+      target = withQuery(target, root.get("query"));
     }
     Map<String, String> headers = new LinkedHashMap<>();
     if (root.has("headers")) {
       if (!root.get("headers").isObject()) {
         throw new BadRequestFile("`headers` must be an object of strings");
       }
-      root.get("headers").fields().forEachRemaining(e -> headers.put(e.getKey().toLowerCase(Locale.ROOT), e.getValue().asText()));
+      for (Iterator<Map.Entry<String, JsonNode>> it = root.get("headers").fields(); it.hasNext(); ) {
+        Map.Entry<String, JsonNode> e = it.next();
+        String name = HttpTokens.headerName(e.getKey());
+        if (name == null) {
+          throw new BadRequestFile("`headers`: `" + Printable.of(e.getKey()) + "` is not a header name");
+        }
+        headers.put(name, e.getValue().asText());
+      }
     }
     Instant time = defaultTime;
     if (root.has("time")) {
@@ -95,8 +87,8 @@ final class RequestJson {
         throw new BadRequestFile("`time` must be an instant such as `2026-01-01T00:00:00Z`");
       }
     }
-    Request.Builder b = Request.builder(method, q < 0 ? target : target.substring(0, q), time)
-        .query(query).headers(headers)
+    Request.Builder b = Request.builder(method, target, time)
+        .headers(headers)
         .host(text(root, "host", false)).scheme(text(root, "scheme", false)).id(text(root, "id", false));
     if (root.has("source")) {
       JsonNode s = root.get("source");
@@ -121,6 +113,39 @@ final class RequestJson {
       b.identity(new Identity(claims, text(id, "peer", false)));
     }
     return b.build();
+  }
+
+  /**
+   * The target with the `query` object's parameters appended, percent-encoded: the program reads
+   * them from the target like any other query, so `eval` asks exactly what Envoy would.
+   */
+  private static String withQuery(String target, JsonNode query) throws BadRequestFile {
+    if (!query.isObject()) {
+      throw new BadRequestFile("`query` must be an object of strings or lists of strings");
+    }
+    StringBuilder b = new StringBuilder(target);
+    char sep = target.indexOf('?') < 0 ? '?' : '&';
+    for (Iterator<Map.Entry<String, JsonNode>> it = query.fields(); it.hasNext(); ) {
+      Map.Entry<String, JsonNode> e = it.next();
+      List<JsonNode> values = new ArrayList<>();
+      if (e.getValue().isArray()) {
+        e.getValue().forEach(values::add);
+      } else {
+        values.add(e.getValue());
+      }
+      for (JsonNode v : values) {
+        if (!v.isValueNode()) {
+          throw new BadRequestFile("`query." + e.getKey() + "` must be a string or a list of strings");
+        }
+        b.append(sep).append(encode(e.getKey())).append('=').append(encode(v.asText()));
+        sep = '&';
+      }
+    }
+    return b.toString();
+  }
+
+  private static String encode(String s) {
+    return java.net.URLEncoder.encode(s, java.nio.charset.StandardCharsets.UTF_8);
   }
 
   private static void keys(JsonNode n, Set<String> allowed, String prefix) throws BadRequestFile {

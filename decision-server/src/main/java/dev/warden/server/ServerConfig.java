@@ -25,9 +25,13 @@ public record ServerConfig(
     Path bundle,
     String grpcListen,
     String httpListen,
+    String opsListen,
+    Duration httpRequestTimeout,
+    int httpMaxConnections,
     int executorThreads,
     int maxConcurrentCalls,
     int readBatchBytes,
+    boolean reflection,
     Path tlsCert,
     Path tlsKey,
     Path tlsClientCa,
@@ -38,6 +42,7 @@ public record ServerConfig(
     int failureStatus,
     List<String> stripHeaders,
     boolean dynamicMetadata,
+    Duration decisionDeadline,
     Duration shutdownGrace) {
 
   /** Every key, with its default (null: no default). Order is the documentation order. */
@@ -50,10 +55,14 @@ public record ServerConfig(
     d.put("grpc.executor_threads", "0");
     d.put("grpc.max_concurrent_calls", "1024");
     d.put("grpc.read_batch_bytes", Integer.toString(ReadBatching.DEFAULT_BYTES));
+    d.put("grpc.reflection", "false");
     d.put("grpc.tls.cert", null);
     d.put("grpc.tls.key", null);
     d.put("grpc.tls.client_ca", null);
     d.put("http.listen", "127.0.0.1:9192");
+    d.put("http.ops_listen", "");
+    d.put("http.request_timeout", "10s");
+    d.put("http.max_connections", "1024");
     d.put("identity.jwt.issuer", null);
     d.put("identity.jwt.audiences", null);
     d.put("identity.jwt.algorithms", "RS256,ES256");
@@ -61,12 +70,14 @@ public record ServerConfig(
     d.put("identity.jwt.jwks_url", null);
     d.put("identity.jwt.refresh", "5m");
     d.put("identity.jwt.clock_skew", "30s");
-    d.put("identity.jwt_authn_metadata_key", "jwt_payload");
+    d.put("identity.jwt.allow_loopback_http", "false");
+    d.put("identity.jwt_authn_metadata_key", "");
     d.put("identity.api_key.header", "x-api-key");
     d.put("identity.api_key.data", "api_keys");
     d.put("authz.failure_status", "403");
     d.put("authz.strip_headers", "");
     d.put("authz.dynamic_metadata", "true");
+    d.put("authz.decision_deadline", "100ms");
     d.put("shutdown.grace", "10s");
     return java.util.Collections.unmodifiableMap(d);
   }
@@ -156,16 +167,37 @@ public record ServerConfig(
       throw new ConfigException("`grpc.tls.client_ca` (mTLS) needs `grpc.tls.cert` and `grpc.tls.key`");
     }
     JwtConfig jwt = null;
+    boolean loopbackHttp = bool(v, "identity.jwt.allow_loopback_http");
     if (v.get("identity.jwt.issuer") != null) {
       try {
         String url = v.get("identity.jwt.jwks_url");
         jwt = new JwtConfig(v.get("identity.jwt.issuer"), list(v.get("identity.jwt.audiences")),
             list(v.get("identity.jwt.algorithms")), path(v.get("identity.jwt.jwks_file")),
             url == null ? null : URI.create(url), duration(v, "identity.jwt.refresh"),
-            duration(v, "identity.jwt.clock_skew"));
+            duration(v, "identity.jwt.clock_skew"), loopbackHttp);
       } catch (IllegalArgumentException e) {
         throw new ConfigException(e.getMessage());
       }
+    }
+    List<String> strip = new ArrayList<>();
+    for (String h : list(v.get("authz.strip_headers"))) {
+      String name = dev.warden.policy.runtime.HttpTokens.headerName(h);
+      if (name == null || name.startsWith(":")) {
+        throw new ConfigException("`authz.strip_headers`: `" + h + "` is not a header name");
+      }
+      if (name.equals(dev.warden.server.authz.ResponseMapper.DECISION_ID_HEADER)) {
+        throw new ConfigException("`authz.strip_headers`: `" + h + "` is the header Warden sets on every allowed request");
+      }
+      strip.add(name);
+    }
+    int maxConnections = integer(v, "http.max_connections");
+    if (maxConnections < 1) {
+      throw new ConfigException("`http.max_connections` must be at least 1, found `" + v.get("http.max_connections") + "`");
+    }
+    Duration requestTimeout = duration(v, "http.request_timeout");
+    Duration deadline = duration(v, "authz.decision_deadline");
+    if (requestTimeout.isZero() || requestTimeout.isNegative() || deadline.isZero() || deadline.isNegative()) {
+      throw new ConfigException("`http.request_timeout` and `authz.decision_deadline` must be longer than 0");
     }
     int threads = integer(v, "grpc.executor_threads");
     int calls = integer(v, "grpc.max_concurrent_calls");
@@ -177,11 +209,14 @@ public record ServerConfig(
       throw new ConfigException("`grpc.read_batch_bytes` must be " + ReadBatching.ACCEPTED + ", found `"
           + v.get("grpc.read_batch_bytes") + "`");
     }
-    return new ServerConfig(Path.of(bundle), v.get("grpc.listen"), v.get("http.listen"), threads, calls, readBatch,
-        cert, key,
-        path(v.get("grpc.tls.client_ca")), jwt, v.get("identity.jwt_authn_metadata_key"),
+    String jwtAuthn = v.get("identity.jwt_authn_metadata_key");
+    String ops = v.get("http.ops_listen");
+    return new ServerConfig(Path.of(bundle), v.get("grpc.listen"), v.get("http.listen"),
+        ops == null || ops.isBlank() ? null : ops.trim(), requestTimeout, maxConnections, threads, calls, readBatch,
+        bool(v, "grpc.reflection"), cert, key,
+        path(v.get("grpc.tls.client_ca")), jwt, jwtAuthn == null || jwtAuthn.isBlank() ? null : jwtAuthn.trim(),
         v.get("identity.api_key.header").toLowerCase(java.util.Locale.ROOT), v.get("identity.api_key.data"), failure,
-        list(v.get("authz.strip_headers")), bool(v, "authz.dynamic_metadata"), duration(v, "shutdown.grace"));
+        strip, bool(v, "authz.dynamic_metadata"), deadline, duration(v, "shutdown.grace"));
   }
 
   private static int integer(Map<String, String> v, String key) throws ConfigException {
@@ -204,9 +239,11 @@ public record ServerConfig(
   private static Duration duration(Map<String, String> v, String key) throws ConfigException {
     String s = v.get(key);
     try {
-      return Duration.parse("PT" + s.trim().toUpperCase());
+      String t = s.trim().toLowerCase(java.util.Locale.ROOT);
+      return t.endsWith("ms") ? Duration.ofMillis(Long.parseLong(t.substring(0, t.length() - 2)))
+          : Duration.parse("PT" + t.toUpperCase(java.util.Locale.ROOT));
     } catch (RuntimeException e) {
-      throw new ConfigException("`" + key + "` must be a duration such as `30s` or `5m`, found `" + s + "`");
+      throw new ConfigException("`" + key + "` must be a duration such as `250ms`, `30s` or `5m`, found `" + s + "`");
     }
   }
 

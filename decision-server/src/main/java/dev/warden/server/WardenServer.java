@@ -95,13 +95,15 @@ public final class WardenServer implements AutoCloseable {
         new IdentityResolver(jwt, config.apiKeyHeader(), config.apiKeyData()),
         new ResponseMapper(config.stripHeaders(), config.dynamicMetadata()), metrics, ids, config.failureStatus());
     grpcListen = Listen.parse(config.grpcListen(), "grpc.listen");
-    grpc = grpcServer(grpcListen)
+    NettyServerBuilder builder = grpcServer(grpcListen)
         .addService(authz)
         .addService(new DecisionsService(bundle, metrics, ids, clock))
-        .addService(health.getHealthService())
-        .addService(ProtoReflectionServiceV1.newInstance())
-        .build()
-        .start();
+        .addService(health.getHealthService());
+    if (config.reflection()) {
+      // Off by default: reflection hands anyone who reaches the port the full API surface.
+      builder.addService(ProtoReflectionServiceV1.newInstance());
+    }
+    grpc = builder.build().start();
     Listen http = Listen.parse(config.httpListen(), "http.listen");
     if (http.tcp() == null) {
       throw new ServerConfig.ConfigException("`http.listen` must be HOST:PORT");

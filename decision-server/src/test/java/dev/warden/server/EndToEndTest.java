@@ -119,7 +119,9 @@ class EndToEndTest {
         Map<CheckRequest, Integer> kinds = Map.of(
             request("GET", "/orders", alice), 200,
             request("DELETE", "/admin/users/bob", alice), 403,
-            request("GET", "/" + "a".repeat(64 * 1024), alice), 404,
+            // Longer than the path limit, which holds on every path (it once held only on paths
+            // that needed normalizing): a 400, not a lookup.
+            request("GET", "/" + "a".repeat(64 * 1024), alice), 400,
             withBody.build(), 200);
         List<Map.Entry<CheckRequest, Integer>> calls = new java.util.ArrayList<>();
         for (int i = 0; i < 10; i++) {

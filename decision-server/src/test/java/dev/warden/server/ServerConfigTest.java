@@ -23,7 +23,14 @@ class ServerConfigTest {
     assertThat(c.failureStatus()).isEqualTo(403);
     assertThat(c.dynamicMetadata()).isTrue();
     assertThat(c.jwt()).isNull();
-    assertThat(c.jwtAuthnMetadataKey()).isEqualTo("jwt_payload");
+    // Safe by default: claims in Envoy's metadata are trusted only when the operator names the
+    // key, and reflection does not hand the API surface to whoever reaches the port.
+    assertThat(c.jwtAuthnMetadataKey()).isNull();
+    assertThat(c.reflection()).isFalse();
+    assertThat(c.opsListen()).isNull();
+    assertThat(c.httpRequestTimeout()).isEqualTo(Duration.ofSeconds(10));
+    assertThat(c.httpMaxConnections()).isEqualTo(1024);
+    assertThat(c.decisionDeadline()).isEqualTo(Duration.ofMillis(100));
     assertThat(c.shutdownGrace()).isEqualTo(Duration.ofSeconds(10));
   }
 
@@ -77,6 +84,12 @@ class ServerConfigTest {
         "`authz.dynamic_metadata` must be true or false, found `yes please`");
     assertError("grpc:\n  read_batch_bytes: 512\n", BUNDLE,
         "`grpc.read_batch_bytes` must be 0 (Netty's adaptive reads) or 1024 to 1048576, found `512`");
+    assertError("authz:\n  strip_headers: [\"x user\"]\n", BUNDLE, "`authz.strip_headers`: `x user` is not a header name");
+    assertError("authz:\n  strip_headers: [X-Warden-Decision-Id]\n", BUNDLE, "is the header Warden sets");
+    assertError("authz:\n  decision_deadline: 0ms\n", BUNDLE, "must be longer than 0");
+    assertError("authz:\n  decision_deadline: fast\n", BUNDLE, "`authz.decision_deadline` must be a duration such as `250ms`");
+    assertError("http:\n  max_connections: 0\n", BUNDLE, "`http.max_connections` must be at least 1");
+    assertError("identity:\n  jwt:\n    allow_loopback_http: maybe\n", BUNDLE, "must be true or false");
     assertError("grpc:\n  read_batch_bytes: 2MiB\n", BUNDLE, "`grpc.read_batch_bytes` must be a whole number, found `2MiB`");
     assertError("grpc:\n  executor_threads: many\n", BUNDLE, "`grpc.executor_threads` must be a whole number");
     assertError("grpc:\n  tls:\n    cert: /c.pem\n", BUNDLE, "`grpc.tls.cert` and `grpc.tls.key` go together");

@@ -6,7 +6,8 @@ import dev.warden.policy.runtime.FrozenMap;
 import dev.warden.policy.runtime.IpAddress;
 import dev.warden.policy.runtime.Request;
 import dev.warden.policy.runtime.RequestBody;
-import dev.warden.policy.runtime.QueryStrings;
+import dev.warden.policy.runtime.HttpTokens;
+import dev.warden.policy.runtime.Printable;
 import io.envoyproxy.envoy.config.core.v3.Address;
 import io.envoyproxy.envoy.config.core.v3.HeaderValue;
 import io.envoyproxy.envoy.service.auth.v3.AttributeContext;
@@ -15,12 +16,14 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.LinkedHashMap;
-import java.util.Locale;
 import java.util.Map;
 
 /**
- * Maps Envoy's CheckRequest to the policy's {@link Request}. Only mapping lives here: the path
- * is normalized by the program itself, and every decision is the program's.
+ * Maps Envoy's CheckRequest to the policy's {@link Request}. Only mapping lives here: the method,
+ * path and query are canonicalized by the program itself ({@link dev.warden.policy.runtime.RequestLine}),
+ * so that the sidecar, the decide API and `warden test` read a request alike, and every decision
+ * is the program's. Header names must be HTTP tokens; Envoy sends nothing else, and a request
+ * that holds one is refused rather than guessed at.
  */
 public final class RequestMapper {
   /** Headers beyond this count are refused: a request carrying more is denied, not truncated. */
@@ -55,21 +58,16 @@ public final class RequestMapper {
       throw new BadCheckRequest("CheckRequest has no HTTP method or path");
     }
     Map<String, String> headers = headers(http);
-    String rawPath = http.getPath();
-    int q = rawPath.indexOf('?');
-    String query = q >= 0 ? rawPath.substring(q + 1) : http.getQuery();
-    int hash = query.indexOf('#');
-    if (hash >= 0) {
-      query = query.substring(0, hash);
-    }
+    // Envoy's `path` is the request target with its query; `query` repeats the query.
+    String target = http.getPath().indexOf('?') < 0 && !http.getQuery().isEmpty()
+        ? http.getPath() + "?" + http.getQuery() : http.getPath();
     Instant time = attrs.getRequest().hasTime()
         ? Instant.ofEpochSecond(attrs.getRequest().getTime().getSeconds(), attrs.getRequest().getTime().getNanos())
         : clock.instant();
     String host = http.getHost().isEmpty() ? headers.getOrDefault(":authority", "") : http.getHost();
     String sourcePrincipal = principal(attrs.getSource());
-    Request.Builder request = Request.builder(method(http.getMethod()), rawPath, time)
+    Request.Builder request = Request.builder(http.getMethod(), target, time)
         .id(http.getId().isEmpty() ? headers.getOrDefault("x-request-id", "") : http.getId())
-        .query(QueryStrings.parse(query))
         .headers(headers)
         .host(host)
         .scheme(http.getScheme())
@@ -101,13 +99,6 @@ public final class RequestMapper {
         : RequestBody.ofBytes(http.getRawBody().asReadOnlyByteBuffer(), contentType, truncated);
   }
 
-  private static String method(String m) {
-    return switch (m) {
-      case "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS" -> m;
-      default -> m.toUpperCase(Locale.ROOT);
-    };
-  }
-
   /** Headers from both `headers` and `header_map`, names lower-cased, repeats joined by `,`. */
   private static Map<String, String> headers(AttributeContext.HttpRequest http) throws BadCheckRequest {
     int count = http.getHeadersCount() + http.getHeaderMap().getHeadersCount();
@@ -115,13 +106,15 @@ public final class RequestMapper {
       throw new BadCheckRequest("request has " + count + " headers; the limit is " + MAX_HEADERS);
     }
     Map<String, String> envoyHeaders = http.getHeadersMap();
-    if (http.getHeaderMap().getHeadersCount() == 0 && lowerCase(envoyHeaders)) {
+    if (http.getHeaderMap().getHeadersCount() == 0 && lowerCaseTokens(envoyHeaders)) {
       // What Envoy sends: one map with lower-case names. The message's own read-only map: a
       // parsed CheckRequest never changes, so there is nothing to copy or merge.
       return FrozenMap.view(envoyHeaders);
     }
     Map<String, String> out = new LinkedHashMap<>();
-    envoyHeaders.forEach((k, v) -> merge(out, k, v));
+    for (Map.Entry<String, String> e : envoyHeaders.entrySet()) {
+      merge(out, e.getKey(), e.getValue());
+    }
     for (HeaderValue h : http.getHeaderMap().getHeadersList()) {
       String value = h.getRawValue().isEmpty() ? h.getValue() : h.getRawValue().toString(StandardCharsets.UTF_8);
       merge(out, h.getKey(), value);
@@ -129,20 +122,21 @@ public final class RequestMapper {
     return out;
   }
 
-  private static boolean lowerCase(Map<String, String> headers) {
+  private static boolean lowerCaseTokens(Map<String, String> headers) {
     for (String name : headers.keySet()) {
-      for (int i = 0; i < name.length(); i++) {
-        char c = name.charAt(i);
-        if (c >= 'A' && c <= 'Z') {
-          return false;
-        }
+      if (!HttpTokens.isLowerCaseName(name)) {
+        return false;
       }
     }
     return true;
   }
 
-  private static void merge(Map<String, String> out, String name, String value) {
-    out.merge(name.toLowerCase(Locale.ROOT), value, (a, b) -> a.equals(b) ? a : a + "," + b);
+  private static void merge(Map<String, String> out, String name, String value) throws BadCheckRequest {
+    String lower = HttpTokens.headerName(name);
+    if (lower == null) {
+      throw new BadCheckRequest("header name `" + Printable.of(name) + "` is not an HTTP token");
+    }
+    out.merge(lower, value, (a, b) -> a.equals(b) ? a : a + "," + b);
   }
 
   static String bearer(String authorization) {

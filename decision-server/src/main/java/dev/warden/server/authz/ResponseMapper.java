@@ -57,18 +57,24 @@ public final class ResponseMapper {
     Struct metadata = dynamicMetadata ? metadata(d, decisionId) : null;
     if (d.allowed()) {
       OkHttpResponse.Builder ok = OkHttpResponse.newBuilder();
-      // Clients must not be able to send headers that look like they came from Warden.
+      Map<String, String> set = d.obligations().upstreamHeaders();
+      // Clients must not be able to send headers that look like they came from Warden. Envoy
+      // removes after it sets, so a header Warden sets is overwritten, never listed here: a
+      // client-sent `x-warden-decision-id` would otherwise erase the real one.
       for (String h : requestHeaders.keySet()) {
-        if (h.startsWith("x-warden-")) {
+        if (h.startsWith("x-warden-") && !h.equals(DECISION_ID_HEADER) && !set.containsKey(h)) {
           ok.addHeadersToRemove(h);
         }
       }
-      if (!stripHeaders.isEmpty()) {
-        ok.addAllHeadersToRemove(stripHeaders);
+      for (String h : stripHeaders) {
+        if (!set.containsKey(h)) {
+          ok.addHeadersToRemove(h);
+        }
       }
       ok.addHeaders(header(DECISION_ID_HEADER, decisionId));
-      d.obligations().upstreamHeaders().forEach((k, v) -> ok.addHeaders(header(k, v)));
+      set.forEach((k, v) -> ok.addHeaders(header(k, v)));
       d.obligations().removeUpstreamHeaders().forEach(ok::addHeadersToRemove);
+      d.obligations().removeQueryParameters().forEach(ok::addQueryParametersToRemove);
       d.obligations().responseHeaders().forEach((k, v) -> ok.addResponseHeadersToAdd(header(k, v)));
       CheckResponse.Builder r = CheckResponse.newBuilder().setStatus(OK).setOkResponse(ok);
       return metadata == null ? r.build() : r.setDynamicMetadata(metadata).build();

@@ -4,7 +4,6 @@ import com.google.protobuf.ListValue;
 import com.google.protobuf.Struct;
 import com.google.protobuf.Value;
 import dev.warden.policy.runtime.FrozenMap;
-import java.math.BigDecimal;
 import java.util.AbstractMap;
 import java.util.AbstractSet;
 import java.util.ArrayList;
@@ -16,8 +15,9 @@ import java.util.Set;
 
 /**
  * A protobuf {@link Struct} read as JSON-like claims without copying it: a value is converted
- * when the policy reads it (strings, booleans, numbers as Long when whole and BigDecimal
- * otherwise, nested structs as views, lists as lists, `null` as null). A principal reads a few
+ * when the policy reads it (strings, booleans, numbers as the Double the Struct holds, nested
+ * structs as views, lists as lists, `null` as null). Numbers become principal fields through
+ * {@link dev.warden.policy.runtime.ClaimNumbers}, the conversion every identity path shares. A principal reads a few
  * claims of a payload that may hold many, so converting on read is cheaper than converting all.
  * Structs are immutable, and so is this view.
  */
@@ -79,16 +79,11 @@ public final class StructClaims extends AbstractMap<String, Object> implements F
     return switch (v.getKindCase()) {
       case STRING_VALUE -> v.getStringValue();
       case BOOL_VALUE -> v.getBoolValue();
-      case NUMBER_VALUE -> number(v.getNumberValue());
+      case NUMBER_VALUE -> v.getNumberValue();
       case STRUCT_VALUE -> new StructClaims(v.getStructValue());
       case LIST_VALUE -> list(v.getListValue());
       default -> null;
     };
-  }
-
-  /** JSON numbers as the policy compares them: whole numbers (below 10^15) as Long, others exactly as BigDecimal. */
-  private static Object number(double d) {
-    return d == Math.rint(d) && Math.abs(d) < 1e15 ? (Object) (long) d : (Object) new BigDecimal(d);
   }
 
   private static List<Object> list(ListValue l) {

@@ -4,7 +4,8 @@ import dev.warden.policy.compile.Program;
 import dev.warden.policy.runtime.Decision;
 import dev.warden.policy.runtime.Identity;
 import dev.warden.policy.runtime.IpAddress;
-import dev.warden.policy.runtime.QueryStrings;
+import dev.warden.policy.runtime.HttpTokens;
+import dev.warden.policy.runtime.Printable;
 import dev.warden.policy.runtime.Request;
 import dev.warden.policy.runtime.RuleRef;
 import dev.warden.proto.v1.DecideRequest;
@@ -20,7 +21,6 @@ import io.grpc.stub.StreamObserver;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.LinkedHashMap;
-import java.util.Locale;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -55,15 +55,19 @@ public final class DecisionsService extends DecisionsGrpc.DecisionsImplBase {
       return;
     }
     Request r;
+    Program.RouteCall call = null;
     try {
-      r = request(program, request);
+      if (request.getTargetCase() == DecideRequest.TargetCase.ROUTE) {
+        call = program.bind(request.getRoute().getName(), request.getRoute().getParamsMap());
+      }
+      r = request(request, call);
     } catch (IllegalArgumentException e) {
       observer.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
       return;
     }
     Decision d;
     try {
-      d = program.decide(r);
+      d = call != null ? program.decide(call, r) : program.decide(r);
     } catch (RuntimeException e) {
       log.error("decision {}: internal error", id, e);
       metrics.internalError();
@@ -87,21 +91,25 @@ public final class DecisionsService extends DecisionsGrpc.DecisionsImplBase {
     observer.onCompleted();
   }
 
-  private Request request(Program program, DecideRequest in) {
+  /**
+   * The request to decide on. An HTTP target is read as the sidecar reads Envoy's request (the
+   * program canonicalizes its method, path and query); a route call names its route, whose
+   * method and canonical path the request then carries.
+   */
+  private Request request(DecideRequest in, Program.RouteCall call) {
     String method;
     String path;
     switch (in.getTargetCase()) {
       case HTTP -> {
-        method = in.getHttp().getMethod().toUpperCase(Locale.ROOT);
+        method = in.getHttp().getMethod();
         path = in.getHttp().getPath();
         if (method.isEmpty() || path.isEmpty()) {
           throw new IllegalArgumentException("http target needs a method and a path");
         }
       }
       case ROUTE -> {
-        Program.RouteRequest rr = program.routeRequest(in.getRoute().getName(), in.getRoute().getParamsMap());
-        method = rr.method();
-        path = rr.path();
+        method = call.method();
+        path = call.path();
       }
       default -> throw new IllegalArgumentException("a DecideRequest needs a target: http or route");
     }
@@ -113,13 +121,18 @@ public final class DecisionsService extends DecisionsGrpc.DecisionsImplBase {
       }
     }
     Map<String, String> headers = new LinkedHashMap<>();
-    in.getHeadersMap().forEach((k, v) -> headers.put(k.toLowerCase(Locale.ROOT), v));
+    for (Map.Entry<String, String> h : in.getHeadersMap().entrySet()) {
+      String name = HttpTokens.headerName(h.getKey());
+      if (name == null) {
+        throw new IllegalArgumentException("header name `" + Printable.of(h.getKey()) + "` is not an HTTP token");
+      }
+      headers.merge(name, h.getValue(), (a, b) -> a + "," + b);
+    }
     Instant time = in.hasTime() ? Instant.ofEpochSecond(in.getTime().getSeconds(), in.getTime().getNanos())
         : clock.instant();
     Map<String, Object> claims = in.hasClaims() ? StructClaims.of(in.getClaims()) : null;
     String peer = in.getPeer().isEmpty() ? null : in.getPeer();
     return Request.builder(method, path, time)
-        .query(QueryStrings.ofTarget(path))
         .headers(headers)
         .source(source, 0, peer)
         .identity(new Identity(claims, peer))

@@ -16,15 +16,21 @@ import java.util.Objects;
  * @param jwksUrl a JWKS URL, or null (exactly one of file and URL)
  * @param refresh how often the JWKS is refreshed
  * @param clockSkew tolerance for `exp` and `nbf`, at most 5 minutes
+ * @param allowLoopbackHttp whether a plain `http://` JWKS URL is accepted, and then only on a
+ *     loopback host: keys fetched over plain HTTP from anywhere else could be replaced by anyone
+ *     on the path, who could then sign any token
  */
 public record JwtConfig(String issuer, List<String> audiences, List<String> algorithms, Path jwksFile, URI jwksUrl,
-    Duration refresh, Duration clockSkew) {
+    Duration refresh, Duration clockSkew, boolean allowLoopbackHttp) {
   public JwtConfig {
     Objects.requireNonNull(issuer, "issuer");
     audiences = List.copyOf(audiences);
     algorithms = List.copyOf(algorithms);
     if ((jwksFile == null) == (jwksUrl == null)) {
       throw new IllegalArgumentException("identity.jwt needs exactly one of `jwks_file` and `jwks_url`");
+    }
+    if (jwksUrl != null) {
+      checkUrl(jwksUrl, allowLoopbackHttp);
     }
     if (algorithms.isEmpty()) {
       throw new IllegalArgumentException("identity.jwt.algorithms must list at least one algorithm");
@@ -38,5 +44,29 @@ public record JwtConfig(String issuer, List<String> audiences, List<String> algo
     if (clockSkew.isNegative() || clockSkew.compareTo(Duration.ofMinutes(5)) > 0) {
       throw new IllegalArgumentException("identity.jwt.clock_skew must be between 0s and 5m");
     }
+  }
+
+  private static void checkUrl(URI url, boolean allowLoopbackHttp) {
+    String scheme = url.getScheme() == null ? "" : url.getScheme().toLowerCase(java.util.Locale.ROOT);
+    if (url.getHost() == null || !(scheme.equals("https") || scheme.equals("http"))) {
+      throw new IllegalArgumentException("`identity.jwt.jwks_url` must be an https:// URL, found `" + url + "`");
+    }
+    if (scheme.equals("http")) {
+      if (!isLoopback(url.getHost())) {
+        throw new IllegalArgumentException("`identity.jwt.jwks_url` must use https: `" + url
+            + "` would fetch signing keys over plain HTTP, which anyone on the path can replace");
+      }
+      if (!allowLoopbackHttp) {
+        throw new IllegalArgumentException("`identity.jwt.jwks_url` `" + url + "` uses plain HTTP; set"
+            + " `identity.jwt.allow_loopback_http: true` to fetch keys from this loopback address");
+      }
+    }
+  }
+
+  /** Loopback by its literal name: no DNS lookup decides whether keys may travel in clear. */
+  static boolean isLoopback(String host) {
+    String h = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+    return h.equalsIgnoreCase("localhost") || h.equals("::1") || h.equals("0:0:0:0:0:0:0:1")
+        || h.matches("127\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}");
   }
 }

@@ -8,7 +8,6 @@ import com.google.protobuf.NullValue;
 import com.google.protobuf.Struct;
 import com.google.protobuf.Value;
 import dev.warden.policy.runtime.Identity;
-import java.math.BigDecimal;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -40,13 +39,14 @@ class StructClaimsTest {
     StructClaims claims = StructClaims.of(PAYLOAD);
     assertThat(claims.get("sub")).isEqualTo("alice");
     assertThat(claims.get("admin")).isEqualTo(true);
-    assertThat(claims.get("level")).isEqualTo(3L);
-    assertThat(claims.get("score")).isEqualTo(new BigDecimal("2.5"));
-    // Beyond 10^15 a double no longer holds every whole number exactly: kept as a decimal.
-    assertThat((BigDecimal) claims.get("huge")).isEqualByComparingTo("1E16");
+    // Numbers stay the doubles the Struct holds; ClaimNumbers turns them into principal fields,
+    // as it does for every identity path.
+    assertThat(claims.get("level")).isEqualTo(3.0);
+    assertThat(claims.get("score")).isEqualTo(2.5);
+    assertThat(claims.get("huge")).isEqualTo(1e16);
     assertThat(claims.get("nothing")).isNull();
     assertThat(claims.containsKey("nothing")).isTrue();
-    assertThat(claims.get("roles")).isEqualTo(List.of("customer", 7L));
+    assertThat(claims.get("roles")).isEqualTo(List.of("customer", 7.0));
     assertThat(claims.get("org")).isEqualTo(Map.of("tenant", "acme"));
     assertThat(claims.get("missing")).isNull();
     assertThat(claims.containsKey("missing")).isFalse();

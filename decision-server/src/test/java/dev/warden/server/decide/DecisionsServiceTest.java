@@ -107,7 +107,9 @@ class DecisionsServiceTest {
     assertInvalid(DecideRequest.newBuilder().setRoute(RouteTarget.newBuilder().setName("orders.list")
         .putParams("x", "1")).build(), "has no parameter `x`");
     assertInvalid(DecideRequest.newBuilder().setRoute(RouteTarget.newBuilder().setName("orders.read")
-        .putParams("orderId", "a/b")).build(), "one non-empty path segment");
+        .putParams("orderId", "a/b")).build(), "must be a `uuid`");
+    assertInvalid(DecideRequest.newBuilder().setRoute(RouteTarget.newBuilder().setName("customers.read")
+        .putParams("customerId", "a/b")).build(), "must be one path segment");
     assertInvalid(DecideRequest.newBuilder().setSourceIp("nope")
         .setRoute(RouteTarget.newBuilder().setName("orders.list")).build(), "not an IP address");
   }

@@ -20,6 +20,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.io.TempDir;
 
 class JwtVerifierTest {
@@ -42,7 +44,7 @@ class JwtVerifierTest {
     try {
       JwtConfig config = new JwtConfig(Tokens.ISSUER, List.of(Tokens.AUDIENCE), List.of("RS256"), null,
           URI.create("http://127.0.0.1:" + http.getAddress().getPort() + "/jwks"), Duration.ofMinutes(5),
-          Duration.ofSeconds(30));
+          Duration.ofSeconds(30), true);
       JwtVerifier verifier = new JwtVerifier(config, Clock.fixed(NOW, ZoneOffset.UTC));
       verifier.preload();
       Map<String, Object> claims = verifier.verify(tokens.valid("alice", List.of("customer"), "acme"));
@@ -59,14 +61,47 @@ class JwtVerifierTest {
   void clockSkewIsHonouredWithinItsBound() throws Exception {
     Tokens tokens = new Tokens(NOW.minus(Duration.ofMinutes(10)).minusSeconds(20));
     JwtConfig config = new JwtConfig(Tokens.ISSUER, List.of(Tokens.AUDIENCE), List.of("RS256"),
-        tokens.writeJwks(dir), null, Duration.ofMinutes(5), Duration.ofSeconds(30));
+        tokens.writeJwks(dir), null, Duration.ofMinutes(5), Duration.ofSeconds(30), false);
     // The token expired 20 s ago; 30 s of skew still accepts it, 10 s does not.
     String token = tokens.valid("alice", List.of("customer"), "acme");
     assertThat(new JwtVerifier(config, Clock.fixed(NOW, ZoneOffset.UTC)).verify(token)).containsEntry("sub", "alice");
     JwtConfig strict = new JwtConfig(Tokens.ISSUER, List.of(Tokens.AUDIENCE), List.of("RS256"),
-        tokens.writeJwks(dir), null, Duration.ofMinutes(5), Duration.ofSeconds(10));
+        tokens.writeJwks(dir), null, Duration.ofMinutes(5), Duration.ofSeconds(10), false);
     assertThatThrownBy(() -> new JwtVerifier(strict, Clock.fixed(NOW, ZoneOffset.UTC)).verify(token))
         .isInstanceOf(JwtVerifier.InvalidToken.class);
+  }
+
+  @ParameterizedTest(name = "{0} (loopback http allowed: {1}): {2}")
+  @CsvSource(delimiter = '|', value = {
+      "http://idp.example.com/jwks     | true  | must use https",
+      "http://10.0.0.5/jwks            | true  | must use https",
+      "http://127.0.0.1.nip.io/jwks    | true  | must use https",
+      "http://127.0.0.1:8080/jwks      | false | allow_loopback_http",
+      "http://localhost/jwks           | false | allow_loopback_http",
+      "ftp://idp.example.com/jwks      | true  | must be an https:// URL",
+      "/jwks                           | true  | must be an https:// URL",
+  })
+  void jwksUrlsMustBeHttpsButForAllowedLoopback(String url, boolean allowLoopback, String why) {
+    assertThatThrownBy(() -> new JwtConfig(Tokens.ISSUER, List.of(), List.of("RS256"), null, URI.create(url),
+        Duration.ofMinutes(5), Duration.ofSeconds(30), allowLoopback))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(why);
+  }
+
+  @Test
+  void httpsAndAllowedLoopbackJwksUrlsAreAccepted() {
+    for (String url : new String[] {"https://idp.example.com/jwks", "http://127.0.0.1:9/jwks", "http://[::1]:9/jwks",
+        "http://localhost:9/jwks"}) {
+      new JwtConfig(Tokens.ISSUER, List.of(), List.of("RS256"), null, URI.create(url), Duration.ofMinutes(5),
+          Duration.ofSeconds(30), !url.startsWith("https"));
+    }
+  }
+
+  @Test
+  void aPlainHttpJwksUrlIsAConfigErrorNamingTheKey() {
+    Map<String, String> flags = Map.of("bundle", "../policies/shop", "identity.jwt.issuer", Tokens.ISSUER,
+        "identity.jwt.jwks_url", "http://idp.example.com/jwks");
+    assertThatThrownBy(() -> ServerConfig.load(null, Map.of(), flags)).isInstanceOf(ServerConfig.ConfigException.class)
+        .hasMessageContaining("`identity.jwt.jwks_url` must use https");
   }
 
   @Test
