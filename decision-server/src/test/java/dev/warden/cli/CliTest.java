@@ -47,7 +47,7 @@ class CliTest {
   void checkReportsSuccess() {
     Run r = run("check", EXAMPLE.toString());
     assertThat(r.exit()).isZero();
-    assertThat(r.out()).contains("compiles (13 routes, revision shop-2026.11.1");
+    assertThat(r.out()).contains("compiles (14 routes, revision shop-2026.11.1");
   }
 
   @Test

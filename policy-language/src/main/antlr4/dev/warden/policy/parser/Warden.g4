@@ -278,11 +278,13 @@ INT      : DIGIT+;
 STRING   : '"' (ESC | ~["\\\r\n])* '"';
 IDENT    : [a-zA-Z_] [a-zA-Z_0-9]*;
 
-// A path starts with '/' and runs to the next blank. `//` starts a comment instead: the
-// comment rule matches the whole line, which is longer.
-PATH     : '/' PATH_CHAR*;
-
+// `//` starts a comment. The comment rule matches the rest of the line, so it is at least as
+// long as any path that starts with `//`; it comes first, so that it also wins the tie of an
+// empty comment (`//` alone on a line).
 LINE_COMMENT  : '//' ~[\r\n]* -> channel(HIDDEN);
+
+// A path starts with '/' and runs to the next blank.
+PATH     : '/' PATH_CHAR*;
 WS            : [ \t\r\n]+ -> channel(HIDDEN);
 
 // Anything else is one bad character; the parser reports it with a friendly message.
