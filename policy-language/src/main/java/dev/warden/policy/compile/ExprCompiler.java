@@ -128,6 +128,15 @@ final class ExprCompiler {
     }
     if (c instanceof Checked.ListOf l) {
       List<Eval> items = l.items().stream().map(this::compile).toList();
+      if (isConstant(l)) {
+        // Built once, so that `x in ["a", "b"]` is a lookup in a precomputed index, not a scan.
+        List<Object> out = new ArrayList<>(items.size());
+        for (Eval e : items) {
+          out.add(e.eval(null));
+        }
+        Object list = IndexedList.of(out);
+        return f -> list;
+      }
       return f -> {
         List<Object> out = new ArrayList<>(items.size());
         for (Eval e : items) {
@@ -150,6 +159,20 @@ final class ExprCompiler {
       }
       return new RecordValue(shape, out);
     };
+  }
+
+  /** Whether {@code c} is a literal value: its closure reads nothing from the frame. */
+  private static boolean isConstant(Checked c) {
+    if (c instanceof Checked.Const) {
+      return true;
+    }
+    if (c instanceof Checked.ListOf l) {
+      return l.items().stream().allMatch(ExprCompiler::isConstant);
+    }
+    if (c instanceof Checked.RecordOf r) {
+      return r.values().stream().allMatch(ExprCompiler::isConstant);
+    }
+    return false;
   }
 
   private static Eval input(InputField field) {
@@ -212,7 +235,8 @@ final class ExprCompiler {
       case UPPER -> f -> ((String) a.eval(f)).toUpperCase(Locale.ROOT);
       case CIDR_CONTAINS -> f -> ((Cidr) a.eval(f)).contains((IpAddress) b.eval(f));
       case COLLECTION_CONTAINS -> f -> Values.contains(a.eval(f), b.eval(f));
-      case KEYS -> f -> java.util.Set.copyOf(((Map<?, ?>) a.eval(f)).keySet());
+      // A view, not a copy: O(1), and `k in m.keys()` is the map's own hash lookup.
+      case KEYS -> f -> java.util.Collections.unmodifiableSet(((Map<?, ?>) a.eval(f)).keySet());
     };
   }
 

@@ -66,12 +66,12 @@ final class Values {
     if (base instanceof Type.ListType l) {
       List<Object> out = new ArrayList<>();
       n.forEach(item -> out.add(fromJson(item, l.element())));
-      return java.util.Collections.unmodifiableList(out);
+      return IndexedList.of(out);
     }
     if (base instanceof Type.SetType s) {
       Set<Object> out = new LinkedHashSet<>();
       n.forEach(item -> out.add(fromJson(item, s.element())));
-      return java.util.Collections.unmodifiableSet(out);
+      return IndexedSet.of(out);
     }
     if (base instanceof Type.MapType m) {
       Map<String, Object> out = new HashMap<>();
@@ -176,7 +176,14 @@ final class Values {
     return n instanceof BigDecimal d ? d : BigDecimal.valueOf(((Number) n).longValue());
   }
 
+  /**
+   * Policy membership: `item in collection`. Indexed collections and maps answer by one hash
+   * lookup; any other list is scanned.
+   */
   static boolean contains(Object collection, Object item) {
+    if (collection instanceof Indexed ix) {
+      return ix.index().contains(item);
+    }
     if (collection instanceof Set<?> s) {
       if (s.contains(item)) {
         return true;
