@@ -118,9 +118,12 @@ final class ExprCompiler {
     if (c instanceof Checked.Matches m) {
       Eval subject = compile(m.subject());
       com.google.re2j.Pattern pattern = m.pattern();
+      long weight = Cost.regexWeight(pattern);
       return f -> {
         f.step();
-        return pattern.matcher((String) subject.eval(f)).find();
+        String s = (String) subject.eval(f);
+        Cost.regex(f, s.length(), weight);
+        return pattern.matcher(s).find();
       };
     }
     if (c instanceof Checked.Quantifier q) {
@@ -128,6 +131,15 @@ final class ExprCompiler {
     }
     if (c instanceof Checked.ListOf l) {
       List<Eval> items = l.items().stream().map(this::compile).toList();
+      if (isConstant(l)) {
+        // Built once, so that `x in ["a", "b"]` is a lookup in a precomputed index, not a scan.
+        List<Object> out = new ArrayList<>(items.size());
+        for (Eval e : items) {
+          out.add(e.eval(null));
+        }
+        Object list = IndexedList.of(out);
+        return f -> list;
+      }
       return f -> {
         List<Object> out = new ArrayList<>(items.size());
         for (Eval e : items) {
@@ -150,6 +162,20 @@ final class ExprCompiler {
       }
       return new RecordValue(shape, out);
     };
+  }
+
+  /** Whether {@code c} is a literal value: its closure reads nothing from the frame. */
+  private static boolean isConstant(Checked c) {
+    if (c instanceof Checked.Const) {
+      return true;
+    }
+    if (c instanceof Checked.ListOf l) {
+      return l.items().stream().allMatch(ExprCompiler::isConstant);
+    }
+    if (c instanceof Checked.RecordOf r) {
+      return r.values().stream().allMatch(ExprCompiler::isConstant);
+    }
+    return false;
   }
 
   private static Eval input(InputField field) {
@@ -201,18 +227,63 @@ final class ExprCompiler {
     List<Eval> args = call.args().stream().map(this::compile).toList();
     Eval a = args.get(0);
     Eval b = args.size() > 1 ? args.get(1) : null;
+    // String functions are charged by the length of what they read or produce (see Cost),
+    // before they run.
     return switch (call.function()) {
-      case IP -> f -> IpAddress.parse((String) a.eval(f));
-      case CIDR -> f -> Cidr.parse((String) a.eval(f));
-      case SIZE -> f -> (long) Values.size(a.eval(f));
-      case STARTS_WITH -> f -> ((String) a.eval(f)).startsWith((String) b.eval(f));
-      case ENDS_WITH -> f -> ((String) a.eval(f)).endsWith((String) b.eval(f));
-      case STRING_CONTAINS -> f -> ((String) a.eval(f)).contains((String) b.eval(f));
-      case LOWER -> f -> ((String) a.eval(f)).toLowerCase(Locale.ROOT);
-      case UPPER -> f -> ((String) a.eval(f)).toUpperCase(Locale.ROOT);
+      case IP -> f -> {
+        String s = (String) a.eval(f);
+        Cost.chars(f, s.length());
+        return IpAddress.parse(s);
+      };
+      case CIDR -> f -> {
+        String s = (String) a.eval(f);
+        Cost.chars(f, s.length());
+        return Cidr.parse(s);
+      };
+      case SIZE -> f -> {
+        Object v = a.eval(f);
+        if (v instanceof String s) {
+          // Counting code points reads the whole string.
+          Cost.chars(f, s.length());
+        }
+        return (long) Values.size(v);
+      };
+      case STARTS_WITH -> f -> {
+        String s = (String) a.eval(f);
+        String p = (String) b.eval(f);
+        Cost.compare(f, s, p);
+        return s.startsWith(p);
+      };
+      case ENDS_WITH -> f -> {
+        String s = (String) a.eval(f);
+        String p = (String) b.eval(f);
+        Cost.compare(f, s, p);
+        return s.endsWith(p);
+      };
+      case STRING_CONTAINS -> f -> {
+        String s = (String) a.eval(f);
+        String p = (String) b.eval(f);
+        Cost.search(f, s, p);
+        return s.contains(p);
+      };
+      case LOWER -> f -> {
+        String s = (String) a.eval(f);
+        Cost.chars(f, s.length());
+        return s.toLowerCase(Locale.ROOT);
+      };
+      case UPPER -> f -> {
+        String s = (String) a.eval(f);
+        Cost.chars(f, s.length());
+        return s.toUpperCase(Locale.ROOT);
+      };
       case CIDR_CONTAINS -> f -> ((Cidr) a.eval(f)).contains((IpAddress) b.eval(f));
-      case COLLECTION_CONTAINS -> f -> Values.contains(a.eval(f), b.eval(f));
-      case KEYS -> f -> java.util.Set.copyOf(((Map<?, ?>) a.eval(f)).keySet());
+      case COLLECTION_CONTAINS -> f -> {
+        // The same work as `x in xs`, so the same charge.
+        f.step();
+        return Values.contains(a.eval(f), b.eval(f), f);
+      };
+      // A view, not a copy: O(1), and `k in m.keys()` is the map's own hash lookup.
+      case KEYS -> f -> java.util.Collections.unmodifiableSet(((Map<?, ?>) a.eval(f)).keySet());
     };
   }
 
@@ -222,6 +293,20 @@ final class ExprCompiler {
     if ((b.op() == BinaryOp.EQ || b.op() == BinaryOp.NE) && sameScalar(b.left().type(), b.right().type())) {
       // Same scalar type on both sides (`owner == principal.id`): plain equals, absent never equal.
       boolean eq = b.op() == BinaryOp.EQ;
+      if (Type.unwrap(b.left().type()) == Type.STRING) {
+        // Strings compare in time linear in their length: charged when both are long.
+        return f -> {
+          Object a = l.eval(f);
+          if (a == null) {
+            return !eq;
+          }
+          Object other = r.eval(f);
+          if (other != null) {
+            Cost.compare(f, (String) a, (String) other);
+          }
+          return a.equals(other) == eq;
+        };
+      }
       return f -> {
         Object a = l.eval(f);
         return (a != null && a.equals(r.eval(f))) == eq;
@@ -230,21 +315,21 @@ final class ExprCompiler {
     return switch (b.op()) {
       case AND -> f -> l.eval(f) == Boolean.TRUE && r.eval(f) == Boolean.TRUE;
       case OR -> f -> l.eval(f) == Boolean.TRUE || r.eval(f) == Boolean.TRUE;
-      case EQ -> f -> Values.equal(l.eval(f), r.eval(f));
-      case NE -> f -> !Values.equal(l.eval(f), r.eval(f));
-      case LT -> f -> Values.compare(l.eval(f), r.eval(f)) < 0;
-      case LE -> f -> Values.compare(l.eval(f), r.eval(f)) <= 0;
-      case GT -> f -> Values.compare(l.eval(f), r.eval(f)) > 0;
-      case GE -> f -> Values.compare(l.eval(f), r.eval(f)) >= 0;
+      case EQ -> f -> Values.equal(l.eval(f), r.eval(f), f);
+      case NE -> f -> !Values.equal(l.eval(f), r.eval(f), f);
+      case LT -> f -> Values.compare(l.eval(f), r.eval(f), f) < 0;
+      case LE -> f -> Values.compare(l.eval(f), r.eval(f), f) <= 0;
+      case GT -> f -> Values.compare(l.eval(f), r.eval(f), f) > 0;
+      case GE -> f -> Values.compare(l.eval(f), r.eval(f), f) >= 0;
       case IN -> f -> {
         f.step();
-        return Values.contains(r.eval(f), l.eval(f));
+        return Values.contains(r.eval(f), l.eval(f), f);
       };
       case NOT_IN -> f -> {
         f.step();
-        return !Values.contains(r.eval(f), l.eval(f));
+        return !Values.contains(r.eval(f), l.eval(f), f);
       };
-      case PLUS -> f -> plus(l.eval(f), r.eval(f));
+      case PLUS -> f -> plus(l.eval(f), r.eval(f), f);
       case MINUS -> f -> minus(l.eval(f), r.eval(f));
       case DEFAULT -> f -> {
         Object v = l.eval(f);
@@ -260,7 +345,7 @@ final class ExprCompiler {
         && (x == Type.STRING || x == Type.BOOL || x == Type.INT || x == Type.TIME || x == Type.DURATION || x == Type.IP);
   }
 
-  private static Object plus(Object a, Object b) {
+  private static Object plus(Object a, Object b, Frame f) {
     if (a instanceof Long x && b instanceof Long y) {
       return exact(() -> Math.addExact(x, y));
     }
@@ -268,6 +353,8 @@ final class ExprCompiler {
       return Values.decimal(a).add(Values.decimal(b));
     }
     if (a instanceof String x) {
+      // Charged by the result's length before it is built.
+      Cost.chars(f, (long) x.length() + ((String) b).length());
       return x + b;
     }
     if (a instanceof Instant t) {

@@ -45,8 +45,25 @@ final class Frame {
   /** Counts one evaluation step; throws once the budget is spent. */
   void step() {
     if (++steps > budget) {
-      throw new EvalException("evaluation took more than " + budget + " steps", true);
+      throw spent();
     }
+  }
+
+  /**
+   * Counts {@code n} steps at once, for work that grows with the size of a value (see
+   * {@link Cost}); throws once the budget is spent. Called before the work, so an oversized
+   * operation is refused instead of run.
+   */
+  void charge(long n) {
+    if (n > budget - steps) {
+      steps = budget + 1;
+      throw spent();
+    }
+    steps += (int) n;
+  }
+
+  private EvalException spent() {
+    return new EvalException("evaluation took more than " + budget + " steps", true);
   }
 
   /** `principal.roles`, built the first time a rule reads it. */

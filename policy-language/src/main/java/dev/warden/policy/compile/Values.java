@@ -66,12 +66,12 @@ final class Values {
     if (base instanceof Type.ListType l) {
       List<Object> out = new ArrayList<>();
       n.forEach(item -> out.add(fromJson(item, l.element())));
-      return java.util.Collections.unmodifiableList(out);
+      return IndexedList.of(out);
     }
     if (base instanceof Type.SetType s) {
       Set<Object> out = new LinkedHashSet<>();
       n.forEach(item -> out.add(fromJson(item, s.element())));
-      return java.util.Collections.unmodifiableSet(out);
+      return IndexedSet.of(out);
     }
     if (base instanceof Type.MapType m) {
       Map<String, Object> out = new HashMap<>();
@@ -112,6 +112,15 @@ final class Values {
    * absent. Numbers compare by value (1 == 1.0), also inside lists, maps and records.
    */
   static boolean equal(Object a, Object b) {
+    return equal(a, b, null);
+  }
+
+  /**
+   * Policy equality, charging {@code f} as it goes (see {@link Cost}): one step per element,
+   * entry or field visited, at every depth, and long strings by length. A null {@code f} charges
+   * nothing (constants built at compile time).
+   */
+  static boolean equal(Object a, Object b, Frame f) {
     if (a == null || b == null) {
       return false;
     }
@@ -129,45 +138,113 @@ final class Values {
         return false;
       }
       for (int i = 0; i < x.size(); i++) {
-        if (!equal(x.get(i), y.get(i))) {
+        if (f != null) {
+          f.step();
+        }
+        if (!equal(x.get(i), y.get(i), f)) {
           return false;
         }
       }
       return true;
     }
     if (a instanceof RecordValue x && b instanceof RecordValue y) {
-      return equalMaps(x.asMap(), y.asMap());
+      return equalRecords(x, y, f);
     }
     if (a instanceof Map<?, ?> x && b instanceof Map<?, ?> y) {
-      return equalMaps(x, y);
+      return equalMaps(x, y, f);
+    }
+    if (f != null) {
+      if (a instanceof String x && b instanceof String y) {
+        Cost.compare(f, x, y);
+      } else if (a instanceof Set<?> x && b instanceof Set<?> y) {
+        return equalSets(x, y, f);
+      }
     }
     return a.equals(b);
   }
 
   /** Same keys, and equal values where present; absent fields match absent fields. */
-  private static boolean equalMaps(Map<?, ?> x, Map<?, ?> y) {
+  private static boolean equalMaps(Map<?, ?> x, Map<?, ?> y, Frame f) {
     if (x.size() != y.size()) {
       return false;
     }
     for (Map.Entry<?, ?> e : x.entrySet()) {
+      if (f != null) {
+        f.step();
+        if (e.getKey() instanceof String k) {
+          // Finding the key in y compares it with y's key of the same hash.
+          Cost.chars(f, k.length());
+        }
+      }
       if (!y.containsKey(e.getKey())) {
         return false;
       }
       Object other = y.get(e.getKey());
-      if (e.getValue() == null ? other != null : !equal(e.getValue(), other)) {
+      if (e.getValue() == null ? other != null : !equal(e.getValue(), other, f)) {
         return false;
       }
     }
     return true;
   }
 
+  /**
+   * What {@link #equalMaps} says of the two records as maps, read field by field: a record's
+   * {@code asMap()} would copy every field before the first step is charged.
+   */
+  private static boolean equalRecords(RecordValue x, RecordValue y, Frame f) {
+    Shape sx = x.shape();
+    Shape sy = y.shape();
+    if (sx.size() != sy.size()) {
+      return false;
+    }
+    for (int i = 0; i < sx.size(); i++) {
+      if (f != null) {
+        f.step();
+      }
+      String name = sx.name(i);
+      if (sy.slotOf(name) < 0) {
+        return false;
+      }
+      Object mine = x.get(name);
+      Object other = y.get(name);
+      if (mine == null ? other != null : !equal(mine, other, f)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * Java set equality ({@code AbstractSet.equals}: same size, and each element of {@code y} found
+   * in {@code x}), one step per element looked up.
+   */
+  private static boolean equalSets(Set<?> x, Set<?> y, Frame f) {
+    if (x.size() != y.size()) {
+      return false;
+    }
+    for (Object e : y) {
+      f.step();
+      if (e instanceof String s) {
+        Cost.chars(f, s.length());
+      }
+      if (!x.contains(e)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Ordering of numbers, strings, times and durations; long strings are charged by length. */
   @SuppressWarnings({"unchecked", "rawtypes"})
-  static int compare(Object a, Object b) {
+  static int compare(Object a, Object b, Frame f) {
     if (a instanceof Long x && b instanceof Long y) {
       return Long.compare(x, y);
     }
     if (a instanceof Number && b instanceof Number) {
       return decimal(a).compareTo(decimal(b));
+    }
+    if (a instanceof String x && b instanceof String y) {
+      Cost.compare(f, x, y);
     }
     return ((Comparable) a).compareTo(b);
   }
@@ -176,7 +253,14 @@ final class Values {
     return n instanceof BigDecimal d ? d : BigDecimal.valueOf(((Number) n).longValue());
   }
 
-  static boolean contains(Object collection, Object item) {
+  /**
+   * Policy membership: `item in collection`. Indexed collections and maps answer by one hash
+   * lookup; any other list is scanned, one step per element compared plus the cost of comparing.
+   */
+  static boolean contains(Object collection, Object item, Frame f) {
+    if (collection instanceof Indexed ix) {
+      return ix.index().contains(item);
+    }
     if (collection instanceof Set<?> s) {
       if (s.contains(item)) {
         return true;
@@ -187,7 +271,8 @@ final class Values {
     }
     if (collection instanceof Collection<?> c) {
       for (Object x : c) {
-        if (equal(x, item)) {
+        f.step();
+        if (equal(x, item, f)) {
           return true;
         }
       }
