@@ -1,5 +1,6 @@
 package dev.warden.policy.compile;
 
+import dev.warden.policy.runtime.Deadline;
 import dev.warden.policy.runtime.Request;
 
 /**
@@ -19,6 +20,9 @@ final class Frame {
   final Object[] data;
   final Object[] locals;
   final int budget;
+  /** The steps this evaluation may take: the budget, or fewer on a first try. */
+  private final int limit;
+  private final Deadline deadline;
   Object[] params;
   String routeName;
   /** The canonical request line: what `request.method` and `request.query` read. */
@@ -31,7 +35,7 @@ final class Frame {
   int steps;
 
   Frame(Request request, Object[] principal, boolean anonymous, long[] roles, java.util.List<String> roleNames,
-      Object[] data, int frameSize, int budget) {
+      Object[] data, int frameSize, int budget, int limit, Deadline deadline) {
     this.request = request;
     this.principal = principal;
     this.anonymous = anonymous;
@@ -40,12 +44,17 @@ final class Frame {
     this.data = data;
     this.locals = frameSize == 0 ? NO_LOCALS : new Object[frameSize];
     this.budget = budget;
+    this.limit = Math.min(limit, budget);
+    this.deadline = deadline;
   }
 
   /** Counts one evaluation step; throws once the budget is spent. */
   void step() {
-    if (++steps > budget) {
+    if (++steps > limit) {
       throw spent();
+    }
+    if ((steps & (Deadline.CHECK_EVERY - 1)) == 0) {
+      checkDeadline();
     }
   }
 
@@ -55,15 +64,26 @@ final class Frame {
    * operation is refused instead of run.
    */
   void charge(long n) {
-    if (n > budget - steps) {
-      steps = budget + 1;
+    if (n > limit - steps) {
+      steps = limit + 1;
       throw spent();
     }
+    int before = steps;
     steps += (int) n;
+    if (before / Deadline.CHECK_EVERY != steps / Deadline.CHECK_EVERY) {
+      checkDeadline();
+    }
+  }
+
+  private void checkDeadline() {
+    if (deadline.passed()) {
+      throw new EvalException("the decision ran past its deadline after " + steps + " steps", true);
+    }
   }
 
   private EvalException spent() {
-    return new EvalException("evaluation took more than " + budget + " steps", true);
+    return limit < budget ? EvalException.yielded(limit)
+        : new EvalException("evaluation took more than " + budget + " steps", true);
   }
 
   /** `principal.roles`, built the first time a rule reads it. */

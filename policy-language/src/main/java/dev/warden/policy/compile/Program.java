@@ -2,6 +2,7 @@ package dev.warden.policy.compile;
 
 import dev.warden.policy.bundle.Manifest;
 import dev.warden.policy.check.CheckedBundle;
+import dev.warden.policy.runtime.Deadline;
 import dev.warden.policy.runtime.Decision;
 import dev.warden.policy.runtime.RecordValue;
 import dev.warden.policy.runtime.Obligations;
@@ -183,15 +184,26 @@ public final class Program {
 
   /** Decides one request. Never throws for any request: failures are denials with a reason. */
   public Decision decide(Request request) {
-    try {
-      RequestLine line = RequestLine.of(request, requestRules);
-      if (!line.ok()) {
-        return deny(400, line.refusal(), line::error, List.of(), null);
-      }
-      return decideOrThrow(request, line, null);
-    } catch (RuntimeException e) {
-      return failed(e);
-    }
+    return decide(request, Deadline.NONE);
+  }
+
+  /**
+   * Decides one request within the bundle's step budget and the deadline: past either, the
+   * request is denied (403, "policy evaluation limit exceeded").
+   */
+  public Decision decide(Request request, Deadline deadline) {
+    return run(request, null, budget, deadline);
+  }
+
+  /**
+   * Tries to decide within {@code steps} evaluation steps, fewer than the budget: the decision,
+   * or null when it needs more, and the caller decides again with {@link #decide(Request,
+   * Deadline)}, elsewhere. The sidecar decides on its transport thread this way, and moves the
+   * few heavy decisions off it, so that they never hold up the other calls of a connection.
+   * Deciding is pure, so the second run decides as the first would have.
+   */
+  public Decision tryDecide(Request request, int steps, Deadline deadline) {
+    return run(request, null, steps, deadline);
   }
 
   /**
@@ -199,9 +211,27 @@ public final class Program {
    * {@code context}, whose own method and path are not read: the route call names them.
    */
   public Decision decide(RouteCall call, Request context) {
+    return decide(call, context, Deadline.NONE);
+  }
+
+  public Decision decide(RouteCall call, Request context, Deadline deadline) {
+    return run(context, call, budget, deadline);
+  }
+
+  /** {@link #tryDecide} for a route call. */
+  public Decision tryDecide(RouteCall call, Request context, int steps, Deadline deadline) {
+    return run(context, call, steps, deadline);
+  }
+
+  private Decision run(Request request, RouteCall call, int steps, Deadline deadline) {
     try {
-      RequestLine line = new RequestLine(call.method(), call.path(), Map.of(), List.of(), List.of(), null, null);
-      return decideOrThrow(context, line, call);
+      RequestLine line = call != null
+          ? new RequestLine(call.method(), call.path(), Map.of(), List.of(), List.of(), null, null)
+          : RequestLine.of(request, requestRules);
+      if (!line.ok()) {
+        return deny(400, line.refusal(), line::error, List.of(), null);
+      }
+      return decideOrThrow(request, line, call, steps, deadline);
     } catch (RuntimeException e) {
       return failed(e);
     }
@@ -213,7 +243,8 @@ public final class Program {
     return deny(403, "policy evaluation failed", () -> "internal evaluation error: " + kind, List.of(), null);
   }
 
-  private Decision decideOrThrow(Request request, RequestLine line, RouteCall call) {
+  /** The decision, or null when a first try ({@code steps} below the budget) needs more steps. */
+  private Decision decideOrThrow(Request request, RequestLine line, RouteCall call, int steps, Deadline deadline) {
     PrincipalBuilder.Principal p = principals.build(request.identity());
     if (p.error() != null) {
       String why = p.error();
@@ -241,7 +272,8 @@ public final class Program {
       return deny(410, "route retired", () -> "route `" + route.name + "` was retired on " + route.retired,
           route.refs, route.name);
     }
-    Frame f = new Frame(request, p.slots(), p.anonymous(), p.roles(), p.roleNames(), data, frameSize, budget);
+    Frame f = new Frame(request, p.slots(), p.anonymous(), p.roles(), p.roleNames(), data, frameSize, budget, steps,
+        deadline);
     f.params = params;
     f.line = line;
     f.path = line.path();
@@ -249,7 +281,10 @@ public final class Program {
     try {
       return authorize(route, f);
     } catch (EvalException e) {
-      // Only the step budget escapes rule evaluation; see applies().
+      // Only the limits of the decision escape rule evaluation; see applies().
+      if (e.yielded) {
+        return null;
+      }
       String why = e.getMessage();
       return deny(403, "policy evaluation limit exceeded", () -> why, List.of(), route.name);
     }

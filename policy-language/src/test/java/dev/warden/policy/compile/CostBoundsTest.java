@@ -12,6 +12,7 @@ import dev.warden.policy.bundle.CompileResult;
 import dev.warden.policy.check.Builtin;
 import dev.warden.policy.check.Checked;
 import dev.warden.policy.diag.Span;
+import dev.warden.policy.runtime.Deadline;
 import dev.warden.policy.runtime.Decision;
 import dev.warden.policy.runtime.Request;
 import dev.warden.policy.testing.PolicyTests;
@@ -88,7 +89,12 @@ class CostBoundsTest {
   }
 
   private static Decision query(Program p, List<String> values) {
-    return p.decide(Request.builder("GET", "/op", NOW).identity(user("a")).query(Map.of("q", values)).build());
+    StringBuilder target = new StringBuilder("/op");
+    for (String v : values) {
+      target.append(target.length() == 3 ? '?' : '&').append("q=")
+          .append(java.net.URLEncoder.encode(v, java.nio.charset.StandardCharsets.UTF_8));
+    }
+    return p.decide(Request.builder("GET", target.toString(), NOW).identity(user("a")).build());
   }
 
   private static void assertLimit(Decision d) {
@@ -155,11 +161,12 @@ class CostBoundsTest {
 
   @Test
   void membershipInALargeRuntimeListIsChargedPerElement() {
+    // A query string holds at most 16 KiB, so 2,000 values, against a budget of 1,000 steps.
     Program p = program(HEAD + """
         permit op when "needle" in (request.query["q"] ? [])
         permit op when (request.query["q"] ? []).contains("other")
-        """);
-    List<String> many = new ArrayList<>(Collections.nCopies(100_000, "hay"));
+        """, "bundle.yaml", "step_budget: 1000");
+    List<String> many = new ArrayList<>(Collections.nCopies(2_000, "hay"));
     many.add("needle");
     assertAllowed(query(p, List.of("hay", "needle")));
     assertAllowed(query(p, List.of("other")));
@@ -356,7 +363,7 @@ class CostBoundsTest {
   }
 
   private static Frame frame(Object... data) {
-    return new Frame(null, new Object[0], false, new long[0], List.of(), data, 0, 10_000_000);
+    return new Frame(null, new Object[0], false, new long[0], List.of(), data, 0, 10_000_000, 10_000_000, Deadline.NONE);
   }
 
   /** The steps one evaluation of {@code c} takes. */
@@ -415,14 +422,14 @@ class CostBoundsTest {
 
   @Test
   void chargeThrowsTheBudgetErrorOnceOver() {
-    Frame f = new Frame(null, new Object[0], false, new long[0], List.of(), new Object[0], 0, 100);
+    Frame f = new Frame(null, new Object[0], false, new long[0], List.of(), new Object[0], 0, 100, 100, Deadline.NONE);
     f.charge(60);
     f.charge(40);
     assertThat(f.steps).isEqualTo(100);
     assertThatThrownBy(() -> f.charge(1))
         .isInstanceOfSatisfying(EvalException.class, e -> assertThat(e.budget).isTrue())
         .hasMessage("evaluation took more than 100 steps");
-    Frame g = new Frame(null, new Object[0], false, new long[0], List.of(), new Object[0], 0, 100);
+    Frame g = new Frame(null, new Object[0], false, new long[0], List.of(), new Object[0], 0, 100, 100, Deadline.NONE);
     assertThatThrownBy(() -> g.charge(Long.MAX_VALUE))
         .isInstanceOf(EvalException.class);
   }
