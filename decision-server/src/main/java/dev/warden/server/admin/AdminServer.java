@@ -54,12 +54,12 @@ public final class AdminServer implements AutoCloseable {
     return server.getAddress();
   }
 
+  /** The bundle's file path is left out: it tells whoever reaches the port how the host is laid out. */
   private static String status(ActiveBundle.Snapshot s) throws IOException {
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("ready", s.program() != null);
     out.put("revision", s.revision());
     out.put("activated_at", s.activatedAt() == null ? null : s.activatedAt().toString());
-    out.put("source", s.source());
     out.put("routes", s.program() == null ? 0 : s.program().routeCount());
     out.put("last_error", s.lastError());
     out.put("last_error_at", s.lastErrorAt() == null ? null : s.lastErrorAt().toString());
