@@ -31,18 +31,21 @@ import java.util.concurrent.atomic.LongAdder;
  * this listener from answering them: every connection lives on one event loop thread and none
  * can hold it, a request must arrive whole within {@link Settings#requestTimeout()}, requests
  * are small and bounded, and each listener takes at most {@link Settings#maxConnections()}
- * connections.
+ * connections. With {@link Settings#opsAddress()} set, `/status` and `/metrics` move to their
+ * own listener, and the one the probes use answers `/health` and `/ready` only.
  */
 public final class AdminServer implements AutoCloseable {
   /**
    * Where and how the admin listener listens.
    *
-   * @param address where to listen
+   * @param address the main listener: probes, and everything else unless {@code opsAddress} is set
+   * @param opsAddress a second listener for `/status` and `/metrics`, or null to serve them on {@code address}
    * @param requestTimeout how long a connection may take to send a whole request (from opening, or from
    *     the previous answer), or to take an answer, before it is closed
    * @param maxConnections open connections per listener; more are closed as they arrive
    */
-  public record Settings(InetSocketAddress address, Duration requestTimeout, int maxConnections) {
+  public record Settings(InetSocketAddress address, InetSocketAddress opsAddress, Duration requestTimeout,
+      int maxConnections) {
     public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(10);
     public static final int DEFAULT_MAX_CONNECTIONS = 1024;
 
@@ -60,14 +63,15 @@ public final class AdminServer implements AutoCloseable {
       }
     }
 
-    /** {@code address} with the default timeout and connection cap. */
+    /** One listener on {@code address} with the default timeout and connection cap. */
     public static Settings defaults(InetSocketAddress address) {
-      return new Settings(address, DEFAULT_REQUEST_TIMEOUT, DEFAULT_MAX_CONNECTIONS);
+      return new Settings(address, null, DEFAULT_REQUEST_TIMEOUT, DEFAULT_MAX_CONNECTIONS);
     }
   }
 
   private final EventLoopGroup loop;
   private final Channel main;
+  private final Channel ops;
   private final LongAdder rejected = new LongAdder();
   private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -77,9 +81,9 @@ public final class AdminServer implements AutoCloseable {
   }
 
   /**
-   * Binds the listener; connections queue in the kernel until {@link #start()}.
+   * Binds the listeners; connections queue in the kernel until {@link #start()}.
    *
-   * @throws IOException when the address cannot be bound; the message names it
+   * @throws IOException when an address cannot be bound; the message names it
    */
   public AdminServer(Settings settings, ActiveBundle bundle, ServerMetrics metrics) throws IOException {
     this(settings, bundle, metrics, Epoll.isAvailable());
@@ -89,12 +93,16 @@ public final class AdminServer implements AutoCloseable {
   AdminServer(Settings settings, ActiveBundle bundle, ServerMetrics metrics, boolean epoll) throws IOException {
     IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
     Class<? extends ServerChannel> type = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
-    // One thread: admin traffic is a few probes and scrapes, and no answer waits on anything
-    // but memory.
+    // One thread for both listeners: admin traffic is a few probes and scrapes, and no
+    // answer waits on anything but memory.
     loop = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("warden-admin", true), io);
     try {
-      main = bind(type, "admin", settings.address(), new Listener(new Endpoints(bundle, metrics),
-          settings.requestTimeout().toNanos(), settings.maxConnections(), rejected));
+      boolean split = settings.opsAddress() != null;
+      long timeoutNanos = settings.requestTimeout().toNanos();
+      main = bind(type, "admin", settings.address(),
+          new Listener(new Endpoints(bundle, metrics, !split), timeoutNanos, settings.maxConnections(), rejected));
+      ops = !split ? null : bind(type, "admin ops", settings.opsAddress(),
+          new Listener(new Endpoints(bundle, metrics, true), timeoutNanos, settings.maxConnections(), rejected));
     } catch (IOException | RuntimeException e) {
       shutdown();
       throw e;
@@ -126,19 +134,27 @@ public final class AdminServer implements AutoCloseable {
   /** Starts accepting connections. */
   public void start() {
     main.config().setAutoRead(true);
+    if (ops != null) {
+      ops.config().setAutoRead(true);
+    }
   }
 
-  /** The listener's address, with port 0 resolved to the port bound. */
+  /** The main listener's address, with port 0 resolved to the port bound. */
   public InetSocketAddress address() {
     return (InetSocketAddress) main.localAddress();
   }
 
-  /** Connections closed as they arrived because {@link Settings#maxConnections()} were open. */
+  /** The ops listener's address, with port 0 resolved, or null when there is none. */
+  public InetSocketAddress opsAddress() {
+    return ops == null ? null : (InetSocketAddress) ops.localAddress();
+  }
+
+  /** Connections closed as they arrived because their listener had {@link Settings#maxConnections()} open. */
   public long rejectedConnections() {
     return rejected.sum();
   }
 
-  /** Closes the listener and every open connection, and stops the event loop thread. */
+  /** Closes the listeners and every open connection, and stops the event loop thread. */
   @Override
   public void close() {
     if (closed.compareAndSet(false, true)) {

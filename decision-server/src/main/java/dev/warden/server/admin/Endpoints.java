@@ -11,17 +11,26 @@ import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** What the admin listener answers, apart from HTTP framing. */
+/**
+ * What one listener answers, apart from HTTP framing. A probes-only listener answers `/health`
+ * and `/ready` and nothing else, so that a port the kubelet must reach does not also hand out
+ * the bundle revision and the metrics.
+ */
 final class Endpoints {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final ActiveBundle bundle;
   private final ServerMetrics metrics;
-  private final Reply notFound = Reply.text(404, "endpoints: /health /ready /status /metrics\n");
+  private final boolean operator;
+  private final Reply notFound;
 
-  Endpoints(ActiveBundle bundle, ServerMetrics metrics) {
+  /** @param operator whether `/status` and `/metrics` are served here too */
+  Endpoints(ActiveBundle bundle, ServerMetrics metrics, boolean operator) {
     this.bundle = bundle;
     this.metrics = metrics;
+    this.operator = operator;
+    this.notFound = Reply.text(404,
+        operator ? "endpoints: /health /ready /status /metrics\n" : "endpoints: /health /ready\n");
   }
 
   /** The answer to a GET of {@code path}; HEAD gets the same one without its body. */
@@ -31,8 +40,8 @@ final class Endpoints {
       case "/ready" -> bundle.snapshot().program() != null
           ? Reply.text(200, "ready\n")
           : Reply.text(503, "no bundle is active\n");
-      case "/status" -> status(bundle.snapshot());
-      case "/metrics" -> metrics();
+      case "/status" -> operator ? status(bundle.snapshot()) : notFound;
+      case "/metrics" -> operator ? metrics() : notFound;
       default -> notFound;
     };
   }

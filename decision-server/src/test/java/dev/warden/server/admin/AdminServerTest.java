@@ -71,7 +71,7 @@ class AdminServerTest {
   }
 
   static AdminServer.Settings settings(Duration timeout, int maxConnections) {
-    return new AdminServer.Settings(loopback(), timeout, maxConnections);
+    return new AdminServer.Settings(loopback(), null, timeout, maxConnections);
   }
 
   AdminServer start(AdminServer.Settings settings) throws IOException {
@@ -192,6 +192,7 @@ class AdminServerTest {
     opened.push(server);
     server.start();
     assertThat(server.address().getPort()).isPositive();
+    assertThat(server.opsAddress()).isNull();
     for (String path : List.of("/health", "/status", "/metrics")) {
       assertThat(get(server.address(), path).status()).as(path).isEqualTo(200);
     }
@@ -432,6 +433,51 @@ class AdminServerTest {
     }
   }
 
+  // --- the ops listener ------------------------------------------------------------------------
+
+  @Test
+  void withAnOpsListenerTheMainOneServesOnlyTheProbes() throws Exception {
+    bundle.activate(program, "../policies/shop", Instant.now());
+    AdminServer server = start(new AdminServer.Settings(loopback(), loopback(), Duration.ofSeconds(10), 16));
+    InetSocketAddress main = server.address();
+    InetSocketAddress ops = server.opsAddress();
+    assertThat(ops).isNotNull();
+    assertThat(ops.getPort()).isPositive().isNotEqualTo(main.getPort());
+
+    assertThat(get(main, "/health").status()).isEqualTo(200);
+    assertThat(get(main, "/ready").status()).isEqualTo(200);
+    for (String path : List.of("/status", "/metrics", "/nowhere")) {
+      Response r = get(main, path);
+      assertThat(r.status()).as(path).isEqualTo(404);
+      assertThat(r.body()).isEqualTo("endpoints: /health /ready\n");
+    }
+
+    assertThat(get(ops, "/health").status()).isEqualTo(200);
+    assertThat(get(ops, "/ready").status()).isEqualTo(200);
+    assertThat(get(ops, "/status").body()).contains("\"revision\":\"" + program.revision() + "\"");
+    assertThat(get(ops, "/metrics").body()).contains("warden_bundle_load_errors_total");
+    assertThat(get(ops, "/nowhere").body()).isEqualTo(ALL_ENDPOINTS);
+  }
+
+  @Test
+  void eachListenerHasItsOwnConnectionCap() throws Exception {
+    AdminServer server = start(new AdminServer.Settings(loopback(), loopback(), Duration.ofSeconds(30), 1));
+    try (Conn probe = connect(server.address()); Conn scrape = connect(server.opsAddress())) {
+      probe.send("GET /health HTTP/1.1\r\nHost: x\r\n\r\n");
+      assertThat(probe.read(false).status()).isEqualTo(200);
+      // The main listener is full; the ops listener is not.
+      scrape.send("GET /status HTTP/1.1\r\nHost: x\r\n\r\n");
+      assertThat(scrape.read(false).status()).isEqualTo(200);
+      try (Conn more = connect(server.address())) {
+        assertThat(more.closedByServer()).isTrue();
+      }
+      try (Conn more = connect(server.opsAddress())) {
+        assertThat(more.closedByServer()).isTrue();
+      }
+      assertThat(server.rejectedConnections()).isEqualTo(2);
+    }
+  }
+
   // --- lifecycle -------------------------------------------------------------------------------
 
   @Test
@@ -442,15 +488,21 @@ class AdminServerTest {
       assertThatThrownBy(() -> new AdminServer(AdminServer.Settings.defaults(busy), bundle, metrics))
           .isInstanceOf(IOException.class)
           .hasMessageStartingWith("admin listener cannot bind " + named);
+      assertThatThrownBy(() -> new AdminServer(new AdminServer.Settings(loopback(), busy, Duration.ofSeconds(1), 1),
+          bundle, metrics))
+          .isInstanceOf(IOException.class)
+          .hasMessageStartingWith("admin ops listener cannot bind " + named);
     }
     assertThat(adminThreadsGone()).isTrue();
   }
 
   @Test
-  void closeStopsTheListenerConnectionsAndThreadsAndCanBeRepeated() throws Exception {
-    AdminServer server = new AdminServer(settings(Duration.ofSeconds(30), 16), bundle, metrics);
+  void closeStopsListenersConnectionsAndThreadsAndCanBeRepeated() throws Exception {
+    AdminServer server = new AdminServer(new AdminServer.Settings(loopback(), loopback(), Duration.ofSeconds(30), 16),
+        bundle, metrics);
     server.start();
     InetSocketAddress main = server.address();
+    InetSocketAddress ops = server.opsAddress();
     try (Conn c = connect(main)) {
       c.send("GET /health HTTP/1.1\r\nHost: x\r\n\r\n");
       assertThat(c.read(false).status()).isEqualTo(200);
@@ -459,18 +511,19 @@ class AdminServerTest {
     }
     server.close();
     assertThatThrownBy(() -> connect(main).close()).isInstanceOf(ConnectException.class);
+    assertThatThrownBy(() -> connect(ops).close()).isInstanceOf(ConnectException.class);
     assertThat(adminThreadsGone()).isTrue();
   }
 
   @Test
   void settingsRefuseNonsense() {
     assertThat(AdminServer.Settings.defaults(loopback()))
-        .isEqualTo(new AdminServer.Settings(loopback(), Duration.ofSeconds(10), 1024));
+        .isEqualTo(new AdminServer.Settings(loopback(), null, Duration.ofSeconds(10), 1024));
     assertThatThrownBy(() -> settings(Duration.ZERO, 1)).isInstanceOf(IllegalArgumentException.class)
         .hasMessage("the admin request timeout must be positive, found `PT0S`");
     assertThatThrownBy(() -> settings(Duration.ofSeconds(1), 0)).isInstanceOf(IllegalArgumentException.class)
         .hasMessage("the admin listener must allow at least 1 connection, found `0`");
-    assertThatThrownBy(() -> new AdminServer.Settings(null, Duration.ofSeconds(1), 1))
+    assertThatThrownBy(() -> new AdminServer.Settings(null, null, Duration.ofSeconds(1), 1))
         .isInstanceOf(IllegalArgumentException.class);
   }
 
