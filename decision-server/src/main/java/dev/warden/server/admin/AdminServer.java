@@ -1,92 +1,169 @@
 package dev.warden.server.admin;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import dev.warden.server.ActiveBundle;
-import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
-import java.io.ByteArrayOutputStream;
+import io.grpc.netty.shaded.io.netty.bootstrap.ServerBootstrap;
+import io.grpc.netty.shaded.io.netty.channel.Channel;
+import io.grpc.netty.shaded.io.netty.channel.ChannelFuture;
+import io.grpc.netty.shaded.io.netty.channel.ChannelOption;
+import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.IoHandlerFactory;
+import io.grpc.netty.shaded.io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.ServerChannel;
+import io.grpc.netty.shaded.io.netty.channel.epoll.Epoll;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollIoHandler;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollServerSocketChannel;
+import io.grpc.netty.shaded.io.netty.channel.nio.NioIoHandler;
+import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.grpc.netty.shaded.io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
-import java.util.LinkedHashMap;
-import java.util.Map;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The HTTP admin listener: `/health` (the process is up), `/ready` (a bundle is active),
  * `/status` (JSON: active revision, when activated, last load error) and `/metrics`
- * (Prometheus text). GET only; it serves operators and probes, never the data path.
+ * (Prometheus text). GET and HEAD only; it serves operators and probes, never the data path.
+ *
+ * <p>Kubernetes restarts the sidecar when its probes fail, so nothing a client does may keep
+ * this listener from answering them: every connection lives on one event loop thread and none
+ * can hold it, a request must arrive whole within {@link Settings#requestTimeout()}, requests
+ * are small and bounded, and each listener takes at most {@link Settings#maxConnections()}
+ * connections. With {@link Settings#opsAddress()} set, `/status` and `/metrics` move to their
+ * own listener, and the one the probes use answers `/health` and `/ready` only.
  */
 public final class AdminServer implements AutoCloseable {
-  private final HttpServer server;
-  private final ExecutorService executor;
+  /**
+   * Where and how the admin listener listens.
+   *
+   * @param address the main listener: probes, and everything else unless {@code opsAddress} is set
+   * @param opsAddress a second listener for `/status` and `/metrics`, or null to serve them on {@code address}
+   * @param requestTimeout how long a connection may take to send a whole request (from opening, or from
+   *     the previous answer), or to take an answer, before it is closed
+   * @param maxConnections open connections per listener; more are closed as they arrive
+   */
+  public record Settings(InetSocketAddress address, InetSocketAddress opsAddress, Duration requestTimeout,
+      int maxConnections) {
+    public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(10);
+    public static final int DEFAULT_MAX_CONNECTIONS = 1024;
 
-  public AdminServer(InetSocketAddress address, ActiveBundle bundle, ServerMetrics metrics) throws IOException {
-    server = HttpServer.create(address, 16);
-    executor = Executors.newFixedThreadPool(2, r -> {
-      Thread t = new Thread(r, "warden-admin");
-      t.setDaemon(true);
-      return t;
-    });
-    server.setExecutor(executor);
-    server.createContext("/health", ex -> respond(ex, 200, "text/plain", "ok\n"));
-    server.createContext("/ready", ex -> {
-      boolean ready = bundle.snapshot().program() != null;
-      respond(ex, ready ? 200 : 503, "text/plain", ready ? "ready\n" : "no bundle is active\n");
-    });
-    server.createContext("/status", ex -> respond(ex, 200, "application/json", status(bundle.snapshot())));
-    server.createContext("/metrics", ex -> {
-      ByteArrayOutputStream out = new ByteArrayOutputStream();
-      new PrometheusTextFormatWriter(false).write(out, metrics.registry().scrape());
-      respond(ex, 200, PrometheusTextFormatWriter.CONTENT_TYPE, out.toString(StandardCharsets.UTF_8));
-    });
-    server.createContext("/", ex -> respond(ex, 404, "text/plain", "endpoints: /health /ready /status /metrics\n"));
-  }
-
-  public void start() {
-    server.start();
-  }
-
-  public InetSocketAddress address() {
-    return server.getAddress();
-  }
-
-  private static String status(ActiveBundle.Snapshot s) throws IOException {
-    Map<String, Object> out = new LinkedHashMap<>();
-    out.put("ready", s.program() != null);
-    out.put("revision", s.revision());
-    out.put("activated_at", s.activatedAt() == null ? null : s.activatedAt().toString());
-    out.put("source", s.source());
-    out.put("routes", s.program() == null ? 0 : s.program().routeCount());
-    out.put("last_error", s.lastError());
-    out.put("last_error_at", s.lastErrorAt() == null ? null : s.lastErrorAt().toString());
-    return new ObjectMapper().writeValueAsString(out) + "\n";
-  }
-
-  private static void respond(HttpExchange ex, int status, String type, String body) throws IOException {
-    try (ex) {
-      if (!ex.getRequestMethod().equals("GET") && !ex.getRequestMethod().equals("HEAD")) {
-        status = 405;
-        body = "only GET\n";
-        type = "text/plain";
+    public Settings {
+      if (address == null) {
+        throw new IllegalArgumentException("the admin listener needs an address");
       }
-      byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-      ex.getResponseHeaders().set("content-type", type);
-      ex.sendResponseHeaders(status, ex.getRequestMethod().equals("HEAD") ? -1 : bytes.length);
-      if (!ex.getRequestMethod().equals("HEAD")) {
-        try (OutputStream os = ex.getResponseBody()) {
-          os.write(bytes);
-        }
+      if (requestTimeout == null || requestTimeout.isNegative() || requestTimeout.isZero()) {
+        throw new IllegalArgumentException("the admin request timeout must be positive, found `"
+            + requestTimeout + "`");
       }
+      if (maxConnections < 1) {
+        throw new IllegalArgumentException("the admin listener must allow at least 1 connection, found `"
+            + maxConnections + "`");
+      }
+    }
+
+    /** One listener on {@code address} with the default timeout and connection cap. */
+    public static Settings defaults(InetSocketAddress address) {
+      return new Settings(address, null, DEFAULT_REQUEST_TIMEOUT, DEFAULT_MAX_CONNECTIONS);
     }
   }
 
+  private final EventLoopGroup loop;
+  private final Channel main;
+  private final Channel ops;
+  private final LongAdder rejected = new LongAdder();
+  private final AtomicBoolean closed = new AtomicBoolean();
+
+  /** Binds with {@link Settings#defaults}. */
+  public AdminServer(InetSocketAddress address, ActiveBundle bundle, ServerMetrics metrics) throws IOException {
+    this(Settings.defaults(address), bundle, metrics);
+  }
+
+  /**
+   * Binds the listeners; connections queue in the kernel until {@link #start()}.
+   *
+   * @throws IOException when an address cannot be bound; the message names it
+   */
+  public AdminServer(Settings settings, ActiveBundle bundle, ServerMetrics metrics) throws IOException {
+    this(settings, bundle, metrics, Epoll.isAvailable());
+  }
+
+  /** @param epoll whether to use the native transport; a parameter so that tests can cover NIO too */
+  AdminServer(Settings settings, ActiveBundle bundle, ServerMetrics metrics, boolean epoll) throws IOException {
+    IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+    Class<? extends ServerChannel> type = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+    // One thread for both listeners: admin traffic is a few probes and scrapes, and no
+    // answer waits on anything but memory.
+    loop = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("warden-admin", true), io);
+    try {
+      boolean split = settings.opsAddress() != null;
+      long timeoutNanos = settings.requestTimeout().toNanos();
+      main = bind(type, "admin", settings.address(),
+          new Listener(new Endpoints(bundle, metrics, !split), timeoutNanos, settings.maxConnections(), rejected));
+      ops = !split ? null : bind(type, "admin ops", settings.opsAddress(),
+          new Listener(new Endpoints(bundle, metrics, true), timeoutNanos, settings.maxConnections(), rejected));
+    } catch (IOException | RuntimeException e) {
+      shutdown();
+      throw e;
+    }
+  }
+
+  private Channel bind(Class<? extends ServerChannel> type, String name, InetSocketAddress address, Listener listener)
+      throws IOException {
+    ChannelFuture bound = new ServerBootstrap()
+        .group(loop)
+        .channel(type)
+        .option(ChannelOption.SO_REUSEADDR, true)
+        .option(ChannelOption.SO_BACKLOG, 128)
+        // Accept nothing before start(), as the JDK server this replaced did.
+        .option(ChannelOption.AUTO_READ, false)
+        .childOption(ChannelOption.TCP_NODELAY, true)
+        .childHandler(listener)
+        .bind(address)
+        .awaitUninterruptibly();
+    if (!bound.isSuccess()) {
+      Throwable cause = bound.cause();
+      String why = cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
+      throw new IOException(name + " listener cannot bind `" + address.getHostString() + ":" + address.getPort()
+          + "`: " + why, cause);
+    }
+    return bound.channel();
+  }
+
+  /** Starts accepting connections. */
+  public void start() {
+    main.config().setAutoRead(true);
+    if (ops != null) {
+      ops.config().setAutoRead(true);
+    }
+  }
+
+  /** The main listener's address, with port 0 resolved to the port bound. */
+  public InetSocketAddress address() {
+    return (InetSocketAddress) main.localAddress();
+  }
+
+  /** The ops listener's address, with port 0 resolved, or null when there is none. */
+  public InetSocketAddress opsAddress() {
+    return ops == null ? null : (InetSocketAddress) ops.localAddress();
+  }
+
+  /** Connections closed as they arrived because their listener had {@link Settings#maxConnections()} open. */
+  public long rejectedConnections() {
+    return rejected.sum();
+  }
+
+  /** Closes the listeners and every open connection, and stops the event loop thread. */
   @Override
   public void close() {
-    server.stop(0);
-    executor.shutdownNow();
+    if (closed.compareAndSet(false, true)) {
+      shutdown();
+    }
+  }
+
+  private void shutdown() {
+    // No quiet period: there is no work worth waiting for, and the caller wants the port back.
+    loop.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
   }
 }

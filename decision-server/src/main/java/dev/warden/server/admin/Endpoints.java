@@ -1,0 +1,74 @@
+package dev.warden.server.admin;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.warden.server.ActiveBundle;
+import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * What one listener answers, apart from HTTP framing. A probes-only listener answers `/health`
+ * and `/ready` and nothing else, so that a port the kubelet must reach does not also hand out
+ * the bundle revision and the metrics.
+ */
+final class Endpoints {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final ActiveBundle bundle;
+  private final ServerMetrics metrics;
+  private final boolean operator;
+  private final Reply notFound;
+
+  /** @param operator whether `/status` and `/metrics` are served here too */
+  Endpoints(ActiveBundle bundle, ServerMetrics metrics, boolean operator) {
+    this.bundle = bundle;
+    this.metrics = metrics;
+    this.operator = operator;
+    this.notFound = Reply.text(404,
+        operator ? "endpoints: /health /ready /status /metrics\n" : "endpoints: /health /ready\n");
+  }
+
+  /** The answer to a GET of {@code path}; HEAD gets the same one without its body. */
+  Reply get(String path) {
+    return switch (path) {
+      case "/health" -> Reply.text(200, "ok\n");
+      case "/ready" -> bundle.snapshot().program() != null
+          ? Reply.text(200, "ready\n")
+          : Reply.text(503, "no bundle is active\n");
+      case "/status" -> operator ? status(bundle.snapshot()) : notFound;
+      case "/metrics" -> operator ? metrics() : notFound;
+      default -> notFound;
+    };
+  }
+
+  /** The bundle's file path is left out: it tells whoever reaches the port how the host is laid out. */
+  private static Reply status(ActiveBundle.Snapshot s) {
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("ready", s.program() != null);
+    out.put("revision", s.revision());
+    out.put("activated_at", s.activatedAt() == null ? null : s.activatedAt().toString());
+    out.put("routes", s.program() == null ? 0 : s.program().routeCount());
+    out.put("last_error", s.lastError());
+    out.put("last_error_at", s.lastErrorAt() == null ? null : s.lastErrorAt().toString());
+    try {
+      return new Reply(200, "application/json", (JSON.writeValueAsString(out) + "\n").getBytes(StandardCharsets.UTF_8));
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("a map of strings, numbers and booleans always serializes", e);
+    }
+  }
+
+  private Reply metrics() {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try {
+      new PrometheusTextFormatWriter(false).write(out, metrics.registry().scrape());
+    } catch (IOException e) {
+      throw new UncheckedIOException("writing to memory does not fail", e);
+    }
+    return new Reply(200, PrometheusTextFormatWriter.CONTENT_TYPE, out.toByteArray());
+  }
+}
