@@ -70,8 +70,15 @@ final class ServeCommand implements Callable<Integer> {
     Runtime.getRuntime().addShutdownHook(new Thread(server::close, "warden-shutdown"));
     out.printf("warden: serving %s (revision %s)%n", cfg.bundle(), server.bundle().snapshot().revision());
     out.printf("warden: ext_authz gRPC on %s%n", server.grpcAddress());
-    out.printf("warden: admin on http://%s:%d (/health /ready /status /metrics)%n",
-        server.adminAddress().getHostString(), server.adminAddress().getPort());
+    if (server.opsAddress() == null) {
+      out.printf("warden: admin on http://%s:%d (/health /ready /status /metrics)%n",
+          server.adminAddress().getHostString(), server.adminAddress().getPort());
+    } else {
+      out.printf("warden: admin on http://%s:%d (/health /ready)%n",
+          server.adminAddress().getHostString(), server.adminAddress().getPort());
+      out.printf("warden: ops on http://%s:%d (/health /ready /status /metrics)%n",
+          server.opsAddress().getHostString(), server.opsAddress().getPort());
+    }
     out.flush();
     server.awaitTermination();
     return WardenCli.OK;

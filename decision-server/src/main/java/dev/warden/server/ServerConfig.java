@@ -43,6 +43,7 @@ public record ServerConfig(
     List<String> stripHeaders,
     boolean dynamicMetadata,
     Duration decisionDeadline,
+    int heavyThreads,
     Duration shutdownGrace) {
 
   /** Every key, with its default (null: no default). Order is the documentation order. */
@@ -78,6 +79,7 @@ public record ServerConfig(
     d.put("authz.strip_headers", "");
     d.put("authz.dynamic_metadata", "true");
     d.put("authz.decision_deadline", "100ms");
+    d.put("authz.heavy_threads", "1");
     d.put("shutdown.grace", "10s");
     return java.util.Collections.unmodifiableMap(d);
   }
@@ -196,8 +198,17 @@ public record ServerConfig(
     }
     Duration requestTimeout = duration(v, "http.request_timeout");
     Duration deadline = duration(v, "authz.decision_deadline");
-    if (requestTimeout.isZero() || requestTimeout.isNegative() || deadline.isZero() || deadline.isNegative()) {
-      throw new ConfigException("`http.request_timeout` and `authz.decision_deadline` must be longer than 0");
+    if (requestTimeout.isZero() || requestTimeout.isNegative() || requestTimeout.compareTo(Duration.ofHours(1)) > 0) {
+      throw new ConfigException("`http.request_timeout` must be longer than 0 and at most 1h, found `"
+          + v.get("http.request_timeout") + "`");
+    }
+    if (deadline.isZero() || deadline.isNegative() || deadline.compareTo(Duration.ofMinutes(1)) > 0) {
+      throw new ConfigException("`authz.decision_deadline` must be longer than 0 and at most 1m, found `"
+          + v.get("authz.decision_deadline") + "`");
+    }
+    int heavy = integer(v, "authz.heavy_threads");
+    if (heavy < 1 || heavy > 64) {
+      throw new ConfigException("`authz.heavy_threads` must be 1 to 64, found `" + v.get("authz.heavy_threads") + "`");
     }
     int threads = integer(v, "grpc.executor_threads");
     int calls = integer(v, "grpc.max_concurrent_calls");
@@ -216,7 +227,7 @@ public record ServerConfig(
         bool(v, "grpc.reflection"), cert, key,
         path(v.get("grpc.tls.client_ca")), jwt, jwtAuthn == null || jwtAuthn.isBlank() ? null : jwtAuthn.trim(),
         v.get("identity.api_key.header").toLowerCase(java.util.Locale.ROOT), v.get("identity.api_key.data"), failure,
-        strip, bool(v, "authz.dynamic_metadata"), deadline, duration(v, "shutdown.grace"));
+        strip, bool(v, "authz.dynamic_metadata"), deadline, heavy, duration(v, "shutdown.grace"));
   }
 
   private static int integer(Map<String, String> v, String key) throws ConfigException {

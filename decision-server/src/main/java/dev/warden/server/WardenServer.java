@@ -6,6 +6,7 @@ import dev.warden.policy.bundle.CompileResult;
 import dev.warden.server.admin.AdminServer;
 import dev.warden.server.admin.ServerMetrics;
 import dev.warden.server.authz.DecisionIds;
+import dev.warden.server.authz.Deciding;
 import dev.warden.server.authz.ExtAuthzService;
 import dev.warden.server.authz.RequestMapper;
 import dev.warden.server.authz.ResponseMapper;
@@ -55,6 +56,10 @@ public final class WardenServer implements AutoCloseable {
   private Listen grpcListen;
   private AdminServer admin;
   private ExecutorService executor;
+  /** Decides the heavy decisions, off the transport threads; null when calls run on {@link #executor}. */
+  private ExecutorService heavy;
+  /** Heavy decisions waiting beyond this are denied at once, as overload (fail closed). */
+  private static final int HEAVY_QUEUE = 256;
   private EventLoopGroup boss;
   private EventLoopGroup workers;
 
@@ -91,13 +96,20 @@ public final class WardenServer implements AutoCloseable {
       }
     }
     DecisionIds ids = new DecisionIds();
+    if (config.executorThreads() == 0) {
+      heavy = new ThreadPoolExecutor(config.heavyThreads(), config.heavyThreads(), 0, TimeUnit.SECONDS,
+          new ArrayBlockingQueue<>(HEAVY_QUEUE), daemon("warden-heavy"));
+    }
+    // With an executor of its own, every call is already off the transport thread: decided whole.
+    Deciding deciding = new Deciding(heavy, config.decisionDeadline().toNanos(), metrics);
     ExtAuthzService authz = new ExtAuthzService(bundle, new RequestMapper(clock, config.jwtAuthnMetadataKey()),
         new IdentityResolver(jwt, config.apiKeyHeader(), config.apiKeyData()),
-        new ResponseMapper(config.stripHeaders(), config.dynamicMetadata()), metrics, ids, config.failureStatus());
+        new ResponseMapper(config.stripHeaders(), config.dynamicMetadata()), metrics, ids, deciding,
+        config.failureStatus());
     grpcListen = Listen.parse(config.grpcListen(), "grpc.listen");
     NettyServerBuilder builder = grpcServer(grpcListen)
         .addService(authz)
-        .addService(new DecisionsService(bundle, metrics, ids, clock))
+        .addService(new DecisionsService(bundle, metrics, ids, deciding, clock))
         .addService(health.getHealthService());
     if (config.reflection()) {
       // Off by default: reflection hands anyone who reaches the port the full API surface.
@@ -108,7 +120,15 @@ public final class WardenServer implements AutoCloseable {
     if (http.tcp() == null) {
       throw new ServerConfig.ConfigException("`http.listen` must be HOST:PORT");
     }
-    admin = new AdminServer(http.tcp(), bundle, metrics);
+    InetSocketAddress ops = null;
+    if (config.opsListen() != null) {
+      ops = Listen.parse(config.opsListen(), "http.ops_listen").tcp();
+      if (ops == null) {
+        throw new ServerConfig.ConfigException("`http.ops_listen` must be HOST:PORT");
+      }
+    }
+    admin = new AdminServer(new AdminServer.Settings(http.tcp(), ops, config.httpRequestTimeout(),
+        config.httpMaxConnections()), bundle, metrics);
     admin.start();
     health.setStatus("", ServingStatus.SERVING);
     health.setStatus(AuthorizationGrpc.SERVICE_NAME, ServingStatus.SERVING);
@@ -161,14 +181,18 @@ public final class WardenServer implements AutoCloseable {
       b.directExecutor();
     } else {
       executor = new ThreadPoolExecutor(config.executorThreads(), config.executorThreads(), 0, TimeUnit.SECONDS,
-          new ArrayBlockingQueue<>(4096), r -> {
-            Thread t = new Thread(r, "warden-authz");
-            t.setDaemon(true);
-            return t;
-          });
+          new ArrayBlockingQueue<>(4096), daemon("warden-authz"));
       b.executor(executor);
     }
     return b;
+  }
+
+  private static java.util.concurrent.ThreadFactory daemon(String name) {
+    return r -> {
+      Thread t = new Thread(r, name);
+      t.setDaemon(true);
+      return t;
+    };
   }
 
   /** Where gRPC listens: the bound TCP address (port 0 resolved), or the Unix socket. */
@@ -182,6 +206,11 @@ public final class WardenServer implements AutoCloseable {
 
   public InetSocketAddress adminAddress() {
     return admin.address();
+  }
+
+  /** The ops listener's address, or null when `/status` and `/metrics` share the admin listener. */
+  public InetSocketAddress opsAddress() {
+    return admin.opsAddress();
   }
 
   public ActiveBundle bundle() {
@@ -211,6 +240,9 @@ public final class WardenServer implements AutoCloseable {
     }
     if (executor != null) {
       executor.shutdownNow();
+    }
+    if (heavy != null) {
+      heavy.shutdownNow();
     }
     if (boss != null) {
       boss.shutdownGracefully(0, 1, TimeUnit.SECONDS);

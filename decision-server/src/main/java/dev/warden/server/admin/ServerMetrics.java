@@ -19,6 +19,8 @@ public final class ServerMetrics {
   private final Info bundleInfo;
   private final Counter loadErrors;
   private final Counter internalErrors;
+  private final Counter heavyDecisions;
+  private final Counter overloaded;
   private final CounterDataPoint[] allowCounters = new CounterDataPoint[500];
   private final CounterDataPoint[] denyCounters = new CounterDataPoint[500];
 
@@ -36,6 +38,11 @@ public final class ServerMetrics {
         .help("Bundle loads that failed; the last good bundle kept serving").register(registry);
     internalErrors = Counter.builder().name("warden_internal_errors_total")
         .help("Checks that failed inside Warden and were denied (fail closed)").register(registry);
+    heavyDecisions = Counter.builder().name("warden_heavy_decisions_total")
+        .help("Decisions that needed more than a first try's steps and were decided off the transport thread")
+        .register(registry);
+    overloaded = Counter.builder().name("warden_overloaded_total")
+        .help("Heavy decisions denied because their queue was full (fail closed)").register(registry);
   }
 
   public PrometheusRegistry registry() {
@@ -74,5 +81,13 @@ public final class ServerMetrics {
 
   public void internalError() {
     internalErrors.inc();
+  }
+
+  public void heavyDecision() {
+    heavyDecisions.inc();
+  }
+
+  public void overloaded() {
+    overloaded.inc();
   }
 }

@@ -15,6 +15,7 @@ import dev.warden.proto.v1.Rule;
 import dev.warden.server.ActiveBundle;
 import dev.warden.server.admin.ServerMetrics;
 import dev.warden.server.authz.DecisionIds;
+import dev.warden.server.authz.Deciding;
 import dev.warden.server.authz.StructClaims;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
@@ -36,12 +37,14 @@ public final class DecisionsService extends DecisionsGrpc.DecisionsImplBase {
   private final ActiveBundle bundle;
   private final ServerMetrics metrics;
   private final DecisionIds ids;
+  private final Deciding deciding;
   private final Clock clock;
 
-  public DecisionsService(ActiveBundle bundle, ServerMetrics metrics, DecisionIds ids, Clock clock) {
+  public DecisionsService(ActiveBundle bundle, ServerMetrics metrics, DecisionIds ids, Deciding deciding, Clock clock) {
     this.bundle = bundle;
     this.metrics = metrics;
     this.ids = ids;
+    this.deciding = deciding;
     this.clock = clock;
   }
 
@@ -65,30 +68,47 @@ public final class DecisionsService extends DecisionsGrpc.DecisionsImplBase {
       observer.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
       return;
     }
-    Decision d;
-    try {
-      d = call != null ? program.decide(call, r) : program.decide(r);
-    } catch (RuntimeException e) {
-      log.error("decision {}: internal error", id, e);
-      metrics.internalError();
-      observer.onError(Status.INTERNAL.withDescription("internal error, decision " + id).asRuntimeException());
-      return;
-    }
-    metrics.decided(d.allowed(), d.status(), System.nanoTime() - start);
+    Program.RouteCall bound = call;
+    Deciding.Attempt attempt = bound != null
+        ? (steps, deadline) -> program.tryDecide(bound, r, steps, deadline)
+        : (steps, deadline) -> program.tryDecide(r, steps, deadline);
+    deciding.decide(attempt, start, new Deciding.Outcome() {
+      @Override
+      public void decided(Decision d) {
+        metrics.decided(d.allowed(), d.status(), System.nanoTime() - start);
+        observer.onNext(response(d, id, request.getExplain()));
+        observer.onCompleted();
+      }
+
+      @Override
+      public void overloaded() {
+        log.warn("decision {}: refused: the queue of heavy decisions is full", id);
+        observer.onError(Status.RESOURCE_EXHAUSTED.withDescription("overloaded, decision " + id).asRuntimeException());
+      }
+
+      @Override
+      public void failed(RuntimeException e) {
+        log.error("decision {}: internal error", id, e);
+        metrics.internalError();
+        observer.onError(Status.INTERNAL.withDescription("internal error, decision " + id).asRuntimeException());
+      }
+    });
+  }
+
+  private static DecideResponse response(Decision d, String id, boolean explain) {
     DecideResponse.Builder out = DecideResponse.newBuilder()
         .setAllowed(d.allowed()).setStatus(d.status()).setReason(d.reason()).setRevision(d.revision())
         .setDecisionId(id);
     if (d.route() != null) {
       out.setRoute(d.route());
     }
-    if (request.getExplain()) {
+    if (explain) {
       out.setExplanation(d.explanation());
     }
     for (RuleRef ref : d.rules()) {
       out.addRules(Rule.newBuilder().setId(ref.id()).setKind(ref.kind()).setLocation(ref.location()));
     }
-    observer.onNext(out.build());
-    observer.onCompleted();
+    return out.build();
   }
 
   /**

@@ -53,7 +53,8 @@ class ExtAuthzServiceTest {
         .programOrThrow(), "shop", NOW);
     JwtVerifier jwt = new JwtVerifier(cfg.jwt(), clock);
     ExtAuthzService service = new ExtAuthzService(bundle, new RequestMapper(clock, null), new IdentityResolver(jwt, "x-api-key", "api_keys"),
-        new ResponseMapper(List.of("x-user-id"), true), new ServerMetrics(), new DecisionIds(), 403);
+        new ResponseMapper(List.of("x-user-id"), true), new ServerMetrics(), new DecisionIds(),
+        new Deciding(Runnable::run, 100_000_000L, new ServerMetrics()), 403);
     String name = InProcessServerBuilder.generateName();
     server = InProcessServerBuilder.forName(name).directExecutor().addService(service).build().start();
     channel = InProcessChannelBuilder.forName(name).directExecutor().build();
@@ -186,7 +187,8 @@ class ExtAuthzServiceTest {
   void noBundleFailsClosed() {
     ActiveBundle empty = new ActiveBundle();
     ExtAuthzService service = new ExtAuthzService(empty, new RequestMapper(Clock.systemUTC(), null),
-        new IdentityResolver(null, "x-api-key", "api_keys"), new ResponseMapper(List.of(), true), new ServerMetrics(), new DecisionIds(), 503);
+        new IdentityResolver(null, "x-api-key", "api_keys"), new ResponseMapper(List.of(), true), new ServerMetrics(),
+        new DecisionIds(), new Deciding(null, 100_000_000L, new ServerMetrics()), 503);
     CheckResponse[] out = new CheckResponse[1];
     service.check(CheckRequest.getDefaultInstance(), new io.grpc.stub.StreamObserver<>() {
       @Override public void onNext(CheckResponse v) { out[0] = v; }

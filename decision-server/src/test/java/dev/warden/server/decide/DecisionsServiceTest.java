@@ -16,6 +16,7 @@ import dev.warden.proto.v1.RouteTarget;
 import dev.warden.server.ActiveBundle;
 import dev.warden.server.admin.ServerMetrics;
 import dev.warden.server.authz.DecisionIds;
+import dev.warden.server.authz.Deciding;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
 import io.grpc.Status;
@@ -45,7 +46,8 @@ class DecisionsServiceTest {
         .programOrThrow(), "shop", now);
     String name = InProcessServerBuilder.generateName();
     server = InProcessServerBuilder.forName(name).directExecutor()
-        .addService(new DecisionsService(bundle, new ServerMetrics(), new DecisionIds(), Clock.fixed(now, ZoneOffset.UTC)))
+        .addService(new DecisionsService(bundle, new ServerMetrics(), new DecisionIds(),
+            new Deciding(Runnable::run, 100_000_000L, new ServerMetrics()), Clock.fixed(now, ZoneOffset.UTC)))
         .build().start();
     channel = InProcessChannelBuilder.forName(name).directExecutor().build();
     stub = DecisionsGrpc.newBlockingStub(channel);

@@ -10,6 +10,7 @@ import dev.warden.server.ActiveBundle;
 import dev.warden.server.ServerConfig;
 import dev.warden.server.admin.ServerMetrics;
 import dev.warden.server.authz.DecisionIds;
+import dev.warden.server.authz.Deciding;
 import dev.warden.server.authz.ExtAuthzService;
 import dev.warden.server.authz.MappedRequest;
 import dev.warden.server.authz.RequestMapper;
@@ -86,7 +87,8 @@ public class CheckCostBenchmark {
   @Setup(Level.Trial)
   public void setUp() throws Exception {
     ServerConfig config = ServerConfig.load(null, Map.of(),
-        Map.of("bundle", bundle, "authz.dynamic_metadata", dynamicMetadata));
+        Map.of("bundle", bundle, "authz.dynamic_metadata", dynamicMetadata,
+            "identity.jwt_authn_metadata_key", RequestMix.JWT_AUTHN_KEY));
     CompileResult compiled = new BundleCompiler().compile(BundleDirectory.read(Path.of(bundle)));
     if (!compiled.ok()) {
       throw new IllegalStateException("the bundle " + bundle + " does not compile: " + compiled.errors());
@@ -98,7 +100,10 @@ public class CheckCostBenchmark {
     identities = new IdentityResolver(null, config.apiKeyHeader(), config.apiKeyData());
     responses = new ResponseMapper(config.stripHeaders(), config.dynamicMetadata());
     ids = new DecisionIds();
-    warden = new ExtAuthzService(active, mapper, identities, responses, new ServerMetrics(), ids,
+    ServerMetrics metrics = new ServerMetrics();
+    // No decision of the mix needs more than a first try, so none would leave the calling thread.
+    Deciding deciding = new Deciding(Runnable::run, config.decisionDeadline().toNanos(), metrics);
+    warden = new ExtAuthzService(active, mapper, identities, responses, metrics, ids, deciding,
         config.failureStatus());
 
     RequestMix mix = RequestMix.generate(4096, 42);

@@ -37,12 +37,22 @@ public final class RequestMix {
   private static final String GLOBEX_ORDER = "9e8d7c6b-5a49-4382-9170-6f5e4d3c2b1a";
   private static final String UNKNOWN_ORDER = "11111111-2222-4333-8444-555555555555";
   private static final String OFFICE = "10.1.2.3";
+  /** The office's admin gateway, known by its verified mTLS identity. */
+  private static final String GATEWAY = "spiffe://shop.local/ns/office/sa/admin-gateway";
   private static final String OUTSIDE = "203.0.113.9";
+
+  /** Where the mix puts claims in the jwt_authn filter's metadata (its `payload_in_metadata`). */
+  public static final String JWT_AUTHN_KEY = "jwt_payload";
 
   /** One request and the answer expected from the bundle: allowed, or denied with an HTTP status. */
   public record Case(String name, CheckRequest request, boolean allowed, int status) {}
 
-  private record Caller(String sub, String roles, String tenant) {}
+  /** A token's caller: `amr` (how they signed in) and `risk` (the IdP's score) may be absent. */
+  private record Caller(String sub, String roles, String tenant, List<String> amr, Double risk) {
+    Caller(String sub, String roles, String tenant) {
+      this(sub, roles, tenant, List.of(), null);
+    }
+  }
 
   private record Template(String name, int weight, String method, String path, Caller caller, String from,
       String peer, Map<String, String> headers, boolean allowed, int status) {}
@@ -50,6 +60,8 @@ public final class RequestMix {
   private static final Caller ALICE = new Caller("alice", "customer", "acme");
   private static final Caller SAM = new Caller("sam", "support", "acme");
   private static final Caller ROOT = new Caller("root", "admin", "acme");
+  private static final Caller ROOT_MFA = new Caller("root", "admin", "acme", List.of("pwd", "mfa"), null);
+  private static final Caller SAM_LOW_RISK = new Caller("sam", "support", "acme", List.of("pwd"), 0.1);
 
   /** Weighted so that most traffic is allowed, as in production, with every kind of denial present. */
   private static final List<Template> TEMPLATES = List.of(
@@ -72,7 +84,8 @@ public final class RequestMix {
           new Caller("bob", "customer", "acme"), 403),
       allow("owner cancels an open order", 2, "POST", "/orders/" + OWN_ORDER + "/cancel", ALICE),
       deny("customer refunds", 1, "POST", "/orders/" + OWN_ORDER + "/refund", ALICE, 403),
-      allow("support refunds", 1, "POST", "/orders/" + OWN_ORDER + "/refund", SAM),
+      allow("support refunds in a low-risk session", 1, "POST", "/orders/" + OWN_ORDER + "/refund", SAM_LOW_RISK),
+      deny("support refunds without a risk score", 1, "POST", "/orders/" + OWN_ORDER + "/refund", SAM, 403),
       allow("customer places an order", 4, "POST", "/orders", ALICE),
       deny("trial account places an order", 1, "POST", "/orders", new Caller("tina", "customer", "trial"), 403),
       deny("retired legacy route", 1, "GET", "/v1/orders/17", ALICE, 410),
@@ -84,16 +97,16 @@ public final class RequestMix {
       deny("customer updates another's record", 1, "PUT", "/customers/bob", ALICE, 403),
       allow("support reads a customer of their tenant", 2, "GET", "/customers/bob", SAM),
       deny("support reads a customer of another tenant", 1, "GET", "/customers/carol", SAM, 403),
-      new Template("admin lists users from the office", 1, "GET", "/admin/users", ROOT, OFFICE, null, Map.of(),
-          true, 200),
-      new Template("admin lists users from outside", 1, "GET", "/admin/users", ROOT, OUTSIDE, null, Map.of(),
-          false, 403),
-      new Template("customer calls an admin function (BFLA)", 1, "GET", "/admin/users", ALICE, OFFICE, null,
+      new Template("admin lists users through the office gateway", 1, "GET", "/admin/users", ROOT, OFFICE, GATEWAY,
+          Map.of(), true, 200),
+      new Template("admin lists users from an office address, not the gateway", 1, "GET", "/admin/users", ROOT, OFFICE,
+          null, Map.of(), false, 403),
+      new Template("customer calls an admin function (BFLA)", 1, "GET", "/admin/users", ALICE, OFFICE, GATEWAY,
           Map.of(), false, 403),
-      new Template("delete a user without a second factor", 1, "DELETE", "/admin/users/bob", ROOT, OFFICE, null,
-          Map.of(), false, 403),
-      new Template("delete a user with a second factor", 1, "DELETE", "/admin/users/bob", ROOT, OFFICE, null,
-          Map.of("x-mfa", "ok"), true, 200),
+      new Template("delete a user with a second factor only in a header", 1, "DELETE", "/admin/users/bob", ROOT,
+          OFFICE, GATEWAY, Map.of("x-mfa", "ok"), false, 403),
+      new Template("delete a user with a second factor in the token", 1, "DELETE", "/admin/users/bob", ROOT_MFA,
+          OFFICE, GATEWAY, Map.of(), true, 200),
       allow("auditor exports the audit log", 1, "GET", "/admin/audit/2026-11-01/export",
           new Caller("ann", "auditor", null)),
       deny("customer reads the audit log", 1, "GET", "/admin/audit/2026-11-01", ALICE, 403));
@@ -188,7 +201,7 @@ public final class RequestMix {
             .setHttp(http));
     if (t.caller() != null) {
       attrs.setMetadataContext(Metadata.newBuilder().putFilterMetadata("envoy.filters.http.jwt_authn",
-          Struct.newBuilder().putFields("jwt_payload", Value.newBuilder().setStructValue(claims(t.caller())).build())
+          Struct.newBuilder().putFields(JWT_AUTHN_KEY, Value.newBuilder().setStructValue(claims(t.caller())).build())
               .build()));
     }
     return new Case(t.name(), CheckRequest.newBuilder().setAttributes(attrs).build(), t.allowed(), t.status());
@@ -208,6 +221,14 @@ public final class RequestMix {
     }
     if (c.tenant() != null) {
       s.putFields("tenant", str(c.tenant()));
+    }
+    if (!c.amr().isEmpty()) {
+      com.google.protobuf.ListValue.Builder amr = com.google.protobuf.ListValue.newBuilder();
+      c.amr().forEach(m -> amr.addValues(str(m)));
+      s.putFields("amr", Value.newBuilder().setListValue(amr).build());
+    }
+    if (c.risk() != null) {
+      s.putFields("risk", Value.newBuilder().setNumberValue(c.risk()).build());
     }
     return s.build();
   }

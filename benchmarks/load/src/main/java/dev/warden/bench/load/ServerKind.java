@@ -27,13 +27,16 @@ public enum ServerKind {
   /**
    * {@link WardenServer} serving the bundle with its defaults (the gRPC transport thread decides:
    * direct executor), but for what `WARDEN_*` environment variables set, as for `warden serve`,
-   * and the read batch, which the harness sets for both servers alike.
+   * the read batch, which the harness sets for both servers alike, and the jwt_authn key.
    */
   WARDEN {
     @Override
     Running start(Path bundle, int readBatchBytes) throws Exception {
+      // The mix carries claims as Envoy's jwt_authn filter does, so Warden trusts that metadata, as
+      // deploy/envoy/warden.yaml configures it next to Envoy.
       Map<String, String> flags = Map.of("bundle", bundle.toString(), "grpc.listen", "127.0.0.1:0",
-          "http.listen", "127.0.0.1:0", "shutdown.grace", "1s", "grpc.read_batch_bytes", Integer.toString(readBatchBytes));
+          "http.listen", "127.0.0.1:0", "shutdown.grace", "1s", "grpc.read_batch_bytes", Integer.toString(readBatchBytes),
+          "identity.jwt_authn_metadata_key", RequestMix.JWT_AUTHN_KEY);
       WardenServer server = new WardenServer(ServerConfig.load(null, System.getenv(), flags), Clock.systemUTC());
       try {
         server.start();

@@ -1,0 +1,284 @@
+package dev.warden.parity;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.protobuf.ListValue;
+import com.google.protobuf.NullValue;
+import com.google.protobuf.Struct;
+import com.google.protobuf.Timestamp;
+import com.google.protobuf.Value;
+import com.nimbusds.jwt.JWTClaimsSet;
+import dev.warden.bundle.BundleDirectory;
+import dev.warden.policy.bundle.BundleCompiler;
+import dev.warden.policy.bundle.CompileResult;
+import dev.warden.policy.compile.Program;
+import dev.warden.policy.runtime.Decision;
+import dev.warden.policy.runtime.Request;
+import dev.warden.policy.runtime.RuleRef;
+import dev.warden.policy.testing.PolicyTest;
+import dev.warden.policy.testing.PolicyTests;
+import dev.warden.policy.testing.TestOutcome;
+import dev.warden.proto.v1.DecideRequest;
+import dev.warden.proto.v1.DecideResponse;
+import dev.warden.proto.v1.DecisionsGrpc;
+import dev.warden.proto.v1.HttpTarget;
+import dev.warden.server.ActiveBundle;
+import dev.warden.server.Tokens;
+import dev.warden.server.admin.ServerMetrics;
+import dev.warden.server.authz.DecisionIds;
+import dev.warden.server.authz.Deciding;
+import dev.warden.server.authz.ExtAuthzService;
+import dev.warden.server.authz.RequestMapper;
+import dev.warden.server.authz.ResponseMapper;
+import dev.warden.server.decide.DecisionsService;
+import dev.warden.server.identity.IdentityResolver;
+import dev.warden.server.identity.JwtConfig;
+import dev.warden.server.identity.JwtVerifier;
+import io.envoyproxy.envoy.config.core.v3.Address;
+import io.envoyproxy.envoy.config.core.v3.Metadata;
+import io.envoyproxy.envoy.config.core.v3.SocketAddress;
+import io.envoyproxy.envoy.service.auth.v3.AttributeContext;
+import io.envoyproxy.envoy.service.auth.v3.AuthorizationGrpc;
+import io.envoyproxy.envoy.service.auth.v3.CheckRequest;
+import io.envoyproxy.envoy.service.auth.v3.CheckResponse;
+import io.grpc.ManagedChannel;
+import io.grpc.Server;
+import io.grpc.inprocess.InProcessChannelBuilder;
+import io.grpc.inprocess.InProcessServerBuilder;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Date;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Offline = online: every `test` block of every bundle under `policies/` decides the same through
+ * the sidecar as in `warden test`, on each identity path the sidecar has: a bearer token that
+ * Warden verifies (its JSON parser reads numbers as Long or Double), claims that Envoy's
+ * jwt_authn filter verified (a protobuf Struct: every number a double), and the decide API.
+ * Same allow or deny, status, public reason, deciding rules and route, and so the same test
+ * outcome. The request is the very one `warden test` decides on, mapped to what Envoy would send.
+ */
+class OfflineOnlineParityTest {
+  static final Path POLICIES = Path.of("..", "policies");
+  static final Instant DEFAULT_TIME = Instant.parse("2026-11-20T10:00:00Z");
+
+  @TempDir Path dir;
+
+  /** The three ways a decision reaches the sidecar. */
+  enum Path3 {
+    WARDEN_VERIFIED_TOKEN,
+    ENVOY_JWT_AUTHN,
+    DECIDE_API
+  }
+
+  static Stream<Arguments> tests() throws Exception {
+    List<Arguments> out = new ArrayList<>();
+    List<Path> bundles;
+    try (Stream<Path> dirs = Files.list(POLICIES)) {
+      bundles = dirs.filter(Files::isDirectory).filter(OfflineOnlineParityTest::hasPolicies).sorted().toList();
+    }
+    assertThat(bundles).as("bundles under policies/").isNotEmpty();
+    for (Path bundle : bundles) {
+      CompileResult compiled = new BundleCompiler().compile(BundleDirectory.read(bundle));
+      assertThat(compiled.ok()).as("%s compiles:%n%s", bundle, compiled.render()).isTrue();
+      List<PolicyTest> tests = PolicyTests.of(compiled, name -> true);
+      assertThat(tests).as("%s has tests", bundle).isNotEmpty();
+      for (PolicyTest t : tests) {
+        for (Path3 path : Path3.values()) {
+          out.add(Arguments.of(bundle.getFileName() + ": " + t.name(), path, t));
+        }
+      }
+    }
+    return out.stream();
+  }
+
+  private static boolean hasPolicies(Path dir) {
+    try (Stream<Path> files = Files.list(dir)) {
+      return files.anyMatch(f -> f.toString().endsWith(".warden"));
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** What a decision says, as far as the sidecar tells it. */
+  record Said(boolean allowed, int status, String reason, List<String> rules, String route) {
+    static Said of(Decision d) {
+      return new Said(d.allowed(), d.status(), d.allowed() ? "allowed" : d.reason(),
+          d.rules().stream().map(RuleRef::id).toList(), d.route());
+    }
+
+    /** The decision `warden test` would have judged, rebuilt from what the sidecar said. */
+    Decision asDecision(String revision) {
+      return new Decision(allowed, status, reason, () -> "(decided by the sidecar)",
+          rules.stream().map(id -> new RuleRef(id, "rule", "?")).toList(), route, revision, null);
+    }
+  }
+
+  @ParameterizedTest(name = "{0} via {1}")
+  @MethodSource("tests")
+  void theSidecarDecidesAsWardenTest(String name, Path3 path, PolicyTest test) throws Exception {
+    Request request = test.request(DEFAULT_TIME);
+    Program program = test.program();
+    Decision offline = program.decide(request);
+    TestOutcome offlineOutcome = test.judge(offline);
+    Said online = switch (path) {
+      case WARDEN_VERIFIED_TOKEN -> viaExtAuthz(program, request, true);
+      case ENVOY_JWT_AUTHN -> viaExtAuthz(program, request, false);
+      case DECIDE_API -> viaDecideApi(program, request);
+    };
+    assertThat(online).as("%s via %s", name, path).isEqualTo(Said.of(offline));
+    assertThat(test.judge(online.asDecision(program.revision())).passed()).as("outcome of %s", name)
+        .isEqualTo(offlineOutcome.passed());
+  }
+
+  private Said viaExtAuthz(Program program, Request request, boolean token) throws Exception {
+    Clock clock = Clock.fixed(request.time(), ZoneOffset.UTC);
+    ActiveBundle active = new ActiveBundle();
+    active.activate(program, "parity", request.time());
+    JwtVerifier verifier = null;
+    Tokens tokens = new Tokens(request.time());
+    if (token) {
+      verifier = new JwtVerifier(new JwtConfig(Tokens.ISSUER, List.of(Tokens.AUDIENCE), List.of("RS256"),
+          tokens.writeJwks(dir), null, Duration.ofMinutes(5), Duration.ofSeconds(30), false), clock);
+    }
+    ServerMetrics metrics = new ServerMetrics();
+    ExtAuthzService service = new ExtAuthzService(active, new RequestMapper(clock, token ? null : "jwt_payload"),
+        new IdentityResolver(verifier, "x-api-key", "api_keys"), new ResponseMapper(List.of(), true), metrics,
+        new DecisionIds(), new Deciding(Runnable::run, Duration.ofSeconds(30).toNanos(), metrics), 403);
+    CheckRequest check = checkRequest(request, token ? tokens : null);
+    try (Channel c = Channel.of(service)) {
+      CheckResponse r = AuthorizationGrpc.newBlockingStub(c.channel).check(check);
+      Map<String, Value> meta = r.getDynamicMetadata().getFieldsMap();
+      List<String> rules = meta.containsKey("rules")
+          ? Arrays.asList(meta.get("rules").getStringValue().split(",")) : List.of();
+      String route = meta.containsKey("route") ? meta.get("route").getStringValue() : null;
+      if (r.hasOkResponse()) {
+        return new Said(true, 200, "allowed", rules, route);
+      }
+      String body = r.getDeniedResponse().getBody();
+      String reason = new com.fasterxml.jackson.databind.ObjectMapper().readTree(body).get("reason").asText();
+      return new Said(false, r.getDeniedResponse().getStatus().getCodeValue(), reason, rules, route);
+    }
+  }
+
+  private Said viaDecideApi(Program program, Request request) throws Exception {
+    ActiveBundle active = new ActiveBundle();
+    active.activate(program, "parity", request.time());
+    ServerMetrics metrics = new ServerMetrics();
+    DecisionsService service = new DecisionsService(active, metrics, new DecisionIds(),
+        new Deciding(Runnable::run, Duration.ofSeconds(30).toNanos(), metrics), Clock.systemUTC());
+    DecideRequest.Builder in = DecideRequest.newBuilder()
+        .setHttp(HttpTarget.newBuilder().setMethod(request.method()).setPath(request.path()))
+        .setTime(timestamp(request.time()))
+        .putAllHeaders(request.headers());
+    if (request.identity().claims() != null) {
+      in.setClaims(struct(request.identity().claims()));
+    }
+    if (request.identity().peer() != null) {
+      in.setPeer(request.identity().peer());
+    }
+    if (request.sourceIp() != null) {
+      in.setSourceIp(request.sourceIp().toString());
+    }
+    try (Channel c = Channel.of(service)) {
+      DecideResponse r = DecisionsGrpc.newBlockingStub(c.channel).decide(in.build());
+      return new Said(r.getAllowed(), r.getStatus(), r.getReason(),
+          r.getRulesList().stream().map(dev.warden.proto.v1.Rule::getId).toList(),
+          r.getRoute().isEmpty() ? null : r.getRoute());
+    }
+  }
+
+  /** The CheckRequest Envoy would send for this request: claims in a signed token, or in jwt_authn's metadata. */
+  static CheckRequest checkRequest(Request r, Tokens tokens) throws Exception {
+    AttributeContext.HttpRequest.Builder http = AttributeContext.HttpRequest.newBuilder()
+        .setId(r.id()).setMethod(r.method()).setPath(r.path()).setScheme(r.scheme()).putAllHeaders(r.headers());
+    AttributeContext.Peer.Builder source = AttributeContext.Peer.newBuilder();
+    if (r.sourceIp() != null) {
+      source.setAddress(Address.newBuilder().setSocketAddress(
+          SocketAddress.newBuilder().setAddress(r.sourceIp().toString()).setPortValue(r.sourcePort())));
+    }
+    if (r.sourcePrincipal() != null) {
+      source.setPrincipal(r.sourcePrincipal());
+    }
+    Map<String, Object> claims = r.identity().claims();
+    if (claims != null && tokens != null) {
+      http.putHeaders("authorization", "Bearer " + tokens.sign(token(claims, r.time())));
+    }
+    AttributeContext.Builder attrs = AttributeContext.newBuilder().setSource(source)
+        .setRequest(AttributeContext.Request.newBuilder().setTime(timestamp(r.time())).setHttp(http));
+    if (claims != null && tokens == null) {
+      attrs.setMetadataContext(Metadata.newBuilder().putFilterMetadata("envoy.filters.http.jwt_authn",
+          Struct.newBuilder().putFields("jwt_payload", Value.newBuilder().setStructValue(struct(claims)).build()).build()));
+    }
+    return CheckRequest.newBuilder().setAttributes(attrs).build();
+  }
+
+  /** The test's claims as a token the verifier accepts at the request's time: issuer, audience, expiry added. */
+  private static JWTClaimsSet token(Map<String, Object> claims, Instant at) {
+    JWTClaimsSet.Builder b = new JWTClaimsSet.Builder().issuer(Tokens.ISSUER).audience(Tokens.AUDIENCE)
+        .issueTime(Date.from(at.minusSeconds(60))).expirationTime(Date.from(at.plus(Duration.ofMinutes(10))));
+    claims.forEach(b::claim);
+    return b.build();
+  }
+
+  static Struct struct(Map<String, ?> m) {
+    Struct.Builder s = Struct.newBuilder();
+    m.forEach((k, v) -> s.putFields(k, value(v)));
+    return s.build();
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Value value(Object v) {
+    if (v == null) {
+      return Value.newBuilder().setNullValue(NullValue.NULL_VALUE).build();
+    }
+    if (v instanceof String s) {
+      return Value.newBuilder().setStringValue(s).build();
+    }
+    if (v instanceof Boolean b) {
+      return Value.newBuilder().setBoolValue(b).build();
+    }
+    if (v instanceof Number n) {
+      // What Envoy does with every JSON number of a token: a double.
+      return Value.newBuilder().setNumberValue(n.doubleValue()).build();
+    }
+    if (v instanceof Map<?, ?> m) {
+      return Value.newBuilder().setStructValue(struct((Map<String, ?>) m)).build();
+    }
+    ListValue.Builder l = ListValue.newBuilder();
+    ((Iterable<?>) v).forEach(x -> l.addValues(value(x)));
+    return Value.newBuilder().setListValue(l).build();
+  }
+
+  private static Timestamp timestamp(Instant t) {
+    return Timestamp.newBuilder().setSeconds(t.getEpochSecond()).setNanos(t.getNano()).build();
+  }
+
+  /** An in-process server for one service and a channel to it. */
+  private record Channel(Server server, ManagedChannel channel) implements AutoCloseable {
+    static Channel of(io.grpc.BindableService service) throws IOException {
+      String name = InProcessServerBuilder.generateName();
+      Server server = InProcessServerBuilder.forName(name).directExecutor().addService(service).build().start();
+      return new Channel(server, InProcessChannelBuilder.forName(name).directExecutor().build());
+    }
+
+    @Override
+    public void close() {
+      channel.shutdownNow();
+      server.shutdownNow();
+    }
+  }
+}
