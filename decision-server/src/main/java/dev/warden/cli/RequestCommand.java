@@ -3,6 +3,7 @@ package dev.warden.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.protobuf.Struct;
 import com.google.protobuf.util.JsonFormat;
+import dev.warden.policy.runtime.HttpTokens;
 import io.envoyproxy.envoy.config.core.v3.Address;
 import io.envoyproxy.envoy.config.core.v3.HeaderValueOption;
 import io.envoyproxy.envoy.config.core.v3.Metadata;
@@ -20,7 +21,6 @@ import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
 import java.io.PrintWriter;
 import java.io.File;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
@@ -44,7 +44,8 @@ final class RequestCommand implements Callable<Integer> {
   String grpc;
 
   @CommandLine.Option(names = "--claims", paramLabel = "JSON",
-      description = "Verified claims, as Envoy's jwt_authn puts them in metadata (key jwt_payload).")
+      description = "Verified claims, as Envoy's jwt_authn puts them in metadata (key jwt_payload; Warden"
+          + " trusts them only with identity.jwt_authn_metadata_key: jwt_payload, as in deploy/local/warden.yaml).")
   String claims;
 
   @CommandLine.Option(names = "--token", paramLabel = "JWT", description = "A bearer token for Warden to verify.")
@@ -106,9 +107,18 @@ final class RequestCommand implements Callable<Integer> {
   }
 
   private CheckRequest build() throws Exception {
+    // The method and path go as typed, as Envoy forwards them: Warden canonicalizes both, so
+    // `poſt` or `/static/..;/admin` can be tried here. Header names are lower-cased, as Envoy's
+    // codecs do, and must be HTTP tokens, as Envoy insists.
     AttributeContext.HttpRequest.Builder http = AttributeContext.HttpRequest.newBuilder()
-        .setMethod(method.toUpperCase(Locale.ROOT)).setPath(path).setScheme("http").setProtocol("HTTP/1.1");
-    headers.forEach((k, v) -> http.putHeaders(k.toLowerCase(Locale.ROOT), v));
+        .setMethod(method).setPath(path).setScheme("http").setProtocol("HTTP/1.1");
+    for (Map.Entry<String, String> h : headers.entrySet()) {
+      String name = HttpTokens.headerName(h.getKey());
+      if (name == null) {
+        throw new IllegalArgumentException("-H `" + h.getKey() + "`: not a header name (ASCII letters, digits, `-`…)");
+      }
+      http.putHeaders(name, h.getValue());
+    }
     if (token != null) {
       http.putHeaders("authorization", "Bearer " + token);
     }

@@ -167,6 +167,18 @@ class EnvoyConfigTest {
     clusters.forEach((name, c) -> assertThat(c.getLoadAssignment().getClusterName()).as(name).isEqualTo(name));
   }
 
+  /** Envoy hands Warden and the app the same path: normalized, slashes merged, escaped slashes refused. */
+  @Test
+  void envoyNormalizesThePathBeforeWardenAndTheAppSeeIt() throws Exception {
+    HttpConnectionManager hcm = connectionManager();
+    assertThat(hcm.getNormalizePath().getValue()).isTrue();
+    assertThat(hcm.getMergeSlashes()).isTrue();
+    assertThat(hcm.getPathWithEscapedSlashesAction())
+        .isEqualTo(HttpConnectionManager.PathWithEscapedSlashesAction.REJECT_REQUEST);
+    assertThat(hcm.getCommonHttpProtocolOptions().getHeadersWithUnderscoresAction())
+        .isEqualTo(io.envoyproxy.envoy.config.core.v3.HttpProtocolOptions.HeadersWithUnderscoresAction.REJECT_REQUEST);
+  }
+
   private static HttpConnectionManager connectionManager() throws InvalidProtocolBufferException {
     Filter hcm = bootstrap.getStaticResources().getListeners(0).getFilterChains(0).getFilters(0);
     return hcm.getTypedConfig().unpack(HttpConnectionManager.class);

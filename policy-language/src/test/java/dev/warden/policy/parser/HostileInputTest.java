@@ -56,6 +56,20 @@ class HostileInputTest {
     assertThat(r.errors()).extracting(Diagnostic::code).contains("parse.too_deep");
   }
 
+  /** `//` alone on a line is an empty comment, not a path: the comment rule wins the tie. */
+  @Test
+  void anEmptyCommentLineIsAComment() {
+    CompileResult r = compile("""
+        package p
+        //
+        // a paragraph
+        //
+        api "A" { route list GET /items }
+        permit list
+        """);
+    assertThat(r.ok()).as(r.render()).isTrue();
+  }
+
   @Test
   void aLongOrChainIsADiagnostic() {
     StringBuilder b = new StringBuilder(HEAD + "permit a when true");
