@@ -28,12 +28,14 @@ public final class QueryStrings {
 
   /** The query of a request target (`/path?a=1#frag`); empty when it has none. */
   public static Parsed ofTarget(String target) {
+    // The fragment starts at the first `#`, and a `?` after it is part of the fragment.
+    int hash = target.indexOf('#');
+    int end = hash < 0 ? target.length() : hash;
     int q = target.indexOf('?');
-    if (q < 0) {
+    if (q < 0 || q > end) {
       return EMPTY;
     }
-    int hash = target.indexOf('#', q);
-    return parse(target.substring(q + 1, hash < 0 ? target.length() : hash));
+    return parse(target.substring(q + 1, end));
   }
 
   /** A query string, at most {@link #MAX_LENGTH} characters. */

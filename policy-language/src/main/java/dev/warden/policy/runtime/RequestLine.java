@@ -75,6 +75,10 @@ public record RequestLine(String method, String path, Map<String, List<String>> 
           return refused(BAD_OVERRIDE, "the request carries a method override in its body (`_method`), which cannot be"
               + " stripped");
         }
+        String unstrippable = inQuery == null ? null : unstrippable(r.path(), query);
+        if (unstrippable != null) {
+          return refused(BAD_OVERRIDE, unstrippable);
+        }
         return new RequestLine(method, path, inQuery == null ? query : without(query, OVERRIDE_PARAMETER),
             headers == null ? List.of() : List.copyOf(headers), inQuery == null ? List.of() : List.of(OVERRIDE_PARAMETER),
             null, null);
@@ -106,6 +110,36 @@ public record RequestLine(String method, String path, Map<String, List<String>> 
       overridden = m;
     }
     return new RequestLine(overridden, path, query, List.of(), List.of(), null, null);
+  }
+
+  /**
+   * Why Envoy could not strip `_method` from this query faithfully, or null. Envoy removes query
+   * parameters by their name as written, so `%5Fmethod` would stay and reach the upstream, which
+   * decodes it; and it rebuilds the query from a map of names, which keeps one value of a
+   * repeated name in some Envoy versions, so the upstream would see another query than the one
+   * decided on.
+   */
+  private static String unstrippable(String target, Map<String, List<String>> query) {
+    for (Map.Entry<String, List<String>> e : query.entrySet()) {
+      if (e.getValue().size() > 1) {
+        return "the query repeats `" + Printable.of(e.getKey()) + "` and carries a method override (`_method`): Envoy"
+            + " would rebuild the query to strip it";
+      }
+    }
+    int q = target.indexOf('?');
+    int hash = target.indexOf('#', q);
+    String raw = target.substring(q + 1, hash < 0 ? target.length() : hash);
+    for (String pair : raw.split("&")) {
+      int eq = pair.indexOf('=');
+      String name = eq < 0 ? pair : pair.substring(0, eq);
+      if (!name.equals(OVERRIDE_PARAMETER) && name.indexOf('%') >= 0) {
+        QueryStrings.Parsed decoded = QueryStrings.parse(name);
+        if (decoded.ok() && decoded.values().containsKey(OVERRIDE_PARAMETER)) {
+          return "the method override is spelled `" + Printable.of(name) + "`, which Envoy would not strip";
+        }
+      }
+    }
+    return null;
   }
 
   /** A `_method` form field (values null when the body may hold one that cannot be read). */

@@ -108,6 +108,25 @@ class RequestLineTest {
   }
 
   @Test
+  void stripModeRefusesAQueryOverrideEnvoyCouldNotStripFaithfully() {
+    Program p = program(POLICY);
+    // Envoy removes `_method` by its name as written: `%5Fmethod` would reach the upstream.
+    Decision encoded = decide(p, Request.builder("POST", "/users?%5Fmethod=DELETE", NOW));
+    assertThat(encoded.status()).isEqualTo(400);
+    assertThat(encoded.explanation()).contains("spelled `%5Fmethod`");
+    // Envoy rebuilds the query from one value per name in some versions.
+    Decision repeated = decide(p, Request.builder("POST", "/users?a=1&a=2&_method=DELETE", NOW));
+    assertThat(repeated.status()).isEqualTo(400);
+    assertThat(repeated.explanation()).contains("repeats `a`");
+  }
+
+  @Test
+  void aQuestionMarkInTheFragmentStartsNoQuery() {
+    Program p = program(POLICY);
+    assertThat(decide(p, Request.builder("GET", "/users#frag?x=1", NOW)).allowed()).isTrue();
+  }
+
+  @Test
   void stripModeRefusesAnOverrideInTheBodyWhichCannotBeStripped() {
     Program p = program(POLICY);
     Decision form = decide(p, Request.builder("POST", "/users", NOW)
