@@ -63,7 +63,6 @@ public final class Deciding {
       outcome.decided(first);
       return;
     }
-    metrics.heavyDecision();
     try {
       heavy.execute(() -> {
         try {
@@ -72,6 +71,7 @@ public final class Deciding {
           outcome.failed(e);
         }
       });
+      metrics.heavyDecision();
     } catch (RejectedExecutionException e) {
       metrics.overloaded();
       outcome.overloaded();

@@ -16,6 +16,7 @@ import dev.warden.server.ActiveBundle;
 import dev.warden.server.admin.ServerMetrics;
 import dev.warden.server.authz.DecisionIds;
 import dev.warden.server.authz.Deciding;
+import dev.warden.server.authz.RequestMapper;
 import dev.warden.server.authz.StructClaims;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
@@ -139,6 +140,10 @@ public final class DecisionsService extends DecisionsGrpc.DecisionsImplBase {
       if (source == null) {
         throw new IllegalArgumentException("source_ip `" + in.getSourceIp() + "` is not an IP address");
       }
+    }
+    if (in.getHeadersCount() > RequestMapper.MAX_HEADERS) {
+      throw new IllegalArgumentException("the request has " + in.getHeadersCount() + " headers; the limit is "
+          + RequestMapper.MAX_HEADERS);
     }
     Map<String, String> headers = new LinkedHashMap<>();
     for (Map.Entry<String, String> h : in.getHeadersMap().entrySet()) {

@@ -112,6 +112,13 @@ class DecisionsServiceTest {
         .putParams("orderId", "a/b")).build(), "must be a `uuid`");
     assertInvalid(DecideRequest.newBuilder().setRoute(RouteTarget.newBuilder().setName("customers.read")
         .putParams("customerId", "a/b")).build(), "must be one path segment");
+    DecideRequest.Builder many = DecideRequest.newBuilder().setRoute(RouteTarget.newBuilder().setName("orders.list"));
+    for (int i = 0; i <= 512; i++) {
+      many.putHeaders("x-h" + i, "v");
+    }
+    assertInvalid(many.build(), "the limit is 512");
+    assertInvalid(DecideRequest.newBuilder().setRoute(RouteTarget.newBuilder().setName("orders.list"))
+        .putHeaders("x-api-\u212Aey", "k").build(), "is not an HTTP token");
     assertInvalid(DecideRequest.newBuilder().setSourceIp("nope")
         .setRoute(RouteTarget.newBuilder().setName("orders.list")).build(), "not an IP address");
   }

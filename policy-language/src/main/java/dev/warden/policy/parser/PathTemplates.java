@@ -73,6 +73,15 @@ final class PathTemplates {
         } else {
           segments.add(new PathTemplate.Param(name, type));
         }
+      } else if (part.equals(".") || part.equals("..")) {
+        report.accept(
+            Diagnostic.error("parse.bad_path", span, "`" + part + "` can never match: dot segments are resolved before routing")
+                .withHelp("`/a/../b` is `/b` when Warden reads a request; write the path it resolves to"));
+      } else if (part.indexOf(';') >= 0) {
+        report.accept(
+            Diagnostic.error("parse.bad_path", span, "`" + part + "` can never match: a request path with `;` is refused")
+                .withHelp("path parameters (`;jsessionid=…`) are refused, or stripped with bundle.yaml"
+                    + " `requests.path_parameters: strip`; either way no segment holds `;`"));
       } else if (!LITERAL.matcher(part).matches()) {
         report.accept(
             Diagnostic.error("parse.bad_path", span, "`" + part + "` is not a valid path segment")

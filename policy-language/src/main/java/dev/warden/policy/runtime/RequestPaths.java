@@ -187,13 +187,14 @@ public final class RequestPaths {
    * Whether a decoded code point may appear in a canonical segment: in ASCII, the unreserved
    * characters, sub-delimiters but `;`, `:` and `@`; outside ASCII, letters, marks, numbers and
    * symbols other than mathematical ones (as the running JDK's Unicode tables classify them),
-   * but never U+FFFD or the box-drawing diagonals.
+   * but never U+FFFD, the box-drawing diagonals, or `¥` and `₩`, which Windows code pages 932
+   * and 949 map to `\` (the "best fit" an upstream on Windows may apply).
    */
   public static boolean allowed(int cp) {
     if (cp < 128) {
       return cp < 64 ? (ASCII_LOW & (1L << cp)) != 0 : (ASCII_HIGH & (1L << (cp - 64))) != 0;
     }
-    if (cp == 0xFFFD || (cp >= 0x2571 && cp <= 0x2573)) {
+    if (cp == 0xFFFD || (cp >= 0x2571 && cp <= 0x2573) || cp == 0x00A5 || cp == 0x20A9) {
       return false;
     }
     return switch (Character.getType(cp)) {
@@ -213,6 +214,8 @@ public final class RequestPaths {
       case ';' -> "an encoded `;` (`%3B`), which servers that decode before cutting path parameters read as one";
       case '?' -> "an encoded `?` (`%3F`), which servers that decode twice read as the start of the query";
       case '#' -> "an encoded `#` (`%23`)";
+      case 0x00A5, 0x20A9 -> "U+" + PercentDecoding.hex4(cp) + " `" + (char) cp
+          + "`, which Windows code pages 932 and 949 map to `\\`";
       default -> {
         String u = "U+" + PercentDecoding.hex4(cp);
         if (cp < 0x20 || (cp >= 0x7F && cp <= 0x9F)) {

@@ -84,6 +84,8 @@ class RequestPathsTest {
       "/static/a⧸b                      | look-alikes",
       "/static/a。b                     | look-alikes",
       "/static/a╱b                      | look-alikes",
+      "/static/%C2%A5..%C2%A5admin      | code pages 932 and 949",
+      "/static/₩admin                   | code pages 932 and 949",
       "/cafe%CC%81                      | NFKC",
       "/ﬁle                             | NFKC",
       // Controls, whitespace, invisible characters, raw `\`.
