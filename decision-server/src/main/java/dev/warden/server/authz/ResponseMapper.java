@@ -31,6 +31,8 @@ import java.util.function.Function;
 public final class ResponseMapper {
   /** The header that carries the decision id to the client (deny) and the upstream (allow). */
   public static final String DECISION_ID_HEADER = "x-warden-decision-id";
+  /** Clients may not send headers named like this: Warden's own. */
+  private static final String WARDEN_PREFIX = "x-warden-";
 
   private static final Status OK = Status.newBuilder().setCode(Code.OK_VALUE).build();
   private static final HeaderValueOption JSON_CONTENT = header("content-type", "application/json");
@@ -62,7 +64,7 @@ public final class ResponseMapper {
       // removes after it sets, so a header Warden sets is overwritten, never listed here: a
       // client-sent `x-warden-decision-id` would otherwise erase the real one.
       for (String h : requestHeaders.keySet()) {
-        if (h.startsWith("x-warden-") && !h.equals(DECISION_ID_HEADER) && !set.containsKey(h)) {
+        if (isWardenHeader(h) && !h.equals(DECISION_ID_HEADER) && !set.containsKey(h)) {
           ok.addHeadersToRemove(h);
         }
       }
@@ -80,6 +82,24 @@ public final class ResponseMapper {
       return metadata == null ? r.build() : r.setDynamicMetadata(metadata).build();
     }
     return denied(d.status(), d.reason(), decisionId, metadata);
+  }
+
+  /**
+   * Whether a header a client sent is named like one of Warden's: `x-warden-…`, also with `_`
+   * for `-` (`x_warden_user`), which CGI and Rack servers file under the same variable.
+   */
+  static boolean isWardenHeader(String name) {
+    if (name.length() <= WARDEN_PREFIX.length()) {
+      return false;
+    }
+    for (int i = 0; i < WARDEN_PREFIX.length(); i++) {
+      char c = name.charAt(i);
+      char p = WARDEN_PREFIX.charAt(i);
+      if (c != p && !(p == '-' && c == '_')) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** A denial built without a program decision: bad requests, invalid identity, internal errors. */

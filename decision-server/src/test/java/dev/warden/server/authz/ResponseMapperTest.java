@@ -63,6 +63,16 @@ class ResponseMapperTest {
   }
 
   @Test
+  void clientHeadersNamedLikeWardensAreRecognizedWithDashesOrUnderscores() {
+    for (String h : new String[] {"x-warden-user", "x_warden_user", "x-warden_roles", "x_warden-tenant"}) {
+      assertThat(ResponseMapper.isWardenHeader(h)).as(h).isTrue();
+    }
+    for (String h : new String[] {"x-warden-", "x-wardenx", "x-user-id", "xx-warden-a", "warden-a"}) {
+      assertThat(ResponseMapper.isWardenHeader(h)).as(h).isFalse();
+    }
+  }
+
+  @Test
   void anAllowStripsSpoofableHeadersAndNamesTheDecidingRules() {
     Decision allow = new Decision(true, 200, "allowed", () -> "",
         List.of(new RuleRef("role.customer#1", "grant", "a:1"), new RuleRef("orders.open", "permit", "a:2")),

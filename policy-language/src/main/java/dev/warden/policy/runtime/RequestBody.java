@@ -118,6 +118,41 @@ public final class RequestBody {
     return f;
   }
 
+  /**
+   * Whether the body holds {@code ascii} (ASCII only), as bytes, letters compared in either case
+   * when {@code ignoreCase}: a quick look before parsing, which neither decodes nor copies.
+   */
+  public boolean containsAscii(String ascii, boolean ignoreCase) {
+    if (text != null) {
+      return ignoreCase ? text.toLowerCase(Locale.ROOT).contains(ascii.toLowerCase(Locale.ROOT)) : text.contains(ascii);
+    }
+    int n = ascii.length();
+    int start = bytes.position();
+    int end = bytes.limit() - n;
+    for (int i = start; i <= end; i++) {
+      int k = 0;
+      while (k < n && same(bytes.get(i + k), ascii.charAt(k), ignoreCase)) {
+        k++;
+      }
+      if (k == n) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static boolean same(byte b, char c, boolean ignoreCase) {
+    if (b == c) {
+      return true;
+    }
+    if (!ignoreCase) {
+      return false;
+    }
+    int lower = b >= 'A' && b <= 'Z' ? b + 32 : b;
+    int other = c >= 'A' && c <= 'Z' ? c + 32 : c;
+    return lower == other;
+  }
+
   /** The body as UTF-8 text (malformed bytes replaced). */
   public String text() {
     if (text != null) {

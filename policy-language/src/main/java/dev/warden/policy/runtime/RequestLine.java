@@ -3,7 +3,6 @@ package dev.warden.policy.runtime;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -20,10 +19,10 @@ import java.util.Map;
  */
 public record RequestLine(String method, String path, Map<String, List<String>> query, List<String> stripHeaders,
     List<String> stripQuery, String refusal, String error) {
-  /** The headers that frameworks read as a method override. */
-  public static final List<String> OVERRIDE_HEADERS = List.of("x-http-method-override", "x-http-method", "x-method-override");
+  /** The headers that frameworks read as a method override ({@link MethodOverrides}). */
+  public static final List<String> OVERRIDE_HEADERS = MethodOverrides.HEADERS;
   /** The query parameter and form field that frameworks read as a method override. */
-  public static final String OVERRIDE_PARAMETER = "_method";
+  public static final String OVERRIDE_PARAMETER = MethodOverrides.PARAMETER;
 
   private static final String BAD_OVERRIDE = "method override not allowed";
 
@@ -36,11 +35,16 @@ public record RequestLine(String method, String path, Map<String, List<String>> 
     if (method == null) {
       return refused("bad request method", "method `" + Printable.of(r.method()) + "` is not an HTTP token (ASCII letters, digits, `!#$%&'*+-.^_`|~`)");
     }
-    RequestPaths.Canonical path = RequestPaths.canonicalize(r.path(), rules.pathParameters());
-    if (!path.ok()) {
-      return refused("bad request path", path.error() + " in `" + Printable.of(r.path()) + "`");
+    String target = r.path();
+    if (RequestPaths.isCanonical(target)) {
+      // The common case, in one pass and without allocating: a canonical path has no `?`.
+      return overrides(method, target, Map.of(), r, rules.methodOverride());
     }
-    QueryStrings.Parsed query = QueryStrings.ofTarget(r.path());
+    RequestPaths.Canonical path = RequestPaths.canonicalize(target, rules.pathParameters());
+    if (!path.ok()) {
+      return refused("bad request path", path.error() + " in `" + Printable.of(target) + "`");
+    }
+    QueryStrings.Parsed query = QueryStrings.ofTarget(target);
     if (!query.ok()) {
       return refused("bad query string", query.error());
     }
@@ -49,24 +53,18 @@ public record RequestLine(String method, String path, Map<String, List<String>> 
 
   private static RequestLine overrides(String method, String path, Map<String, List<String>> query, Request r,
       RequestRules.MethodOverride mode) {
-    List<String> headers = null;
-    List<String> values = null;
-    for (String h : OVERRIDE_HEADERS) {
-      String v = r.headers().get(h);
-      if (v != null) {
-        headers = add(headers, h);
-        values = add(values, v);
+    List<String> headers = MethodOverrides.headers(r.headers());
+    List<String> queryNames = null;
+    for (String name : query.keySet()) {
+      if (MethodOverrides.isOverrideName(name)) {
+        queryNames = MethodOverrides.add(queryNames, name);
       }
     }
-    List<String> inQuery = query.get(OVERRIDE_PARAMETER);
-    if (inQuery != null) {
-      values = values == null ? new ArrayList<>(inQuery) : addAll(values, inQuery);
-    }
-    BodyOverride inBody = bodyOverride(r.body());
-    if (headers == null && inQuery == null && inBody == null) {
+    MethodOverrides.InBody inBody = MethodOverrides.body(r.body());
+    if (headers == null && queryNames == null && inBody == null) {
       return new RequestLine(method, path, query, List.of(), List.of(), null, null);
     }
-    String where = describe(headers, inQuery != null, inBody != null);
+    String where = describe(headers, queryNames, inBody != null);
     switch (mode) {
       case DENY:
         return refused(BAD_OVERRIDE, "the request carries a method override (" + where + ")");
@@ -75,30 +73,37 @@ public record RequestLine(String method, String path, Map<String, List<String>> 
           return refused(BAD_OVERRIDE, "the request carries a method override in its body (`_method`), which cannot be"
               + " stripped");
         }
-        String unstrippable = inQuery == null ? null : unstrippable(r.path(), query);
+        String unstrippable = queryNames == null ? null : unstrippable(r.path(), query, queryNames);
         if (unstrippable != null) {
           return refused(BAD_OVERRIDE, unstrippable);
         }
-        return new RequestLine(method, path, inQuery == null ? query : without(query, OVERRIDE_PARAMETER),
-            headers == null ? List.of() : List.copyOf(headers), inQuery == null ? List.of() : List.of(OVERRIDE_PARAMETER),
+        return new RequestLine(method, path, queryNames == null ? query : without(query, OVERRIDE_PARAMETER),
+            headers == null ? List.of() : List.copyOf(headers), queryNames == null ? List.of() : List.of(OVERRIDE_PARAMETER),
             null, null);
       default:
+        List<String> values = new ArrayList<>();
+        if (headers != null) {
+          headers.forEach(h -> values.add(r.headers().get(h)));
+        }
+        if (queryNames != null) {
+          queryNames.forEach(n -> values.addAll(query.get(n)));
+        }
         return decideOverridden(method, path, query, values, inBody, where);
     }
   }
 
   /** The DECIDE mode: the overridden method, which every override must name alike, on a POST. */
   private static RequestLine decideOverridden(String method, String path, Map<String, List<String>> query,
-      List<String> values, BodyOverride inBody, String where) {
+      List<String> values, MethodOverrides.InBody inBody, String where) {
     if (!method.equals("POST")) {
       return refused(BAD_OVERRIDE, "a method override (" + where + ") on a " + method
           + " request: frameworks honour overrides on POST only");
     }
     if (inBody != null) {
-      if (inBody.values == null) {
+      if (!inBody.readable()) {
         return refused(BAD_OVERRIDE, "the body may carry a method override (`_method`) that cannot be read");
       }
-      values = values == null ? new ArrayList<>(inBody.values) : addAll(values, inBody.values);
+      values.addAll(inBody.values());
     }
     String overridden = null;
     for (String v : values) {
@@ -114,12 +119,17 @@ public record RequestLine(String method, String path, Map<String, List<String>> 
 
   /**
    * Why Envoy could not strip `_method` from this query faithfully, or null. Envoy removes query
-   * parameters by their name as written, so `%5Fmethod` would stay and reach the upstream, which
-   * decodes it; and it rebuilds the query from a map of names, which keeps one value of a
-   * repeated name in some Envoy versions, so the upstream would see another query than the one
-   * decided on.
+   * parameters by their name as written, so a name that is `_method` only to the upstream (`
+   * _method` and `.method` to PHP, `%5Fmethod` once decoded) would stay and reach it; and Envoy
+   * rebuilds the query from a map of names, which keeps one value of a repeated name in some
+   * Envoy versions, so the upstream would see another query than the one decided on.
    */
-  private static String unstrippable(String target, Map<String, List<String>> query) {
+  private static String unstrippable(String target, Map<String, List<String>> query, List<String> names) {
+    for (String name : names) {
+      if (!name.equals(OVERRIDE_PARAMETER)) {
+        return "the method override is spelled `" + Printable.of(name) + "`, which Envoy would not strip";
+      }
+    }
     for (Map.Entry<String, List<String>> e : query.entrySet()) {
       if (e.getValue().size() > 1) {
         return "the query repeats `" + Printable.of(e.getKey()) + "` and carries a method override (`_method`): Envoy"
@@ -128,56 +138,29 @@ public record RequestLine(String method, String path, Map<String, List<String>> 
     }
     int q = target.indexOf('?');
     int hash = target.indexOf('#', q);
-    String raw = target.substring(q + 1, hash < 0 ? target.length() : hash);
-    for (String pair : raw.split("&")) {
+    for (String pair : target.substring(q + 1, hash < 0 ? target.length() : hash).split("&")) {
       int eq = pair.indexOf('=');
-      String name = eq < 0 ? pair : pair.substring(0, eq);
-      if (!name.equals(OVERRIDE_PARAMETER) && name.indexOf('%') >= 0) {
-        QueryStrings.Parsed decoded = QueryStrings.parse(name);
-        if (decoded.ok() && decoded.values().containsKey(OVERRIDE_PARAMETER)) {
-          return "the method override is spelled `" + Printable.of(name) + "`, which Envoy would not strip";
+      String raw = eq < 0 ? pair : pair.substring(0, eq);
+      if (!raw.equals(OVERRIDE_PARAMETER) && (raw.indexOf('%') >= 0 || raw.indexOf('+') >= 0)) {
+        QueryStrings.Parsed decoded = QueryStrings.parse(raw);
+        if (decoded.ok() && decoded.values().keySet().stream().anyMatch(MethodOverrides::isOverrideName)) {
+          return "the method override is spelled `" + Printable.of(raw) + "`, which Envoy would not strip";
         }
       }
     }
     return null;
   }
 
-  /** A `_method` form field (values null when the body may hold one that cannot be read). */
-  private record BodyOverride(List<String> values) {}
-
-  private static BodyOverride bodyOverride(RequestBody body) {
-    if (body == null) {
-      return null;
-    }
-    if (body.isForm()) {
-      QueryStrings.Parsed form = body.form();
-      if (form.ok()) {
-        List<String> v = form.values().get(OVERRIDE_PARAMETER);
-        return v == null ? null : new BodyOverride(v);
-      }
-      // Upstream form parsers are lenient: an unreadable form that mentions the field may carry it.
-      return containsIgnoreCase(body.text(), "method") ? new BodyOverride(null) : null;
-    }
-    if (body.mediaType().startsWith("multipart/form-data")) {
-      return containsIgnoreCase(body.text(), "name=\"_method\"") ? new BodyOverride(null) : null;
-    }
-    return null;
-  }
-
-  private static boolean containsIgnoreCase(String text, String needle) {
-    return text.toLowerCase(Locale.ROOT).contains(needle);
-  }
-
-  private static String describe(List<String> headers, boolean query, boolean body) {
+  private static String describe(List<String> headers, List<String> queryNames, boolean body) {
     List<String> parts = new ArrayList<>();
     if (headers != null) {
       headers.forEach(h -> parts.add("header `" + h + "`"));
     }
-    if (query) {
-      parts.add("query parameter `_method`");
+    if (queryNames != null) {
+      queryNames.forEach(n -> parts.add("query parameter `" + Printable.of(n) + "`"));
     }
     if (body) {
-      parts.add("form field `_method`");
+      parts.add("body field `_method`");
     }
     return String.join(", ", parts);
   }
@@ -186,17 +169,6 @@ public record RequestLine(String method, String path, Map<String, List<String>> 
     Map<String, List<String>> out = new LinkedHashMap<>(query);
     out.remove(name);
     return java.util.Collections.unmodifiableMap(out);
-  }
-
-  private static List<String> add(List<String> list, String v) {
-    List<String> out = list == null ? new ArrayList<>(2) : list;
-    out.add(v);
-    return out;
-  }
-
-  private static List<String> addAll(List<String> list, List<String> more) {
-    list.addAll(more);
-    return list;
   }
 
   private static RequestLine refused(String refusal, String error) {

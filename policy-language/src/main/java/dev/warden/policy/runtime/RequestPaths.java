@@ -15,7 +15,9 @@ import java.util.List;
  *   <li>`\` is refused, and so is `;` (path parameters), unless the bundle strips them the way
  *       Tomcat does ({@link RequestRules.PathParameters#STRIP}: from `;` to the end of the segment);
  *   <li>each segment is percent-decoded once, strictly ({@link PercentDecoding}: ASCII hex
- *       digits, valid UTF-8, by code point);
+ *       digits, valid UTF-8, by code point); an escape may only stand for a byte of a character
+ *       outside ASCII: `%2e`, `%41` or `%2F` is refused, as routers that match the raw path and
+ *       routers that decode it would read different segments;
  *   <li>every decoded character must be in the allowed set ({@link #allowed}): in ASCII the
  *       unreserved characters, the sub-delimiters but `;`, `:` and `@`; outside ASCII letters,
  *       marks, numbers and symbols other than mathematical ones. So an encoded `/`, `\`, `%`
@@ -24,7 +26,9 @@ import java.util.List;
  *   <li>a segment with characters outside ASCII must be in Unicode normalization form NFKC
  *       (full-width `．．` and decomposed accents are refused);
  *   <li>empty segments (`//`) and `.` segments are removed, `..` removes the segment before it
- *       (never above the root), and a trailing `/` goes;
+ *       (never above the root), and a trailing `/` goes; a `..` right after an empty segment
+ *       (`/a//../b`) is refused, as servers that merge slashes first and those that do not read
+ *       it differently;
  *   <li>case is kept: routes are case-sensitive.
  * </ol>
  *
@@ -94,6 +98,8 @@ public final class RequestPaths {
     if (isCanonical(path)) {
       return new Canonical(path, null);
     }
+    // Empty segments stay in the list while dot segments are resolved, then go: a `..` that
+    // would remove one is refused (see segment()).
     List<String> segments = new ArrayList<>();
     int start = 1;
     while (start <= path.length()) {
@@ -107,6 +113,7 @@ public final class RequestPaths {
       }
       start = end + 1;
     }
+    segments.removeIf(String::isEmpty);
     return new Canonical(segments.isEmpty() ? "/" : "/" + String.join("/", segments), null);
   }
 
@@ -117,6 +124,19 @@ public final class RequestPaths {
       char c = path.charAt(i);
       if (c == '\\') {
         return "path contains `\\`, which some servers read as `/`";
+      }
+      int hi = c == '%' && i + 2 < end ? PercentDecoding.hex(path.charAt(i + 1)) : -1;
+      int lo = hi >= 0 ? PercentDecoding.hex(path.charAt(i + 2)) : -1;
+      if (lo >= 0 && hi < 8) {
+        // An escape below %80 is an ASCII character. Those allowed in a path need no escape, and
+        // a router that matches the raw path (Express) reads `/customers/%6de` as another
+        // segment than `/customers/me`, which a decoding one (Go, Spring) sees: refused, so that
+        // both kinds of router see the segment Warden sees. Escapes are for text outside ASCII.
+        int v = hi * 16 + lo;
+        return allowed(v)
+            ? "path has an escaped ASCII character `" + path.substring(i, i + 3) + "` (`" + (char) v
+                + "`): routers that match the raw path and those that decode it read different segments"
+            : "path has " + describe(v);
       }
       if (c == ';') {
         if (pathParameters == RequestRules.PathParameters.REJECT) {
@@ -133,12 +153,23 @@ public final class RequestPaths {
     } catch (PercentDecoding.Malformed e) {
       return "path has a bad percent-encoding: " + e.getMessage();
     }
-    if (decoded.isEmpty() || decoded.equals(".")) {
+    if (decoded.equals(".")) {
+      return null;
+    }
+    if (decoded.isEmpty()) {
+      segments.add("");
       return null;
     }
     if (decoded.equals("..")) {
       if (!segments.isEmpty()) {
-        segments.remove(segments.size() - 1);
+        String removed = segments.remove(segments.size() - 1);
+        if (removed.isEmpty()) {
+          // `/admin//../static`: `/static` to servers that merge slashes first (Warden, Envoy's
+          // merge_slashes, Tomcat), `/admin/static` to RFC 3986's dot-segment removal, which
+          // keeps the empty segment and lets `..` remove it.
+          return "path has `..` after an empty segment (`//..`): servers that merge slashes before"
+              + " resolving dot segments read it differently from those that do not";
+        }
       }
       return null;
     }

@@ -121,6 +121,55 @@ class RequestLineTest {
   }
 
   @Test
+  void overridesAreFoundUnderEverySpellingTheFrameworksRead() {
+    Program p = program(POLICY);
+    // Underscore headers: CGI and Rack file them under the same variable as the dashed ones.
+    Decision underscore = decide(p, Request.builder("POST", "/users", NOW)
+        .headers(Map.of("x_http_method_override", "DELETE")));
+    assertThat(underscore.allowed()).isTrue();
+    assertThat(underscore.obligations().removeUpstreamHeaders()).containsExactly("x_http_method_override");
+    // Names PHP reads as `_method`: a leading space, a dot.
+    for (String q : new String[] {"/users?+_method=DELETE", "/users?%20_method=DELETE", "/users?.method=DELETE"}) {
+      Decision d = decide(p, Request.builder("POST", q, NOW));
+      assertThat(d.status()).as(q).isEqualTo(400);
+      assertThat(d.explanation()).as(q).contains("which Envoy would not strip");
+    }
+  }
+
+  @Test
+  void bodiesAreReadAsTheFrameworksReadThem() {
+    Program p = program(POLICY);
+    String[][] refused = {
+        {"_method=DELETE", ""},                                                  // Rack: no media type is a form
+        {"item=book&%20_method=DELETE", "application/x-www-form-urlencoded"},  // PHP drops the leading space
+        {"--b\r\nContent-Disposition: form-data; name=_method\r\n\r\nDELETE\r\n--b--", "multipart/form-data; boundary=b"},
+        {"{\"item\": \"book\", \"_method\": \"DELETE\"}", "application/json"}, // Laravel reads JSON input
+        {"{\"_m\\u0065thod\": \"DELETE\"}", "application/json"},
+        {"{\"_method\": ", "application/json"},                                // cannot be read: may hold one
+        {"a=%zz&_method=DELETE", "application/x-www-form-urlencoded"},
+    };
+    for (String[] b : refused) {
+      Decision d = decide(p, Request.builder("POST", "/users", NOW).body(RequestBody.ofText(b[0], b[1], false)));
+      assertThat(d.status()).as(b[0]).isEqualTo(400);
+      assertThat(d.reason()).as(b[0]).isEqualTo("method override not allowed");
+    }
+    String[][] allowed = {
+        {"{\"item\": \"book\", \"note\": \"no override here\"}", "application/json"},
+        {"--b\r\nContent-Disposition: form-data; name=\"item\"\r\n\r\nmethod\r\n--b--", "multipart/form-data; boundary=b"},
+        {"item=book", "application/x-www-form-urlencoded"},
+        {"<_method>DELETE</_method>", "application/xml"},
+    };
+    for (String[] b : allowed) {
+      Decision d = decide(p, Request.builder("POST", "/users", NOW).body(RequestBody.ofText(b[0], b[1], false)));
+      assertThat(d.allowed()).as(b[0]).isTrue();
+    }
+    // A form Envoy cut short may hold the field after the cut.
+    Decision cut = decide(p, Request.builder("POST", "/users", NOW)
+        .body(RequestBody.ofText("item=book&note=aaaa", "application/x-www-form-urlencoded", true)));
+    assertThat(cut.status()).isEqualTo(400);
+  }
+
+  @Test
   void aQuestionMarkInTheFragmentStartsNoQuery() {
     Program p = program(POLICY);
     assertThat(decide(p, Request.builder("GET", "/users#frag?x=1", NOW)).allowed()).isTrue();
@@ -137,8 +186,12 @@ class RequestLineTest {
         .body(RequestBody.ofText("--b\r\nContent-Disposition: form-data; name=\"_method\"\r\n\r\nDELETE\r\n--b--",
             "multipart/form-data; boundary=b", false)));
     assertThat(multipart.status()).isEqualTo(400);
-    Decision plain = decide(p, Request.builder("POST", "/users", NOW)
+    // Laravel reads `_method` from a JSON body too.
+    Decision json = decide(p, Request.builder("POST", "/users", NOW)
         .body(RequestBody.ofText("{\"_method\": \"DELETE\"}", "application/json", false)));
+    assertThat(json.status()).isEqualTo(400);
+    Decision plain = decide(p, Request.builder("POST", "/users", NOW)
+        .body(RequestBody.ofText("{\"name\": \"x\"}", "application/json", false)));
     assertThat(plain.allowed()).isTrue();
   }
 

@@ -17,9 +17,6 @@ class RequestPathsTest {
       "/./orders/./7           | /orders/7",
       "/admin/../orders        | /orders",
       "/../../orders           | /orders",
-      "/%2e%2e/admin           | /admin",
-      "/orders/%2E%2E/admin    | /admin",
-      "/or%64ers               | /orders",
       "/orders?x=1             | /orders",
       "/orders#frag            | /orders",
       "/orders?x=%zz           | /orders",
@@ -27,12 +24,11 @@ class RequestPathsTest {
       "/caf%C3%A9              | /café",
       "/café                   | /café",
       "/a/b/..                 | /a",
-      "/files/😀%61            | /files/😀a",
+      "/files/😀%C3%A9         | /files/😀é",
       "/files/%F0%9F%98%80     | /files/😀",
-      "/files/𠀋%62            | /files/𠀋b",
+      "/files/𠀋%E2%82%AC      | /files/𠀋€",
       "/a.b/c..d/.e/~f         | /a.b/c..d/.e/~f",
       "/a:b@c!$&'()*+,=        | /a:b@c!$&'()*+,=",
-      "/%7Euser                | /~user",
       "/日本語/ノ               | /日本語/ノ",
       "/price/€5               | /price/€5",
   })
@@ -60,6 +56,13 @@ class RequestPathsTest {
       "/a/%ed%a0%80                     | not valid UTF-8",
       "/a/%80                           | not valid UTF-8",
       "/a/%ff                           | not valid UTF-8",
+      // Escaped ASCII: a raw-path router (Express) and a decoding one (Go, Spring) would read
+      // different segments, so escapes are for text outside ASCII only.
+      "/%2e%2e/admin                    | escaped ASCII character `%2e`",
+      "/orders/%2E%2E/admin             | escaped ASCII character `%2E`",
+      "/or%64ers                        | escaped ASCII character `%64`",
+      "/customers/%6de                  | escaped ASCII character `%6d`",
+      "/%7Euser                         | escaped ASCII character `%7E`",
       // Encoded separators and escapes that a second decoding would turn into something else.
       "/orders%2f7                      | encoded `/`",
       "/orders%2F7                      | encoded `/`",
@@ -107,6 +110,10 @@ class RequestPathsTest {
       "/a[b]                            | `[`",
       "/a^b                             | `^`",
       "/a`b                             | not allowed in a path segment",
+      // `..` right after an empty segment: merging slashes first or not reads it differently.
+      "/admin//../static/site.css       | after an empty segment",
+      "//../admin                       | after an empty segment",
+      "/a/b/..//..                      | after an empty segment",
       // Not a path at all.
       "orders                           | does not start",
       "*                                | does not start",
