@@ -2,9 +2,12 @@ package dev.warden.adversarial;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.google.protobuf.ByteString;
 import com.google.protobuf.Struct;
 import com.google.protobuf.Value;
 import io.envoyproxy.envoy.config.core.v3.Address;
+import io.envoyproxy.envoy.config.core.v3.HeaderMap;
+import io.envoyproxy.envoy.config.core.v3.HeaderValue;
 import io.envoyproxy.envoy.config.core.v3.HeaderValueOption;
 import io.envoyproxy.envoy.config.core.v3.Metadata;
 import io.envoyproxy.envoy.config.core.v3.SocketAddress;
@@ -47,13 +50,16 @@ final class CheckCalls {
 
   Answer send(Corpus.Http h) throws Exception {
     Map<String, String> headers = headers(h);
+    Map<String, String> raw = h.headerMap() == null ? Map.of() : h.headerMap();
     CheckResponse r;
     try {
-      r = stub.withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS).check(request(h, headers));
+      r = stub.withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS).check(request(h, headers, raw));
     } catch (StatusRuntimeException e) {
       return Answer.failed(e.getStatus().getCode().name(), e.getStatus().getDescription());
     }
-    return read(r, headers);
+    List<Map.Entry<String, String>> sent = new ArrayList<>(headers.entrySet());
+    sent.addAll(raw.entrySet());
+    return read(r, sent);
   }
 
   /** The headers as sent: the case's, filler headers, and the caller's credential. */
@@ -83,12 +89,17 @@ final class CheckCalls {
     return claims == null ? null : tokens.valid(claims);
   }
 
-  private static CheckRequest request(Corpus.Http h, Map<String, String> headers) {
+  private static CheckRequest request(Corpus.Http h, Map<String, String> headers, Map<String, String> raw) {
     AttributeContext.HttpRequest.Builder http = AttributeContext.HttpRequest.newBuilder()
         .setMethod(h.method() == null ? "GET" : h.method())
         .setPath(h.fullPath() == null ? "" : h.fullPath())
         .setScheme("https")
         .putAllHeaders(headers);
+    if (!raw.isEmpty()) {
+      HeaderMap.Builder map = HeaderMap.newBuilder();
+      raw.forEach((k, v) -> map.addHeaders(HeaderValue.newBuilder().setKey(k).setRawValue(ByteString.copyFromUtf8(v))));
+      http.setHeaderMap(map);
+    }
     if (h.body() != null) {
       http.setBody(h.body());
     }
@@ -111,7 +122,7 @@ final class CheckCalls {
     return CheckRequest.newBuilder().setAttributes(attrs).build();
   }
 
-  private static Answer read(CheckResponse r, Map<String, String> sent) {
+  private static Answer read(CheckResponse r, List<Map.Entry<String, String>> sent) {
     List<String> problems = new ArrayList<>();
     Map<String, Value> meta = r.getDynamicMetadata().getFieldsMap();
     String route = meta.containsKey("route") ? meta.get("route").getStringValue() : null;
@@ -151,7 +162,7 @@ final class CheckCalls {
   }
 
   /** The decision id is Warden's: exactly one, 32 hex digits, and not any value the client sent. */
-  private static void checkDecisionId(List<HeaderValueOption> answerHeaders, Map<String, String> sent,
+  private static void checkDecisionId(List<HeaderValueOption> answerHeaders, List<Map.Entry<String, String>> sent,
       List<String> problems) {
     List<String> ids = answerHeaders.stream().filter(o -> o.getHeader().getKey().equalsIgnoreCase(DECISION_ID))
         .map(o -> o.getHeader().getValue()).toList();
@@ -159,10 +170,10 @@ final class CheckCalls {
       problems.add("expected one `" + DECISION_ID + "` of 32 hex digits in the answer, found " + ids);
       return;
     }
-    sent.forEach((name, value) -> {
-      if (name.equalsIgnoreCase(DECISION_ID) && value.equalsIgnoreCase(ids.get(0))) {
+    for (Map.Entry<String, String> h : sent) {
+      if (h.getKey().equalsIgnoreCase(DECISION_ID) && h.getValue().equalsIgnoreCase(ids.get(0))) {
         problems.add("the answer's decision id is the one the client sent");
       }
-    });
+    }
   }
 }

@@ -49,6 +49,8 @@ final class Corpus {
    *
    * @param path the path exactly as sent, query included
    * @param repeat text appended to {@code path} many times (long paths, many segments)
+   * @param headerMap headers sent in `header_map` as raw bytes, as Envoy sends them with
+   *     `encode_raw_headers`, besides (or instead of) the `headers` map
    * @param extraHeaders how many filler headers to add to {@code headers}
    * @param as a caller of {@link Callers}, sent as a bearer token Warden verifies; anonymous by default
    * @param claims claims added to, or replacing, those of {@code as} in its token
@@ -62,7 +64,7 @@ final class Corpus {
    * @param at the request time (default {@link Callers#DEFAULT_TIME})
    */
   record Http(String method, String path, Repeat repeat, Map<String, String> headers,
-      @JsonProperty("extra_headers") Integer extraHeaders, String as, Map<String, Object> claims, String peer,
+      @JsonProperty("header_map") Map<String, String> headerMap, @JsonProperty("extra_headers") Integer extraHeaders, String as, Map<String, Object> claims, String peer,
       String from, @JsonProperty("jwt_authn") Map<String, Object> jwtAuthn, String token,
       @JsonProperty("forged_token") String forgedToken, @JsonProperty("bearer_scheme") String bearerScheme,
       String body, String at) {
