@@ -33,7 +33,8 @@ public record RequestLine(String method, String path, Map<String, List<String>> 
   public static RequestLine of(Request r, RequestRules rules) {
     String method = HttpTokens.method(r.method());
     if (method == null) {
-      return refused("bad request method", "method `" + Printable.of(r.method()) + "` is not an HTTP token (ASCII letters, digits, `!#$%&'*+-.^_`|~`)");
+      return refused("bad request method", "method `" + Printable.of(r.method())
+          + "` is not an HTTP token (ASCII letters, digits, `!#$%&'*+-.^_`|~`)");
     }
     String target = r.path();
     if (RequestPaths.isCanonical(target)) {
