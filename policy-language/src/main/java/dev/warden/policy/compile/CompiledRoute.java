@@ -93,8 +93,10 @@ final class CompiledRoute {
         String error = switch (p.type()) {
           case INT -> RouteTrie.isInt(v) ? null : "an `int` (ASCII digits, at most 18)";
           case UUID -> RouteTrie.isUuid(v) ? null : "a `uuid` (8-4-4-4-12 ASCII hex digits)";
-          case STRING -> RequestPaths.segmentError(v) == null ? null
-              : "one path segment (" + RequestPaths.segmentError(v) + ")";
+          case STRING -> {
+            String why = RequestPaths.segmentError(v);
+            yield why == null ? null : "one path segment (" + why + ")";
+          }
         };
         if (error != null) {
           throw new IllegalArgumentException("route `" + name + "`: parameter `" + p.name() + "` must be " + error);
