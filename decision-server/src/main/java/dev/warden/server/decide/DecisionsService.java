@@ -68,6 +68,11 @@ public final class DecisionsService extends DecisionsGrpc.DecisionsImplBase {
     } catch (IllegalArgumentException e) {
       observer.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
       return;
+    } catch (RuntimeException e) {
+      log.error("decision {}: internal error reading the request", id, e);
+      metrics.internalError();
+      observer.onError(Status.INTERNAL.withDescription("internal error, decision " + id).asRuntimeException());
+      return;
     }
     Program.RouteCall bound = call;
     Deciding.Attempt attempt = bound != null

@@ -141,6 +141,9 @@ final class RouteTrie {
   }
 
   static boolean isInt(String s) {
+    if (s.isEmpty()) {
+      return false;
+    }
     int start = s.charAt(0) == '-' ? 1 : 0;
     if (s.length() == start || s.length() - start > 18) {
       return false;

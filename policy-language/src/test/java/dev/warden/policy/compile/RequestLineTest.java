@@ -284,5 +284,11 @@ class RequestLineTest {
         .hasMessageContaining("needs parameter `customerId`");
     assertThatThrownBy(() -> program(POLICY).bind("shop.customer", Map.of("customerId", "")))
         .hasMessageContaining("empty segment");
+    assertThatThrownBy(() -> program(POLICY).bind("shop.page", Map.of("n", "")))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("must be an `int`");
+    assertThatThrownBy(() -> program(POLICY).bind("shop.page", Map.of("n", "-")))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("must be an `int`");
+    assertThatThrownBy(() -> program(POLICY).bind("shop.order", Map.of("orderId", "")))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("must be a `uuid`");
   }
 }
