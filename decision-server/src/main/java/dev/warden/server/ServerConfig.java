@@ -72,6 +72,7 @@ public record ServerConfig(
     d.put("identity.jwt.refresh", "5m");
     d.put("identity.jwt.clock_skew", "30s");
     d.put("identity.jwt.allow_loopback_http", "false");
+    d.put("identity.jwt.jwks_max_age", "24h");
     d.put("identity.jwt_authn_metadata_key", "");
     d.put("identity.api_key.header", "x-api-key");
     d.put("identity.api_key.data", "api_keys");
@@ -176,7 +177,7 @@ public record ServerConfig(
         jwt = new JwtConfig(v.get("identity.jwt.issuer"), list(v.get("identity.jwt.audiences")),
             list(v.get("identity.jwt.algorithms")), path(v.get("identity.jwt.jwks_file")),
             url == null ? null : URI.create(url), duration(v, "identity.jwt.refresh"),
-            duration(v, "identity.jwt.clock_skew"), loopbackHttp);
+            duration(v, "identity.jwt.clock_skew"), loopbackHttp, duration(v, "identity.jwt.jwks_max_age"));
       } catch (IllegalArgumentException e) {
         throw new ConfigException(e.getMessage());
       }

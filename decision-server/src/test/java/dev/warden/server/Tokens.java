@@ -27,10 +27,27 @@ public final class Tokens {
 
   private final RSAKey key;
   private final Instant now;
+  private final String kid;
 
   public Tokens(Instant now) throws JOSEException {
-    this.key = new RSAKeyGenerator(2048).keyID("k1").generate();
+    this(now, "k1");
+  }
+
+  /** Tokens signed by a key of its own, named {@code kid}: another key of the same issuer. */
+  public Tokens(Instant now, String kid) throws JOSEException {
+    this.key = new RSAKeyGenerator(2048).keyID(kid).generate();
     this.now = now;
+    this.kid = kid;
+  }
+
+  /** A JWKS file holding the public keys of all of {@code tokens}. */
+  public static Path writeJwks(Path file, Tokens... tokens) throws IOException {
+    List<com.nimbusds.jose.jwk.JWK> keys = new java.util.ArrayList<>();
+    for (Tokens t : tokens) {
+      keys.add(t.key.toPublicJWK());
+    }
+    Files.writeString(file, new JWKSet(keys).toString());
+    return file;
   }
 
   public Path writeJwks(Path dir) throws IOException {
@@ -50,7 +67,7 @@ public final class Tokens {
   }
 
   public String sign(JWTClaimsSet claims) throws JOSEException {
-    SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.RS256).keyID("k1").build(), claims);
+    SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.RS256).keyID(kid).build(), claims);
     jwt.sign(new RSASSASigner(key));
     return jwt.serialize();
   }

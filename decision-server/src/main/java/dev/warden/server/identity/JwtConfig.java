@@ -19,9 +19,20 @@ import java.util.Objects;
  * @param allowLoopbackHttp whether a plain `http://` JWKS URL is accepted, and then only on a
  *     loopback host: keys fetched over plain HTTP from anywhere else could be replaced by anyone
  *     on the path, who could then sign any token
+ * @param jwksMaxAge how long keys stay trusted when the JWKS cannot be refreshed: past it no
+ *     token verifies, as a key the identity provider has withdrawn would otherwise stay good
  */
 public record JwtConfig(String issuer, List<String> audiences, List<String> algorithms, Path jwksFile, URI jwksUrl,
-    Duration refresh, Duration clockSkew, boolean allowLoopbackHttp) {
+    Duration refresh, Duration clockSkew, boolean allowLoopbackHttp, Duration jwksMaxAge) {
+  /** The default of `identity.jwt.jwks_max_age`. */
+  public static final Duration DEFAULT_JWKS_MAX_AGE = Duration.ofHours(24);
+
+  /** With the default {@link #jwksMaxAge}. */
+  public JwtConfig(String issuer, List<String> audiences, List<String> algorithms, Path jwksFile, URI jwksUrl,
+      Duration refresh, Duration clockSkew, boolean allowLoopbackHttp) {
+    this(issuer, audiences, algorithms, jwksFile, jwksUrl, refresh, clockSkew, allowLoopbackHttp, DEFAULT_JWKS_MAX_AGE);
+  }
+
   public JwtConfig {
     Objects.requireNonNull(issuer, "issuer");
     audiences = List.copyOf(audiences);
@@ -43,6 +54,13 @@ public record JwtConfig(String issuer, List<String> audiences, List<String> algo
     }
     if (clockSkew.isNegative() || clockSkew.compareTo(Duration.ofMinutes(5)) > 0) {
       throw new IllegalArgumentException("identity.jwt.clock_skew must be between 0s and 5m");
+    }
+    if (refresh.compareTo(Duration.ofSeconds(1)) < 0) {
+      throw new IllegalArgumentException("`identity.jwt.refresh` must be at least 1s, found `" + refresh + "`");
+    }
+    if (jwksMaxAge.compareTo(refresh) <= 0) {
+      throw new IllegalArgumentException("`identity.jwt.jwks_max_age` must be longer than `identity.jwt.refresh`"
+          + " (keys are trusted that long after the last successful refresh), found `" + jwksMaxAge + "`");
     }
   }
 

@@ -42,17 +42,19 @@ public final class LoadBenchmark {
       "  --bundle DIR         Warden's bundle (default policies/shop)",
       "  --mix N              generated requests in the sequence (default 4096)",
       "  --seed N             seed of the sequence (default 42)",
+      "  --identity I         metadata: claims in Envoy jwt_authn's metadata (default); token: an RS256 bearer",
+      "                       token per caller, sent on every request, which Warden verifies itself",
       "durations: 500ms, 10s, 2m");
 
   /** How one benchmark run is set up. */
   public record Options(List<Integer> inFlight, Duration warmup, Duration measure, long maxCalls,
       List<ServerKind> servers, int rounds, Placement placement, List<String> serverJvmArgs, int readBatchBytes,
-      Path bundle, int mixSize, long seed) {
+      Path bundle, int mixSize, long seed, boolean bearerTokens) {
 
     public static Options defaults() {
       return new Options(List.of(64), Duration.ofSeconds(10), Duration.ofSeconds(20), 100_000_000L,
           List.of(ServerKind.NOOP, ServerKind.WARDEN), 1, Placement.SEPARATE, List.of(), ReadBatching.DEFAULT_BYTES,
-          Path.of("policies/shop"), 4096, 42);
+          Path.of("policies/shop"), 4096, 42, false);
     }
   }
 
@@ -120,8 +122,11 @@ public final class LoadBenchmark {
       throw new BenchmarkFailure("no bundle at " + options.bundle().toAbsolutePath()
           + " (run from the repository root, or pass --bundle)", null);
     }
-    RequestMix mix = RequestMix.generate(options.mixSize(), options.seed());
-    log.printf("mix: %d requests (seed %d): %s%n", mix.size(), options.seed(), mix.answers());
+    BearerTokens tokens = options.bearerTokens() ? BearerTokens.create() : null;
+    RequestMix mix = RequestMix.generate(options.mixSize(), options.seed(), tokens);
+    Map<String, String> serverConfig = tokens == null ? Map.of() : tokens.serverConfig();
+    log.printf("mix: %d requests (seed %d), claims %s: %s%n", mix.size(), options.seed(),
+        tokens == null ? "in jwt_authn metadata" : "in RS256 bearer tokens Warden verifies", mix.answers());
     log.printf("setup: %d CPUs, %s %s, servers %s, client in this JVM%n", Runtime.getRuntime().availableProcessors(),
         System.getProperty("java.vm.name"), System.getProperty("java.version"),
         options.placement() == Placement.SEPARATE ? "each in its own JVM" : "in the client's JVM");
@@ -132,19 +137,19 @@ public final class LoadBenchmark {
     for (int inFlight : options.inFlight()) {
       for (int round = 1; round <= options.rounds(); round++) {
         for (ServerKind kind : options.servers()) {
-          out.add(measure(options, mix, kind, inFlight, round, serverLife, log));
+          out.add(measure(options, mix, serverConfig, kind, inFlight, round, serverLife, log));
         }
       }
     }
     return out;
   }
 
-  private static Measurement measure(Options options, RequestMix mix, ServerKind kind, int inFlight, int round,
-      Duration serverLife, PrintStream log) throws BenchmarkFailure, InterruptedException {
+  private static Measurement measure(Options options, RequestMix mix, Map<String, String> serverConfig, ServerKind kind,
+      int inFlight, int round, Duration serverLife, PrintStream log) throws BenchmarkFailure, InterruptedException {
     ServerKind.Running server;
     try {
       server = options.placement().start(kind, options.bundle(), options.readBatchBytes(), options.serverJvmArgs(),
-          serverLife);
+          serverLife, serverConfig);
     } catch (InterruptedException e) {
       throw e;
     } catch (Exception e) {
@@ -271,7 +276,8 @@ public final class LoadBenchmark {
   }
 
   private static final java.util.Set<String> OPTIONS = java.util.Set.of("--in-flight", "--warmup", "--measure",
-      "--max-calls", "--servers", "--rounds", "--process", "--server-jvm-args", "--read-batch", "--bundle", "--mix", "--seed");
+      "--max-calls", "--servers", "--rounds", "--process", "--server-jvm-args", "--read-batch", "--bundle", "--mix", "--seed",
+      "--identity");
 
   /** The options from command-line arguments, or null when help was asked for. */
   static Options parse(String[] args) {
@@ -288,6 +294,7 @@ public final class LoadBenchmark {
     Path bundle = o.bundle();
     int mix = o.mixSize();
     long seed = o.seed();
+    boolean tokens = o.bearerTokens();
     for (int i = 0; i < args.length; i++) {
       String arg = args[i];
       if (arg.equals("--help") || arg.equals("-h")) {
@@ -319,11 +326,16 @@ public final class LoadBenchmark {
         case "--bundle" -> bundle = Path.of(value);
         case "--mix" -> mix = (int) Math.min(Integer.MAX_VALUE, positive(value, name));
         case "--seed" -> seed = Long.parseLong(value.trim());
+        case "--identity" -> tokens = switch (value.trim()) {
+          case "metadata" -> false;
+          case "token" -> true;
+          default -> throw new IllegalArgumentException("`--identity` must be metadata or token, found `" + value + "`");
+        };
         default -> throw new IllegalArgumentException("unknown option `" + name + "`");
       }
     }
     return new Options(inFlight, warmup, measure, maxCalls, servers, rounds, placement, jvmArgs, readBatch, bundle,
-        mix, seed);
+        mix, seed, tokens);
   }
 
   private static int readBatch(String value) {

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -21,7 +22,7 @@ public enum Placement {
   SEPARATE {
     @Override
     ServerKind.Running start(ServerKind kind, Path bundle, int readBatchBytes, List<String> serverJvmArgs,
-        Duration maxLife) throws Exception {
+        Duration maxLife, Map<String, String> config) throws Exception {
       List<String> command = new ArrayList<>();
       command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
       command.addAll(serverJvmArgs);
@@ -32,7 +33,11 @@ public enum Placement {
       command.add(bundle.toString());
       command.add(Integer.toString(readBatchBytes));
       command.add(Long.toString(Math.max(1, maxLife.toSeconds())));
-      Process process = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+      ProcessBuilder builder = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT);
+      // Settings reach the child as `warden serve` reads them: WARDEN_* environment variables.
+      config.forEach((key, value) -> builder.environment()
+          .put("WARDEN_" + key.replace('.', '_').toUpperCase(java.util.Locale.ROOT), value));
+      Process process = builder.start();
       Thread killer = new Thread(process::destroyForcibly, "stop-" + kind.label() + "-server");
       Runtime.getRuntime().addShutdownHook(killer);
       try {
@@ -49,15 +54,16 @@ public enum Placement {
   SAME {
     @Override
     ServerKind.Running start(ServerKind kind, Path bundle, int readBatchBytes, List<String> serverJvmArgs,
-        Duration maxLife) throws Exception {
-      return kind.start(bundle, readBatchBytes);
+        Duration maxLife, Map<String, String> config) throws Exception {
+      return kind.start(bundle, readBatchBytes, config);
     }
   };
 
   private static final Duration STARTUP_LIMIT = Duration.ofSeconds(60);
 
+  /** @param config Warden settings beyond the harness's own (for `--identity token`: `identity.jwt.*`) */
   abstract ServerKind.Running start(ServerKind kind, Path bundle, int readBatchBytes, List<String> serverJvmArgs,
-      Duration maxLife) throws Exception;
+      Duration maxLife, Map<String, String> config) throws Exception;
 
   static Placement parse(String label) {
     for (Placement p : values()) {

@@ -43,6 +43,9 @@ public final class RequestMix {
 
   /** Where the mix puts claims in the jwt_authn filter's metadata (its `payload_in_metadata`). */
   public static final String JWT_AUTHN_KEY = "jwt_payload";
+  /** The issuer and audience of the mix's tokens. */
+  static final String ISSUER = "https://id.shop.example";
+  static final String AUDIENCE = "shop";
 
   /** One request and the answer expected from the bundle: allowed, or denied with an HTTP status. */
   public record Case(String name, CheckRequest request, boolean allowed, int status) {}
@@ -119,16 +122,26 @@ public final class RequestMix {
 
   /** {@code size} requests drawn by weight from the templates with a seeded generator: the same arguments give the same sequence. */
   public static RequestMix generate(int size, long seed) {
+    return generate(size, seed, null);
+  }
+
+  /**
+   * The same sequence, but each caller's claims in a bearer token signed by {@code tokens}, which
+   * Warden verifies itself, instead of in jwt_authn's metadata; null: in the metadata.
+   */
+  static RequestMix generate(int size, long seed, BearerTokens tokens) {
     if (size < 1) {
       throw new IllegalArgumentException("the mix needs at least one request");
     }
     Random random = new Random(seed);
+    // One token per caller, sent on every request of that caller, as a real client does.
+    Map<Caller, String> signed = new java.util.HashMap<>();
     int total = TEMPLATES.stream().mapToInt(Template::weight).sum();
     List<Case> out = new ArrayList<>(size);
     // Every template at least once, so that a small mix still covers every kind of answer.
     for (Template t : TEMPLATES) {
       if (out.size() < size) {
-        out.add(build(t, random));
+        out.add(build(t, random, tokens, signed));
       }
     }
     while (out.size() < size) {
@@ -136,7 +149,7 @@ public final class RequestMix {
       for (Template t : TEMPLATES) {
         pick -= t.weight();
         if (pick < 0) {
-          out.add(build(t, random));
+          out.add(build(t, random, tokens, signed));
           break;
         }
       }
@@ -170,7 +183,7 @@ public final class RequestMix {
     return new Template(name, weight, method, path, caller, OUTSIDE, null, Map.of(), false, status);
   }
 
-  private static Case build(Template t, Random random) {
+  private static Case build(Template t, Random random, BearerTokens tokens, Map<Caller, String> signed) {
     String requestId = new UUID(random.nextLong(), random.nextLong()).toString();
     AttributeContext.HttpRequest.Builder http = AttributeContext.HttpRequest.newBuilder()
         .setId(requestId)
@@ -188,6 +201,9 @@ public final class RequestMix {
         .putHeaders("x-forwarded-proto", "https")
         .putHeaders("x-request-id", requestId);
     t.headers().forEach(http::putHeaders);
+    if (t.caller() != null && tokens != null) {
+      http.putHeaders("authorization", "Bearer " + signed.computeIfAbsent(t.caller(), c -> tokens.sign(claims(c))));
+    }
     AttributeContext.Peer.Builder source = AttributeContext.Peer.newBuilder()
         .setAddress(address(t.from(), 40000 + random.nextInt(20000)));
     if (t.peer() != null) {
@@ -199,38 +215,54 @@ public final class RequestMix {
         .setRequest(AttributeContext.Request.newBuilder()
             .setTime(Timestamp.newBuilder().setSeconds(TIME.getEpochSecond()))
             .setHttp(http));
-    if (t.caller() != null) {
+    if (t.caller() != null && tokens == null) {
       attrs.setMetadataContext(Metadata.newBuilder().putFilterMetadata("envoy.filters.http.jwt_authn",
-          Struct.newBuilder().putFields(JWT_AUTHN_KEY, Value.newBuilder().setStructValue(claims(t.caller())).build())
-              .build()));
+          Struct.newBuilder().putFields(JWT_AUTHN_KEY, Value.newBuilder().setStructValue(struct(claims(t.caller())))
+              .build()).build()));
     }
     return new Case(t.name(), CheckRequest.newBuilder().setAttributes(attrs).build(), t.allowed(), t.status());
   }
 
-  /** A verified token's payload as jwt_authn puts it in metadata: standard claims plus the bundle's roles and tenant. */
-  private static Struct claims(Caller c) {
-    Struct.Builder s = Struct.newBuilder()
-        .putFields("iss", str("https://id.shop.example"))
-        .putFields("aud", str("shop"))
-        .putFields("iat", Value.newBuilder().setNumberValue(TIME.getEpochSecond() - 60).build())
-        .putFields("exp", Value.newBuilder().setNumberValue(TIME.getEpochSecond() + 3600).build())
-        .putFields("roles", Value.newBuilder().setListValue(com.google.protobuf.ListValue.newBuilder()
-            .addValues(str(c.roles()))).build());
+  /** A verified token's payload: standard claims plus the bundle's roles, tenant, amr and risk. */
+  private static Map<String, Object> claims(Caller c) {
+    Map<String, Object> m = new java.util.LinkedHashMap<>();
+    m.put("iss", ISSUER);
+    m.put("aud", AUDIENCE);
+    m.put("iat", TIME.getEpochSecond() - 60);
+    m.put("exp", TIME.getEpochSecond() + 3600);
+    m.put("roles", List.of(c.roles()));
     if (c.sub() != null) {
-      s.putFields("sub", str(c.sub()));
+      m.put("sub", c.sub());
     }
     if (c.tenant() != null) {
-      s.putFields("tenant", str(c.tenant()));
+      m.put("tenant", c.tenant());
     }
     if (!c.amr().isEmpty()) {
-      com.google.protobuf.ListValue.Builder amr = com.google.protobuf.ListValue.newBuilder();
-      c.amr().forEach(m -> amr.addValues(str(m)));
-      s.putFields("amr", Value.newBuilder().setListValue(amr).build());
+      m.put("amr", c.amr());
     }
     if (c.risk() != null) {
-      s.putFields("risk", Value.newBuilder().setNumberValue(c.risk()).build());
+      m.put("risk", c.risk());
     }
+    return m;
+  }
+
+  /** The claims as jwt_authn puts them in metadata: a Struct, every number a double. */
+  private static Struct struct(Map<String, Object> claims) {
+    Struct.Builder s = Struct.newBuilder();
+    claims.forEach((k, v) -> s.putFields(k, value(v)));
     return s.build();
+  }
+
+  private static Value value(Object v) {
+    if (v instanceof Number n) {
+      return Value.newBuilder().setNumberValue(n.doubleValue()).build();
+    }
+    if (v instanceof List<?> list) {
+      com.google.protobuf.ListValue.Builder l = com.google.protobuf.ListValue.newBuilder();
+      list.forEach(x -> l.addValues(value(x)));
+      return Value.newBuilder().setListValue(l).build();
+    }
+    return str((String) v);
   }
 
   private static Value str(String s) {

@@ -12,7 +12,7 @@ public enum ServerKind {
   /** {@link NoopAuthzServer}: the cost of gRPC alone. Must answer OK to everything. */
   NOOP {
     @Override
-    Running start(Path bundle, int readBatchBytes) throws Exception {
+    Running start(Path bundle, int readBatchBytes, Map<String, String> config) throws Exception {
       io.grpc.Server server = NoopAuthzServer.start(readBatchBytes);
       java.net.InetSocketAddress bound = (java.net.InetSocketAddress) server.getListenSockets().get(0);
       return new Running(bound.getHostString() + ":" + bound.getPort(), () -> NoopAuthzServer.stop(server));
@@ -31,12 +31,13 @@ public enum ServerKind {
    */
   WARDEN {
     @Override
-    Running start(Path bundle, int readBatchBytes) throws Exception {
+    Running start(Path bundle, int readBatchBytes, Map<String, String> config) throws Exception {
       // The mix carries claims as Envoy's jwt_authn filter does, so Warden trusts that metadata, as
-      // deploy/envoy/warden.yaml configures it next to Envoy.
-      Map<String, String> flags = Map.of("bundle", bundle.toString(), "grpc.listen", "127.0.0.1:0",
+      // deploy/envoy/warden.yaml configures it next to Envoy (or in tokens, for `config`'s verifier).
+      Map<String, String> flags = new java.util.HashMap<>(config);
+      flags.putAll(Map.of("bundle", bundle.toString(), "grpc.listen", "127.0.0.1:0",
           "http.listen", "127.0.0.1:0", "shutdown.grace", "1s", "grpc.read_batch_bytes", Integer.toString(readBatchBytes),
-          "identity.jwt_authn_metadata_key", RequestMix.JWT_AUTHN_KEY);
+          "identity.jwt_authn_metadata_key", RequestMix.JWT_AUTHN_KEY));
       WardenServer server = new WardenServer(ServerConfig.load(null, System.getenv(), flags), Clock.systemUTC());
       try {
         server.start();
@@ -73,7 +74,7 @@ public enum ServerKind {
    * Starts the server on 127.0.0.1 with a port chosen by the system, reading at most
    * {@code readBatchBytes} per wake-up (0: Netty's adaptive reads; see {@code ReadBatching}).
    */
-  abstract Running start(Path bundle, int readBatchBytes) throws Exception;
+  abstract Running start(Path bundle, int readBatchBytes, Map<String, String> config) throws Exception;
 
   /** Null when {@code actual} is the right answer to {@code expected}'s request, else what is wrong. */
   abstract String mismatch(RequestMix.Case expected, CheckResponse actual);

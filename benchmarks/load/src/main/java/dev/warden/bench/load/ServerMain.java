@@ -29,7 +29,8 @@ public final class ServerMain {
     long maxSeconds = Long.parseLong(args[3]);
     ServerKind.Running running;
     try {
-      running = kind.start(Path.of(args[1]), readBatch);
+      // Further settings come as WARDEN_* environment variables, read as `warden serve` reads them.
+      running = kind.start(Path.of(args[1]), readBatch, java.util.Map.of());
     } catch (Exception e) {
       System.err.println("cannot start the " + kind.label() + " server: " + e);
       System.exit(1);

@@ -26,7 +26,7 @@ class LoadBenchmarkTest {
     // smallest read batch splits most requests across reads, which must not change an answer.
     LoadBenchmark.Options options = new LoadBenchmark.Options(List.of(1, 4), Duration.ofMillis(300),
         Duration.ofMillis(500), 1_000_000, List.of(ServerKind.NOOP, ServerKind.WARDEN), 1, Placement.SEPARATE,
-        List.of("-XX:TieredStopAtLevel=1"), ReadBatching.MIN_BYTES, BUNDLE, 256, 7);
+        List.of("-XX:TieredStopAtLevel=1"), ReadBatching.MIN_BYTES, BUNDLE, 256, 7, false);
     ByteArrayOutputStream log = new ByteArrayOutputStream();
     List<LoadBenchmark.Measurement> results =
         LoadBenchmark.run(options, new PrintStream(log, true, StandardCharsets.UTF_8));
@@ -51,10 +51,39 @@ class LoadBenchmarkTest {
         .contains("| 4 | 1 | warden |").contains("4 in flight: Warden/no-op throughput = ");
   }
 
+  /**
+   * `--identity token`: the claims travel in RS256 bearer tokens, one per caller, which the
+   * Warden server process verifies itself (its `identity.jwt.*` settings reach it as WARDEN_*
+   * variables); every answer must still be the bundle's.
+   */
+  @Test
+  void wardenVerifiesBearerTokensUnderLoadAndAnswersAlike() throws Exception {
+    LoadBenchmark.Options options = new LoadBenchmark.Options(List.of(4), Duration.ofMillis(300),
+        Duration.ofMillis(500), 1_000_000, List.of(ServerKind.WARDEN), 1, Placement.SEPARATE,
+        List.of("-XX:TieredStopAtLevel=1"), ReadBatching.DEFAULT_BYTES, BUNDLE, 256, 7, true);
+    ByteArrayOutputStream log = new ByteArrayOutputStream();
+    List<LoadBenchmark.Measurement> results =
+        LoadBenchmark.run(options, new PrintStream(log, true, StandardCharsets.UTF_8));
+    assertThat(log.toString(StandardCharsets.UTF_8)).contains("claims in RS256 bearer tokens Warden verifies");
+    assertThat(results).singleElement().satisfies(m -> {
+      assertThat(m.result().calls()).isPositive();
+      assertThat(m.result().errors()).isZero();
+      assertThat(m.result().mismatches()).isZero();
+    });
+  }
+
+  @Test
+  void theIdentityOptionIsMetadataOrToken() {
+    assertThat(LoadBenchmark.parse(new String[] {"--identity", "token"}).bearerTokens()).isTrue();
+    assertThat(LoadBenchmark.parse(new String[] {}).bearerTokens()).isFalse();
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> LoadBenchmark.parse(new String[] {"--identity", "jwt"}))
+        .hasMessageContaining("`--identity` must be metadata or token");
+  }
+
   @Test
   void theCallBoundEndsAPhaseBeforeItsTime() throws Exception {
     LoadBenchmark.Options options = new LoadBenchmark.Options(List.of(2), Duration.ofSeconds(30),
-        Duration.ofSeconds(30), 50, List.of(ServerKind.NOOP), 1, Placement.SAME, List.of(), 0, BUNDLE, 64, 7);
+        Duration.ofSeconds(30), 50, List.of(ServerKind.NOOP), 1, Placement.SAME, List.of(), 0, BUNDLE, 64, 7, false);
     List<LoadBenchmark.Measurement> results = LoadBenchmark.run(options, new PrintStream(new ByteArrayOutputStream(),
         true, StandardCharsets.UTF_8));
 
@@ -101,7 +130,7 @@ class LoadBenchmarkTest {
   void roundsAlternateTheServersAndReportTheMedianRatio() throws Exception {
     LoadBenchmark.Options options = new LoadBenchmark.Options(List.of(2), Duration.ofMillis(100),
         Duration.ofMillis(200), 2_000, List.of(ServerKind.NOOP, ServerKind.WARDEN), 3, Placement.SAME, List.of(),
-        ReadBatching.DEFAULT_BYTES, BUNDLE, 64, 7);
+        ReadBatching.DEFAULT_BYTES, BUNDLE, 64, 7, false);
     List<LoadBenchmark.Measurement> results = LoadBenchmark.run(options, new PrintStream(new ByteArrayOutputStream(),
         true, StandardCharsets.UTF_8));
 
