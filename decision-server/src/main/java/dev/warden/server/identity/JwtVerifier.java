@@ -12,6 +12,7 @@ import com.nimbusds.jose.proc.SecurityContext;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.proc.DefaultJWTClaimsVerifier;
 import com.nimbusds.jwt.proc.DefaultJWTProcessor;
+import dev.warden.policy.runtime.FrozenMap;
 import java.text.ParseException;
 import java.time.Clock;
 import java.time.Duration;
@@ -120,7 +121,8 @@ public final class JwtVerifier {
     } catch (RuntimeException e) {
       throw new InvalidToken("malformed token: " + e.getClass().getSimpleName());
     }
-    Map<String, Object> out = java.util.Collections.unmodifiableMap(claims.toJSONObject());
+    // Frozen: nothing changes a remembered token's claims, so no request copies them again.
+    Map<String, Object> out = FrozenMap.view(java.util.Collections.unmodifiableMap(claims.toJSONObject()));
     // `exp` is required, so every verified token has one.
     Instant until = claims.getExpirationTime().toInstant();
     Instant nextRefresh = now.plus(refresh);
