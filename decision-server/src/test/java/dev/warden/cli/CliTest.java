@@ -127,4 +127,15 @@ class CliTest {
     assertThat(Files.readString(xml)).contains("<testsuite").contains("tests=\"1\"").contains("failures=\"0\"")
         .contains("name=\"stranger is refused (BOLA)\"");
   }
+
+  /** A pattern that selects nothing is a mistake (a typo, a renamed test), not a passing run. */
+  @Test
+  void runPatternMatchingNoTestIsAUsageError(@TempDir Path dir) {
+    Path xml = dir.resolve("report.xml");
+    Run r = run("test", EXAMPLE.toString(), "--run", "no such test", "--junit", xml.toString());
+    assertThat(r.exit()).as(r.out() + r.err()).isEqualTo(WardenCli.USAGE);
+    assertThat(r.err()).containsPattern("error: --run `no such test` matches no test \\(the bundle has \\d+ test\\(s\\)\\)");
+    assertThat(r.out()).doesNotContain("passed");
+    assertThat(xml).doesNotExist();
+  }
 }
