@@ -8,6 +8,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -137,5 +138,23 @@ class CliTest {
     assertThat(r.err()).containsPattern("error: --run `no such test` matches no test \\(the bundle has \\d+ test\\(s\\)\\)");
     assertThat(r.out()).doesNotContain("passed");
     assertThat(xml).doesNotExist();
+  }
+
+  /** `warden --version` and every subcommand's print the version the pom declares. */
+  @Test
+  void everyCommandPrintsTheProjectVersion() throws IOException {
+    String pom = Files.readString(Path.of("pom.xml"));
+    java.util.regex.Matcher parent = java.util.regex.Pattern
+        .compile("(?s)<parent>.*?<version>([^<]+)</version>.*?</parent>").matcher(pom);
+    assertThat(parent.find()).as("decision-server/pom.xml names its parent's version").isTrue();
+    String expected = "warden " + parent.group(1) + System.lineSeparator();
+    List<String> commands = new java.util.ArrayList<>(List.of(""));
+    new picocli.CommandLine(new WardenCli()).getSubcommands().keySet().forEach(commands::add);
+    assertThat(commands).contains("serve", "test", "check", "request");
+    for (String command : commands) {
+      Run r = command.isEmpty() ? run("--version") : run(command, "--version");
+      assertThat(r.exit()).as("`warden %s --version`", command).isZero();
+      assertThat(r.out()).as("`warden %s --version`", command).isEqualTo(expected);
+    }
   }
 }
