@@ -161,6 +161,7 @@ public final class WardenServer implements AutoCloseable {
           .channelType(EpollServerDomainSocketChannel.class)
           .bossEventLoopGroup(boss)
           .workerEventLoopGroup(workers);
+      UnixSockets.withoutKeepAlive(b);
     } else {
       b = NettyServerBuilder.forAddress(listen.tcp());
       if (config.tlsCert() != null) {

@@ -173,22 +173,45 @@ class EndToEndTest {
     return http.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString());
   }
 
+  /**
+   * Checks over a Unix socket, from a client of this test and from `warden request`, and not one
+   * warning logged: gRPC used to set TCP's SO_KEEPALIVE on each connection, and Netty warned
+   * "Unknown channel option 'SO_KEEPALIVE'" for every connection Envoy opened.
+   */
   @Test
   void servesOnAUnixSocket() throws Exception {
     Path socket = dir.resolve("warden.sock");
-    try (WardenServer server = start("unix:" + socket)) {
+    try (LogCapture logs = new LogCapture(); WardenServer server = start("unix:" + socket)) {
       EpollEventLoopGroup group = new EpollEventLoopGroup(1);
-      ManagedChannel channel = NettyChannelBuilder.forAddress(new DomainSocketAddress(socket.toFile()))
-          .channelType(EpollDomainSocketChannel.class).eventLoopGroup(group).usePlaintext().build();
       try {
-        CheckResponse r = AuthorizationGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS)
-            .check(request("GET", "/orders", null));
-        assertThat(r.getDeniedResponse().getStatus().getCodeValue()).isEqualTo(401);
+        for (int connection = 0; connection < 3; connection++) {
+          ManagedChannel channel = UnixSockets.withoutKeepAlive(NettyChannelBuilder.forAddress(
+              new DomainSocketAddress(socket.toFile())).channelType(EpollDomainSocketChannel.class)
+              .eventLoopGroup(group).usePlaintext()).build();
+          try {
+            CheckResponse r = AuthorizationGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS)
+                .check(request("GET", "/orders", null));
+            assertThat(r.getDeniedResponse().getStatus().getCodeValue()).isEqualTo(401);
+          } finally {
+            channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+          }
+        }
         assertThat(server.grpcAddress()).isEqualTo("unix:" + socket);
       } finally {
-        channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
       }
+      java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+      java.io.PrintStream oldOut = System.out;
+      int exit;
+      try {
+        System.setOut(new java.io.PrintStream(out, true, java.nio.charset.StandardCharsets.UTF_8));
+        exit = dev.warden.cli.WardenCli.run("request", "GET", "/orders", "--grpc", "unix:" + socket);
+      } finally {
+        System.setOut(oldOut);
+      }
+      assertThat(exit).isZero();
+      assertThat(out.toString(java.nio.charset.StandardCharsets.UTF_8)).startsWith("deny 401");
+      assertThat(logs.warnings()).as("warnings logged while serving on a Unix socket").isEmpty();
     }
   }
 
