@@ -40,11 +40,13 @@ final class ServeCommand implements Callable<Integer> {
     ServerConfig cfg;
     try {
       String yaml = config == null ? null : Files.readString(config);
+      // Relative paths in the file are relative to its folder; those in flags and env to here.
+      Path folder = config == null ? null : config.toAbsolutePath().getParent();
       Map<String, String> flags = new HashMap<>();
       flags.put("bundle", bundle);
       flags.put("grpc.listen", grpc);
       flags.put("http.listen", http);
-      cfg = ServerConfig.load(yaml, System.getenv(), flags);
+      cfg = ServerConfig.load(yaml, folder, System.getenv(), flags);
     } catch (IOException e) {
       err.println("error: cannot read config file `" + config + "`: " + e.getMessage());
       return WardenCli.USAGE;

@@ -20,6 +20,11 @@ import java.util.Set;
  * is an error, so that a typo never silently falls back to a default.
  *
  * <p>Environment variables name a key by its path: `grpc.listen` is `WARDEN_GRPC_LISTEN`.
+ *
+ * <p>A relative path in the file ({@link #FILE_PATHS}, and a `unix:` listen path) is relative to
+ * the file's folder, so that a config file and the bundle, keys and socket beside it work from
+ * any working directory, as systemd units and container entrypoints start it. Paths from the
+ * environment and from flags are relative to the working directory, as a shell user expects.
  */
 public record ServerConfig(
     Path bundle,
@@ -84,6 +89,13 @@ public record ServerConfig(
     return java.util.Collections.unmodifiableMap(d);
   }
 
+  /** Keys whose value is a file or directory. */
+  static final Set<String> FILE_PATHS =
+      Set.of("bundle", "grpc.tls.cert", "grpc.tls.key", "grpc.tls.client_ca", "identity.jwt.jwks_file");
+
+  /** Listen keys whose `unix:PATH` value is a file. */
+  static final Set<String> LISTEN_PATHS = Set.of("grpc.listen");
+
   /** Thrown for a configuration that cannot run; the message names the key. */
   public static final class ConfigException extends Exception {
     private static final long serialVersionUID = 1L;
@@ -94,11 +106,26 @@ public record ServerConfig(
   }
 
   /**
-   * @param yaml the config file's text, or null
+   * Loads a configuration whose relative paths, in the file too, are relative to the working
+   * directory: for YAML text that comes from no file.
+   *
+   * @param yaml YAML text, or null
    * @param env the environment (WARDEN_* variables are read)
    * @param flags values from command-line flags by key, overriding everything
    */
   public static ServerConfig load(String yaml, Map<String, String> env, Map<String, String> flags)
+      throws ConfigException {
+    return load(yaml, null, env, flags);
+  }
+
+  /**
+   * @param yaml the config file's text, or null
+   * @param folder the config file's folder, against which relative paths in the file resolve;
+   *     null for the working directory
+   * @param env the environment (WARDEN_* variables are read)
+   * @param flags values from command-line flags by key, overriding everything
+   */
+  public static ServerConfig load(String yaml, Path folder, Map<String, String> env, Map<String, String> flags)
       throws ConfigException {
     Map<String, String> values = new java.util.LinkedHashMap<>(DEFAULTS);
     if (yaml != null && !yaml.isBlank()) {
@@ -113,6 +140,9 @@ public record ServerConfig(
           throw new ConfigException("config file must be a mapping of settings");
         }
         flatten("", root, values);
+        if (folder != null) {
+          resolvePaths(values, folder);
+        }
       }
     }
     for (String key : DEFAULTS.keySet()) {
@@ -148,6 +178,31 @@ public record ServerConfig(
       } else {
         out.put(key, v.isNull() ? null : v.asText());
       }
+    }
+  }
+
+  /** Makes the file's relative paths relative to its folder; runs before env and flags apply. */
+  private static void resolvePaths(Map<String, String> values, Path folder) throws ConfigException {
+    for (String key : FILE_PATHS) {
+      String v = values.get(key);
+      if (v != null && !v.isBlank()) {
+        values.put(key, resolve(folder, key, v.trim()));
+      }
+    }
+    for (String key : LISTEN_PATHS) {
+      String v = values.get(key);
+      if (v != null && v.startsWith("unix:") && v.length() > 5) {
+        values.put(key, "unix:" + resolve(folder, key, v.substring(5)));
+      }
+    }
+  }
+
+  private static String resolve(Path folder, String key, String path) throws ConfigException {
+    try {
+      Path p = Path.of(path);
+      return p.isAbsolute() ? path : folder.resolve(p).toString();
+    } catch (java.nio.file.InvalidPathException e) {
+      throw new ConfigException("`" + key + "`: `" + path + "` is not a path: " + e.getReason());
     }
   }
 

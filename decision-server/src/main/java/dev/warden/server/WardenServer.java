@@ -23,6 +23,7 @@ import io.grpc.netty.shaded.io.netty.channel.epoll.EpollEventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollServerDomainSocketChannel;
 import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
 import io.grpc.netty.shaded.io.netty.handler.ssl.ClientAuth;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
@@ -88,11 +89,16 @@ public final class WardenServer implements AutoCloseable {
     loadBundle();
     JwtVerifier jwt = null;
     if (config.jwt() != null) {
+      if (config.jwt().jwksFile() != null) {
+        readable("identity.jwt.jwks_file", config.jwt().jwksFile());
+      }
       jwt = new JwtVerifier(config.jwt(), clock);
       try {
         jwt.preload();
       } catch (RuntimeException e) {
-        throw new StartException("cannot load the JWKS: " + rootMessage(e), null);
+        String from = config.jwt().jwksFile() != null ? "`identity.jwt.jwks_file` `" + config.jwt().jwksFile() + "`"
+            : "`identity.jwt.jwks_url` `" + config.jwt().jwksUrl() + "`";
+        throw new StartException("cannot load the JWKS from " + from + ": " + rootMessage(e), null);
       }
     }
     DecisionIds ids = new DecisionIds();
@@ -151,7 +157,7 @@ public final class WardenServer implements AutoCloseable {
         result.program().routeCount());
   }
 
-  private NettyServerBuilder grpcServer(Listen listen) throws IOException {
+  private NettyServerBuilder grpcServer(Listen listen) throws IOException, StartException {
     NettyServerBuilder b;
     if (listen.unix() != null) {
       Files.deleteIfExists(listen.unix());
@@ -165,11 +171,7 @@ public final class WardenServer implements AutoCloseable {
     } else {
       b = NettyServerBuilder.forAddress(listen.tcp());
       if (config.tlsCert() != null) {
-        SslContextBuilder ssl = GrpcSslContexts.forServer(config.tlsCert().toFile(), config.tlsKey().toFile());
-        if (config.tlsClientCa() != null) {
-          ssl.trustManager(config.tlsClientCa().toFile()).clientAuth(ClientAuth.REQUIRE);
-        }
-        b.sslContext(ssl.build());
+        b.sslContext(tls());
       }
     }
     ReadBatching.apply(b, config.readBatchBytes());
@@ -186,6 +188,40 @@ public final class WardenServer implements AutoCloseable {
       b.executor(executor);
     }
     return b;
+  }
+
+  /** The TLS context, or a start error naming the files that do not make one. */
+  private SslContext tls() throws StartException {
+    readable("grpc.tls.cert", config.tlsCert());
+    readable("grpc.tls.key", config.tlsKey());
+    if (config.tlsClientCa() != null) {
+      readable("grpc.tls.client_ca", config.tlsClientCa());
+    }
+    try {
+      SslContextBuilder ssl = GrpcSslContexts.forServer(config.tlsCert().toFile(), config.tlsKey().toFile());
+      if (config.tlsClientCa() != null) {
+        ssl.trustManager(config.tlsClientCa().toFile()).clientAuth(ClientAuth.REQUIRE);
+      }
+      return ssl.build();
+    } catch (IOException | RuntimeException e) {
+      throw new StartException("cannot serve TLS with `grpc.tls.cert` `" + config.tlsCert() + "` and `grpc.tls.key` `"
+          + config.tlsKey() + "`" + (config.tlsClientCa() == null ? "" : " and `grpc.tls.client_ca` `"
+          + config.tlsClientCa() + "`") + ": " + rootMessage(e), null);
+    }
+  }
+
+  /**
+   * Fails the start, naming the key and the path as resolved, when a file Warden must read is
+   * not there: the TLS and JWKS libraries would name only the path, or say something else
+   * ("file does not contain valid certificates").
+   */
+  private static void readable(String key, java.nio.file.Path file) throws StartException {
+    String why = !Files.exists(file) ? "no such file"
+        : !Files.isRegularFile(file) ? "not a file"
+        : !Files.isReadable(file) ? "permission denied" : null;
+    if (why != null) {
+      throw new StartException("cannot read `" + key + "` `" + file + "`: " + why, null);
+    }
   }
 
   private static java.util.concurrent.ThreadFactory daemon(String name) {

@@ -157,4 +157,32 @@ class CliTest {
       assertThat(r.out()).as("`warden %s --version`", command).isEqualTo(expected);
     }
   }
+
+  /**
+   * `warden serve --config FILE` reads the file's relative paths from the file's folder, whatever
+   * the working directory, and a start error names the path as resolved.
+   */
+  @Test
+  void serveResolvesTheConfigFilesPathsAgainstItsFolder(@TempDir Path dir) throws IOException {
+    Path folder = Files.createDirectories(dir.resolve("conf"));
+    Files.writeString(folder.resolve("missing-bundle.yaml"), "bundle: no-bundle-here\n");
+    Run noBundle = run("serve", "--config", folder.resolve("missing-bundle.yaml").toString());
+    assertThat(noBundle.exit()).as(noBundle.err()).isEqualTo(WardenCli.USAGE);
+    assertThat(noBundle.err()).contains("`" + folder.toAbsolutePath().resolve("no-bundle-here") + "` is not a directory");
+
+    Path shop = EXAMPLE.toAbsolutePath();
+    Files.writeString(folder.resolve("tls.yaml"), "bundle: " + shop + "\n"
+        + "grpc:\n  listen: 127.0.0.1:0\n  tls:\n    cert: tls/tls.crt\n    key: tls/tls.key\nhttp:\n  listen: 127.0.0.1:0\n");
+    Run noCert = run("serve", "--config", folder.resolve("tls.yaml").toString());
+    assertThat(noCert.exit()).as(noCert.err()).isEqualTo(WardenCli.USAGE);
+    assertThat(noCert.err())
+        .contains("cannot read `grpc.tls.cert` `" + folder.toAbsolutePath().resolve("tls/tls.crt") + "`: no such file");
+
+    Files.writeString(folder.resolve("jwks.yaml"), "bundle: " + shop + "\n"
+        + "identity:\n  jwt:\n    issuer: https://issuer.test\n    jwks_file: keys/jwks.json\n");
+    Run noJwks = run("serve", "--config", folder.resolve("jwks.yaml").toString());
+    assertThat(noJwks.exit()).as(noJwks.err()).isEqualTo(WardenCli.USAGE);
+    assertThat(noJwks.err()).contains(
+        "cannot read `identity.jwt.jwks_file` `" + folder.toAbsolutePath().resolve("keys/jwks.json") + "`: no such file");
+  }
 }

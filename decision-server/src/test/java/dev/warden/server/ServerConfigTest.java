@@ -102,6 +102,50 @@ class ServerConfigTest {
         "clock_skew must be between 0s and 5m");
   }
 
+  /**
+   * A config file's relative paths are relative to its folder, so that it works from any working
+   * directory; those from the environment and flags stay relative to the working directory.
+   */
+  @Test
+  void relativePathsInTheFileResolveAgainstItsFolder(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+    Path folder = dir.resolve("etc").resolve("warden");
+    String yaml = """
+        bundle: bundle
+        grpc:
+          listen: unix:run/warden.sock
+          tls:
+            cert: tls/tls.crt
+            key: /abs/tls.key
+            client_ca: ../ca.crt
+        identity:
+          jwt:
+            issuer: https://issuer.test
+            jwks_file: keys/jwks.json
+        """;
+    ServerConfig c = ServerConfig.load(yaml, folder, Map.of(), Map.of());
+    assertThat(c.bundle()).isEqualTo(folder.resolve("bundle"));
+    assertThat(c.grpcListen()).isEqualTo("unix:" + folder.resolve("run/warden.sock"));
+    assertThat(c.tlsCert()).isEqualTo(folder.resolve("tls/tls.crt"));
+    assertThat(c.tlsKey()).isEqualTo(Path.of("/abs/tls.key"));
+    assertThat(c.tlsClientCa()).isEqualTo(folder.resolve("../ca.crt"));
+    assertThat(c.jwt().jwksFile()).isEqualTo(folder.resolve("keys/jwks.json"));
+
+    Map<String, String> flags = new HashMap<>();
+    flags.put("grpc.listen", "unix:flag.sock");
+    flags.put("grpc.tls.cert", "flag.crt");
+    ServerConfig overridden = ServerConfig.load(yaml, folder,
+        Map.of("WARDEN_BUNDLE", "env-bundle", "WARDEN_IDENTITY_JWT_JWKS_FILE", "env-jwks.json"), flags);
+    assertThat(overridden.bundle()).isEqualTo(Path.of("env-bundle"));
+    assertThat(overridden.jwt().jwksFile()).isEqualTo(Path.of("env-jwks.json"));
+    assertThat(overridden.grpcListen()).isEqualTo("unix:flag.sock");
+    assertThat(overridden.tlsCert()).isEqualTo(Path.of("flag.crt"));
+    assertThat(overridden.tlsClientCa()).isEqualTo(folder.resolve("../ca.crt"));
+
+    ServerConfig tcp = ServerConfig.load("grpc:\n  listen: 127.0.0.1:9191\n", folder, Map.of(), BUNDLE);
+    assertThat(tcp.grpcListen()).isEqualTo("127.0.0.1:9191");
+    assertThat(tcp.bundle()).isEqualTo(Path.of("policies/shop"));
+  }
+
   @Test
   void listenAddresses() throws Exception {
     assertThat(Listen.parse("unix:/run/w.sock", "x").unix()).isEqualTo(Path.of("/run/w.sock"));
