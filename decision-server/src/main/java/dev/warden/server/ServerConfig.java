@@ -29,6 +29,7 @@ import java.util.Set;
 public record ServerConfig(
     Path bundle,
     String grpcListen,
+    int unixSocketMode,
     String httpListen,
     String opsListen,
     Duration httpRequestTimeout,
@@ -58,6 +59,7 @@ public record ServerConfig(
     Map<String, String> d = new java.util.LinkedHashMap<>();
     d.put("bundle", null);
     d.put("grpc.listen", "127.0.0.1:9191");
+    d.put("grpc.unix_socket_mode", "0660");
     d.put("grpc.executor_threads", "0");
     d.put("grpc.max_concurrent_calls", "1024");
     d.put("grpc.read_batch_bytes", Integer.toString(ReadBatching.DEFAULT_BYTES));
@@ -171,6 +173,12 @@ public record ServerConfig(
       if (!DEFAULTS.containsKey(key)) {
         throw new ConfigException("unknown config key `" + key + "`; see docs/operations.md for the keys");
       }
+      if (key.equals("grpc.unix_socket_mode") && v.isNumber()) {
+        // YAML reads an unquoted 0660 as the octal number 432, and 660 as decimal: which digits
+        // were written is lost, so a number is refused rather than guessed at.
+        throw new ConfigException("`grpc.unix_socket_mode` must be an octal mode in quotes, such as \"0660\","
+            + " found the number `" + v.asText() + "`: YAML reads an unquoted 0660 as the number 432");
+      }
       if (v.isArray()) {
         List<String> items = new ArrayList<>();
         v.forEach(i -> items.add(i.asText()));
@@ -275,9 +283,10 @@ public record ServerConfig(
       throw new ConfigException("`grpc.read_batch_bytes` must be " + ReadBatching.ACCEPTED + ", found `"
           + v.get("grpc.read_batch_bytes") + "`");
     }
+    int socketMode = octalMode(v, "grpc.unix_socket_mode");
     String jwtAuthn = v.get("identity.jwt_authn_metadata_key");
     String ops = v.get("http.ops_listen");
-    return new ServerConfig(Path.of(bundle), v.get("grpc.listen"), v.get("http.listen"),
+    return new ServerConfig(Path.of(bundle), v.get("grpc.listen"), socketMode, v.get("http.listen"),
         ops == null || ops.isBlank() ? null : ops.trim(), requestTimeout, maxConnections, threads, calls, readBatch,
         bool(v, "grpc.reflection"), cert, key,
         path(v.get("grpc.tls.client_ca")), jwt, jwtAuthn == null || jwtAuthn.isBlank() ? null : jwtAuthn.trim(),
@@ -291,6 +300,16 @@ public record ServerConfig(
     } catch (RuntimeException e) {
       throw new ConfigException("`" + key + "` must be a whole number, found `" + v.get(key) + "`");
     }
+  }
+
+  /** A file mode of permission bits only, as `chmod` writes it: `660`, `0660`, `0600`. */
+  private static int octalMode(Map<String, String> v, String key) throws ConfigException {
+    String s = v.get(key) == null ? "" : v.get(key).trim();
+    if (!s.matches("0?[0-7]{3}")) {
+      throw new ConfigException("`" + key + "` must be an octal file mode such as `0660` (read and write for Warden's"
+          + " user and group), found `" + v.get(key) + "`");
+    }
+    return Integer.parseInt(s, 8);
   }
 
   private static boolean bool(Map<String, String> v, String key) throws ConfigException {

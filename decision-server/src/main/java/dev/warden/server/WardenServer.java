@@ -122,6 +122,9 @@ public final class WardenServer implements AutoCloseable {
       builder.addService(ProtoReflectionServiceV1.newInstance());
     }
     grpc = builder.build().start();
+    if (grpcListen.unix() != null) {
+      UnixSockets.restrict(grpcListen.unix(), config.unixSocketMode());
+    }
     Listen http = Listen.parse(config.httpListen(), "http.listen");
     if (http.tcp() == null) {
       throw new ServerConfig.ConfigException("`http.listen` must be HOST:PORT");
@@ -160,7 +163,7 @@ public final class WardenServer implements AutoCloseable {
   private NettyServerBuilder grpcServer(Listen listen) throws IOException, StartException {
     NettyServerBuilder b;
     if (listen.unix() != null) {
-      Files.deleteIfExists(listen.unix());
+      UnixSockets.prepare(listen.unix());
       boss = new EpollEventLoopGroup(1);
       workers = new EpollEventLoopGroup();
       b = NettyServerBuilder.forAddress(new DomainSocketAddress(listen.unix().toFile()))

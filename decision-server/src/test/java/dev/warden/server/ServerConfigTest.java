@@ -32,6 +32,26 @@ class ServerConfigTest {
     assertThat(c.httpMaxConnections()).isEqualTo(1024);
     assertThat(c.decisionDeadline()).isEqualTo(Duration.ofMillis(100));
     assertThat(c.shutdownGrace()).isEqualTo(Duration.ofSeconds(10));
+    assertThat(c.unixSocketMode()).isEqualTo(0660);
+  }
+
+  @Test
+  void theUnixSocketModeIsAnOctalString() throws Exception {
+    assertThat(ServerConfig.load("grpc:\n  unix_socket_mode: \"0600\"\n", Map.of(), BUNDLE).unixSocketMode())
+        .isEqualTo(0600);
+    assertThat(ServerConfig.load(null, Map.of("WARDEN_GRPC_UNIX_SOCKET_MODE", "0666"), BUNDLE).unixSocketMode())
+        .isEqualTo(0666);
+    assertThat(ServerConfig.load(null, Map.of(), Map.of("bundle", "b", "grpc.unix_socket_mode", "640")).unixSocketMode())
+        .isEqualTo(0640);
+    for (String bad : List.of("abc", "0888", "1777", "06600", "66", "", "rw-rw----")) {
+      assertError("grpc:\n  unix_socket_mode: \"" + bad + "\"\n", BUNDLE,
+          "`grpc.unix_socket_mode` must be an octal file mode such as `0660` (read and write for Warden's user and group),"
+              + " found `" + bad + "`");
+    }
+    // Unquoted, YAML reads 0660 as the octal number 432: refused, never applied as mode 0432.
+    assertError("grpc:\n  unix_socket_mode: 0660\n", BUNDLE,
+        "`grpc.unix_socket_mode` must be an octal mode in quotes, such as \"0660\", found the number `432`");
+    assertError("grpc:\n  unix_socket_mode: 660\n", BUNDLE, "found the number `660`");
   }
 
   @Test
