@@ -10,13 +10,22 @@ import java.time.Clock;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** `warden serve`: run the sidecar until SIGTERM or SIGINT, then drain and stop. */
+/**
+ * `warden serve`: run the sidecar until SIGTERM or SIGINT, then drain and stop, with exit code 0
+ * (see {@link WardenServer#shutdown()}).
+ */
 @Command(name = "serve", mixinStandardHelpOptions = true,
     description = "Serve Envoy ext_authz (gRPC) with the bundle, plus health, metrics and status over HTTP.")
 final class ServeCommand implements Callable<Integer> {
+  private static final Logger log = LoggerFactory.getLogger(ServeCommand.class);
+
   @CommandLine.Option(names = "--bundle", paramLabel = "DIR", description = "The bundle directory.")
   String bundle;
 
@@ -69,7 +78,16 @@ final class ServeCommand implements Callable<Integer> {
       server.close();
       return WardenCli.USAGE;
     }
-    Runtime.getRuntime().addShutdownHook(new Thread(server::close, "warden-shutdown"));
+    // The same orderly stop when the JVM exits for another reason, or takes SIGTERM itself
+    // because it cannot hand it over (see Signals): then the exit code is the JVM's 143.
+    Runtime.getRuntime().addShutdownHook(new Thread(server::shutdown, "warden-shutdown"));
+    Stop stop = new Stop(server);
+    for (String signal : new String[] {"TERM", "INT"}) {
+      if (!Signals.handle(signal, () -> stop.request("SIG" + signal))) {
+        log.warn("this JVM does not let Warden handle SIG{} (no sun.misc.Signal, or -Xrs): it is left to the JVM,"
+            + " see docs/operations.md#shutdown", signal);
+      }
+    }
     out.printf("warden: serving %s (revision %s)%n", cfg.bundle(), server.bundle().snapshot().revision());
     out.printf("warden: ext_authz gRPC on %s%n", server.grpcAddress());
     if (server.opsAddress() == null) {
@@ -82,7 +100,38 @@ final class ServeCommand implements Callable<Integer> {
           server.opsAddress().getHostString(), server.opsAddress().getPort());
     }
     out.flush();
-    server.awaitTermination();
+    stop.await();
+    server.shutdown();
+    log.info("stopped");
     return WardenCli.OK;
+  }
+
+  /**
+   * Stop requests by signal. The first starts the orderly stop (on the main thread, which then
+   * returns exit code 0); another one, an operator pressing Ctrl-C twice, ends the drain and the
+   * grace period at once.
+   */
+  private static final class Stop {
+    private final WardenServer server;
+    private final CountDownLatch requested = new CountDownLatch(1);
+    private final AtomicInteger count = new AtomicInteger();
+
+    Stop(WardenServer server) {
+      this.server = server;
+    }
+
+    void request(String signal) {
+      if (count.getAndIncrement() == 0) {
+        log.info("{}: stopping", signal);
+        requested.countDown();
+      } else {
+        log.warn("{} again: stopping now, without waiting for the drain or for calls in flight", signal);
+        server.hurry();
+      }
+    }
+
+    void await() throws InterruptedException {
+      requested.await();
+    }
   }
 }

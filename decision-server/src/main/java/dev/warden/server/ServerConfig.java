@@ -50,6 +50,7 @@ public record ServerConfig(
     boolean dynamicMetadata,
     Duration decisionDeadline,
     int heavyThreads,
+    Duration shutdownDrain,
     Duration shutdownGrace) {
 
   /** Every key, with its default (null: no default). Order is the documentation order. */
@@ -87,6 +88,7 @@ public record ServerConfig(
     d.put("authz.dynamic_metadata", "true");
     d.put("authz.decision_deadline", "100ms");
     d.put("authz.heavy_threads", "1");
+    d.put("shutdown.drain", "5s");
     d.put("shutdown.grace", "10s");
     return java.util.Collections.unmodifiableMap(d);
   }
@@ -284,6 +286,10 @@ public record ServerConfig(
           + v.get("grpc.read_batch_bytes") + "`");
     }
     int socketMode = octalMode(v, "grpc.unix_socket_mode");
+    Duration drain = duration(v, "shutdown.drain");
+    if (drain.isNegative() || drain.compareTo(Duration.ofHours(1)) > 0) {
+      throw new ConfigException("`shutdown.drain` must be from 0s to 1h, found `" + v.get("shutdown.drain") + "`");
+    }
     String jwtAuthn = v.get("identity.jwt_authn_metadata_key");
     String ops = v.get("http.ops_listen");
     return new ServerConfig(Path.of(bundle), v.get("grpc.listen"), socketMode, v.get("http.listen"),
@@ -291,7 +297,7 @@ public record ServerConfig(
         bool(v, "grpc.reflection"), cert, key,
         path(v.get("grpc.tls.client_ca")), jwt, jwtAuthn == null || jwtAuthn.isBlank() ? null : jwtAuthn.trim(),
         v.get("identity.api_key.header").toLowerCase(java.util.Locale.ROOT), v.get("identity.api_key.data"), failure,
-        strip, bool(v, "authz.dynamic_metadata"), deadline, heavy, duration(v, "shutdown.grace"));
+        strip, bool(v, "authz.dynamic_metadata"), deadline, heavy, drain, duration(v, "shutdown.grace"));
   }
 
   private static int integer(Map<String, String> v, String key) throws ConfigException {

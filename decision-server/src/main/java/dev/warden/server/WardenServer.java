@@ -31,10 +31,13 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,8 +45,9 @@ import org.slf4j.LoggerFactory;
  * The sidecar: loads the bundle, then serves ext_authz, the direct decide API
  * (`warden.v1.Decisions`), gRPC health and reflection on TCP or a
  * Unix socket, and the admin HTTP listener. Health is SERVING only while a bundle is active.
- * Lifecycle: {@link #start()}, then {@link #close()}: health NOT_SERVING → stop accepting →
- * drain in-flight calls for the grace period → stop.
+ * Lifecycle: {@link #start()}, then {@link #shutdown()} (a process told to stop): health
+ * NOT_SERVING and `/ready` 503 while still answering for the drain period → {@link #close()}:
+ * stop accepting → in-flight calls finish within the grace period → stop.
  */
 public final class WardenServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(WardenServer.class);
@@ -63,6 +67,13 @@ public final class WardenServer implements AutoCloseable {
   private static final int HEAVY_QUEUE = 256;
   private EventLoopGroup boss;
   private EventLoopGroup workers;
+  private final AtomicBoolean notServing = new AtomicBoolean();
+  private final AtomicBoolean shuttingDown = new AtomicBoolean();
+  private final AtomicBoolean closing = new AtomicBoolean();
+  /** Counted down by {@link #hurry()}: the drain and the grace period end at once. */
+  private final CountDownLatch hurry = new CountDownLatch(1);
+  /** Counted down when {@link #close()} is done, for whoever asked to stop a second time. */
+  private final CountDownLatch stopped = new CountDownLatch(1);
 
   public WardenServer(ServerConfig config, Clock clock) {
     this.config = config;
@@ -257,37 +268,108 @@ public final class WardenServer implements AutoCloseable {
     return bundle;
   }
 
-  public void awaitTermination() throws InterruptedException {
-    grpc.awaitTermination();
-  }
-
-  @Override
-  public void close() {
-    health.enterTerminalState();
-    if (grpc != null) {
-      grpc.shutdown();
+  /**
+   * The orderly stop of a serving process, on SIGTERM or SIGINT: gRPC health turns NOT_SERVING and
+   * `/ready` 503 at once, while both listeners go on answering for `shutdown.drain`. Envoy's
+   * health checks and the kubelet's readiness probe see that and stop sending before anything is
+   * refused; only then does {@link #close()} stop the listeners and give calls in flight
+   * `shutdown.grace`. {@link #hurry()} cuts both waits short. A second call waits for the first.
+   */
+  public void shutdown() {
+    if (!shuttingDown.compareAndSet(false, true)) {
+      awaitStopped();
+      return;
+    }
+    notServing();
+    Duration drain = config.shutdownDrain();
+    if (!drain.isZero()) {
+      log.info("shutting down: not ready (gRPC health NOT_SERVING, /ready 503) for {} while still answering,"
+          + " then up to {} for calls in flight", text(drain), text(config.shutdownGrace()));
       try {
-        if (!grpc.awaitTermination(config.shutdownGrace().toMillis(), TimeUnit.MILLISECONDS)) {
-          grpc.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        if (hurry.await(drain.toNanos(), TimeUnit.NANOSECONDS)) {
+          log.info("drain cut short");
         }
       } catch (InterruptedException e) {
-        grpc.shutdownNow();
         Thread.currentThread().interrupt();
       }
     }
-    if (admin != null) {
-      admin.close();
+    close();
+  }
+
+  /** Ends the drain and the grace period now: calls still in flight are cancelled. */
+  public void hurry() {
+    hurry.countDown();
+  }
+
+  /** Stops at once, without a drain: health NOT_SERVING, stop accepting, calls in flight get `shutdown.grace`. */
+  @Override
+  public void close() {
+    if (!closing.compareAndSet(false, true)) {
+      awaitStopped();
+      return;
     }
-    if (executor != null) {
-      executor.shutdownNow();
+    try {
+      notServing();
+      if (grpc != null) {
+        stopGrpc();
+      }
+      if (admin != null) {
+        admin.close();
+      }
+      if (executor != null) {
+        executor.shutdownNow();
+      }
+      if (heavy != null) {
+        heavy.shutdownNow();
+      }
+      if (boss != null) {
+        boss.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+        workers.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+      }
+    } finally {
+      stopped.countDown();
     }
-    if (heavy != null) {
-      heavy.shutdownNow();
+  }
+
+  private void notServing() {
+    if (notServing.compareAndSet(false, true)) {
+      health.enterTerminalState();
+      if (admin != null) {
+        admin.draining();
+      }
     }
-    if (boss != null) {
-      boss.shutdownGracefully(0, 1, TimeUnit.SECONDS);
-      workers.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+  }
+
+  /** No new calls or connections; those in flight may finish within the grace period, or until {@link #hurry()}. */
+  private void stopGrpc() {
+    grpc.shutdown();
+    try {
+      long deadline = System.nanoTime() + config.shutdownGrace().toNanos();
+      for (long left = deadline - System.nanoTime(); !grpc.isTerminated() && left > 0 && hurry.getCount() > 0;
+          left = deadline - System.nanoTime()) {
+        grpc.awaitTermination(Math.min(left, TimeUnit.MILLISECONDS.toNanos(50)), TimeUnit.NANOSECONDS);
+      }
+      if (!grpc.isTerminated()) {
+        log.warn("calls still in flight {}: cancelled", hurry.getCount() == 0 ? "when told to stop now"
+            : "after `shutdown.grace` (" + text(config.shutdownGrace()) + ")");
+        grpc.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+      }
+    } catch (InterruptedException e) {
+      grpc.shutdownNow();
+      Thread.currentThread().interrupt();
     }
+  }
+
+  private void awaitStopped() {
+    try {
+      stopped.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private static String text(Duration d) {
+    return d.toMillis() % 1000 == 0 ? d.toSeconds() + "s" : d.toMillis() + "ms";
   }
 
   private static String rootMessage(Throwable t) {

@@ -33,6 +33,17 @@ class ServerConfigTest {
     assertThat(c.decisionDeadline()).isEqualTo(Duration.ofMillis(100));
     assertThat(c.shutdownGrace()).isEqualTo(Duration.ofSeconds(10));
     assertThat(c.unixSocketMode()).isEqualTo(0660);
+    assertThat(c.shutdownDrain()).isEqualTo(Duration.ofSeconds(5));
+  }
+
+  @Test
+  void theDrainIsZeroToAnHour() throws Exception {
+    assertThat(ServerConfig.load("shutdown:\n  drain: 0s\n", Map.of(), BUNDLE).shutdownDrain()).isZero();
+    assertThat(ServerConfig.load(null, Map.of("WARDEN_SHUTDOWN_DRAIN", "250ms"), BUNDLE).shutdownDrain())
+        .isEqualTo(Duration.ofMillis(250));
+    assertError("shutdown:\n  drain: -1s\n", BUNDLE, "`shutdown.drain` must be from 0s to 1h, found `-1s`");
+    assertError("shutdown:\n  drain: 2h\n", BUNDLE, "`shutdown.drain` must be from 0s to 1h, found `2h`");
+    assertError("shutdown:\n  drain: later\n", BUNDLE, "`shutdown.drain` must be a duration");
   }
 
   @Test
