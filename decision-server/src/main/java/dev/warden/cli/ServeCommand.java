@@ -88,7 +88,14 @@ final class ServeCommand implements Callable<Integer> {
             + " see docs/operations.md#shutdown", signal);
       }
     }
-    out.printf("warden: serving %s (revision %s)%n", cfg.bundle(), server.bundle().snapshot().revision());
+    // The JVM would stop on SIGHUP as on SIGTERM, and operators send SIGHUP expecting a reload:
+    // until reloading exists, say so once per signal and keep serving.
+    String revision = server.bundle().snapshot().revision();
+    if (!Signals.handle("HUP", () -> log.warn("SIGHUP: reloading is not available yet; still serving revision {} of {};"
+        + " restart Warden to load a new bundle", revision, cfg.bundle()))) {
+      log.warn("this JVM does not let Warden handle SIGHUP (no sun.misc.Signal, or -Xrs): SIGHUP stops Warden");
+    }
+    out.printf("warden: serving %s (revision %s)%n", cfg.bundle(), revision);
     out.printf("warden: ext_authz gRPC on %s%n", server.grpcAddress());
     if (server.opsAddress() == null) {
       out.printf("warden: admin on http://%s:%d (/health /ready /status /metrics)%n",

@@ -24,7 +24,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * What the real `warden serve` process does with signals, in a child JVM on loopback ports the
- * OS picks: SIGTERM and SIGINT drain, then stop with exit code 0. Linux, where the tests send
+ * OS picks: SIGTERM and SIGINT drain, then stop with exit code 0; SIGHUP does not stop it. Linux,
+ * where the tests send
  * signals with `kill` and the sidecar runs in production.
  */
 @EnabledOnOs(OS.LINUX)
@@ -90,6 +91,38 @@ class ServeLifecycleTest {
       assertThat(warden.waitFor(Duration.ofSeconds(20))).as(warden.stderr()).isZero();
       assertThat(Duration.ofNanos(System.nanoTime() - signalled)).isLessThan(Duration.ofSeconds(30));
       assertThat(warden.stderr()).contains("SIGINT: stopping").contains("SIGINT again: stopping now");
+    }
+  }
+
+  /** SIGHUP: one warning per signal that reloading is not available, and Warden goes on serving. */
+  @Test
+  void sighupKeepsServing() throws Exception {
+    String warning = "SIGHUP: reloading is not available yet; still serving revision shop-2026.11.1";
+    try (WardenProcess warden = start("shutdown:\n  drain: 0s\n")) {
+      ManagedChannel open = channel(warden);
+      try {
+        assertThat(status(check(open))).isEqualTo(401);
+        warden.signal("HUP");
+        assertThat(warden.awaitStderr(warning, 1, Duration.ofSeconds(10))).as(warden.stderr()).isEqualTo(1);
+        warden.signal("HUP");
+        assertThat(warden.awaitStderr(warning, 2, Duration.ofSeconds(10))).as(warden.stderr()).isEqualTo(2);
+
+        assertThat(warden.isAlive()).isTrue();
+        assertThat(status(check(open))).as("a Check on the connection opened before").isEqualTo(401);
+        ManagedChannel fresh = channel(warden);
+        try {
+          assertThat(status(check(fresh))).as("a Check on a new connection").isEqualTo(401);
+        } finally {
+          fresh.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
+        assertThat(health(open)).isEqualTo(ServingStatus.SERVING);
+        assertThat(get(warden, "/ready").statusCode()).isEqualTo(200);
+        assertThat(warden.awaitStderr(warning, 3, Duration.ofMillis(500))).as("once per signal").isEqualTo(2);
+      } finally {
+        open.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+      }
+      warden.terminate();
+      assertThat(warden.waitFor(Duration.ofSeconds(20))).as(warden.stderr()).isZero();
     }
   }
 
