@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.protobuf.Struct;
 import com.google.protobuf.util.JsonFormat;
 import dev.warden.policy.runtime.HttpTokens;
+import dev.warden.server.UnixSockets;
 import io.envoyproxy.envoy.config.core.v3.Address;
 import io.envoyproxy.envoy.config.core.v3.HeaderValueOption;
 import io.envoyproxy.envoy.config.core.v3.Metadata;
@@ -76,8 +77,8 @@ final class RequestCommand implements Callable<Integer> {
     ManagedChannel channel;
     if (grpc.startsWith("unix:")) {
       group = new EpollEventLoopGroup(1);
-      channel = NettyChannelBuilder.forAddress(new DomainSocketAddress(new File(grpc.substring(5))))
-          .channelType(EpollDomainSocketChannel.class).eventLoopGroup(group).usePlaintext().build();
+      channel = UnixSockets.withoutKeepAlive(NettyChannelBuilder.forAddress(new DomainSocketAddress(new File(grpc.substring(5))))
+          .channelType(EpollDomainSocketChannel.class).eventLoopGroup(group).usePlaintext()).build();
     } else {
       channel = NettyChannelBuilder.forTarget(grpc).usePlaintext().build();
     }

@@ -10,13 +10,22 @@ import java.time.Clock;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** `warden serve`: run the sidecar until SIGTERM or SIGINT, then drain and stop. */
+/**
+ * `warden serve`: run the sidecar until SIGTERM or SIGINT, then drain and stop, with exit code 0
+ * (see {@link WardenServer#shutdown()}).
+ */
 @Command(name = "serve", mixinStandardHelpOptions = true,
     description = "Serve Envoy ext_authz (gRPC) with the bundle, plus health, metrics and status over HTTP.")
 final class ServeCommand implements Callable<Integer> {
+  private static final Logger log = LoggerFactory.getLogger(ServeCommand.class);
+
   @CommandLine.Option(names = "--bundle", paramLabel = "DIR", description = "The bundle directory.")
   String bundle;
 
@@ -40,11 +49,13 @@ final class ServeCommand implements Callable<Integer> {
     ServerConfig cfg;
     try {
       String yaml = config == null ? null : Files.readString(config);
+      // Relative paths in the file are relative to its folder; those in flags and env to here.
+      Path folder = config == null ? null : config.toAbsolutePath().getParent();
       Map<String, String> flags = new HashMap<>();
       flags.put("bundle", bundle);
       flags.put("grpc.listen", grpc);
       flags.put("http.listen", http);
-      cfg = ServerConfig.load(yaml, System.getenv(), flags);
+      cfg = ServerConfig.load(yaml, folder, System.getenv(), flags);
     } catch (IOException e) {
       err.println("error: cannot read config file `" + config + "`: " + e.getMessage());
       return WardenCli.USAGE;
@@ -67,8 +78,24 @@ final class ServeCommand implements Callable<Integer> {
       server.close();
       return WardenCli.USAGE;
     }
-    Runtime.getRuntime().addShutdownHook(new Thread(server::close, "warden-shutdown"));
-    out.printf("warden: serving %s (revision %s)%n", cfg.bundle(), server.bundle().snapshot().revision());
+    // The same orderly stop when the JVM exits for another reason, or takes SIGTERM itself
+    // because it cannot hand it over (see Signals): then the exit code is the JVM's 143.
+    Runtime.getRuntime().addShutdownHook(new Thread(server::shutdown, "warden-shutdown"));
+    Stop stop = new Stop(server);
+    for (String signal : new String[] {"TERM", "INT"}) {
+      if (!Signals.handle(signal, () -> stop.request("SIG" + signal))) {
+        log.warn("this JVM does not let Warden handle SIG{} (no sun.misc.Signal, or -Xrs): it is left to the JVM,"
+            + " see docs/operations.md#shutdown", signal);
+      }
+    }
+    // The JVM would stop on SIGHUP as on SIGTERM, and operators send SIGHUP expecting a reload:
+    // until reloading exists, say so once per signal and keep serving.
+    String revision = server.bundle().snapshot().revision();
+    if (!Signals.handle("HUP", () -> log.warn("SIGHUP: reloading is not available yet; still serving revision {} of {};"
+        + " restart Warden to load a new bundle", revision, cfg.bundle()))) {
+      log.warn("this JVM does not let Warden handle SIGHUP (no sun.misc.Signal, or -Xrs): SIGHUP stops Warden");
+    }
+    out.printf("warden: serving %s (revision %s)%n", cfg.bundle(), revision);
     out.printf("warden: ext_authz gRPC on %s%n", server.grpcAddress());
     if (server.opsAddress() == null) {
       out.printf("warden: admin on http://%s:%d (/health /ready /status /metrics)%n",
@@ -80,7 +107,38 @@ final class ServeCommand implements Callable<Integer> {
           server.opsAddress().getHostString(), server.opsAddress().getPort());
     }
     out.flush();
-    server.awaitTermination();
+    stop.await();
+    server.shutdown();
+    log.info("stopped");
     return WardenCli.OK;
+  }
+
+  /**
+   * Stop requests by signal. The first starts the orderly stop (on the main thread, which then
+   * returns exit code 0); another one, an operator pressing Ctrl-C twice, ends the drain and the
+   * grace period at once.
+   */
+  private static final class Stop {
+    private final WardenServer server;
+    private final CountDownLatch requested = new CountDownLatch(1);
+    private final AtomicInteger count = new AtomicInteger();
+
+    Stop(WardenServer server) {
+      this.server = server;
+    }
+
+    void request(String signal) {
+      if (count.getAndIncrement() == 0) {
+        log.info("{}: stopping", signal);
+        requested.countDown();
+      } else {
+        log.warn("{} again: stopping now, without waiting for the drain or for calls in flight", signal);
+        server.hurry();
+      }
+    }
+
+    void await() throws InterruptedException {
+      requested.await();
+    }
   }
 }

@@ -19,11 +19,12 @@ import picocli.CommandLine.Command;
 
 /** `warden test DIR`: run the bundle's own `test` blocks against the compiled program. */
 @Command(name = "test", mixinStandardHelpOptions = true,
-    description = "Run the bundle's tests. Prints one line per test; exit code 4 when any fails.")
+    description = "Run the bundle's tests. Prints one line per test; exit code 4 when any fails,"
+        + " 2 when --run matches no test.")
 final class TestCommand implements Callable<Integer> {
   @CommandLine.Mixin BundleOption bundle;
 
-  @CommandLine.Option(names = "--run", paramLabel = "REGEX", description = "Run only tests whose name matches.")
+  @CommandLine.Option(names = "--run", paramLabel = "REGEX", description = "Run only tests whose name matches; matching none is an error (exit code 2).")
   String run;
 
   @CommandLine.Option(names = "--time", paramLabel = "INSTANT",
@@ -49,6 +50,14 @@ final class TestCommand implements Callable<Integer> {
       return exit[0];
     }
     List<PolicyTest> tests = PolicyTests.of(result, name -> filter == null || filter.matcher(name).find());
+    if (filter != null && tests.isEmpty()) {
+      // A usage error, not a pass: in CI a mistyped or stale pattern would otherwise run nothing
+      // and succeed.
+      int all = PolicyTests.of(result, name -> true).size();
+      spec.commandLine().getErr().printf("error: --run `%s` matches no test (the bundle has %d test(s))%n", run, all);
+      spec.commandLine().getErr().flush();
+      return WardenCli.USAGE;
+    }
     Instant now = time != null ? time : Instant.now();
     PrintWriter out = spec.commandLine().getOut();
     List<TestOutcome> outcomes = new ArrayList<>();
@@ -68,7 +77,7 @@ final class TestCommand implements Callable<Integer> {
     long failed = outcomes.stream().filter(o -> !o.passed()).count();
     out.printf("%d passed, %d failed%n", outcomes.size() - failed, failed);
     if (tests.isEmpty()) {
-      out.println(run == null ? "warning: the bundle has no tests" : "warning: no test matches `" + run + "`");
+      out.println("warning: the bundle has no tests");
     }
     out.flush();
     if (junit != null) {

@@ -33,6 +33,9 @@ public final class WardenCli implements Runnable {
       cmd.getErr().println("run `" + cmd.getCommandSpec().qualifiedName() + " --help` for usage");
       return USAGE;
     });
+    // Every subcommand answers --version too (mixinStandardHelpOptions gives each the option,
+    // but only a command with a version provider prints anything).
+    giveVersion(cli);
     cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
       // Never a Java stack trace for users: say what failed in one line.
       cmd.getErr().println("error: " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
@@ -46,12 +49,36 @@ public final class WardenCli implements Runnable {
     spec.commandLine().usage(spec.commandLine().getOut());
   }
 
-  /** The version from the jar's manifest, or `dev` when run from classes. */
+  private static void giveVersion(CommandLine cli) {
+    cli.getCommandSpec().versionProvider(new Version());
+    cli.getSubcommands().values().forEach(WardenCli::giveVersion);
+  }
+
+  /**
+   * The Maven project version, from `version.properties`, which the build fills in (resource
+   * filtering). A resource rather than the jar manifest's `Implementation-Version`, so that the
+   * same answer comes from the shaded jar, the container image and the test class path.
+   */
   static final class Version implements CommandLine.IVersionProvider {
+    static final String RESOURCE = "version.properties";
+
     @Override
     public String[] getVersion() {
-      String v = WardenCli.class.getPackage().getImplementationVersion();
-      return new String[] {"warden " + (v == null ? "dev" : v)};
+      return new String[] {"warden " + version()};
+    }
+
+    /** The version, or `unknown` when the classes were built without Maven's resource filtering. */
+    static String version() {
+      java.util.Properties p = new java.util.Properties();
+      try (java.io.InputStream in = WardenCli.class.getResourceAsStream(RESOURCE)) {
+        if (in != null) {
+          p.load(in);
+        }
+      } catch (java.io.IOException e) {
+        return "unknown";
+      }
+      String v = p.getProperty("version", "").trim();
+      return v.isEmpty() || v.contains("${") ? "unknown" : v;
     }
   }
 }

@@ -20,10 +20,16 @@ import java.util.Set;
  * is an error, so that a typo never silently falls back to a default.
  *
  * <p>Environment variables name a key by its path: `grpc.listen` is `WARDEN_GRPC_LISTEN`.
+ *
+ * <p>A relative path in the file ({@link #FILE_PATHS}, and a `unix:` listen path) is relative to
+ * the file's folder, so that a config file and the bundle, keys and socket beside it work from
+ * any working directory, as systemd units and container entrypoints start it. Paths from the
+ * environment and from flags are relative to the working directory, as a shell user expects.
  */
 public record ServerConfig(
     Path bundle,
     String grpcListen,
+    int unixSocketMode,
     String httpListen,
     String opsListen,
     Duration httpRequestTimeout,
@@ -44,6 +50,7 @@ public record ServerConfig(
     boolean dynamicMetadata,
     Duration decisionDeadline,
     int heavyThreads,
+    Duration shutdownDrain,
     Duration shutdownGrace) {
 
   /** Every key, with its default (null: no default). Order is the documentation order. */
@@ -53,6 +60,7 @@ public record ServerConfig(
     Map<String, String> d = new java.util.LinkedHashMap<>();
     d.put("bundle", null);
     d.put("grpc.listen", "127.0.0.1:9191");
+    d.put("grpc.unix_socket_mode", "0660");
     d.put("grpc.executor_threads", "0");
     d.put("grpc.max_concurrent_calls", "1024");
     d.put("grpc.read_batch_bytes", Integer.toString(ReadBatching.DEFAULT_BYTES));
@@ -81,9 +89,17 @@ public record ServerConfig(
     d.put("authz.dynamic_metadata", "true");
     d.put("authz.decision_deadline", "100ms");
     d.put("authz.heavy_threads", "1");
+    d.put("shutdown.drain", "5s");
     d.put("shutdown.grace", "10s");
     return java.util.Collections.unmodifiableMap(d);
   }
+
+  /** Keys whose value is a file or directory. */
+  static final Set<String> FILE_PATHS =
+      Set.of("bundle", "grpc.tls.cert", "grpc.tls.key", "grpc.tls.client_ca", "identity.jwt.jwks_file");
+
+  /** Listen keys whose `unix:PATH` value is a file. */
+  static final Set<String> LISTEN_PATHS = Set.of("grpc.listen");
 
   /** Thrown for a configuration that cannot run; the message names the key. */
   public static final class ConfigException extends Exception {
@@ -95,11 +111,26 @@ public record ServerConfig(
   }
 
   /**
-   * @param yaml the config file's text, or null
+   * Loads a configuration whose relative paths, in the file too, are relative to the working
+   * directory: for YAML text that comes from no file.
+   *
+   * @param yaml YAML text, or null
    * @param env the environment (WARDEN_* variables are read)
    * @param flags values from command-line flags by key, overriding everything
    */
   public static ServerConfig load(String yaml, Map<String, String> env, Map<String, String> flags)
+      throws ConfigException {
+    return load(yaml, null, env, flags);
+  }
+
+  /**
+   * @param yaml the config file's text, or null
+   * @param folder the config file's folder, against which relative paths in the file resolve;
+   *     null for the working directory
+   * @param env the environment (WARDEN_* variables are read)
+   * @param flags values from command-line flags by key, overriding everything
+   */
+  public static ServerConfig load(String yaml, Path folder, Map<String, String> env, Map<String, String> flags)
       throws ConfigException {
     Map<String, String> values = new java.util.LinkedHashMap<>(DEFAULTS);
     if (yaml != null && !yaml.isBlank()) {
@@ -114,6 +145,9 @@ public record ServerConfig(
           throw new ConfigException("config file must be a mapping of settings");
         }
         flatten("", root, values);
+        if (folder != null) {
+          resolvePaths(values, folder);
+        }
       }
     }
     for (String key : DEFAULTS.keySet()) {
@@ -142,6 +176,12 @@ public record ServerConfig(
       if (!DEFAULTS.containsKey(key)) {
         throw new ConfigException("unknown config key `" + key + "`; see docs/operations.md for the keys");
       }
+      if (key.equals("grpc.unix_socket_mode") && v.isNumber()) {
+        // YAML reads an unquoted 0660 as the octal number 432, and 660 as decimal: which digits
+        // were written is lost, so a number is refused rather than guessed at.
+        throw new ConfigException("`grpc.unix_socket_mode` must be an octal mode in quotes, such as \"0660\","
+            + " found the number `" + v.asText() + "`: YAML reads an unquoted 0660 as the number 432");
+      }
       if (v.isArray()) {
         List<String> items = new ArrayList<>();
         v.forEach(i -> items.add(i.asText()));
@@ -149,6 +189,31 @@ public record ServerConfig(
       } else {
         out.put(key, v.isNull() ? null : v.asText());
       }
+    }
+  }
+
+  /** Makes the file's relative paths relative to its folder; runs before env and flags apply. */
+  private static void resolvePaths(Map<String, String> values, Path folder) throws ConfigException {
+    for (String key : FILE_PATHS) {
+      String v = values.get(key);
+      if (v != null && !v.isBlank()) {
+        values.put(key, resolve(folder, key, v.trim()));
+      }
+    }
+    for (String key : LISTEN_PATHS) {
+      String v = values.get(key);
+      if (v != null && v.startsWith("unix:") && v.length() > 5) {
+        values.put(key, "unix:" + resolve(folder, key, v.substring(5)));
+      }
+    }
+  }
+
+  private static String resolve(Path folder, String key, String path) throws ConfigException {
+    try {
+      Path p = Path.of(path);
+      return p.isAbsolute() ? path : folder.resolve(p).toString();
+    } catch (java.nio.file.InvalidPathException e) {
+      throw new ConfigException("`" + key + "`: `" + path + "` is not a path: " + e.getReason());
     }
   }
 
@@ -221,14 +286,19 @@ public record ServerConfig(
       throw new ConfigException("`grpc.read_batch_bytes` must be " + ReadBatching.ACCEPTED + ", found `"
           + v.get("grpc.read_batch_bytes") + "`");
     }
+    int socketMode = octalMode(v, "grpc.unix_socket_mode");
+    Duration drain = duration(v, "shutdown.drain");
+    if (drain.isNegative() || drain.compareTo(Duration.ofHours(1)) > 0) {
+      throw new ConfigException("`shutdown.drain` must be from 0s to 1h, found `" + v.get("shutdown.drain") + "`");
+    }
     String jwtAuthn = v.get("identity.jwt_authn_metadata_key");
     String ops = v.get("http.ops_listen");
-    return new ServerConfig(Path.of(bundle), v.get("grpc.listen"), v.get("http.listen"),
+    return new ServerConfig(Path.of(bundle), v.get("grpc.listen"), socketMode, v.get("http.listen"),
         ops == null || ops.isBlank() ? null : ops.trim(), requestTimeout, maxConnections, threads, calls, readBatch,
         bool(v, "grpc.reflection"), cert, key,
         path(v.get("grpc.tls.client_ca")), jwt, jwtAuthn == null || jwtAuthn.isBlank() ? null : jwtAuthn.trim(),
         v.get("identity.api_key.header").toLowerCase(java.util.Locale.ROOT), v.get("identity.api_key.data"), failure,
-        strip, bool(v, "authz.dynamic_metadata"), deadline, heavy, duration(v, "shutdown.grace"));
+        strip, bool(v, "authz.dynamic_metadata"), deadline, heavy, drain, duration(v, "shutdown.grace"));
   }
 
   private static int integer(Map<String, String> v, String key) throws ConfigException {
@@ -237,6 +307,16 @@ public record ServerConfig(
     } catch (RuntimeException e) {
       throw new ConfigException("`" + key + "` must be a whole number, found `" + v.get(key) + "`");
     }
+  }
+
+  /** A file mode of permission bits only, as `chmod` writes it: `660`, `0660`, `0600`. */
+  private static int octalMode(Map<String, String> v, String key) throws ConfigException {
+    String s = v.get(key) == null ? "" : v.get(key).trim();
+    if (!s.matches("0?[0-7]{3}")) {
+      throw new ConfigException("`" + key + "` must be an octal file mode such as `0660` (read and write for Warden's"
+          + " user and group), found `" + v.get(key) + "`");
+    }
+    return Integer.parseInt(s, 8);
   }
 
   private static boolean bool(Map<String, String> v, String key) throws ConfigException {

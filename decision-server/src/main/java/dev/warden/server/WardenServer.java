@@ -23,6 +23,7 @@ import io.grpc.netty.shaded.io.netty.channel.epoll.EpollEventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollServerDomainSocketChannel;
 import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
 import io.grpc.netty.shaded.io.netty.handler.ssl.ClientAuth;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
@@ -30,10 +31,13 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,8 +45,9 @@ import org.slf4j.LoggerFactory;
  * The sidecar: loads the bundle, then serves ext_authz, the direct decide API
  * (`warden.v1.Decisions`), gRPC health and reflection on TCP or a
  * Unix socket, and the admin HTTP listener. Health is SERVING only while a bundle is active.
- * Lifecycle: {@link #start()}, then {@link #close()}: health NOT_SERVING → stop accepting →
- * drain in-flight calls for the grace period → stop.
+ * Lifecycle: {@link #start()}, then {@link #shutdown()} (a process told to stop): health
+ * NOT_SERVING and `/ready` 503 while still answering for the drain period → {@link #close()}:
+ * stop accepting → in-flight calls finish within the grace period → stop.
  */
 public final class WardenServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(WardenServer.class);
@@ -62,6 +67,13 @@ public final class WardenServer implements AutoCloseable {
   private static final int HEAVY_QUEUE = 256;
   private EventLoopGroup boss;
   private EventLoopGroup workers;
+  private final AtomicBoolean notServing = new AtomicBoolean();
+  private final AtomicBoolean shuttingDown = new AtomicBoolean();
+  private final AtomicBoolean closing = new AtomicBoolean();
+  /** Counted down by {@link #hurry()}: the drain and the grace period end at once. */
+  private final CountDownLatch hurry = new CountDownLatch(1);
+  /** Counted down when {@link #close()} is done, for whoever asked to stop a second time. */
+  private final CountDownLatch stopped = new CountDownLatch(1);
 
   public WardenServer(ServerConfig config, Clock clock) {
     this.config = config;
@@ -88,11 +100,16 @@ public final class WardenServer implements AutoCloseable {
     loadBundle();
     JwtVerifier jwt = null;
     if (config.jwt() != null) {
+      if (config.jwt().jwksFile() != null) {
+        readable("identity.jwt.jwks_file", config.jwt().jwksFile());
+      }
       jwt = new JwtVerifier(config.jwt(), clock);
       try {
         jwt.preload();
       } catch (RuntimeException e) {
-        throw new StartException("cannot load the JWKS: " + rootMessage(e), null);
+        String from = config.jwt().jwksFile() != null ? "`identity.jwt.jwks_file` `" + config.jwt().jwksFile() + "`"
+            : "`identity.jwt.jwks_url` `" + config.jwt().jwksUrl() + "`";
+        throw new StartException("cannot load the JWKS from " + from + ": " + rootMessage(e), null);
       }
     }
     DecisionIds ids = new DecisionIds();
@@ -116,6 +133,9 @@ public final class WardenServer implements AutoCloseable {
       builder.addService(ProtoReflectionServiceV1.newInstance());
     }
     grpc = builder.build().start();
+    if (grpcListen.unix() != null) {
+      UnixSockets.restrict(grpcListen.unix(), config.unixSocketMode());
+    }
     Listen http = Listen.parse(config.httpListen(), "http.listen");
     if (http.tcp() == null) {
       throw new ServerConfig.ConfigException("`http.listen` must be HOST:PORT");
@@ -151,24 +171,21 @@ public final class WardenServer implements AutoCloseable {
         result.program().routeCount());
   }
 
-  private NettyServerBuilder grpcServer(Listen listen) throws IOException {
+  private NettyServerBuilder grpcServer(Listen listen) throws IOException, StartException {
     NettyServerBuilder b;
     if (listen.unix() != null) {
-      Files.deleteIfExists(listen.unix());
+      UnixSockets.prepare(listen.unix());
       boss = new EpollEventLoopGroup(1);
       workers = new EpollEventLoopGroup();
       b = NettyServerBuilder.forAddress(new DomainSocketAddress(listen.unix().toFile()))
           .channelType(EpollServerDomainSocketChannel.class)
           .bossEventLoopGroup(boss)
           .workerEventLoopGroup(workers);
+      UnixSockets.withoutKeepAlive(b);
     } else {
       b = NettyServerBuilder.forAddress(listen.tcp());
       if (config.tlsCert() != null) {
-        SslContextBuilder ssl = GrpcSslContexts.forServer(config.tlsCert().toFile(), config.tlsKey().toFile());
-        if (config.tlsClientCa() != null) {
-          ssl.trustManager(config.tlsClientCa().toFile()).clientAuth(ClientAuth.REQUIRE);
-        }
-        b.sslContext(ssl.build());
+        b.sslContext(tls());
       }
     }
     ReadBatching.apply(b, config.readBatchBytes());
@@ -185,6 +202,40 @@ public final class WardenServer implements AutoCloseable {
       b.executor(executor);
     }
     return b;
+  }
+
+  /** The TLS context, or a start error naming the files that do not make one. */
+  private SslContext tls() throws StartException {
+    readable("grpc.tls.cert", config.tlsCert());
+    readable("grpc.tls.key", config.tlsKey());
+    if (config.tlsClientCa() != null) {
+      readable("grpc.tls.client_ca", config.tlsClientCa());
+    }
+    try {
+      SslContextBuilder ssl = GrpcSslContexts.forServer(config.tlsCert().toFile(), config.tlsKey().toFile());
+      if (config.tlsClientCa() != null) {
+        ssl.trustManager(config.tlsClientCa().toFile()).clientAuth(ClientAuth.REQUIRE);
+      }
+      return ssl.build();
+    } catch (IOException | RuntimeException e) {
+      throw new StartException("cannot serve TLS with `grpc.tls.cert` `" + config.tlsCert() + "` and `grpc.tls.key` `"
+          + config.tlsKey() + "`" + (config.tlsClientCa() == null ? "" : " and `grpc.tls.client_ca` `"
+          + config.tlsClientCa() + "`") + ": " + rootMessage(e), null);
+    }
+  }
+
+  /**
+   * Fails the start, naming the key and the path as resolved, when a file Warden must read is
+   * not there: the TLS and JWKS libraries would name only the path, or say something else
+   * ("file does not contain valid certificates").
+   */
+  private static void readable(String key, java.nio.file.Path file) throws StartException {
+    String why = !Files.exists(file) ? "no such file"
+        : !Files.isRegularFile(file) ? "not a file"
+        : !Files.isReadable(file) ? "permission denied" : null;
+    if (why != null) {
+      throw new StartException("cannot read `" + key + "` `" + file + "`: " + why, null);
+    }
   }
 
   private static java.util.concurrent.ThreadFactory daemon(String name) {
@@ -217,37 +268,108 @@ public final class WardenServer implements AutoCloseable {
     return bundle;
   }
 
-  public void awaitTermination() throws InterruptedException {
-    grpc.awaitTermination();
-  }
-
-  @Override
-  public void close() {
-    health.enterTerminalState();
-    if (grpc != null) {
-      grpc.shutdown();
+  /**
+   * The orderly stop of a serving process, on SIGTERM or SIGINT: gRPC health turns NOT_SERVING and
+   * `/ready` 503 at once, while both listeners go on answering for `shutdown.drain`. Envoy's
+   * health checks and the kubelet's readiness probe see that and stop sending before anything is
+   * refused; only then does {@link #close()} stop the listeners and give calls in flight
+   * `shutdown.grace`. {@link #hurry()} cuts both waits short. A second call waits for the first.
+   */
+  public void shutdown() {
+    if (!shuttingDown.compareAndSet(false, true)) {
+      awaitStopped();
+      return;
+    }
+    notServing();
+    Duration drain = config.shutdownDrain();
+    if (!drain.isZero()) {
+      log.info("shutting down: not ready (gRPC health NOT_SERVING, /ready 503) for {} while still answering,"
+          + " then up to {} for calls in flight", text(drain), text(config.shutdownGrace()));
       try {
-        if (!grpc.awaitTermination(config.shutdownGrace().toMillis(), TimeUnit.MILLISECONDS)) {
-          grpc.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        if (hurry.await(drain.toNanos(), TimeUnit.NANOSECONDS)) {
+          log.info("drain cut short");
         }
       } catch (InterruptedException e) {
-        grpc.shutdownNow();
         Thread.currentThread().interrupt();
       }
     }
-    if (admin != null) {
-      admin.close();
+    close();
+  }
+
+  /** Ends the drain and the grace period now: calls still in flight are cancelled. */
+  public void hurry() {
+    hurry.countDown();
+  }
+
+  /** Stops at once, without a drain: health NOT_SERVING, stop accepting, calls in flight get `shutdown.grace`. */
+  @Override
+  public void close() {
+    if (!closing.compareAndSet(false, true)) {
+      awaitStopped();
+      return;
     }
-    if (executor != null) {
-      executor.shutdownNow();
+    try {
+      notServing();
+      if (grpc != null) {
+        stopGrpc();
+      }
+      if (admin != null) {
+        admin.close();
+      }
+      if (executor != null) {
+        executor.shutdownNow();
+      }
+      if (heavy != null) {
+        heavy.shutdownNow();
+      }
+      if (boss != null) {
+        boss.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+        workers.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+      }
+    } finally {
+      stopped.countDown();
     }
-    if (heavy != null) {
-      heavy.shutdownNow();
+  }
+
+  private void notServing() {
+    if (notServing.compareAndSet(false, true)) {
+      health.enterTerminalState();
+      if (admin != null) {
+        admin.draining();
+      }
     }
-    if (boss != null) {
-      boss.shutdownGracefully(0, 1, TimeUnit.SECONDS);
-      workers.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+  }
+
+  /** No new calls or connections; those in flight may finish within the grace period, or until {@link #hurry()}. */
+  private void stopGrpc() {
+    grpc.shutdown();
+    try {
+      long deadline = System.nanoTime() + config.shutdownGrace().toNanos();
+      for (long left = deadline - System.nanoTime(); !grpc.isTerminated() && left > 0 && hurry.getCount() > 0;
+          left = deadline - System.nanoTime()) {
+        grpc.awaitTermination(Math.min(left, TimeUnit.MILLISECONDS.toNanos(50)), TimeUnit.NANOSECONDS);
+      }
+      if (!grpc.isTerminated()) {
+        log.warn("calls still in flight {}: cancelled", hurry.getCount() == 0 ? "when told to stop now"
+            : "after `shutdown.grace` (" + text(config.shutdownGrace()) + ")");
+        grpc.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+      }
+    } catch (InterruptedException e) {
+      grpc.shutdownNow();
+      Thread.currentThread().interrupt();
     }
+  }
+
+  private void awaitStopped() {
+    try {
+      stopped.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private static String text(Duration d) {
+    return d.toMillis() % 1000 == 0 ? d.toSeconds() + "s" : d.toMillis() + "ms";
   }
 
   private static String rootMessage(Throwable t) {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.warden.proto.v1.DecisionsGrpc;
 import dev.warden.server.Tokens;
+import dev.warden.server.WardenProcess;
 import io.envoyproxy.envoy.service.auth.v3.AuthorizationGrpc;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
@@ -75,6 +76,7 @@ class AdversarialSuiteTest {
         + "authz:\n"
         + "  decision_deadline: 10s\n"
         + "shutdown:\n"
+        + "  drain: 0s\n"
         + "  grace: 2s\n";
   }
 

@@ -8,6 +8,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -126,5 +127,62 @@ class CliTest {
     assertThat(r.exit()).isZero();
     assertThat(Files.readString(xml)).contains("<testsuite").contains("tests=\"1\"").contains("failures=\"0\"")
         .contains("name=\"stranger is refused (BOLA)\"");
+  }
+
+  /** A pattern that selects nothing is a mistake (a typo, a renamed test), not a passing run. */
+  @Test
+  void runPatternMatchingNoTestIsAUsageError(@TempDir Path dir) {
+    Path xml = dir.resolve("report.xml");
+    Run r = run("test", EXAMPLE.toString(), "--run", "no such test", "--junit", xml.toString());
+    assertThat(r.exit()).as(r.out() + r.err()).isEqualTo(WardenCli.USAGE);
+    assertThat(r.err()).containsPattern("error: --run `no such test` matches no test \\(the bundle has \\d+ test\\(s\\)\\)");
+    assertThat(r.out()).doesNotContain("passed");
+    assertThat(xml).doesNotExist();
+  }
+
+  /** `warden --version` and every subcommand's print the version the pom declares. */
+  @Test
+  void everyCommandPrintsTheProjectVersion() throws IOException {
+    String pom = Files.readString(Path.of("pom.xml"));
+    java.util.regex.Matcher parent = java.util.regex.Pattern
+        .compile("(?s)<parent>.*?<version>([^<]+)</version>.*?</parent>").matcher(pom);
+    assertThat(parent.find()).as("decision-server/pom.xml names its parent's version").isTrue();
+    String expected = "warden " + parent.group(1) + System.lineSeparator();
+    List<String> commands = new java.util.ArrayList<>(List.of(""));
+    new picocli.CommandLine(new WardenCli()).getSubcommands().keySet().forEach(commands::add);
+    assertThat(commands).contains("serve", "test", "check", "request");
+    for (String command : commands) {
+      Run r = command.isEmpty() ? run("--version") : run(command, "--version");
+      assertThat(r.exit()).as("`warden %s --version`", command).isZero();
+      assertThat(r.out()).as("`warden %s --version`", command).isEqualTo(expected);
+    }
+  }
+
+  /**
+   * `warden serve --config FILE` reads the file's relative paths from the file's folder, whatever
+   * the working directory, and a start error names the path as resolved.
+   */
+  @Test
+  void serveResolvesTheConfigFilesPathsAgainstItsFolder(@TempDir Path dir) throws IOException {
+    Path folder = Files.createDirectories(dir.resolve("conf"));
+    Files.writeString(folder.resolve("missing-bundle.yaml"), "bundle: no-bundle-here\n");
+    Run noBundle = run("serve", "--config", folder.resolve("missing-bundle.yaml").toString());
+    assertThat(noBundle.exit()).as(noBundle.err()).isEqualTo(WardenCli.USAGE);
+    assertThat(noBundle.err()).contains("`" + folder.toAbsolutePath().resolve("no-bundle-here") + "` is not a directory");
+
+    Path shop = EXAMPLE.toAbsolutePath();
+    Files.writeString(folder.resolve("tls.yaml"), "bundle: " + shop + "\n"
+        + "grpc:\n  listen: 127.0.0.1:0\n  tls:\n    cert: tls/tls.crt\n    key: tls/tls.key\nhttp:\n  listen: 127.0.0.1:0\n");
+    Run noCert = run("serve", "--config", folder.resolve("tls.yaml").toString());
+    assertThat(noCert.exit()).as(noCert.err()).isEqualTo(WardenCli.USAGE);
+    assertThat(noCert.err())
+        .contains("cannot read `grpc.tls.cert` `" + folder.toAbsolutePath().resolve("tls/tls.crt") + "`: no such file");
+
+    Files.writeString(folder.resolve("jwks.yaml"), "bundle: " + shop + "\n"
+        + "identity:\n  jwt:\n    issuer: https://issuer.test\n    jwks_file: keys/jwks.json\n");
+    Run noJwks = run("serve", "--config", folder.resolve("jwks.yaml").toString());
+    assertThat(noJwks.exit()).as(noJwks.err()).isEqualTo(WardenCli.USAGE);
+    assertThat(noJwks.err()).contains(
+        "cannot read `identity.jwt.jwks_file` `" + folder.toAbsolutePath().resolve("keys/jwks.json") + "`: no such file");
   }
 }

@@ -52,7 +52,12 @@ class EndToEndTest {
     flags.put("http.listen", "127.0.0.1:0");
     flags.put("shutdown.grace", "2s");
     WardenServer server = new WardenServer(ServerConfig.load(null, Map.of(), flags), Clock.systemUTC());
-    server.start();
+    try {
+      server.start();
+    } catch (Exception | Error e) {
+      server.close();
+      throw e;
+    }
     this.tokens = tokens;
     return server;
   }
@@ -173,22 +178,112 @@ class EndToEndTest {
     return http.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString());
   }
 
+  /**
+   * Checks over a Unix socket, from a client of this test and from `warden request`, and not one
+   * warning logged: gRPC used to set TCP's SO_KEEPALIVE on each connection, and Netty warned
+   * "Unknown channel option 'SO_KEEPALIVE'" for every connection Envoy opened.
+   */
   @Test
   void servesOnAUnixSocket() throws Exception {
     Path socket = dir.resolve("warden.sock");
-    try (WardenServer server = start("unix:" + socket)) {
+    try (LogCapture logs = new LogCapture(); WardenServer server = start("unix:" + socket)) {
       EpollEventLoopGroup group = new EpollEventLoopGroup(1);
-      ManagedChannel channel = NettyChannelBuilder.forAddress(new DomainSocketAddress(socket.toFile()))
-          .channelType(EpollDomainSocketChannel.class).eventLoopGroup(group).usePlaintext().build();
       try {
-        CheckResponse r = AuthorizationGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS)
-            .check(request("GET", "/orders", null));
-        assertThat(r.getDeniedResponse().getStatus().getCodeValue()).isEqualTo(401);
+        for (int connection = 0; connection < 3; connection++) {
+          ManagedChannel channel = UnixSockets.withoutKeepAlive(NettyChannelBuilder.forAddress(
+              new DomainSocketAddress(socket.toFile())).channelType(EpollDomainSocketChannel.class)
+              .eventLoopGroup(group).usePlaintext()).build();
+          try {
+            CheckResponse r = AuthorizationGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS)
+                .check(request("GET", "/orders", null));
+            assertThat(r.getDeniedResponse().getStatus().getCodeValue()).isEqualTo(401);
+          } finally {
+            channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+          }
+        }
         assertThat(server.grpcAddress()).isEqualTo("unix:" + socket);
       } finally {
-        channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
       }
+      java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+      java.io.PrintStream oldOut = System.out;
+      int exit;
+      try {
+        System.setOut(new java.io.PrintStream(out, true, java.nio.charset.StandardCharsets.UTF_8));
+        exit = dev.warden.cli.WardenCli.run("request", "GET", "/orders", "--grpc", "unix:" + socket);
+      } finally {
+        System.setOut(oldOut);
+      }
+      assertThat(exit).isZero();
+      assertThat(out.toString(java.nio.charset.StandardCharsets.UTF_8)).startsWith("deny 401");
+      assertThat(logs.warnings()).as("warnings logged while serving on a Unix socket").isEmpty();
+    }
+  }
+
+  /** The socket gets `grpc.unix_socket_mode` (0660 unless set) right after bind. */
+  @Test
+  void theUnixSocketGetsItsConfiguredMode() throws Exception {
+    Path socket = dir.resolve("default.sock");
+    try (WardenServer server = start("unix:" + socket)) {
+      assertThat(java.nio.file.attribute.PosixFilePermissions.toString(java.nio.file.Files.getPosixFilePermissions(socket)))
+          .isEqualTo("rw-rw----");
+    }
+    Path owner = dir.resolve("owner.sock");
+    try (WardenServer server = start("unix:" + owner, Map.of("grpc.unix_socket_mode", "600"))) {
+      assertThat(java.nio.file.attribute.PosixFilePermissions.toString(java.nio.file.Files.getPosixFilePermissions(owner)))
+          .isEqualTo("rw-------");
+    }
+  }
+
+  /**
+   * Only a stale socket is replaced: a file, a directory or a link at the listen path is left
+   * alone and the start fails naming the path, as does a socket another process listens on.
+   */
+  @Test
+  void theUnixListenPathReplacesOnlyAStaleSocket() throws Exception {
+    Path file = dir.resolve("precious.txt");
+    java.nio.file.Files.writeString(file, "keep me");
+    assertThatThrownBy(() -> start("unix:" + file)).isInstanceOf(IOException.class)
+        .hasMessage("`" + file + "` exists and is not a socket (it is a regular file); refusing to replace it: remove it,"
+            + " or set `grpc.listen` to another path");
+    assertThat(java.nio.file.Files.readString(file)).isEqualTo("keep me");
+
+    Path folder = java.nio.file.Files.createDirectory(dir.resolve("a-folder"));
+    assertThatThrownBy(() -> start("unix:" + folder)).isInstanceOf(IOException.class)
+        .hasMessageContaining("`" + folder + "` exists and is not a socket (it is a directory)");
+    Path link = java.nio.file.Files.createSymbolicLink(dir.resolve("link.sock"), file);
+    assertThatThrownBy(() -> start("unix:" + link)).isInstanceOf(IOException.class)
+        .hasMessageContaining("`" + link + "` exists and is not a socket (it is a symbolic link)");
+    assertThat(java.nio.file.Files.isSymbolicLink(link)).isTrue();
+
+    Path stale = dir.resolve("stale.sock");
+    java.nio.channels.ServerSocketChannel.open(java.net.StandardProtocolFamily.UNIX)
+        .bind(java.net.UnixDomainSocketAddress.of(stale)).close();   // the JDK leaves the file behind
+    assertThat(stale).exists();
+    try (WardenServer server = start("unix:" + stale)) {
+      assertThat(check(stale).getDeniedResponse().getStatus().getCodeValue()).isEqualTo(401);
+    }
+
+    Path live = dir.resolve("live.sock");
+    try (java.nio.channels.ServerSocketChannel other = java.nio.channels.ServerSocketChannel
+        .open(java.net.StandardProtocolFamily.UNIX).bind(java.net.UnixDomainSocketAddress.of(live))) {
+      assertThatThrownBy(() -> start("unix:" + live)).isInstanceOf(IOException.class)
+          .hasMessage("a process already listens on `" + live + "`; stop it, or set `grpc.listen` to another path");
+      assertThat(other.isOpen()).isTrue();
+      assertThat(live).exists();
+    }
+  }
+
+  private static CheckResponse check(Path socket) throws InterruptedException {
+    EpollEventLoopGroup group = new EpollEventLoopGroup(1);
+    ManagedChannel channel = UnixSockets.withoutKeepAlive(NettyChannelBuilder.forAddress(new DomainSocketAddress(
+        socket.toFile())).channelType(EpollDomainSocketChannel.class).eventLoopGroup(group).usePlaintext()).build();
+    try {
+      return AuthorizationGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS)
+          .check(request("GET", "/orders", null));
+    } finally {
+      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+      group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
     }
   }
 

@@ -32,6 +32,37 @@ class ServerConfigTest {
     assertThat(c.httpMaxConnections()).isEqualTo(1024);
     assertThat(c.decisionDeadline()).isEqualTo(Duration.ofMillis(100));
     assertThat(c.shutdownGrace()).isEqualTo(Duration.ofSeconds(10));
+    assertThat(c.unixSocketMode()).isEqualTo(0660);
+    assertThat(c.shutdownDrain()).isEqualTo(Duration.ofSeconds(5));
+  }
+
+  @Test
+  void theDrainIsZeroToAnHour() throws Exception {
+    assertThat(ServerConfig.load("shutdown:\n  drain: 0s\n", Map.of(), BUNDLE).shutdownDrain()).isZero();
+    assertThat(ServerConfig.load(null, Map.of("WARDEN_SHUTDOWN_DRAIN", "250ms"), BUNDLE).shutdownDrain())
+        .isEqualTo(Duration.ofMillis(250));
+    assertError("shutdown:\n  drain: -1s\n", BUNDLE, "`shutdown.drain` must be from 0s to 1h, found `-1s`");
+    assertError("shutdown:\n  drain: 2h\n", BUNDLE, "`shutdown.drain` must be from 0s to 1h, found `2h`");
+    assertError("shutdown:\n  drain: later\n", BUNDLE, "`shutdown.drain` must be a duration");
+  }
+
+  @Test
+  void theUnixSocketModeIsAnOctalString() throws Exception {
+    assertThat(ServerConfig.load("grpc:\n  unix_socket_mode: \"0600\"\n", Map.of(), BUNDLE).unixSocketMode())
+        .isEqualTo(0600);
+    assertThat(ServerConfig.load(null, Map.of("WARDEN_GRPC_UNIX_SOCKET_MODE", "0666"), BUNDLE).unixSocketMode())
+        .isEqualTo(0666);
+    assertThat(ServerConfig.load(null, Map.of(), Map.of("bundle", "b", "grpc.unix_socket_mode", "640")).unixSocketMode())
+        .isEqualTo(0640);
+    for (String bad : List.of("abc", "0888", "1777", "06600", "66", "", "rw-rw----")) {
+      assertError("grpc:\n  unix_socket_mode: \"" + bad + "\"\n", BUNDLE,
+          "`grpc.unix_socket_mode` must be an octal file mode such as `0660` (read and write for Warden's user and group),"
+              + " found `" + bad + "`");
+    }
+    // Unquoted, YAML reads 0660 as the octal number 432: refused, never applied as mode 0432.
+    assertError("grpc:\n  unix_socket_mode: 0660\n", BUNDLE,
+        "`grpc.unix_socket_mode` must be an octal mode in quotes, such as \"0660\", found the number `432`");
+    assertError("grpc:\n  unix_socket_mode: 660\n", BUNDLE, "found the number `660`");
   }
 
   @Test
@@ -100,6 +131,50 @@ class ServerConfigTest {
         "`none` is not allowed");
     assertError("identity:\n  jwt:\n    issuer: x\n    jwks_file: /j\n    clock_skew: 1h\n", BUNDLE,
         "clock_skew must be between 0s and 5m");
+  }
+
+  /**
+   * A config file's relative paths are relative to its folder, so that it works from any working
+   * directory; those from the environment and flags stay relative to the working directory.
+   */
+  @Test
+  void relativePathsInTheFileResolveAgainstItsFolder(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+    Path folder = dir.resolve("etc").resolve("warden");
+    String yaml = """
+        bundle: bundle
+        grpc:
+          listen: unix:run/warden.sock
+          tls:
+            cert: tls/tls.crt
+            key: /abs/tls.key
+            client_ca: ../ca.crt
+        identity:
+          jwt:
+            issuer: https://issuer.test
+            jwks_file: keys/jwks.json
+        """;
+    ServerConfig c = ServerConfig.load(yaml, folder, Map.of(), Map.of());
+    assertThat(c.bundle()).isEqualTo(folder.resolve("bundle"));
+    assertThat(c.grpcListen()).isEqualTo("unix:" + folder.resolve("run/warden.sock"));
+    assertThat(c.tlsCert()).isEqualTo(folder.resolve("tls/tls.crt"));
+    assertThat(c.tlsKey()).isEqualTo(Path.of("/abs/tls.key"));
+    assertThat(c.tlsClientCa()).isEqualTo(folder.resolve("../ca.crt"));
+    assertThat(c.jwt().jwksFile()).isEqualTo(folder.resolve("keys/jwks.json"));
+
+    Map<String, String> flags = new HashMap<>();
+    flags.put("grpc.listen", "unix:flag.sock");
+    flags.put("grpc.tls.cert", "flag.crt");
+    ServerConfig overridden = ServerConfig.load(yaml, folder,
+        Map.of("WARDEN_BUNDLE", "env-bundle", "WARDEN_IDENTITY_JWT_JWKS_FILE", "env-jwks.json"), flags);
+    assertThat(overridden.bundle()).isEqualTo(Path.of("env-bundle"));
+    assertThat(overridden.jwt().jwksFile()).isEqualTo(Path.of("env-jwks.json"));
+    assertThat(overridden.grpcListen()).isEqualTo("unix:flag.sock");
+    assertThat(overridden.tlsCert()).isEqualTo(Path.of("flag.crt"));
+    assertThat(overridden.tlsClientCa()).isEqualTo(folder.resolve("../ca.crt"));
+
+    ServerConfig tcp = ServerConfig.load("grpc:\n  listen: 127.0.0.1:9191\n", folder, Map.of(), BUNDLE);
+    assertThat(tcp.grpcListen()).isEqualTo("127.0.0.1:9191");
+    assertThat(tcp.bundle()).isEqualTo(Path.of("policies/shop"));
   }
 
   @Test

@@ -23,7 +23,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * The HTTP admin listener: `/health` (the process is up), `/ready` (a bundle is active),
+ * The HTTP admin listener: `/health` (the process is up), `/ready` (a bundle is active, and
+ * the server is not shutting down),
  * `/status` (JSON: active revision, when activated, last load error) and `/metrics`
  * (Prometheus text). GET and HEAD only; it serves operators and probes, never the data path.
  *
@@ -74,6 +75,7 @@ public final class AdminServer implements AutoCloseable {
   private final Channel ops;
   private final LongAdder rejected = new LongAdder();
   private final AtomicBoolean closed = new AtomicBoolean();
+  private final AtomicBoolean draining = new AtomicBoolean();
 
   /** Binds with {@link Settings#defaults}. */
   public AdminServer(InetSocketAddress address, ActiveBundle bundle, ServerMetrics metrics) throws IOException {
@@ -100,9 +102,9 @@ public final class AdminServer implements AutoCloseable {
       boolean split = settings.opsAddress() != null;
       long timeoutNanos = settings.requestTimeout().toNanos();
       main = bind(type, "admin", settings.address(),
-          new Listener(new Endpoints(bundle, metrics, !split), timeoutNanos, settings.maxConnections(), rejected));
+          new Listener(new Endpoints(bundle, metrics, !split, draining::get), timeoutNanos, settings.maxConnections(), rejected));
       ops = !split ? null : bind(type, "admin ops", settings.opsAddress(),
-          new Listener(new Endpoints(bundle, metrics, true), timeoutNanos, settings.maxConnections(), rejected));
+          new Listener(new Endpoints(bundle, metrics, true, draining::get), timeoutNanos, settings.maxConnections(), rejected));
     } catch (IOException | RuntimeException e) {
       shutdown();
       throw e;
@@ -152,6 +154,15 @@ public final class AdminServer implements AutoCloseable {
   /** Connections closed as they arrived because their listener had {@link Settings#maxConnections()} open. */
   public long rejectedConnections() {
     return rejected.sum();
+  }
+
+  /**
+   * From now on `/ready` answers 503 (and `/status` says not ready) while everything else still
+   * answers: the first step of a shutdown, so that the kubelet takes the pod out of its Service
+   * before the listeners close.
+   */
+  public void draining() {
+    draining.set(true);
   }
 
   /** Closes the listeners and every open connection, and stops the event loop thread. */

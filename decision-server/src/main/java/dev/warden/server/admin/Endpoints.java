@@ -10,6 +10,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.BooleanSupplier;
 
 /**
  * What one listener answers, apart from HTTP framing. A probes-only listener answers `/health`
@@ -22,13 +23,18 @@ final class Endpoints {
   private final ActiveBundle bundle;
   private final ServerMetrics metrics;
   private final boolean operator;
+  private final BooleanSupplier draining;
   private final Reply notFound;
 
-  /** @param operator whether `/status` and `/metrics` are served here too */
-  Endpoints(ActiveBundle bundle, ServerMetrics metrics, boolean operator) {
+  /**
+   * @param operator whether `/status` and `/metrics` are served here too
+   * @param draining whether the server is shutting down, when it is not ready though a bundle is active
+   */
+  Endpoints(ActiveBundle bundle, ServerMetrics metrics, boolean operator, BooleanSupplier draining) {
     this.bundle = bundle;
     this.metrics = metrics;
     this.operator = operator;
+    this.draining = draining;
     this.notFound = Reply.text(404,
         operator ? "endpoints: /health /ready /status /metrics\n" : "endpoints: /health /ready\n");
   }
@@ -37,19 +43,19 @@ final class Endpoints {
   Reply get(String path) {
     return switch (path) {
       case "/health" -> Reply.text(200, "ok\n");
-      case "/ready" -> bundle.snapshot().program() != null
-          ? Reply.text(200, "ready\n")
-          : Reply.text(503, "no bundle is active\n");
-      case "/status" -> operator ? status(bundle.snapshot()) : notFound;
+      case "/ready" -> bundle.snapshot().program() == null ? Reply.text(503, "no bundle is active\n")
+          : draining.getAsBoolean() ? Reply.text(503, "shutting down\n")
+          : Reply.text(200, "ready\n");
+      case "/status" -> operator ? status(bundle.snapshot(), draining.getAsBoolean()) : notFound;
       case "/metrics" -> operator ? metrics() : notFound;
       default -> notFound;
     };
   }
 
   /** The bundle's file path is left out: it tells whoever reaches the port how the host is laid out. */
-  private static Reply status(ActiveBundle.Snapshot s) {
+  private static Reply status(ActiveBundle.Snapshot s, boolean draining) {
     Map<String, Object> out = new LinkedHashMap<>();
-    out.put("ready", s.program() != null);
+    out.put("ready", s.program() != null && !draining);
     out.put("revision", s.revision());
     out.put("activated_at", s.activatedAt() == null ? null : s.activatedAt().toString());
     out.put("routes", s.program() == null ? 0 : s.program().routeCount());

@@ -105,6 +105,26 @@ class AdminServerTest {
     assertThat(ready.body()).isEqualTo("ready\n");
   }
 
+  /** Shutting down: not ready on every listener, while everything else still answers. */
+  @Test
+  void drainingMakesReadyAnswer503AndKeepsTheRest() throws Exception {
+    AdminServer server = start(new AdminServer.Settings(loopback(), loopback(), Duration.ofSeconds(10), 16));
+    bundle.activate(program, "../policies/shop", Instant.now());
+    assertThat(get(server.address(), "/ready").status()).isEqualTo(200);
+
+    server.draining();
+    for (InetSocketAddress at : List.of(server.address(), server.opsAddress())) {
+      Response ready = get(at, "/ready");
+      assertThat(ready.status()).isEqualTo(503);
+      assertThat(ready.body()).isEqualTo("shutting down\n");
+      assertThat(get(at, "/health").status()).isEqualTo(200);
+    }
+    JsonNode status = new ObjectMapper().readTree(get(server.opsAddress(), "/status").body());
+    assertThat(status.get("ready").asBoolean()).isFalse();
+    assertThat(status.get("revision").asText()).isEqualTo(program.revision());
+    assertThat(get(server.opsAddress(), "/metrics").status()).isEqualTo(200);
+  }
+
   @Test
   void statusIsJsonAndLeavesOutTheBundlePath() throws Exception {
     InetSocketAddress at = start().address();

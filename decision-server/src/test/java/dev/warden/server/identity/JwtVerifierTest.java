@@ -111,7 +111,19 @@ class JwtVerifierTest {
         "identity.jwt.jwks_file", dir.resolve("missing.json").toString());
     WardenServer server = new WardenServer(ServerConfig.load(null, Map.of(), flags), Clock.systemUTC());
     assertThatThrownBy(server::start).isInstanceOf(WardenServer.StartException.class)
-        .hasMessageContaining("cannot load the JWKS");
+        .hasMessageContaining("cannot read `identity.jwt.jwks_file` `" + dir.resolve("missing.json") + "`: no such file");
+    server.close();
+  }
+
+  @Test
+  void aJwksFileThatIsNotAKeySetFailsStartUpNamingIt() throws Exception {
+    java.nio.file.Files.writeString(dir.resolve("jwks.json"), "{\"keys\": 7}");
+    Map<String, String> flags = Map.of("bundle", "../policies/shop", "grpc.listen", "127.0.0.1:0",
+        "http.listen", "127.0.0.1:0", "identity.jwt.issuer", Tokens.ISSUER,
+        "identity.jwt.jwks_file", dir.resolve("jwks.json").toString());
+    WardenServer server = new WardenServer(ServerConfig.load(null, Map.of(), flags), Clock.systemUTC());
+    assertThatThrownBy(server::start).isInstanceOf(WardenServer.StartException.class)
+        .hasMessageContaining("cannot load the JWKS from `identity.jwt.jwks_file` `" + dir.resolve("jwks.json") + "`: ");
     server.close();
   }
 }

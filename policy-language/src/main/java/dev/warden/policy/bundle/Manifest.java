@@ -9,6 +9,7 @@ import dev.warden.policy.runtime.RequestRules;
 import java.util.Iterator;
 import java.util.List;
 import java.util.function.Consumer;
+import java.util.function.LongPredicate;
 
 /**
  * The optional `bundle.yaml` of a bundle.
@@ -52,21 +53,68 @@ public record Manifest(String revision, int undeclaredStatus, int stepBudget, Re
                 .withHelp("settings are: " + String.join(", ", KEYS)));
       }
     }
-    String revision = root.path("revision").isValueNode() ? root.path("revision").asText() : fallback;
-    int status = root.path("undeclared_status").asInt(404);
-    if (status != 403 && status != 404) {
-      report.accept(
-          Diagnostic.error("bundle.bad_manifest", at, "`undeclared_status` must be 403 or 404, found `"
-              + root.path("undeclared_status").asText() + "`"));
-      status = 404;
-    }
-    int budget = root.path("step_budget").asInt(DEFAULT_STEP_BUDGET);
-    if (budget < 100 || budget > 10_000_000) {
-      report.accept(
-          Diagnostic.error("bundle.bad_manifest", at, "`step_budget` must be between 100 and 10000000"));
-      budget = DEFAULT_STEP_BUDGET;
-    }
+    String revision = revision(root.get("revision"), fallback, at, report);
+    int status = (int) whole(root.get("undeclared_status"), "undeclared_status", 404,
+        n -> n == 403 || n == 404, "403 or 404", at, report);
+    int budget = (int) whole(root.get("step_budget"), "step_budget", DEFAULT_STEP_BUDGET,
+        n -> n >= 100 && n <= 10_000_000, "between 100 and 10000000", at, report);
     return new Manifest(revision, status, budget, requests(root.path("requests"), at, report));
+  }
+
+  /**
+   * `revision:` must be text. A YAML number is refused rather than converted, because YAML has
+   * already changed it: `2026.10` is read as the number 2026.1, `0012` as 10.
+   */
+  private static String revision(JsonNode v, String fallback, Span at, Consumer<Diagnostic> report) {
+    if (v == null) {
+      return fallback;
+    }
+    if (!v.isTextual()) {
+      report.accept(Diagnostic.error("bundle.bad_manifest", at, "`revision` must be a string, found " + shown(v))
+          .withHelp(v.isValueNode() && !v.isNull()
+              ? "put it in quotes, such as `revision: \"2026.10\"`: unquoted, YAML reads a number or boolean as one"
+                  + " and may change it (`2026.10` becomes 2026.1)"
+              : "write the revision as one string, such as `revision: r1`"));
+      return fallback;
+    }
+    if (v.asText().isBlank()) {
+      report.accept(Diagnostic.error("bundle.bad_manifest", at, "`revision` must not be empty")
+          .withHelp("remove the line to use the content digest as the revision"));
+      return fallback;
+    }
+    return v.asText();
+  }
+
+  /**
+   * A whole-number setting, or {@code fallback} when absent. Anything else is an error naming the
+   * value, a quoted number, a fraction and a list included: `asInt` used to read `abc` and `[1]`
+   * as 0 and `1.5` as 1. After an error the fallback is returned, so that one mistake is reported once.
+   *
+   * @param range what {@code valid} accepts, for the message
+   */
+  private static long whole(JsonNode v, String key, long fallback, LongPredicate valid, String range, Span at,
+      Consumer<Diagnostic> report) {
+    if (v == null) {
+      return fallback;
+    }
+    if (!v.isIntegralNumber()) {
+      Diagnostic d = Diagnostic.error("bundle.bad_manifest", at, "`" + key + "` must be a whole number, found " + shown(v));
+      if (v.isTextual() && v.asText().trim().matches("[+-]?[0-9]+")) {
+        d = d.withHelp("write the number without quotes: `" + key + ": " + v.asText().trim() + "`");
+      }
+      report.accept(d);
+      return fallback;
+    }
+    if (!v.canConvertToLong() || !valid.test(v.longValue())) {
+      report.accept(Diagnostic.error("bundle.bad_manifest", at, "`" + key + "` must be " + range + ", found " + shown(v)));
+      return fallback;
+    }
+    return v.longValue();
+  }
+
+  /** A value as the message shows it: as YAML read it, in JSON form (text in quotes), in backticks. */
+  private static String shown(JsonNode v) {
+    return v.isNull() ? "no value" : "`" + v + "`";
   }
 
   /** The `requests:` mapping: `path_parameters: reject|strip`, `method_override: strip|deny|decide`. */

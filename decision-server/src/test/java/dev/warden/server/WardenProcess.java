@@ -1,4 +1,4 @@
-package dev.warden.adversarial;
+package dev.warden.server;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -19,9 +19,10 @@ import java.util.regex.Pattern;
  * The real `warden serve` in a child JVM, as an operator starts it: same main class, the test
  * class path, ports chosen by the OS and read from the lines it prints. A child rather than a
  * server in this JVM, so that nothing the tests set up (system properties, loaded classes, a
- * clock) can make the sidecar answer differently than it does in production.
+ * clock) can make the sidecar answer differently than it does in production. Also how tests see
+ * what the process does with signals: {@link #signal}, {@link #terminate}, {@link #waitFor}.
  */
-final class WardenProcess implements AutoCloseable {
+public final class WardenProcess implements AutoCloseable {
   private static final Pattern GRPC = Pattern.compile("^warden: ext_authz gRPC on (\\S+)$");
   private static final Pattern ADMIN = Pattern.compile("^warden: admin on http://(\\S+):(\\d+) .*$");
   /** Kept of the child's stderr: enough for a failed start, bounded for a long run. */
@@ -29,13 +30,16 @@ final class WardenProcess implements AutoCloseable {
 
   private final Process process;
   private final StringBuilder stderr;
+  private final Thread stderrReader;
   private final Thread killer;
   private final String grpcTarget;
   private final int adminPort;
 
-  private WardenProcess(Process process, StringBuilder stderr, Thread killer, String grpcTarget, int adminPort) {
+  private WardenProcess(Process process, StringBuilder stderr, Thread stderrReader, Thread killer, String grpcTarget,
+      int adminPort) {
     this.process = process;
     this.stderr = stderr;
+    this.stderrReader = stderrReader;
     this.killer = killer;
     this.grpcTarget = grpcTarget;
     this.adminPort = adminPort;
@@ -45,15 +49,25 @@ final class WardenProcess implements AutoCloseable {
    * Starts `warden serve --bundle BUNDLE --grpc 127.0.0.1:0 --http 127.0.0.1:0 --config CONFIG`
    * and waits, at most {@code startup}, until it says where it listens.
    */
-  static WardenProcess start(Path bundle, Path config, Duration startup) throws IOException, InterruptedException {
+  public static WardenProcess start(Path bundle, Path config, Duration startup) throws IOException, InterruptedException {
+    return start(List.of("--bundle", bundle.toString(), "--grpc", "127.0.0.1:0", "--http", "127.0.0.1:0",
+        "--config", config.toString()), startup);
+  }
+
+  /**
+   * Starts `warden serve` with {@code serveArgs}, which must make it listen on loopback ports the
+   * OS picks (`--grpc 127.0.0.1:0 --http 127.0.0.1:0`), and waits, at most {@code startup},
+   * until it says where.
+   */
+  public static WardenProcess start(List<String> serveArgs, Duration startup) throws IOException, InterruptedException {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.add("-Xmx256m");
     command.add("-cp");
     command.add(classPath());
     command.add("dev.warden.cli.WardenCli");
-    command.addAll(List.of("serve", "--bundle", bundle.toString(), "--grpc", "127.0.0.1:0", "--http", "127.0.0.1:0",
-        "--config", config.toString()));
+    command.add("serve");
+    command.addAll(serveArgs);
     ProcessBuilder builder = new ProcessBuilder(command);
     // WARDEN_* variables override the config file: none of this JVM's may reach the child.
     builder.environment().keySet().removeIf(k -> k.startsWith("WARDEN_"));
@@ -61,7 +75,7 @@ final class WardenProcess implements AutoCloseable {
     Thread killer = new Thread(process::destroyForcibly, "stop-warden-serve");
     Runtime.getRuntime().addShutdownHook(killer);
     StringBuilder stderr = new StringBuilder();
-    drain(process.getErrorStream(), line -> {
+    Thread stderrReader = drain(process.getErrorStream(), line -> {
       synchronized (stderr) {
         if (stderr.length() < STDERR_LIMIT) {
           stderr.append(line).append('\n');
@@ -100,7 +114,7 @@ final class WardenProcess implements AutoCloseable {
       stop(process, killer);
       throw e;
     }
-    return new WardenProcess(process, stderr, killer, grpc, admin);
+    return new WardenProcess(process, stderr, stderrReader, killer, grpc, admin);
   }
 
   /** The real class path of the tests: surefire's booter jar only points at it. */
@@ -109,7 +123,7 @@ final class WardenProcess implements AutoCloseable {
     return surefire != null && !surefire.isBlank() ? surefire : System.getProperty("java.class.path");
   }
 
-  private static void drain(InputStream in, java.util.function.Consumer<String> sink, String name) {
+  private static Thread drain(InputStream in, java.util.function.Consumer<String> sink, String name) {
     Thread t = new Thread(() -> {
       try (BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
         for (String line = r.readLine(); line != null; line = r.readLine()) {
@@ -122,6 +136,7 @@ final class WardenProcess implements AutoCloseable {
     }, name);
     t.setDaemon(true);
     t.start();
+    return t;
   }
 
   private static String text(StringBuilder stderr) {
@@ -131,17 +146,82 @@ final class WardenProcess implements AutoCloseable {
   }
 
   /** `HOST:PORT` of ext_authz and the decide API. */
-  String grpcTarget() {
+  public String grpcTarget() {
     return grpcTarget;
   }
 
-  int adminPort() {
+  public int adminPort() {
     return adminPort;
   }
 
   /** What the child wrote to stderr so far (its logs), up to a bound. */
-  String stderr() {
+  public String stderr() {
     return text(stderr);
+  }
+
+  /**
+   * Waits, at most {@code timeout}, until the child's stderr holds {@code text} at least
+   * {@code times} times; returns how many times it does.
+   */
+  public int awaitStderr(String text, int times, Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    int seen = count(stderr(), text);
+    while (seen < times && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+      seen = count(stderr(), text);
+    }
+    return seen;
+  }
+
+  private static int count(String haystack, String needle) {
+    int n = 0;
+    for (int at = haystack.indexOf(needle); at >= 0; at = haystack.indexOf(needle, at + needle.length())) {
+      n++;
+    }
+    return n;
+  }
+
+  /** The child's process id, the only one tests signal. */
+  public long pid() {
+    return process.pid();
+  }
+
+  /** Sends signal {@code name} (`HUP`, `INT`, `TERM`) to the child, by its process id, with `kill`. */
+  public void signal(String name) throws IOException, InterruptedException {
+    Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).redirectErrorStream(true).start();
+    if (!kill.waitFor(10, TimeUnit.SECONDS)) {
+      kill.destroyForcibly();
+      throw new IllegalStateException("`kill -" + name + "` did not finish");
+    }
+    if (kill.exitValue() != 0) {
+      throw new IllegalStateException("`kill -" + name + " " + process.pid() + "` failed: "
+          + new String(kill.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+    }
+  }
+
+  /**
+   * SIGTERM, without waiting: the child starts its orderly stop. With `kill`, because
+   * `Process.destroy()` also closes the pipes, and what the child logs while it stops is lost.
+   */
+  public void terminate() throws IOException, InterruptedException {
+    signal("TERM");
+  }
+
+  public boolean isAlive() {
+    return process.isAlive();
+  }
+
+  /**
+   * The child's exit code, once it exits within {@code timeout}; fails if it does not. Its last
+   * log lines are read by then: {@link #stderr()} holds everything it wrote.
+   */
+  public int waitFor(Duration timeout) throws InterruptedException {
+    if (!process.waitFor(timeout.toNanos(), TimeUnit.NANOSECONDS)) {
+      throw new IllegalStateException("`warden serve` still runs after " + timeout.toMillis() + " ms; its stderr:\n"
+          + stderr());
+    }
+    stderrReader.join(TimeUnit.SECONDS.toMillis(5));
+    return process.exitValue();
   }
 
   /** SIGTERM, so that the sidecar drains as in production; SIGKILL if it does not exit in time. */
