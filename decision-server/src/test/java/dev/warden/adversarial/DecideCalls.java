@@ -5,6 +5,7 @@ import dev.warden.proto.v1.DecideResponse;
 import dev.warden.proto.v1.DecisionsGrpc;
 import dev.warden.proto.v1.HttpTarget;
 import dev.warden.proto.v1.RouteTarget;
+import dev.warden.server.Structs;
 import io.grpc.StatusRuntimeException;
 import java.time.Duration;
 import java.time.Instant;

@@ -2,10 +2,7 @@ package dev.warden.parity;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.google.protobuf.ListValue;
-import com.google.protobuf.NullValue;
 import com.google.protobuf.Struct;
-import com.google.protobuf.Timestamp;
 import com.google.protobuf.Value;
 import com.nimbusds.jwt.JWTClaimsSet;
 import dev.warden.bundle.BundleDirectory;
@@ -23,6 +20,7 @@ import dev.warden.proto.v1.DecideResponse;
 import dev.warden.proto.v1.DecisionsGrpc;
 import dev.warden.proto.v1.HttpTarget;
 import dev.warden.server.ActiveBundle;
+import dev.warden.server.Structs;
 import dev.warden.server.Tokens;
 import dev.warden.server.admin.ServerMetrics;
 import dev.warden.server.authz.DecisionIds;
@@ -182,10 +180,10 @@ class OfflineOnlineParityTest {
         new Deciding(Runnable::run, Duration.ofSeconds(30).toNanos(), metrics), Clock.systemUTC());
     DecideRequest.Builder in = DecideRequest.newBuilder()
         .setHttp(HttpTarget.newBuilder().setMethod(request.method()).setPath(request.path()))
-        .setTime(timestamp(request.time()))
+        .setTime(Structs.timestamp(request.time()))
         .putAllHeaders(request.headers());
     if (request.identity().claims() != null) {
-      in.setClaims(struct(request.identity().claims()));
+      in.setClaims(Structs.of(request.identity().claims()));
     }
     if (request.identity().peer() != null) {
       in.setPeer(request.identity().peer());
@@ -218,10 +216,10 @@ class OfflineOnlineParityTest {
       http.putHeaders("authorization", "Bearer " + tokens.sign(token(claims, r.time())));
     }
     AttributeContext.Builder attrs = AttributeContext.newBuilder().setSource(source)
-        .setRequest(AttributeContext.Request.newBuilder().setTime(timestamp(r.time())).setHttp(http));
+        .setRequest(AttributeContext.Request.newBuilder().setTime(Structs.timestamp(r.time())).setHttp(http));
     if (claims != null && tokens == null) {
       attrs.setMetadataContext(Metadata.newBuilder().putFilterMetadata("envoy.filters.http.jwt_authn",
-          Struct.newBuilder().putFields("jwt_payload", Value.newBuilder().setStructValue(struct(claims)).build()).build()));
+          Struct.newBuilder().putFields("jwt_payload", Value.newBuilder().setStructValue(Structs.of(claims)).build()).build()));
     }
     return CheckRequest.newBuilder().setAttributes(attrs).build();
   }
@@ -232,39 +230,6 @@ class OfflineOnlineParityTest {
         .issueTime(Date.from(at.minusSeconds(60))).expirationTime(Date.from(at.plus(Duration.ofMinutes(10))));
     claims.forEach(b::claim);
     return b.build();
-  }
-
-  static Struct struct(Map<String, ?> m) {
-    Struct.Builder s = Struct.newBuilder();
-    m.forEach((k, v) -> s.putFields(k, value(v)));
-    return s.build();
-  }
-
-  @SuppressWarnings("unchecked")
-  private static Value value(Object v) {
-    if (v == null) {
-      return Value.newBuilder().setNullValue(NullValue.NULL_VALUE).build();
-    }
-    if (v instanceof String s) {
-      return Value.newBuilder().setStringValue(s).build();
-    }
-    if (v instanceof Boolean b) {
-      return Value.newBuilder().setBoolValue(b).build();
-    }
-    if (v instanceof Number n) {
-      // What Envoy does with every JSON number of a token: a double.
-      return Value.newBuilder().setNumberValue(n.doubleValue()).build();
-    }
-    if (v instanceof Map<?, ?> m) {
-      return Value.newBuilder().setStructValue(struct((Map<String, ?>) m)).build();
-    }
-    ListValue.Builder l = ListValue.newBuilder();
-    ((Iterable<?>) v).forEach(x -> l.addValues(value(x)));
-    return Value.newBuilder().setListValue(l).build();
-  }
-
-  private static Timestamp timestamp(Instant t) {
-    return Timestamp.newBuilder().setSeconds(t.getEpochSecond()).setNanos(t.getNano()).build();
   }
 
   /** An in-process server for one service and a channel to it. */

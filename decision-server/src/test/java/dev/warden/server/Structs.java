@@ -1,4 +1,4 @@
-package dev.warden.adversarial;
+package dev.warden.server;
 
 import com.google.protobuf.ListValue;
 import com.google.protobuf.NullValue;
@@ -10,12 +10,13 @@ import java.util.Map;
 
 /**
  * Claims as the protobuf `Struct` that Envoy's jwt_authn metadata and the decide API carry: every
- * number a double, as Envoy turns a token's JSON numbers into doubles.
+ * number a double, as Envoy turns a token's JSON numbers into doubles. Shared by the parity test
+ * and the adversarial suite.
  */
-final class Structs {
+public final class Structs {
   private Structs() {}
 
-  static Struct of(Map<String, ?> m) {
+  public static Struct of(Map<String, ?> m) {
     Struct.Builder s = Struct.newBuilder();
     m.forEach((k, v) -> s.putFields(k, value(v)));
     return s.build();
@@ -43,7 +44,7 @@ final class Structs {
     return Value.newBuilder().setListValue(l).build();
   }
 
-  static Timestamp timestamp(Instant t) {
+  public static Timestamp timestamp(Instant t) {
     return Timestamp.newBuilder().setSeconds(t.getEpochSecond()).setNanos(t.getNano()).build();
   }
 }
