@@ -44,6 +44,7 @@ final class JwksSource implements JWKSource<SecurityContext> {
 
   private final LoadingCache<String, Keys> cache;
   private final Clock clock;
+  private final Ticker ticker;
   private final Duration maxAge;
   private final AtomicLong lastUnknownKeyRefresh;
   private final AtomicReference<String> lastFailure = new AtomicReference<>();
@@ -55,10 +56,11 @@ final class JwksSource implements JWKSource<SecurityContext> {
   JwksSource(Path file, URI url, Duration refresh, Duration maxAge, Clock clock, Executor refreshes) {
     HttpClient http = url == null ? null : HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     this.clock = clock;
+    this.ticker = ticker(clock);
     this.maxAge = maxAge;
-    this.lastUnknownKeyRefresh = new AtomicLong(ticker(clock).read() - UNKNOWN_KEY_REFRESH.toNanos() - 1);
+    this.lastUnknownKeyRefresh = new AtomicLong(ticker.read() - UNKNOWN_KEY_REFRESH.toNanos() - 1);
     this.cache = Caffeine.newBuilder()
-        .ticker(ticker(clock))
+        .ticker(ticker)
         .executor(refreshes)
         .refreshAfterWrite(refresh)
         .build(k -> {
@@ -127,7 +129,7 @@ final class JwksSource implements JWKSource<SecurityContext> {
 
   /** One background refresh per {@link #UNKNOWN_KEY_REFRESH} at most, however many tokens ask. */
   private void refreshForUnknownKey() {
-    long now = ticker(clock).read();
+    long now = ticker.read();
     long last = lastUnknownKeyRefresh.get();
     if (now - last > UNKNOWN_KEY_REFRESH.toNanos() && lastUnknownKeyRefresh.compareAndSet(last, now)) {
       cache.refresh(KEY);

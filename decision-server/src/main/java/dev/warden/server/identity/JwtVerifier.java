@@ -78,9 +78,10 @@ public final class JwtVerifier {
         .executor(refreshes)
         .maximumWeight(CACHE_CHARS)
         .weigher((String token, Verified v) -> token.length() + ENTRY_OVERHEAD)
-        .expireAfter(Expiry.creating((String token, Verified v) ->
-            Duration.between(clock.instant(), v.until()).isNegative() ? Duration.ZERO
-                : Duration.between(clock.instant(), v.until())))
+        .expireAfter(Expiry.creating((String token, Verified v) -> {
+          Duration left = Duration.between(clock.instant(), v.until());
+          return left.isNegative() ? Duration.ZERO : left;
+        }))
         .recordStats()
         .build();
     Set<JWSAlgorithm> algorithms = config.algorithms().stream().map(JWSAlgorithm::parse).collect(Collectors.toSet());

@@ -19,11 +19,6 @@ import java.util.Map;
  */
 public record RequestLine(String method, String path, Map<String, List<String>> query, List<String> stripHeaders,
     List<String> stripQuery, String refusal, String error) {
-  /** The headers that frameworks read as a method override ({@link MethodOverrides}). */
-  public static final List<String> OVERRIDE_HEADERS = MethodOverrides.HEADERS;
-  /** The query parameter and form field that frameworks read as a method override. */
-  public static final String OVERRIDE_PARAMETER = MethodOverrides.PARAMETER;
-
   private static final String BAD_OVERRIDE = "method override not allowed";
 
   public boolean ok() {
@@ -78,8 +73,8 @@ public record RequestLine(String method, String path, Map<String, List<String>> 
         if (unstrippable != null) {
           return refused(BAD_OVERRIDE, unstrippable);
         }
-        return new RequestLine(method, path, queryNames == null ? query : without(query, OVERRIDE_PARAMETER),
-            headers == null ? List.of() : List.copyOf(headers), queryNames == null ? List.of() : List.of(OVERRIDE_PARAMETER),
+        return new RequestLine(method, path, queryNames == null ? query : without(query, MethodOverrides.PARAMETER),
+            headers == null ? List.of() : List.copyOf(headers), queryNames == null ? List.of() : List.of(MethodOverrides.PARAMETER),
             null, null);
       default:
         List<String> values = new ArrayList<>();
@@ -127,7 +122,7 @@ public record RequestLine(String method, String path, Map<String, List<String>> 
    */
   private static String unstrippable(String target, Map<String, List<String>> query, List<String> names) {
     for (String name : names) {
-      if (!name.equals(OVERRIDE_PARAMETER)) {
+      if (!name.equals(MethodOverrides.PARAMETER)) {
         return "the method override is spelled `" + Printable.of(name) + "`, which Envoy would not strip";
       }
     }
@@ -142,7 +137,7 @@ public record RequestLine(String method, String path, Map<String, List<String>> 
     for (String pair : target.substring(q + 1, hash < 0 ? target.length() : hash).split("&")) {
       int eq = pair.indexOf('=');
       String raw = eq < 0 ? pair : pair.substring(0, eq);
-      if (!raw.equals(OVERRIDE_PARAMETER) && (raw.indexOf('%') >= 0 || raw.indexOf('+') >= 0)) {
+      if (!raw.equals(MethodOverrides.PARAMETER) && (raw.indexOf('%') >= 0 || raw.indexOf('+') >= 0)) {
         QueryStrings.Parsed decoded = QueryStrings.parse(raw);
         if (decoded.ok() && decoded.values().keySet().stream().anyMatch(MethodOverrides::isOverrideName)) {
           return "the method override is spelled `" + Printable.of(raw) + "`, which Envoy would not strip";
