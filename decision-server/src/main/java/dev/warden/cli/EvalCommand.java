@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.warden.policy.bundle.CompileResult;
 import dev.warden.policy.runtime.Decision;
+import dev.warden.policy.runtime.EvalError;
 import dev.warden.policy.runtime.Request;
 import dev.warden.policy.runtime.RuleRef;
 import java.io.IOException;
@@ -57,11 +58,15 @@ final class EvalCommand implements Callable<Integer> {
     Decision d = result.program().decide(request);
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("allowed", d.allowed());
+    out.put("outcome", d.outcome().label());
     out.put("status", d.status());
     out.put("reason", d.reason());
     out.put("route", d.route());
     out.put("rules", d.rules().stream().map(RuleRef::id).toList());
     out.put("revision", d.revision());
+    if (!d.errors().isEmpty()) {
+      out.put("errors", d.errors().stream().map(EvalCommand::error).toList());
+    }
     if (explain) {
       out.put("explanation", d.explanation());
       out.put("locations", d.rules().stream().map(RuleRef::location).toList());
@@ -69,5 +74,14 @@ final class EvalCommand implements Callable<Integer> {
     spec.commandLine().getOut().println(
         new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(out));
     return WardenCli.OK;
+  }
+
+  private static Map<String, Object> error(EvalError e) {
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("kind", e.kind().label());
+    out.put("rule", e.rule() == null ? null : e.rule().id());
+    out.put("location", e.location());
+    out.put("message", e.message());
+    return out;
   }
 }

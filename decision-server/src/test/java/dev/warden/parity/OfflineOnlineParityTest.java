@@ -10,6 +10,7 @@ import dev.warden.policy.bundle.BundleCompiler;
 import dev.warden.policy.bundle.CompileResult;
 import dev.warden.policy.compile.Program;
 import dev.warden.policy.runtime.Decision;
+import dev.warden.policy.runtime.Outcome;
 import dev.warden.policy.runtime.Request;
 import dev.warden.policy.runtime.RuleRef;
 import dev.warden.policy.testing.PolicyTest;
@@ -120,8 +121,8 @@ class OfflineOnlineParityTest {
 
     /** The decision `warden test` would have judged, rebuilt from what the sidecar said. */
     Decision asDecision(String revision) {
-      return new Decision(allowed, status, reason, () -> "(decided by the sidecar)",
-          rules.stream().map(id -> new RuleRef(id, "rule", "?")).toList(), route, revision, null);
+      return new Decision(allowed ? Outcome.ALLOW : Outcome.FORBID, status, reason, () -> "(decided by the sidecar)",
+          rules.stream().map(id -> new RuleRef(id, "rule", "?")).toList(), route, revision, null, List.of());
     }
   }
 

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.warden.policy.runtime.Decision;
 import dev.warden.policy.runtime.Obligations;
+import dev.warden.policy.runtime.Outcome;
 import dev.warden.policy.runtime.RuleRef;
 import io.envoyproxy.envoy.service.auth.v3.CheckResponse;
 import java.util.List;
@@ -16,8 +17,8 @@ class ResponseMapperTest {
   final ResponseMapper mapper = new ResponseMapper(List.of("x-user-id"), true);
 
   static Decision deny(int status, String reason) {
-    return new Decision(false, status, reason, () -> "", List.of(new RuleRef("orders.owner_only", "forbid", "a:1")),
-        "orders.read", "r1", Obligations.NONE);
+    return new Decision(Outcome.FORBID, status, reason, () -> "", List.of(new RuleRef("orders.owner_only", "forbid", "a:1")),
+        "orders.read", "r1", Obligations.NONE, List.of());
   }
 
   static JsonNode body(CheckResponse r) throws Exception {
@@ -74,9 +75,9 @@ class ResponseMapperTest {
 
   @Test
   void anAllowStripsSpoofableHeadersAndNamesTheDecidingRules() {
-    Decision allow = new Decision(true, 200, "allowed", () -> "",
+    Decision allow = new Decision(Outcome.ALLOW, 200, "allowed", () -> "",
         List.of(new RuleRef("role.customer#1", "grant", "a:1"), new RuleRef("orders.open", "permit", "a:2")),
-        "orders.read", "r1", Obligations.NONE);
+        "orders.read", "r1", Obligations.NONE, List.of());
     CheckResponse r = mapper.toResponse(allow, "d-9", Map.of("x-warden-decision-id", "spoofed", "accept", "*/*"));
     // Envoy removes after it sets: listing the decision id would erase the real one upstream.
     // The client's value is overwritten by the header Warden sets instead.
@@ -91,8 +92,8 @@ class ResponseMapperTest {
   @Test
   void withoutDynamicMetadataTheAnswersCarryNone() {
     ResponseMapper lean = new ResponseMapper(List.of(), false);
-    Decision allow = new Decision(true, 200, "allowed", () -> "", List.of(new RuleRef("role.customer#1", "grant", "a:1")),
-        "orders.read", "r1", Obligations.NONE);
+    Decision allow = new Decision(Outcome.ALLOW, 200, "allowed", () -> "", List.of(new RuleRef("role.customer#1", "grant", "a:1")),
+        "orders.read", "r1", Obligations.NONE, List.of());
     CheckResponse ok = lean.toResponse(allow, "d-1", Map.of());
     assertThat(ok.hasDynamicMetadata()).isFalse();
     assertThat(ExtAuthzServiceTest.headers(ok.getOkResponse().getHeadersList()))

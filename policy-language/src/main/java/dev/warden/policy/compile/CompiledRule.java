@@ -36,8 +36,8 @@ final class CompiledRule {
     this.forbidExplanation = "forbid `" + ref.id() + "` applies: " + describeApplying();
   }
 
-  /** A compiled `when` or `unless`. */
-  record Condition(boolean unless, Eval eval, String text) {
+  /** A compiled `when` or `unless`, with the place of its expression. */
+  record Condition(boolean unless, Eval eval, String text, dev.warden.policy.diag.Span span) {
     /** Whether the condition lets the rule apply. */
     boolean holds(Frame f) {
       return (eval.eval(f) == Boolean.TRUE) != unless;
@@ -66,6 +66,7 @@ final class CompiledRule {
   /** Null when the rule applies; otherwise the first condition that did not hold. */
   Condition firstFailing(Frame f) {
     for (Condition c : conditions) {
+      f.condition = c;
       if (!c.holds(f)) {
         return c;
       }

@@ -98,7 +98,7 @@ public final class Compiler {
 
   private static CompiledRule.Condition[] conditions(List<CheckedCondition> conditions, ExprCompiler exprs) {
     return conditions.stream()
-        .map(c -> new CompiledRule.Condition(c.unless(), exprs.compile(c.expr()), c.text()))
+        .map(c -> new CompiledRule.Condition(c.unless(), exprs.compile(c.expr()), c.text(), c.span()))
         .toArray(CompiledRule.Condition[]::new);
   }
 

@@ -3,6 +3,8 @@ package dev.warden.policy.compile;
 import dev.warden.policy.check.Checked;
 import dev.warden.policy.ast.Expr.BinaryOp;
 import dev.warden.policy.check.InputField;
+import dev.warden.policy.diag.Span;
+import dev.warden.policy.runtime.EvalError;
 import dev.warden.policy.runtime.Cidr;
 import dev.warden.policy.runtime.IpAddress;
 import dev.warden.policy.runtime.RecordValue;
@@ -49,10 +51,11 @@ final class ExprCompiler {
       int slot = p.slot();
       boolean optional = p.type() instanceof Type.Optional;
       String name = principalNames.get(slot);
+      Span span = p.span();
       return f -> {
         Object v = f.principal[slot];
         if (v == null && !optional) {
-          throw new EvalException("`principal." + name + "` is absent: the caller is anonymous", false, true);
+          throw new EvalException(EvalError.Kind.ANONYMOUS, span, "`principal." + name + "` is absent: the caller is anonymous");
         }
         return v;
       };
@@ -99,7 +102,7 @@ final class ExprCompiler {
       return f -> {
         Object v = operand.eval(f);
         if (v instanceof Long l) {
-          return exact(() -> Math.negateExact(l));
+          return exact(n.span(), () -> Math.negateExact(l));
         }
         return v instanceof BigDecimal d ? d.negate() : ((Duration) v).negated();
       };
@@ -329,8 +332,8 @@ final class ExprCompiler {
         f.step();
         return !Values.contains(r.eval(f), l.eval(f), f);
       };
-      case PLUS -> f -> plus(l.eval(f), r.eval(f), f);
-      case MINUS -> f -> minus(l.eval(f), r.eval(f));
+      case PLUS -> f -> plus(l.eval(f), r.eval(f), f, b.span());
+      case MINUS -> f -> minus(l.eval(f), r.eval(f), b.span());
       case DEFAULT -> f -> {
         Object v = l.eval(f);
         return v != null ? v : r.eval(f);
@@ -345,9 +348,9 @@ final class ExprCompiler {
         && (x == Type.STRING || x == Type.BOOL || x == Type.INT || x == Type.TIME || x == Type.DURATION || x == Type.IP);
   }
 
-  private static Object plus(Object a, Object b, Frame f) {
+  private static Object plus(Object a, Object b, Frame f, Span span) {
     if (a instanceof Long x && b instanceof Long y) {
-      return exact(() -> Math.addExact(x, y));
+      return exact(span, () -> Math.addExact(x, y));
     }
     if (a instanceof Number && b instanceof Number) {
       return Values.decimal(a).add(Values.decimal(b));
@@ -358,14 +361,14 @@ final class ExprCompiler {
       return x + b;
     }
     if (a instanceof Instant t) {
-      return exact(() -> t.plus((Duration) b));
+      return exact(span, () -> t.plus((Duration) b));
     }
-    return exact(() -> ((Duration) a).plus((Duration) b));
+    return exact(span, () -> ((Duration) a).plus((Duration) b));
   }
 
-  private static Object minus(Object a, Object b) {
+  private static Object minus(Object a, Object b, Span span) {
     if (a instanceof Long x && b instanceof Long y) {
-      return exact(() -> Math.subtractExact(x, y));
+      return exact(span, () -> Math.subtractExact(x, y));
     }
     if (a instanceof Number && b instanceof Number) {
       return Values.decimal(a).subtract(Values.decimal(b));
@@ -374,16 +377,16 @@ final class ExprCompiler {
       return Duration.between(u, t);
     }
     if (a instanceof Instant t) {
-      return exact(() -> t.minus((Duration) b));
+      return exact(span, () -> t.minus((Duration) b));
     }
-    return exact(() -> ((Duration) a).minus((Duration) b));
+    return exact(span, () -> ((Duration) a).minus((Duration) b));
   }
 
-  private static Object exact(java.util.function.Supplier<Object> op) {
+  private static Object exact(Span span, java.util.function.Supplier<Object> op) {
     try {
       return op.get();
     } catch (ArithmeticException | java.time.DateTimeException e) {
-      throw new EvalException("arithmetic overflow", false);
+      throw new EvalException(EvalError.Kind.OVERFLOW, span, "arithmetic overflow");
     }
   }
 

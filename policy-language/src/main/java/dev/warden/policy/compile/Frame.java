@@ -1,6 +1,7 @@
 package dev.warden.policy.compile;
 
 import dev.warden.policy.runtime.Deadline;
+import dev.warden.policy.runtime.EvalError;
 import dev.warden.policy.runtime.Request;
 
 /**
@@ -32,6 +33,10 @@ final class Frame {
   /** Set by a rule evaluation: the condition that did not hold, or why evaluation failed. */
   CompiledRule.Condition failed;
   String error;
+  /** The condition being evaluated: where an error without a place of its own is cited. */
+  CompiledRule.Condition condition;
+  /** The evaluation errors met so far, in order; null until the first. */
+  java.util.List<EvalError> errors;
   int steps;
 
   Frame(Request request, Object[] principal, boolean anonymous, long[] roles, java.util.List<String> roleNames,
@@ -77,13 +82,27 @@ final class Frame {
 
   private void checkDeadline() {
     if (deadline.passed()) {
-      throw new EvalException("the decision ran past its deadline after " + steps + " steps", true);
+      throw new EvalException(EvalError.Kind.DEADLINE, null, "the decision ran past its deadline after " + steps + " steps");
     }
   }
 
   private EvalException spent() {
     return limit < budget ? EvalException.yielded(limit)
-        : new EvalException("evaluation took more than " + budget + " steps", true);
+        : new EvalException(EvalError.Kind.BUDGET, null, "evaluation took more than " + budget + " steps");
+  }
+
+  /** Records an evaluation error of {@code rule}'s condition. */
+  void error(CompiledRule rule, EvalError.Kind kind, dev.warden.policy.diag.Span span, String message) {
+    if (errors == null) {
+      errors = new java.util.ArrayList<>(2);
+    }
+    dev.warden.policy.diag.Span at = span != null ? span : condition != null ? condition.span() : null;
+    errors.add(new EvalError(kind, rule == null ? null : rule.ref, at == null ? rule == null ? "?" : rule.ref.location()
+        : at.toString(), message));
+  }
+
+  java.util.List<EvalError> errors() {
+    return errors == null ? java.util.List.of() : errors;
   }
 
   /** `principal.roles`, built the first time a rule reads it. */

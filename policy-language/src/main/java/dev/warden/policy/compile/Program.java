@@ -4,6 +4,8 @@ import dev.warden.policy.bundle.Manifest;
 import dev.warden.policy.check.CheckedBundle;
 import dev.warden.policy.runtime.Deadline;
 import dev.warden.policy.runtime.Decision;
+import dev.warden.policy.runtime.EvalError;
+import dev.warden.policy.runtime.Outcome;
 import dev.warden.policy.runtime.RecordValue;
 import dev.warden.policy.runtime.Obligations;
 import dev.warden.policy.runtime.Request;
@@ -229,18 +231,22 @@ public final class Program {
           ? new RequestLine(call.method(), call.path(), Map.of(), List.of(), List.of(), null, null)
           : RequestLine.of(request, requestRules);
       if (!line.ok()) {
-        return deny(400, line.refusal(), line::error, List.of(), null);
+        return deny(Outcome.BAD_REQUEST, 400, line.refusal(), line::error, List.of(), null, List.of());
       }
       return decideOrThrow(request, line, call, steps, deadline);
-    } catch (RuntimeException e) {
-      return failed(e);
+    } catch (RuntimeException | StackOverflowError e) {
+      return failed(e, null, List.of(new EvalError(EvalError.Kind.INTERNAL, null, "?", e.getClass().getName())));
     }
   }
 
-  private Decision failed(RuntimeException e) {
-    // Fail closed. The checker makes this unreachable for well-typed programs.
+  /**
+   * Fails closed on a defect: the checker makes this unreachable for well-typed programs. The
+   * sidecar answers such a decision with `authz.failure_status`.
+   */
+  private Decision failed(Throwable e, String route, List<EvalError> errors) {
     String kind = e.getClass().getSimpleName();
-    return deny(403, "policy evaluation failed", () -> "internal evaluation error: " + kind, List.of(), null);
+    return deny(Outcome.ERROR, 500, "internal error", () -> "internal evaluation error: " + kind, List.of(), route,
+        errors);
   }
 
   /** The decision, or null when a first try ({@code steps} below the budget) needs more steps. */
@@ -248,7 +254,7 @@ public final class Program {
     PrincipalBuilder.Principal p = principals.build(request.identity());
     if (p.error() != null) {
       String why = p.error();
-      return deny(401, "invalid identity", () -> why, List.of(), null);
+      return deny(Outcome.UNAUTHENTICATED, 401, "invalid identity", () -> why, List.of(), null, List.of());
     }
     CompiledRoute route;
     Object[] params;
@@ -259,18 +265,18 @@ public final class Program {
       params = new Object[trie.captureSize()];
       route = trie.match(line.method(), line.path(), params);
       if (route == null) {
-        return deny(undeclaredStatus, "route not found",
-            () -> "no route is declared for " + line.method() + " " + line.path(), List.of(), null);
+        return deny(Outcome.NO_ROUTE, undeclaredStatus, "route not found",
+            () -> "no route is declared for " + line.method() + " " + line.path(), List.of(), null, List.of());
       }
       route.typeParams(params);
     }
     if (route.since != null && request.time().isBefore(route.since)) {
-      return deny(undeclaredStatus, "route not found",
-          () -> "route `" + route.name + "` is available from " + route.since, route.refs, route.name);
+      return deny(Outcome.NOT_YET, undeclaredStatus, "route not found",
+          () -> "route `" + route.name + "` is available from " + route.since, route.refs, route.name, List.of());
     }
     if (route.retired != null && !request.time().isBefore(route.retired)) {
-      return deny(410, "route retired", () -> "route `" + route.name + "` was retired on " + route.retired,
-          route.refs, route.name);
+      return deny(Outcome.RETIRED, 410, "route retired",
+          () -> "route `" + route.name + "` was retired on " + route.retired, route.refs, route.name, List.of());
     }
     Frame f = new Frame(request, p.slots(), p.anonymous(), p.roles(), p.roleNames(), data, frameSize, budget, steps,
         deadline);
@@ -281,12 +287,16 @@ public final class Program {
     try {
       return authorize(route, f);
     } catch (EvalException e) {
-      // Only the limits of the decision escape rule evaluation; see applies().
+      // Only the limits of the decision and defects escape rule evaluation; see applies().
       if (e.yielded) {
         return null;
       }
+      if (e.kind == EvalError.Kind.INTERNAL) {
+        return failed(e, route.name, f.errors());
+      }
       String why = e.getMessage();
-      return deny(403, "policy evaluation limit exceeded", () -> why, List.of(), route.name);
+      return deny(Outcome.BUDGET, 403, "policy evaluation limit exceeded", () -> why, List.of(), route.name,
+          f.errors());
     }
   }
 
@@ -295,13 +305,13 @@ public final class Program {
     for (CompiledRule forbid : route.forbids) {
       int result = applies(forbid, f);
       if (result != FAILS) {
-        return forbidden(forbid, result, f.error, refusal, route);
+        return forbidden(forbid, result, f, refusal, route);
       }
     }
     for (int w = 0; w < Math.min(f.roles.length, route.openRoles.length); w++) {
       long open = f.roles[w] & route.openRoles[w];
       if (open != 0) {
-        return allow(route.openGrants[w * 64 + Long.numberOfTrailingZeros(open)], route, f.line);
+        return allow(route.openGrants[w * 64 + Long.numberOfTrailingZeros(open)], route, f);
       }
     }
     List<Miss> misses = null;
@@ -309,7 +319,7 @@ public final class Program {
       boolean hasRole = allow.role < 0 || f.hasRole(allow.role);
       int result = hasRole ? applies(allow, f) : FAILS;
       if (result == APPLIES) {
-        return allow(allow, route, f.line);
+        return allow(allow, route, f);
       }
       if (misses == null) {
         misses = new ArrayList<>(MAX_EXPLAINED);
@@ -319,8 +329,9 @@ public final class Program {
       }
     }
     List<Miss> seen = misses == null ? List.of() : misses;
-    return deny(refusal, f.anonymous ? "authentication required" : "not allowed", () -> explainDefaultDeny(route, seen),
-        List.of(), route.name);
+    return deny(refusal == 401 ? Outcome.UNAUTHENTICATED : Outcome.DEFAULT_DENY, refusal,
+        f.anonymous ? "authentication required" : "not allowed", () -> explainDefaultDeny(route, seen), List.of(),
+        route.name, f.errors());
   }
 
   /** Why no grant or permit applied, for the explanation: at most a few, in evaluation order. */
@@ -352,8 +363,8 @@ public final class Program {
    * Whether every condition of the rule holds: {@link #APPLIES}, {@link #FAILS} (with the
    * failing condition in {@code f.failed}), or, for a condition that could not be evaluated,
    * {@link #ERROR} or {@link #ANONYMOUS} (with the reason in {@code f.error}). A forbid treats an
-   * error as applying (fail closed); a permit as not. The step budget is not a rule's failure
-   * and propagates.
+   * error as applying (fail closed); a permit as not. Every error is recorded in the frame, so
+   * the decision lists it. The limits of the decision and defects end the decision.
    */
   private static int applies(CompiledRule rule, Frame f) {
     try {
@@ -361,14 +372,19 @@ public final class Program {
       f.failed = failing;
       return failing == null ? APPLIES : FAILS;
     } catch (EvalException e) {
-      if (e.budget) {
+      if (e.yielded) {
+        throw e;
+      }
+      f.error(rule, e.kind, e.span, e.getMessage());
+      if (e.budget()) {
         throw e;
       }
       f.error = e.getMessage();
-      return e.anonymous ? ANONYMOUS : ERROR;
-    } catch (RuntimeException e) {
-      f.error = e.getClass().getSimpleName();
-      return ERROR;
+      return e.kind == EvalError.Kind.ANONYMOUS ? ANONYMOUS : ERROR;
+    } catch (RuntimeException | StackOverflowError e) {
+      String what = "internal error: " + e.getClass().getName();
+      f.error(rule, EvalError.Kind.INTERNAL, null, what);
+      throw new EvalException(EvalError.Kind.INTERNAL, null, what);
     }
   }
 
@@ -377,25 +393,29 @@ public final class Program {
    * principal of an anonymous caller, the caller is asked to authenticate instead of being shown
    * the forbid's reason, which is about someone else.
    */
-  private Decision forbidden(CompiledRule forbid, int result, String error, int refusal, CompiledRoute route) {
+  private Decision forbidden(CompiledRule forbid, int result, Frame f, int refusal, CompiledRoute route) {
     String reason = forbid.reason != null ? forbid.reason : "forbidden by policy";
+    Outcome outcome = refusal == 401 ? Outcome.UNAUTHENTICATED : Outcome.FORBID;
     if (result == APPLIES) {
-      return deny(refusal, reason, () -> forbid.forbidExplanation, forbid.refs, route.name);
+      return deny(outcome, refusal, reason, () -> forbid.forbidExplanation, forbid.refs, route.name, f.errors());
     }
+    String error = f.error;
     Supplier<String> explanation =
         () -> "forbid `" + forbid.ref.id() + "` applies: its condition could not be evaluated (" + error + ")";
     if (result == ANONYMOUS) {
-      return deny(401, "authentication required", explanation, forbid.refs, route.name);
+      return deny(Outcome.UNAUTHENTICATED, 401, "authentication required", explanation, forbid.refs, route.name,
+          f.errors());
     }
-    return deny(refusal, reason, explanation, forbid.refs, route.name);
+    return deny(outcome, refusal, reason, explanation, forbid.refs, route.name, f.errors());
   }
 
-  private Decision allow(CompiledRule rule, CompiledRoute route, RequestLine line) {
-    return new Decision(true, 200, "allowed", rule.allowExplanationSupplier, rule.refs, route.name, revision,
-        Obligations.of(line));
+  private Decision allow(CompiledRule rule, CompiledRoute route, Frame f) {
+    return new Decision(Outcome.ALLOW, 200, "allowed", rule.allowExplanationSupplier, rule.refs, route.name, revision,
+        Obligations.of(f.line), f.errors());
   }
 
-  private Decision deny(int status, String reason, Supplier<String> explanation, List<RuleRef> rules, String route) {
-    return new Decision(false, status, reason, explanation, rules, route, revision, Obligations.NONE);
+  private Decision deny(Outcome outcome, int status, String reason, Supplier<String> explanation, List<RuleRef> rules,
+      String route, List<EvalError> errors) {
+    return new Decision(outcome, status, reason, explanation, rules, route, revision, Obligations.NONE, errors);
   }
 }

@@ -10,6 +10,7 @@ import java.util.function.Supplier;
  * path.
  */
 public final class Decision {
+  private final Outcome outcome;
   private final boolean allowed;
   private final int status;
   private final String reason;
@@ -18,21 +19,25 @@ public final class Decision {
   private final String route;
   private final String revision;
   private final Obligations obligations;
+  private final List<EvalError> errors;
   // Benign race: two threads may both build the same immutable string.
   private String explanation;
 
   /**
+   * @param outcome what kind of answer this is; it says whether the request is allowed
    * @param status the HTTP status for the client: 200 on allow; 400, 401, 403, 404, 410 on deny
    * @param reason a short public reason, safe to show the caller (no internals)
    * @param explain builds the explanation on demand
    * @param rules the rules that decided, most decisive first
    * @param route the matched route's qualified name, or null when none matched
    * @param revision the revision of the bundle that decided
-   * @param obligations headers to set or strip; empty until obligations arrive
+   * @param obligations headers to set or strip
+   * @param errors the evaluation errors met while deciding, in evaluation order
    */
-  public Decision(boolean allowed, int status, String reason, Supplier<String> explain, List<RuleRef> rules,
-      String route, String revision, Obligations obligations) {
-    this.allowed = allowed;
+  public Decision(Outcome outcome, int status, String reason, Supplier<String> explain, List<RuleRef> rules,
+      String route, String revision, Obligations obligations, List<EvalError> errors) {
+    this.outcome = Objects.requireNonNull(outcome, "outcome");
+    this.allowed = outcome.allowed();
     this.status = status;
     this.reason = Objects.requireNonNull(reason, "reason");
     this.explain = Objects.requireNonNull(explain, "explain");
@@ -40,6 +45,33 @@ public final class Decision {
     this.route = route;
     this.revision = revision;
     this.obligations = obligations == null ? Obligations.NONE : obligations;
+    this.errors = List.copyOf(errors);
+  }
+
+  /**
+   * A denial made outside the program, by whoever runs it: no policy loaded, credentials that do
+   * not verify, a request that cannot be read, an overload, an internal error.
+   */
+  public static Decision refused(Outcome outcome, int status, String reason, String explanation, String revision) {
+    if (outcome.allowed()) {
+      throw new IllegalArgumentException("a refusal cannot be " + outcome.label());
+    }
+    return new Decision(outcome, status, reason, () -> explanation, List.of(), null, revision, Obligations.NONE,
+        List.of());
+  }
+
+  /** What kind of answer this is. */
+  public Outcome outcome() {
+    return outcome;
+  }
+
+  /**
+   * The evaluation errors met while deciding: a permit whose condition could not be evaluated
+   * does not allow, a forbid whose condition could not be evaluated applies, and either way the
+   * error is here.
+   */
+  public List<EvalError> errors() {
+    return errors;
   }
 
   /** Whether the request may proceed. */
@@ -93,19 +125,19 @@ public final class Decision {
   /** Decisions are equal when everything they say is, explanation included. */
   @Override
   public boolean equals(Object o) {
-    return o instanceof Decision d && allowed == d.allowed && status == d.status && reason.equals(d.reason)
+    return o instanceof Decision d && outcome == d.outcome && status == d.status && reason.equals(d.reason)
         && rules.equals(d.rules) && Objects.equals(route, d.route) && Objects.equals(revision, d.revision)
-        && obligations.equals(d.obligations) && explanation().equals(d.explanation());
+        && obligations.equals(d.obligations) && errors.equals(d.errors) && explanation().equals(d.explanation());
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(allowed, status, reason, rules, route, revision);
+    return Objects.hash(outcome, status, reason, rules, route, revision);
   }
 
   @Override
   public String toString() {
-    return (allowed ? "allow" : "deny") + " " + status + " (" + reason + ")"
+    return (allowed ? "allow" : "deny") + " " + status + " " + outcome.label() + " (" + reason + ")"
         + (rules.isEmpty() ? "" : " by " + rules.get(0)) + ": " + explanation();
   }
 }

@@ -427,7 +427,7 @@ class CostBoundsTest {
     f.charge(40);
     assertThat(f.steps).isEqualTo(100);
     assertThatThrownBy(() -> f.charge(1))
-        .isInstanceOfSatisfying(EvalException.class, e -> assertThat(e.budget).isTrue())
+        .isInstanceOfSatisfying(EvalException.class, e -> assertThat(e.budget()).isTrue())
         .hasMessage("evaluation took more than 100 steps");
     Frame g = new Frame(null, new Object[0], false, new long[0], List.of(), new Object[0], 0, 100, 100, Deadline.NONE);
     assertThatThrownBy(() -> g.charge(Long.MAX_VALUE))
