@@ -17,9 +17,14 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** `warden routes DIR`: the API registry, with which roles may call each route. */
+/**
+ * `warden routes DIR`: the API registry, with which roles may call each route and which forbids
+ * restrict it: a role that reaches a route is not the whole story when a forbid (ownership,
+ * tenancy, a gateway) still denies most of its callers.
+ */
 @Command(name = "routes", mixinStandardHelpOptions = true,
-    description = "List the declared routes: method, path, owner, lifecycle and the roles that may call them.")
+    description = "List the declared routes: method, path, owner, lifecycle, the roles that may call them and the"
+        + " forbids that restrict them.")
 final class RoutesCommand implements Callable<Integer> {
   enum Format { text, json, md }
 
@@ -32,7 +37,7 @@ final class RoutesCommand implements Callable<Integer> {
 
   /** One row of the registry. Roles marked `?` are granted only under a condition. */
   record Row(String route, String method, String path, String api, String owner, String since, String retired,
-      List<String> roles, List<String> permits) {}
+      List<String> roles, List<String> permits, List<String> forbids) {}
 
   @Override
   public Integer call() throws Exception {
@@ -46,31 +51,39 @@ final class RoutesCommand implements Callable<Integer> {
     switch (format) {
       case json -> out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(rows));
       case md -> {
-        out.println("| route | method | path | api | owner | since | retired | roles | permits |");
-        out.println("|---|---|---|---|---|---|---|---|---|");
+        out.println("| route | method | path | api | owner | since | retired | roles | permits | forbids |");
+        out.println("|---|---|---|---|---|---|---|---|---|---|");
         for (Row r : rows) {
-          out.printf("| %s | %s | `%s` | %s | %s | %s | %s | %s | %s |%n", r.route(), r.method(), r.path(), r.api(),
-              dash(r.owner()), dash(r.since()), dash(r.retired()), dash(String.join(", ", r.roles())),
-              dash(String.join(", ", r.permits())));
+          out.printf("| %s | %s | `%s` | %s | %s | %s | %s | %s | %s | %s |%n", r.route(), r.method(), r.path(),
+              r.api(), dash(r.owner()), dash(r.since()), dash(r.retired()), dash(String.join(", ", r.roles())),
+              dash(String.join(", ", r.permits())), dash(String.join(", ", r.forbids())));
         }
       }
       default -> {
         int w = rows.stream().mapToInt(r -> r.route().length()).max().orElse(5);
         int p = rows.stream().mapToInt(r -> r.path().length()).max().orElse(4);
-        String fmt = "%-" + w + "s  %-7s %-" + p + "s  %-14s %-10s %-10s %s%n";
-        out.printf(fmt, "ROUTE", "METHOD", "PATH", "OWNER", "SINCE", "RETIRED", "ROLES");
-        for (Row r : rows) {
-          String who = String.join(", ", r.roles());
-          if (!r.permits().isEmpty()) {
-            who += (who.isEmpty() ? "" : "; ") + "permits: " + String.join(", ", r.permits());
-          }
-          out.printf(fmt, r.route(), r.method(), r.path(), dash(r.owner()), dash(r.since()), dash(r.retired()), dash(who));
+        List<String> whos = rows.stream().map(RoutesCommand::who).toList();
+        int x = whos.stream().mapToInt(String::length).max().orElse(5);
+        String fmt = "%-" + w + "s  %-7s %-" + p + "s  %-14s %-10s %-10s %-" + x + "s  %s%n";
+        out.printf(fmt, "ROUTE", "METHOD", "PATH", "OWNER", "SINCE", "RETIRED", "ROLES", "FORBIDS");
+        for (int i = 0; i < rows.size(); i++) {
+          Row r = rows.get(i);
+          out.printf(fmt, r.route(), r.method(), r.path(), dash(r.owner()), dash(r.since()), dash(r.retired()),
+              dash(whos.get(i)), dash(String.join(", ", r.forbids()))).flush();
         }
         out.println("(roles marked ? are granted only under a condition)");
       }
     }
     out.flush();
     return WardenCli.OK;
+  }
+
+  private static String who(Row r) {
+    String who = String.join(", ", r.roles());
+    if (!r.permits().isEmpty()) {
+      who += (who.isEmpty() ? "" : "; ") + "permits: " + String.join(", ", r.permits());
+    }
+    return who.isEmpty() ? "-" : who;
   }
 
   private static String dash(String s) {
@@ -93,13 +106,18 @@ final class RoutesCommand implements Callable<Integer> {
       }
       List<String> names = new ArrayList<>();
       roles.forEach((name, always) -> names.add(always ? name : name + "?"));
-      List<String> permits = b.rules().stream()
-          .filter(x -> x.effect() == Decl.Effect.PERMIT && x.routes().get(r.id())).map(CheckedBundle.CheckedRule::id).toList();
+      List<String> permits = rules(b, r, Decl.Effect.PERMIT);
+      List<String> forbids = rules(b, r, Decl.Effect.FORBID);
       rows.add(new Row(r.qualifiedName(), r.method(), r.path().text(), r.api(), r.owner(),
           r.since() == null ? null : r.since().toString(), r.retired() == null ? null : r.retired().toString(),
-          names, permits));
+          names, permits, forbids));
     }
     return rows;
+  }
+
+  private static List<String> rules(CheckedBundle b, RouteInfo r, Decl.Effect effect) {
+    return b.rules().stream().filter(x -> x.effect() == effect && x.routes().get(r.id()))
+        .map(CheckedBundle.CheckedRule::id).toList();
   }
 
 }

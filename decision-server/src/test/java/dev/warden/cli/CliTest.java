@@ -120,6 +120,18 @@ class CliTest {
         .contains("\"owner\" : \"team-orders\"");
   }
 
+  /** A role that reaches a route is not the whole story: the forbids that restrict it are listed too. */
+  @Test
+  void routesShowTheForbidsThatRestrictEachRoute() {
+    Run r = run("routes", EXAMPLE.toString());
+    assertThat(r.exit()).isZero();
+    assertThat(r.out().lines().filter(l -> l.startsWith("orders.read ")).findFirst().orElseThrow())
+        .contains("customer").endsWith("orders.owner-only, orders.tenant-isolation");
+    assertThat(r.out().lines().findFirst().orElseThrow()).contains("FORBIDS");
+    Run json = run("routes", EXAMPLE.toString(), "--format", "json");
+    assertThat(json.out()).contains("\"forbids\" : [ \"orders.owner-only\", \"orders.tenant-isolation\" ]");
+  }
+
   @Test
   void junitReportIsWritten(@TempDir Path dir) throws IOException {
     Path xml = dir.resolve("report.xml");

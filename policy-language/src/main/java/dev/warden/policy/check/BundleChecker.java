@@ -352,7 +352,7 @@ public final class BundleChecker {
       if (e == null) {
         ok = false;
       } else {
-        out.add(new CheckedCondition(c.unless(), e, c.text(), c.span()));
+        out.add(new CheckedCondition(c.unless(), e, c.text(), c.span(), c.expr()));
       }
     }
     return ok ? out : null;

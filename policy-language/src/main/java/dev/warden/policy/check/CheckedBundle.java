@@ -90,8 +90,12 @@ public record CheckedBundle(
    */
   public record RoleInfo(int id, String name, List<String> parents, BitSet implies, Span span) {}
 
-  /** A condition with its source text, for explanations. */
-  public record CheckedCondition(boolean unless, Checked expr, String text, Span span) {}
+  /**
+   * A condition with its source text and its expression as written, for explanations (which
+   * name the parts of a comparison as the author wrote them).
+   */
+  public record CheckedCondition(boolean unless, Checked expr, String text, Span span,
+      dev.warden.policy.ast.Expr source) {}
 
   /** One `allow` line of a role. */
   public record CheckedGrant(String id, int role, String roleName, BitSet routes, List<CheckedCondition> conditions, Span span) {

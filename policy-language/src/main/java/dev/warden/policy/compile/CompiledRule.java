@@ -20,8 +20,6 @@ final class CompiledRule {
   /** The explanation when this rule allows. */
   final String allowExplanation;
   final java.util.function.Supplier<String> allowExplanationSupplier;
-  /** The explanation when this rule, a forbid, applies because all its conditions held. */
-  final String forbidExplanation;
 
   CompiledRule(RuleRef ref, int role, String roleName, Condition[] conditions, String reason) {
     this.ref = ref;
@@ -33,32 +31,34 @@ final class CompiledRule {
     String by = role >= 0 ? "role `" + roleName + "` via `" + ref.id() + "`" : "`" + ref.id() + "`";
     this.allowExplanation = "allowed by " + by + " at " + ref.location();
     this.allowExplanationSupplier = () -> allowExplanation;
-    this.forbidExplanation = "forbid `" + ref.id() + "` applies: " + describeApplying();
   }
 
   /** A compiled `when` or `unless`, with the place of its expression. */
-  record Condition(boolean unless, Eval eval, String text, dev.warden.policy.diag.Span span) {
+  record Condition(boolean unless, Eval eval, String text, dev.warden.policy.diag.Span span, Explainer explainer) {
     /** Whether the condition lets the rule apply. */
     boolean holds(Frame f) {
       return (eval.eval(f) == Boolean.TRUE) != unless;
     }
 
-    String describeFailure() {
-      return "`" + text + "` is " + unless;
+    /** Why the condition did not hold in decision {@code f}, with the values it compared. */
+    String describeFailure(Frame f) {
+      return explainer.why(f, !unless);
     }
 
-    String describeHolding() {
-      return "`" + text + "` is " + !unless;
+    /** Why the condition held in decision {@code f}. */
+    String describeHolding(Frame f) {
+      return explainer.why(f, unless);
     }
   }
 
-  private String describeApplying() {
+  /** The explanation when this rule, a forbid, applies because all its conditions held in {@code f}. */
+  String explainApplying(Frame f) {
     if (conditions.length == 0) {
-      return "it has no condition";
+      return "forbid `" + ref.id() + "` applies: it has no condition";
     }
-    StringBuilder b = new StringBuilder();
-    for (Condition c : conditions) {
-      b.append(b.length() == 0 ? "" : " and ").append(c.describeHolding());
+    StringBuilder b = new StringBuilder("forbid `").append(ref.id()).append("` applies: ");
+    for (int i = 0; i < conditions.length; i++) {
+      b.append(i == 0 ? "" : " and ").append(conditions[i].describeHolding(f));
     }
     return b.toString();
   }

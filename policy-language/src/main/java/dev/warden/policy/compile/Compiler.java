@@ -98,7 +98,8 @@ public final class Compiler {
 
   private static CompiledRule.Condition[] conditions(List<CheckedCondition> conditions, ExprCompiler exprs) {
     return conditions.stream()
-        .map(c -> new CompiledRule.Condition(c.unless(), exprs.compile(c.expr()), c.text(), c.span()))
+        .map(c -> new CompiledRule.Condition(c.unless(), exprs.compile(c.expr()), c.text(), c.span(),
+            Explainer.of(c.text(), c.source(), c.expr(), exprs::compile)))
         .toArray(CompiledRule.Condition[]::new);
   }
 

@@ -91,6 +91,20 @@ final class Frame {
         : new EvalException(EvalError.Kind.BUDGET, null, "evaluation took more than " + budget + " steps");
   }
 
+  /**
+   * A fresh frame for the same decision, with the whole budget and no deadline: what an
+   * explanation evaluates parts of a condition on, after the decision (see {@link Explainer}).
+   */
+  Frame copy() {
+    Frame c = new Frame(request, principal, anonymous, roles, roleNames, data, locals.length, budget, budget,
+        Deadline.NONE);
+    c.params = params;
+    c.line = line;
+    c.path = path;
+    c.routeName = routeName;
+    return c;
+  }
+
   /** Records an evaluation error of {@code rule}'s condition. */
   void error(CompiledRule rule, EvalError.Kind kind, dev.warden.policy.diag.Span span, String message) {
     if (errors == null) {

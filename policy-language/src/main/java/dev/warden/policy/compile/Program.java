@@ -330,23 +330,23 @@ public final class Program {
     }
     List<Miss> seen = misses == null ? List.of() : misses;
     return deny(refusal == 401 ? Outcome.UNAUTHENTICATED : Outcome.DEFAULT_DENY, refusal,
-        f.anonymous ? "authentication required" : "not allowed", () -> explainDefaultDeny(route, seen), List.of(),
+        f.anonymous ? "authentication required" : "not allowed", () -> explainDefaultDeny(route, seen, f), List.of(),
         route.name, f.errors());
   }
 
   /** Why no grant or permit applied, for the explanation: at most a few, in evaluation order. */
   private record Miss(CompiledRule rule, boolean hadRole, CompiledRule.Condition failed, String error) {
-    String describe() {
+    String describe(Frame f) {
       if (!hadRole) {
         return "`" + rule.ref.id() + "` needs role `" + rule.roleName + "`";
       }
-      return "`" + rule.ref.id() + "`: " + (error != null ? "error: " + error : failed.describeFailure());
+      return "`" + rule.ref.id() + "`: " + (error != null ? "error: " + error : failed.describeFailure(f));
     }
   }
 
-  private static String explainDefaultDeny(CompiledRoute route, List<Miss> misses) {
+  private static String explainDefaultDeny(CompiledRoute route, List<Miss> misses, Frame f) {
     List<String> parts = new ArrayList<>();
-    misses.forEach(m -> parts.add(m.describe()));
+    misses.forEach(m -> parts.add(m.describe(f)));
     for (int role = 0; role < route.openGrants.length && parts.size() < MAX_EXPLAINED; role++) {
       CompiledRule g = route.openGrants[role];
       String text = g == null ? null : "`" + g.ref.id() + "` needs role `" + g.roleName + "`";
@@ -397,7 +397,7 @@ public final class Program {
     String reason = forbid.reason != null ? forbid.reason : "forbidden by policy";
     Outcome outcome = refusal == 401 ? Outcome.UNAUTHENTICATED : Outcome.FORBID;
     if (result == APPLIES) {
-      return deny(outcome, refusal, reason, () -> forbid.forbidExplanation, forbid.refs, route.name, f.errors());
+      return deny(outcome, refusal, reason, () -> forbid.explainApplying(f), forbid.refs, route.name, f.errors());
     }
     String error = f.error;
     Supplier<String> explanation =
