@@ -42,9 +42,19 @@ public final class BundleChecker {
   /** Every rule id declared, including rules with errors, so tests naming them do not cascade. */
   private final List<String> declaredIds = new ArrayList<>();
   private int frameSize;
+  private final java.util.function.Function<RouteInfo, RequestModel> requestModels;
 
   public BundleChecker(Diagnostics diagnostics) {
+    this(diagnostics, route -> RequestModel.DEFAULT);
+  }
+
+  /**
+   * @param requestModels what each route lets a policy see of the request beyond the fixed model
+   *     (its body type); the schema stage provides it, every route has the default without one
+   */
+  public BundleChecker(Diagnostics diagnostics, java.util.function.Function<RouteInfo, RequestModel> requestModels) {
     this.diagnostics = diagnostics;
+    this.requestModels = requestModels;
   }
 
   public Optional<CheckedBundle> check(Bundle bundle, List<PolicyFile> files, Map<String, SourceFile> sources) {
@@ -248,7 +258,7 @@ public final class BundleChecker {
     data.forEach(doc -> d.put(doc.name(), new Env.Slot(doc.slot(), doc.type())));
     Map<String, Integer> r = new LinkedHashMap<>();
     roles.forEach(role -> r.put(role.name(), role.id()));
-    return new Env(p, d, Map.of(), name -> null, r, Set.copyOf(brokenData));
+    return new Env(p, d, Map.of(), name -> null, r, Set.copyOf(brokenData), RequestModel.DEFAULT);
   }
 
   private List<CheckedGrant> grants(
@@ -317,9 +327,11 @@ public final class BundleChecker {
     Map<String, Type> common = null;
     Map<String, List<String>> declaredBy = new TreeMap<>();
     List<String> coveredNames = new ArrayList<>();
+    List<RequestModel> models = new ArrayList<>();
     for (int id = covered.nextSetBit(0); id >= 0; id = covered.nextSetBit(id + 1)) {
       RouteInfo r = routes.get(id);
       coveredNames.add(r.name());
+      models.add(requestModels.apply(r));
       Map<String, Type> params = new LinkedHashMap<>();
       for (PathTemplate.Param p : r.path().params()) {
         params.put(p.name(), p.type() == PathTemplate.ParamType.INT ? Type.INT : Type.STRING);
@@ -342,7 +354,7 @@ public final class BundleChecker {
           ? "path parameter `" + name + "` has different types in the routes this rule covers"
           : "`" + name + "` is a path parameter of `" + having.get(0) + "` but not of `" + lacking.get(0)
               + "`, which this rule also covers";
-    });
+    }).withRequest(RequestModel.common(models));
     List<CheckedCondition> out = new ArrayList<>();
     boolean ok = true;
     for (Decl.Condition c : conditions) {

@@ -15,6 +15,7 @@ import java.util.function.Function;
  * @param roles role ids by name
  * @param brokenData data documents that exist but could not be typed (already reported), so
  *     uses of them are not reported again as unknown
+ * @param request what the targeted routes let a rule see of the request
  */
 record Env(
     Map<String, Slot> principal,
@@ -22,11 +23,16 @@ record Env(
     Map<String, Type> params,
     Function<String, String> paramProblem,
     Map<String, Integer> roles,
-    Set<String> brokenData) {
+    Set<String> brokenData,
+    RequestModel request) {
 
   record Slot(int index, Type type) {}
 
   Env withParams(Map<String, Type> newParams, Function<String, String> problem) {
-    return new Env(principal, data, newParams, problem, roles, brokenData);
+    return new Env(principal, data, newParams, problem, roles, brokenData, request);
+  }
+
+  Env withRequest(RequestModel model) {
+    return new Env(principal, data, params, paramProblem, roles, brokenData, model);
   }
 }

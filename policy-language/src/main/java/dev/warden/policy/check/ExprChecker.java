@@ -72,35 +72,81 @@ final class ExprChecker {
   }
 
   Checked check(Expr e) {
-    if (e instanceof Expr.Literal l) {
+    return e.accept(nodes);
+  }
+
+  /** One check per node type; see {@link Expr.Visitor}. */
+  private final Expr.Visitor<Checked> nodes = new Expr.Visitor<>() {
+    @Override
+    public Checked visit(Expr.Literal l) {
       return literal(l);
-    } else if (e instanceof Expr.Name n) {
+    }
+
+    @Override
+    public Checked visit(Expr.Name n) {
       return name(n);
-    } else if (e instanceof Expr.Member m) {
+    }
+
+    @Override
+    public Checked visit(Expr.Member m) {
       return member(m);
-    } else if (e instanceof Expr.Index i) {
+    }
+
+    @Override
+    public Checked visit(Expr.Index i) {
       return index(i);
-    } else if (e instanceof Expr.Call c) {
+    }
+
+    @Override
+    public Checked visit(Expr.Call c) {
       return builtins.call(c);
-    } else if (e instanceof Expr.MethodCall m) {
+    }
+
+    @Override
+    public Checked visit(Expr.MethodCall m) {
       return builtins.method(m);
-    } else if (e instanceof Expr.Unary u) {
+    }
+
+    @Override
+    public Checked visit(Expr.Unary u) {
       return operators.unary(u);
-    } else if (e instanceof Expr.Binary b) {
+    }
+
+    @Override
+    public Checked visit(Expr.Binary b) {
       return operators.binary(b);
-    } else if (e instanceof Expr.Is is) {
+    }
+
+    @Override
+    public Checked visit(Expr.Is is) {
       return isRole(is);
-    } else if (e instanceof Expr.Matches m) {
+    }
+
+    @Override
+    public Checked visit(Expr.Matches m) {
       return matches(m);
-    } else if (e instanceof Expr.Has h) {
+    }
+
+    @Override
+    public Checked visit(Expr.Has h) {
       return has(h);
-    } else if (e instanceof Expr.Quantifier q) {
+    }
+
+    @Override
+    public Checked visit(Expr.Quantifier q) {
       return quantifier(q);
-    } else if (e instanceof Expr.ListLiteral l) {
+    }
+
+    @Override
+    public Checked visit(Expr.ListLiteral l) {
       return list(l);
     }
-    return record((Expr.RecordLiteral) e);
-  }
+
+    @Override
+    public Checked visit(Expr.RecordLiteral r) {
+      return record(r);
+    }
+  };
 
   // ---- leaves ----------------------------------------------------------------------------
 
@@ -210,12 +256,14 @@ final class ExprChecker {
       return fail(near.isPresent() ? d.withHelp("did you mean `data." + near.get() + "`?") : d);
     }
     Optional<InputField> input = InputField.of(root, m.name());
-    if (input.isPresent()) {
-      return narrowed(new Checked.Input(span, input.get()));
+    if (input.isPresent() && env.request().typeOf(input.get()) != null) {
+      return narrowed(new Checked.Input(span, input.get(), env.request().typeOf(input.get())));
     }
-    if (root.equals("request") && m.name().equals("body")) {
+    if (input.isPresent()) {
+      // Only `request.body` is typed per route; a route gives it a type through its schema.
       return fail(
-          Diagnostic.error("check.not_supported", m.nameSpan(), "`request.body` needs a schema, and schemas are not supported yet")
+          Diagnostic.error("check.not_supported", m.nameSpan(),
+                  "`request.body` needs a schema, and schemas are not supported yet")
               .withHelp("decide on the route, method, headers and query for now"));
     }
     if (root.equals("request") && m.name().equals("params")) {
@@ -223,7 +271,12 @@ final class ExprChecker {
           Diagnostic.error("check.unknown_field", m.nameSpan(), "path parameters are not under `request`")
               .withHelp("use a parameter by its name, such as `orderId`"));
     }
-    Set<String> names = new TreeSet<>(InputField.fieldsOf(root).keySet());
+    Set<String> names = new TreeSet<>();
+    InputField.fieldsOf(root).forEach((name, field) -> {
+      if (env.request().typeOf(field) != null) {
+        names.add(name);
+      }
+    });
     if (root.equals("principal")) {
       names.addAll(env.principal().keySet());
     }

@@ -16,54 +16,113 @@ public final class ExprPrinter {
   }
 
   private static void print(Expr e, StringBuilder b) {
-    if (e instanceof Expr.Literal l) {
+    e.accept(new Printer(b));
+  }
+
+  /** Appends one node; see {@link Expr.Visitor}. */
+  private record Printer(StringBuilder b) implements Expr.Visitor<Void> {
+    @Override
+    public Void visit(Expr.Literal l) {
       b.append(literal(l.value()));
-    } else if (e instanceof Expr.Name n) {
+      return null;
+    }
+
+    @Override
+    public Void visit(Expr.Name n) {
       b.append(n.name());
-    } else if (e instanceof Expr.Member m) {
+      return null;
+    }
+
+    @Override
+    public Void visit(Expr.Member m) {
       print(m.target(), b);
       b.append('.').append(m.name());
-    } else if (e instanceof Expr.Index i) {
+      return null;
+    }
+
+    @Override
+    public Void visit(Expr.Index i) {
       print(i.target(), b);
       b.append('[');
       print(i.index(), b);
       b.append(']');
-    } else if (e instanceof Expr.Call c) {
-      b.append(c.function()).append('(');
-      b.append(c.args().stream().map(ExprPrinter::print).collect(Collectors.joining(", ")));
-      b.append(')');
-    } else if (e instanceof Expr.MethodCall m) {
+      return null;
+    }
+
+    @Override
+    public Void visit(Expr.Call c) {
+      b.append(c.function()).append('(').append(list(c.args())).append(')');
+      return null;
+    }
+
+    @Override
+    public Void visit(Expr.MethodCall m) {
       print(m.target(), b);
-      b.append('.').append(m.method()).append('(');
-      b.append(m.args().stream().map(ExprPrinter::print).collect(Collectors.joining(", ")));
-      b.append(')');
-    } else if (e instanceof Expr.Unary u) {
+      b.append('.').append(m.method()).append('(').append(list(m.args())).append(')');
+      return null;
+    }
+
+    @Override
+    public Void visit(Expr.Unary u) {
       b.append(u.op() == Expr.UnaryOp.NOT ? "not " : "-");
       operand(u.operand(), b);
-    } else if (e instanceof Expr.Binary bin) {
+      return null;
+    }
+
+    @Override
+    public Void visit(Expr.Binary bin) {
       operand(bin.left(), b);
       b.append(' ').append(bin.op().symbol).append(' ');
       operand(bin.right(), b);
-    } else if (e instanceof Expr.Is is) {
+      return null;
+    }
+
+    @Override
+    public Void visit(Expr.Is is) {
       print(is.subject(), b);
       b.append(" is ").append(is.role());
-    } else if (e instanceof Expr.Matches m) {
+      return null;
+    }
+
+    @Override
+    public Void visit(Expr.Matches m) {
       operand(m.subject(), b);
       b.append(" matches ").append(literal(m.pattern()));
-    } else if (e instanceof Expr.Has h) {
+      return null;
+    }
+
+    @Override
+    public Void visit(Expr.Has h) {
       b.append("has ");
       operand(h.operand(), b);
-    } else if (e instanceof Expr.Quantifier q) {
+      return null;
+    }
+
+    @Override
+    public Void visit(Expr.Quantifier q) {
       b.append(q.all() ? "all " : "any ").append(q.var()).append(" in ");
       print(q.collection(), b);
       b.append(": ");
       print(q.body(), b);
-    } else if (e instanceof Expr.ListLiteral l) {
-      b.append('[').append(l.items().stream().map(ExprPrinter::print).collect(Collectors.joining(", "))).append(']');
-    } else if (e instanceof Expr.RecordLiteral r) {
+      return null;
+    }
+
+    @Override
+    public Void visit(Expr.ListLiteral l) {
+      b.append('[').append(list(l.items())).append(']');
+      return null;
+    }
+
+    @Override
+    public Void visit(Expr.RecordLiteral r) {
       b.append('{')
           .append(r.fields().stream().map(f -> f.name() + ": " + print(f.value())).collect(Collectors.joining(", ")))
           .append('}');
+      return null;
+    }
+
+    private static String list(java.util.List<Expr> items) {
+      return items.stream().map(ExprPrinter::print).collect(Collectors.joining(", "));
     }
   }
 

@@ -4,13 +4,18 @@ import dev.warden.policy.types.Type;
 import java.util.Map;
 import java.util.Optional;
 
-/** The fixed request model: what every policy can see, offline and in the sidecar alike. */
+/**
+ * The request model: what every policy can see, offline and in the sidecar alike. Most fields
+ * have one type on every route; `request.body` has the type its route gives it ({@link
+ * RequestModel}), and {@link #type} is then only a placeholder.
+ */
 public enum InputField {
   REQUEST_METHOD("request", "method", Type.STRING),
   REQUEST_PATH("request", "path", Type.STRING),
   REQUEST_ROUTE("request", "route", Type.STRING),
   REQUEST_QUERY("request", "query", new Type.MapType(new Type.ListType(Type.STRING))),
   REQUEST_HEADERS("request", "headers", new Type.MapType(Type.STRING)),
+  REQUEST_BODY("request", "body", Type.NOTHING),
   REQUEST_TIME("request", "time", Type.TIME),
   REQUEST_ID("request", "id", Type.STRING),
   REQUEST_HOST("request", "host", Type.STRING),

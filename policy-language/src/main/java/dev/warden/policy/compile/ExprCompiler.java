@@ -37,17 +37,27 @@ final class ExprCompiler {
   }
 
   Eval compile(Checked c) {
-    if (c instanceof Checked.Const k) {
+    return c.accept(nodes);
+  }
+
+  /** One closure per node type; see {@link Checked.Visitor}. */
+  private final Checked.Visitor<Eval> nodes = new Checked.Visitor<>() {
+    @Override
+    public Eval visit(Checked.Const k) {
       Object v = k.value();
       return f -> v;
     }
-    if (c instanceof Checked.Input in) {
-      return input(in.field());
+
+    @Override
+    public Eval visit(Checked.Input in) {
+      return input(in);
     }
-    if (c instanceof Checked.PrincipalField p && p.name().equals("roles")) {
-      return Frame::roleSet;
-    }
-    if (c instanceof Checked.PrincipalField p) {
+
+    @Override
+    public Eval visit(Checked.PrincipalField p) {
+      if (p.name().equals("roles")) {
+        return Frame::roleSet;
+      }
       int slot = p.slot();
       boolean optional = p.type() instanceof Type.Optional;
       String name = principalNames.get(slot);
@@ -60,25 +70,31 @@ final class ExprCompiler {
         return v;
       };
     }
-    if (c instanceof Checked.DataDoc d) {
+
+    @Override
+    public Eval visit(Checked.DataDoc d) {
       int slot = d.slot();
       return f -> f.data[slot];
     }
-    if (c instanceof Checked.Param p) {
+
+    @Override
+    public Eval visit(Checked.Param p) {
       int slot = params.get(p.name());
       return f -> f.params[slot];
     }
-    if (c instanceof Checked.Local l) {
+
+    @Override
+    public Eval visit(Checked.Local l) {
       int slot = l.slot();
       return f -> f.locals[slot];
     }
-    if (c instanceof Checked.Field || c instanceof Checked.Index) {
-      PathEval path = PathEval.of(c, params);
+
+    @Override
+    public Eval visit(Checked.Field fd) {
+      PathEval path = PathEval.of(fd, params);
       if (path != null) {
         return path;
       }
-    }
-    if (c instanceof Checked.Field fd) {
       Eval target = compile(fd.target());
       int id = fd.fieldId();
       return f -> {
@@ -87,17 +103,26 @@ final class ExprCompiler {
         return t == null ? null : ((RecordValue) t).get(id);
       };
     }
-    if (c instanceof Checked.Index ix) {
-      return index(ix);
+
+    @Override
+    public Eval visit(Checked.Index ix) {
+      PathEval path = PathEval.of(ix, params);
+      return path != null ? path : index(ix);
     }
-    if (c instanceof Checked.Call call) {
+
+    @Override
+    public Eval visit(Checked.Call call) {
       return call(call);
     }
-    if (c instanceof Checked.Not n) {
+
+    @Override
+    public Eval visit(Checked.Not n) {
       Eval operand = compile(n.operand());
       return f -> operand.eval(f) == Boolean.TRUE ? Boolean.FALSE : Boolean.TRUE;
     }
-    if (c instanceof Checked.Negate n) {
+
+    @Override
+    public Eval visit(Checked.Negate n) {
       Eval operand = compile(n.operand());
       return f -> {
         Object v = operand.eval(f);
@@ -107,18 +132,26 @@ final class ExprCompiler {
         return v instanceof BigDecimal d ? d.negate() : ((Duration) v).negated();
       };
     }
-    if (c instanceof Checked.Binary b) {
+
+    @Override
+    public Eval visit(Checked.Binary b) {
       return binary(b);
     }
-    if (c instanceof Checked.Has h) {
+
+    @Override
+    public Eval visit(Checked.Has h) {
       Eval operand = compile(h.operand());
       return f -> operand.eval(f) != null;
     }
-    if (c instanceof Checked.IsRole r) {
+
+    @Override
+    public Eval visit(Checked.IsRole r) {
       int role = r.roleId();
       return f -> f.hasRole(role);
     }
-    if (c instanceof Checked.Matches m) {
+
+    @Override
+    public Eval visit(Checked.Matches m) {
       Eval subject = compile(m.subject());
       com.google.re2j.Pattern pattern = m.pattern();
       long weight = Cost.regexWeight(pattern);
@@ -129,11 +162,15 @@ final class ExprCompiler {
         return pattern.matcher(s).find();
       };
     }
-    if (c instanceof Checked.Quantifier q) {
+
+    @Override
+    public Eval visit(Checked.Quantifier q) {
       return quantifier(q);
     }
-    if (c instanceof Checked.ListOf l) {
-      List<Eval> items = l.items().stream().map(this::compile).toList();
+
+    @Override
+    public Eval visit(Checked.ListOf l) {
+      List<Eval> items = l.items().stream().map(ExprCompiler.this::compile).toList();
       if (isConstant(l)) {
         // Built once, so that `x in ["a", "b"]` is a lookup in a precomputed index, not a scan.
         List<Object> out = new ArrayList<>(items.size());
@@ -151,21 +188,24 @@ final class ExprCompiler {
         return java.util.Collections.unmodifiableList(out);
       };
     }
-    Checked.RecordOf r = (Checked.RecordOf) c;
-    Shape shape = values.shape(r.names());
-    List<Eval> fields = r.values().stream().map(this::compile).toList();
-    int[] order = new int[r.names().size()];
-    for (int i = 0; i < order.length; i++) {
-      order[i] = shape.slotOf(r.names().get(i));
-    }
-    return f -> {
-      Object[] out = new Object[order.length];
+
+    @Override
+    public Eval visit(Checked.RecordOf r) {
+      Shape shape = values.shape(r.names());
+      List<Eval> fields = r.values().stream().map(ExprCompiler.this::compile).toList();
+      int[] order = new int[r.names().size()];
       for (int i = 0; i < order.length; i++) {
-        out[order[i]] = fields.get(i).eval(f);
+        order[i] = shape.slotOf(r.names().get(i));
       }
-      return new RecordValue(shape, out);
-    };
-  }
+      return f -> {
+        Object[] out = new Object[order.length];
+        for (int i = 0; i < order.length; i++) {
+          out[order[i]] = fields.get(i).eval(f);
+        }
+        return new RecordValue(shape, out);
+      };
+    }
+  };
 
   /** Whether {@code c} is a literal value: its closure reads nothing from the frame. */
   private static boolean isConstant(Checked c) {
@@ -181,13 +221,17 @@ final class ExprCompiler {
     return false;
   }
 
-  private static Eval input(InputField field) {
-    return switch (field) {
+  private Eval input(Checked.Input in) {
+    return switch (in.field()) {
       case REQUEST_METHOD -> f -> f.line.method();
       case REQUEST_PATH -> f -> f.path;
       case REQUEST_ROUTE -> f -> f.routeName;
       case REQUEST_QUERY -> f -> f.line.query();
       case REQUEST_HEADERS -> f -> f.request.headers();
+      case REQUEST_BODY -> {
+        BodyReader reader = new BodyReader(Type.unwrap(in.type()), values);
+        yield f -> f.body(reader);
+      }
       case REQUEST_TIME -> f -> f.request.time();
       case REQUEST_ID -> f -> f.request.id();
       case REQUEST_HOST -> f -> f.request.host();

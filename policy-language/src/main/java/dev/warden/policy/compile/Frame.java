@@ -105,6 +105,26 @@ final class Frame {
     return c;
   }
 
+  private Object body;
+  private boolean bodyRead;
+
+  /**
+   * `request.body` as {@code reader} reads it: read the first time a rule asks, then kept for
+   * the rest of the decision. Absent without a JSON body, or with one that is not valid JSON or
+   * not of the route's body type.
+   */
+  Object body(BodyReader reader) {
+    if (!bodyRead) {
+      bodyRead = true;
+      dev.warden.policy.runtime.RequestBody b = request.body();
+      if (b != null && b.isJson() && !b.truncated()) {
+        dev.warden.policy.runtime.RequestBody.Parsed parsed = b.json();
+        body = parsed.ok() ? reader.read(parsed.value(), this) : null;
+      }
+    }
+    return body;
+  }
+
   /** Records an evaluation error of {@code rule}'s condition. */
   void error(CompiledRule rule, EvalError.Kind kind, dev.warden.policy.diag.Span span, String message) {
     if (errors == null) {
