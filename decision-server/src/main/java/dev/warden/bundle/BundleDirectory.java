@@ -1,6 +1,6 @@
 package dev.warden.bundle;
 
-import dev.warden.policy.bundle.Bundle;
+import dev.warden.policy.source.Bundle;
 import java.io.IOException;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;

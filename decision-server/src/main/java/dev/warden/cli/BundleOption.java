@@ -1,7 +1,7 @@
 package dev.warden.cli;
 
 import dev.warden.bundle.BundleDirectory;
-import dev.warden.policy.bundle.Bundle;
+import dev.warden.policy.source.Bundle;
 import dev.warden.policy.bundle.BundleCompiler;
 import dev.warden.policy.bundle.CompileResult;
 import java.io.PrintWriter;

@@ -13,7 +13,6 @@ import dev.warden.policy.runtime.Decision;
 import dev.warden.policy.runtime.Request;
 import dev.warden.policy.runtime.RuleRef;
 import dev.warden.policy.testing.PolicyTest;
-import dev.warden.policy.testing.PolicyTests;
 import dev.warden.policy.testing.TestOutcome;
 import dev.warden.proto.v1.DecideRequest;
 import dev.warden.proto.v1.DecideResponse;
@@ -92,7 +91,7 @@ class OfflineOnlineParityTest {
     for (Path bundle : bundles) {
       CompileResult compiled = new BundleCompiler().compile(BundleDirectory.read(bundle));
       assertThat(compiled.ok()).as("%s compiles:%n%s", bundle, compiled.render()).isTrue();
-      List<PolicyTest> tests = PolicyTests.of(compiled, name -> true);
+      List<PolicyTest> tests = compiled.tests(name -> true);
       assertThat(tests).as("%s has tests", bundle).isNotEmpty();
       for (PolicyTest t : tests) {
         for (Path3 path : Path3.values()) {

@@ -4,7 +4,7 @@ import dev.warden.bench.Scenario.Action;
 import dev.warden.bench.Scenario.Obj;
 import dev.warden.bench.Scenario.Role;
 import dev.warden.bench.Scenario.Route;
-import dev.warden.policy.bundle.Bundle;
+import dev.warden.policy.source.Bundle;
 import dev.warden.policy.bundle.BundleCompiler;
 import dev.warden.policy.bundle.CompileResult;
 import dev.warden.policy.compile.Program;
