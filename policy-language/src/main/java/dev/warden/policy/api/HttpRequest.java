@@ -12,7 +12,8 @@ import java.util.Objects;
  * One HTTP request to decide, as it arrived: method, target (path and query, still escaped),
  * headers, caller, time. Warden canonicalizes the target itself, exactly as the sidecar does.
  * The time is an input: Warden reads no clock, so pass `Instant.now()` or the request's own
- * time. Immutable; each `with…` returns a changed copy.
+ * time. Immutable; each `with…` returns a changed copy. A request is ready to decide once made:
+ * deciding the same request again (a benchmark, a retry) builds nothing.
  */
 public final class HttpRequest {
   private final String method;
@@ -23,6 +24,8 @@ public final class HttpRequest {
   private final String scheme;
   private final String host;
   private final IpAddress source;
+  // Invariant: the very request the fields above describe, built once.
+  private final Request request;
 
   private HttpRequest(String method, String target, Caller caller, Instant at, Map<String, String> headers,
       String scheme, String host, IpAddress source) {
@@ -34,6 +37,13 @@ public final class HttpRequest {
     this.scheme = scheme;
     this.host = host;
     this.source = source;
+    this.request = Request.builder(method, target, at)
+        .headers(this.headers)
+        .scheme(scheme)
+        .host(host)
+        .source(source, 0, caller.identity.peer())
+        .identity(caller.identity)
+        .build();
   }
 
   /**
@@ -70,14 +80,8 @@ public final class HttpRequest {
     return new HttpRequest(method, target, caller, at, headers, newScheme, newHost, source);
   }
 
-  Request toRequest() {
-    return Request.builder(method, target, at)
-        .headers(headers)
-        .scheme(scheme)
-        .host(host)
-        .source(source, 0, caller.identity.peer())
-        .identity(caller.identity)
-        .build();
+  Request request() {
+    return request;
   }
 
   @Override

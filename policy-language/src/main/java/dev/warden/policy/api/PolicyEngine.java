@@ -68,7 +68,7 @@ public final class PolicyEngine {
 
   /** Decides an HTTP request. Never throws for any request: what cannot be decided is denied. */
   public Verdict decide(HttpRequest request) {
-    return new Verdict(program.decide(request.toRequest()));
+    return new Verdict(program.decide(request.request()));
   }
 
   /**
