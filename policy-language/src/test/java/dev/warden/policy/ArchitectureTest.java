@@ -14,7 +14,10 @@ import com.tngtech.archunit.core.domain.JavaClass;
 import com.tngtech.archunit.core.importer.ImportOption;
 import com.tngtech.archunit.junit.AnalyzeClasses;
 import com.tngtech.archunit.junit.ArchTest;
+import com.tngtech.archunit.lang.ArchCondition;
 import com.tngtech.archunit.lang.ArchRule;
+import com.tngtech.archunit.lang.ConditionEvents;
+import com.tngtech.archunit.lang.SimpleConditionEvent;
 import java.io.File;
 import java.io.FileDescriptor;
 import java.io.FileInputStream;
@@ -70,13 +73,13 @@ class ArchitectureTest {
   @ArchTest
   static final ArchRule leavesImportNothingAboveThem = classes()
       .that().resideInAnyPackage(leaf("diag"), leaf("types"), leaf("runtime"), leaf("source"))
-      .should(new com.tngtech.archunit.lang.ArchCondition<JavaClass>("depend on no other package of the language") {
+      .should(new ArchCondition<JavaClass>("depend on no other package of the language") {
         @Override
-        public void check(JavaClass c, com.tngtech.archunit.lang.ConditionEvents events) {
+        public void check(JavaClass c, ConditionEvents events) {
           c.getDirectDependenciesFromSelf().forEach(d -> {
             String target = d.getTargetClass().getPackageName();
             if (target.startsWith(ROOT + ".") && !target.equals(c.getPackageName())) {
-              events.add(com.tngtech.archunit.lang.SimpleConditionEvent.violated(d, d.getDescription()));
+              events.add(SimpleConditionEvent.violated(d, d.getDescription()));
             }
           });
         }
@@ -114,7 +117,7 @@ class ArchitectureTest {
       .because("the AST and everything after it is free of parser-generator types");
 
   @ArchTest
-  static final ArchRule theFrontDoorIsTheOnlyWayInForEmbedders = classes().that().resideInAPackage(leaf("api"))
+  static final ArchRule nothingInsideTheLanguageUsesTheFrontDoor = classes().that().resideInAPackage(leaf("api"))
       .and().arePublic()
       .should().onlyBeAccessed().byClassesThat(resideOutsideOfPackage(ROOT + "..").or(resideInAPackage(leaf("api"))));
 

@@ -1,5 +1,8 @@
 package dev.warden.policy.bundle;
 
+import java.util.function.Consumer;
+import java.util.function.Predicate;
+
 /**
  * One named step of the bundle pipeline ({@link BundleCompiler}). A stage reads what the stages
  * before it left in the {@link CompileState}, reports what it finds as diagnostics and, for the
@@ -19,8 +22,7 @@ public interface Stage {
   void run(CompileState state);
 
   /** A stage from a name, a precondition and an action, for tools that add their own. */
-  static Stage of(String name, java.util.function.Predicate<CompileState> canRun,
-      java.util.function.Consumer<CompileState> run) {
+  static Stage of(String name, Predicate<CompileState> canRun, Consumer<CompileState> run) {
     return new Stage() {
       @Override
       public String name() {
