@@ -3,6 +3,7 @@ package dev.warden.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.warden.policy.ast.Decl;
+import dev.warden.policy.bundle.BundleCompiler;
 import dev.warden.policy.bundle.CompileResult;
 import dev.warden.policy.check.CheckedBundle;
 import dev.warden.policy.check.CheckedBundle.CheckedGrant;
@@ -42,7 +43,7 @@ final class RoutesCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     int[] exit = {WardenCli.OK};
-    CompileResult result = bundle.compile(spec, exit);
+    CompileResult result = bundle.compile(BundleCompiler.standard().upTo(BundleCompiler.LINT), spec, exit);
     if (result == null) {
       return exit[0];
     }

@@ -2,7 +2,6 @@ package dev.warden.cli;
 
 import dev.warden.policy.bundle.CompileResult;
 import dev.warden.policy.testing.PolicyTest;
-import dev.warden.policy.testing.PolicyTests;
 import dev.warden.policy.testing.TestOutcome;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -49,11 +48,11 @@ final class TestCommand implements Callable<Integer> {
     if (result == null) {
       return exit[0];
     }
-    List<PolicyTest> tests = PolicyTests.of(result, name -> filter == null || filter.matcher(name).find());
+    List<PolicyTest> tests = result.tests(name -> filter == null || filter.matcher(name).find());
     if (filter != null && tests.isEmpty()) {
       // A usage error, not a pass: in CI a mistyped or stale pattern would otherwise run nothing
       // and succeed.
-      int all = PolicyTests.of(result, name -> true).size();
+      int all = result.tests(name -> true).size();
       spec.commandLine().getErr().printf("error: --run `%s` matches no test (the bundle has %d test(s))%n", run, all);
       spec.commandLine().getErr().flush();
       return WardenCli.USAGE;

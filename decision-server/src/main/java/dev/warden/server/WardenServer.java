@@ -1,8 +1,10 @@
 package dev.warden.server;
 
-import dev.warden.bundle.BundleDirectory;
+import dev.warden.bundle.BundleReadException;
+import dev.warden.bundle.BundleReader;
 import dev.warden.policy.bundle.BundleCompiler;
 import dev.warden.policy.bundle.CompileResult;
+import dev.warden.policy.bundle.StageTiming;
 import dev.warden.server.admin.AdminServer;
 import dev.warden.server.admin.ServerMetrics;
 import dev.warden.server.authz.DecisionIds;
@@ -157,8 +159,8 @@ public final class WardenServer implements AutoCloseable {
   private void loadBundle() throws StartException {
     CompileResult result;
     try {
-      result = new BundleCompiler().compile(BundleDirectory.read(config.bundle()));
-    } catch (BundleDirectory.BundleReadException e) {
+      result = BundleCompiler.standard().compile(BundleReader.read(config.bundle()), System::nanoTime);
+    } catch (BundleReadException e) {
       throw new StartException(e.getMessage(), null);
     }
     if (!result.ok()) {
@@ -167,8 +169,11 @@ public final class WardenServer implements AutoCloseable {
     }
     bundle.activate(result.program(), config.bundle().toString(), clock.instant());
     metrics.bundleActivated(result.program().revision());
-    log.info("bundle {} active: revision {}, {} routes", config.bundle(), result.program().revision(),
-        result.program().routeCount());
+    log.info("bundle {} active: revision {}, {} routes, compiled in {} ms", config.bundle(), result.program().revision(),
+        result.program().routeCount(), result.stages().stream().mapToLong(StageTiming::nanos).sum() / 1_000_000);
+    if (log.isDebugEnabled()) {
+      result.stages().forEach(t -> log.debug("stage {}: {} µs", t.stage(), t.nanos() / 1_000));
+    }
   }
 
   private NettyServerBuilder grpcServer(Listen listen) throws IOException, StartException {

@@ -62,6 +62,42 @@ class CliTest {
         .contains("2 | role a extends b { allow * }");
   }
 
+  /**
+   * A policy file saved as Latin-1 is a policy error like any other (exit 3), located at its
+   * first bad byte, exactly as docs/errors.md shows it; not a usage error.
+   */
+  @Test
+  void aPolicyFileThatIsNotUtf8IsALocatedPolicyError(@TempDir Path dir) throws IOException {
+    Files.write(dir.resolve("policy.warden"), "package demo\n\n// caf\u00e9 is the owner's shop\n"
+        .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+    Run r = run("check", dir.toString());
+    assertThat(r.exit()).as(r.err()).isEqualTo(WardenCli.POLICY_ERRORS);
+    String shown = Files.readString(Path.of("..", "docs", "errors.md"))
+        .replaceAll("(?s).*### `source.encoding`.*?```text\n\\$ warden check \\.\n(.*?)```.*", "$1");
+    assertThat(r.err().replace(dir.toString(), ".")).isEqualTo(shown);
+    assertThat(run("test", dir.toString()).exit()).isEqualTo(WardenCli.POLICY_ERRORS);
+  }
+
+  /** Every offline command reads a `.tar.gz` archive as it reads a directory. */
+  @Test
+  void aBundleMayBeATarGzArchive(@TempDir Path dir) throws Exception {
+    Path archive = dir.resolve("shop.tar.gz");
+    Process tar = new ProcessBuilder("tar", "-czf", archive.toString(), "-C", EXAMPLE.toString(), ".")
+        .redirectErrorStream(true).start();
+    assertThat(tar.waitFor()).as(new String(tar.getInputStream().readAllBytes())).isZero();
+    Run check = run("check", archive.toString(), "--timings");
+    assertThat(check.exit()).as(check.err()).isZero();
+    assertThat(check.out()).contains("ok: " + archive + " compiles (14 routes, revision shop-2026.11.1")
+        .containsPattern("stages: load [0-9.]+ ms, parse [0-9.]+ ms, check [0-9.]+ ms, lint [0-9.]+ ms\n");
+    Run test = run("test", archive.toString(), "--time", "2026-11-23T00:00:00Z");
+    assertThat(test.exit()).as(test.out() + test.err()).isZero();
+    assertThat(test.out()).contains("owner reads own order: PASS");
+    Files.writeString(dir.resolve("not.tar.gz"), "plain text");
+    Run bad = run("check", dir.resolve("not.tar.gz").toString());
+    assertThat(bad.exit()).isEqualTo(WardenCli.USAGE);
+    assertThat(bad.err()).contains("is not a readable `.tar.gz` archive");
+  }
+
   @Test
   void failingTestsExitFour(@TempDir Path dir) throws IOException {
     Files.writeString(dir.resolve("p.warden"), """

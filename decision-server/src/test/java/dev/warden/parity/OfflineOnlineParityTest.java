@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.google.protobuf.Struct;
 import com.google.protobuf.Value;
 import com.nimbusds.jwt.JWTClaimsSet;
-import dev.warden.bundle.BundleDirectory;
+import dev.warden.bundle.BundleReader;
 import dev.warden.policy.bundle.BundleCompiler;
 import dev.warden.policy.bundle.CompileResult;
 import dev.warden.policy.compile.Program;
@@ -14,7 +14,6 @@ import dev.warden.policy.runtime.Outcome;
 import dev.warden.policy.runtime.Request;
 import dev.warden.policy.runtime.RuleRef;
 import dev.warden.policy.testing.PolicyTest;
-import dev.warden.policy.testing.PolicyTests;
 import dev.warden.policy.testing.TestOutcome;
 import dev.warden.proto.v1.DecideRequest;
 import dev.warden.proto.v1.DecideResponse;
@@ -91,9 +90,9 @@ class OfflineOnlineParityTest {
     }
     assertThat(bundles).as("bundles under policies/").isNotEmpty();
     for (Path bundle : bundles) {
-      CompileResult compiled = new BundleCompiler().compile(BundleDirectory.read(bundle));
+      CompileResult compiled = new BundleCompiler().compile(BundleReader.read(bundle));
       assertThat(compiled.ok()).as("%s compiles:%n%s", bundle, compiled.render()).isTrue();
-      List<PolicyTest> tests = PolicyTests.of(compiled, name -> true);
+      List<PolicyTest> tests = compiled.tests(name -> true);
       assertThat(tests).as("%s has tests", bundle).isNotEmpty();
       for (PolicyTest t : tests) {
         for (Path3 path : Path3.values()) {

@@ -1,7 +1,7 @@
 package dev.warden.bench;
 
-import dev.warden.policy.compile.Program;
-import dev.warden.policy.runtime.Decision;
+import dev.warden.policy.api.PolicyEngine;
+import dev.warden.policy.api.Verdict;
 import java.util.List;
 import java.util.Map;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -20,17 +20,17 @@ public class RouteScalingBenchmark extends BenchmarkSettings {
   @Param({"10", "1000", "10000"})
   public int routes;
 
-  private Program program;
+  private PolicyEngine engine;
   private Input input;
 
   @Setup
   public void setUp() {
     Scenario scenario = scaled(routes);
-    program = WardenBundle.compile(scenario);
+    engine = WardenBundle.compile(scenario);
     input = request(scenario);
-    Decision d = program.decide(input.request());
-    if (!d.allowed() || program.routeCount() != routes) {
-      throw new IllegalStateException("unexpected setup: " + program.routeCount() + " routes, " + d);
+    Verdict v = engine.decide(input.request());
+    if (!v.allowed() || engine.routes().size() != routes) {
+      throw new IllegalStateException("unexpected setup: " + engine.routes().size() + " routes, " + v);
     }
   }
 
@@ -47,7 +47,7 @@ public class RouteScalingBenchmark extends BenchmarkSettings {
   }
 
   @Benchmark
-  public Decision decide() {
-    return program.decide(input.request());
+  public Verdict decide() {
+    return engine.decide(input.request());
   }
 }

@@ -4,10 +4,9 @@ import dev.warden.bench.Scenario.Action;
 import dev.warden.bench.Scenario.Obj;
 import dev.warden.bench.Scenario.Role;
 import dev.warden.bench.Scenario.Route;
-import dev.warden.policy.bundle.Bundle;
-import dev.warden.policy.bundle.BundleCompiler;
-import dev.warden.policy.bundle.CompileResult;
-import dev.warden.policy.compile.Program;
+import dev.warden.policy.api.Compilation;
+import dev.warden.policy.api.PolicyEngine;
+import dev.warden.policy.source.Bundle;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -52,12 +51,12 @@ public final class WardenBundle {
   }
 
   /** Compiles the scenario's bundle, failing with Warden's diagnostics if it does not check. */
-  public static Program compile(Scenario s) {
-    CompileResult result = new BundleCompiler().compile(Bundle.of(files(s)));
+  public static PolicyEngine compile(Scenario s) {
+    Compilation result = PolicyEngine.compile(Bundle.of(files(s)));
     if (!result.ok()) {
       throw new IllegalStateException("generated bundle does not compile:\n" + result.render());
     }
-    return result.programOrThrow();
+    return result.engine();
   }
 
   private static String typePolicy(Scenario s, String type) {

@@ -1,14 +1,14 @@
 package dev.warden.bench;
 
-import dev.warden.policy.compile.Program;
-import dev.warden.policy.runtime.Decision;
+import dev.warden.policy.api.PolicyEngine;
+import dev.warden.policy.api.Verdict;
 
-/** Warden deciding with the compiled bundle of the scenario. */
+/** Warden deciding with the compiled bundle of the scenario, through the front door an embedder uses. */
 public final class WardenEngine implements Engine {
-  private final Program program;
+  private final PolicyEngine engine;
 
   public WardenEngine(Scenario scenario) {
-    this.program = WardenBundle.compile(scenario);
+    this.engine = WardenBundle.compile(scenario);
   }
 
   @Override
@@ -22,7 +22,7 @@ public final class WardenEngine implements Engine {
   }
 
   /** The full decision, status and explanation included: what the benchmark measures. */
-  public Decision decide(Input input) {
-    return program.decide(input.request());
+  public Verdict decide(Input input) {
+    return engine.decide(input.request());
   }
 }

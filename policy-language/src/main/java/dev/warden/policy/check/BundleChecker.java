@@ -1,14 +1,9 @@
 package dev.warden.policy.check;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.warden.policy.ast.Decl;
 import dev.warden.policy.ast.PathTemplate;
 import dev.warden.policy.ast.PolicyFile;
-import dev.warden.policy.bundle.Bundle;
-import dev.warden.policy.bundle.Manifest;
 import dev.warden.policy.check.CheckedBundle.CheckedCondition;
 import dev.warden.policy.check.CheckedBundle.CheckedGrant;
 import dev.warden.policy.check.CheckedBundle.CheckedRule;
@@ -19,6 +14,8 @@ import dev.warden.policy.diag.Diagnostic;
 import dev.warden.policy.diag.Diagnostics;
 import dev.warden.policy.diag.SourceFile;
 import dev.warden.policy.diag.Span;
+import dev.warden.policy.load.DataFile;
+import dev.warden.policy.load.LoadedBundle;
 import dev.warden.policy.types.Type;
 import java.util.ArrayList;
 import java.util.BitSet;
@@ -27,14 +24,14 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 
 /**
- * The check stage: resolves every declaration of a bundle and types every expression. Reports
- * all problems of all files in one run; returns a {@link CheckedBundle} only when there is no
- * error.
+ * The check stage: resolves every declaration of a loaded bundle and types every expression,
+ * against the manifest and data documents the load stage read. Reports all problems of all
+ * files in one run. The {@link CheckedBundle} it returns holds what checked; it is complete, and
+ * may be compiled, only when no error was reported.
  */
 public final class BundleChecker {
   private final Diagnostics diagnostics;
@@ -57,8 +54,7 @@ public final class BundleChecker {
     this.requestModels = requestModels;
   }
 
-  public Optional<CheckedBundle> check(Bundle bundle, List<PolicyFile> files, Map<String, SourceFile> sources) {
-    Manifest manifest = Manifest.parse(bundle.files().get(Bundle.MANIFEST), bundle.digest(), diagnostics::add);
+  public CheckedBundle check(LoadedBundle loaded, List<PolicyFile> files) {
     List<PolicyFile> packaged = new ArrayList<>();
     for (PolicyFile f : files) {
       if (f.packageName() == null) {
@@ -74,19 +70,17 @@ public final class BundleChecker {
     List<RouteInfo> routes = routes(packaged);
     List<RoleInfo> roles = Roles.resolve(all(packaged, Decl.Role.class), diagnostics);
     Set<String> brokenData = new HashSet<>();
-    List<DataDocument> data = data(bundle, packaged, brokenData);
+    List<DataDocument> data = data(loaded, packaged, brokenData);
     Env env = env(principal, data, roles, brokenData);
     Targets targets = new Targets(routes, diagnostics);
     List<CheckedGrant> grants = grants(packaged, roles, routes, targets, env);
     List<CheckedRule> rules = rules(packaged, routes, targets, env);
     List<CheckedBundle.CheckedTest> tests = new TestChecker(diagnostics, fieldIds, env, data)
         .check(packaged, declaredIds);
-    new Lints(diagnostics).run(routes, grants, rules);
-    if (diagnostics.hasErrors()) {
-      return Optional.empty();
-    }
-    return Optional.of(new CheckedBundle(manifest, principal, routes, roles, grants, rules, data, fieldIds,
-        frameSize, tests, sources));
+    Map<String, SourceFile> sources = new LinkedHashMap<>();
+    loaded.policies().forEach(s -> sources.put(s.name(), s));
+    return new CheckedBundle(loaded.manifest(), principal, routes, roles, grants, rules, data, fieldIds,
+        frameSize, tests, sources);
   }
 
   private void notSupported(Decl.Reserved r) {
@@ -162,7 +156,7 @@ public final class BundleChecker {
   // ---- data --------------------------------------------------------------------------------
 
   /** The typed data documents; the names of those with an error go to {@code broken}. */
-  private List<DataDocument> data(Bundle bundle, List<PolicyFile> files, Set<String> broken) {
+  private List<DataDocument> data(LoadedBundle loaded, List<PolicyFile> files, Set<String> broken) {
     Map<String, Decl.Data> declared = new LinkedHashMap<>();
     Map<String, Type> declaredTypes = new HashMap<>();
     for (Decl.Data d : all(files, Decl.Data.class)) {
@@ -175,26 +169,20 @@ public final class BundleChecker {
         declaredTypes.put(d.name(), t);
       }
     }
-    Map<String, Bundle.DataFile> byName = new TreeMap<>();
-    for (Bundle.DataFile f : bundle.dataFiles()) {
-      Bundle.DataFile twin = byName.putIfAbsent(f.name(), f);
-      if (twin != null) {
-        diagnostics.add(Diagnostic.error("data.duplicate", Span.of(f.path()),
-            "`" + f.path() + "` and `" + twin.path() + "` both define `data." + f.name() + "`"));
-      }
-    }
+    Map<String, DataFile> byName = new TreeMap<>();
+    loaded.data().forEach(f -> byName.put(f.name(), f));
     List<DataDocument> out = new ArrayList<>();
     List<String> names = new ArrayList<>(byName.keySet());
     declared.keySet().stream().filter(n -> !byName.containsKey(n)).forEach(names::add);
     for (String name : names) {
-      Bundle.DataFile file = byName.get(name);
+      DataFile file = byName.get(name);
       Decl.Data decl = declared.get(name);
       Type declaredType = declaredTypes.get(name);
       if (decl != null && declaredType == null) {
         broken.add(name);
         continue;
       }
-      JsonNode json = file == null ? null : readJson(file);
+      JsonNode json = file == null ? null : file.json();
       if (file != null && json == null) {
         broken.add(name);
         continue;
@@ -221,30 +209,7 @@ public final class BundleChecker {
     return out;
   }
 
-  private JsonNode readJson(Bundle.DataFile file) {
-    try {
-      ObjectMapper mapper = file.yaml() ? new ObjectMapper(new YAMLFactory()) : new ObjectMapper();
-      JsonNode node = mapper.readTree(file.text());
-      if (node == null || node.isMissingNode()) {
-        diagnostics.add(Diagnostic.error("data.parse_error", Span.of(file.path()), "data file is empty"));
-        return null;
-      }
-      return node;
-    } catch (JsonProcessingException e) {
-      var loc = e.getLocation();
-      String line = loc == null ? "" : ":" + loc.getLineNr() + ":" + loc.getColumnNr();
-      String msg = e.getOriginalMessage() == null ? "syntax error" : e.getOriginalMessage().split("\n")[0];
-      diagnostics.add(Diagnostic.error("data.parse_error", Span.of(file.path() + line),
-          "data file is not valid " + (file.yaml() ? "YAML" : "JSON") + ": " + lowerFirst(msg)));
-      return null;
-    }
-  }
-
-  private static String lowerFirst(String s) {
-    return s.isEmpty() ? s : Character.toLowerCase(s.charAt(0)) + s.substring(1);
-  }
-
-  private void dataError(Bundle.DataFile file, String at, String message) {
+  private void dataError(DataFile file, String at, String message) {
     diagnostics.add(Diagnostic.error("data.type_mismatch", Span.of(file.path()), "at `" + at + "`: " + message));
   }
 

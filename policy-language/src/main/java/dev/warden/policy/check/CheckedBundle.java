@@ -3,7 +3,7 @@ package dev.warden.policy.check;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.warden.policy.ast.Decl;
 import dev.warden.policy.ast.PathTemplate;
-import dev.warden.policy.bundle.Manifest;
+import dev.warden.policy.load.Manifest;
 import dev.warden.policy.diag.SourceFile;
 import dev.warden.policy.diag.Span;
 import dev.warden.policy.types.Type;

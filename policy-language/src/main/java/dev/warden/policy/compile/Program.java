@@ -1,6 +1,6 @@
 package dev.warden.policy.compile;
 
-import dev.warden.policy.bundle.Manifest;
+import dev.warden.policy.load.Manifest;
 import dev.warden.policy.check.CheckedBundle;
 import dev.warden.policy.runtime.Deadline;
 import dev.warden.policy.runtime.Decision;

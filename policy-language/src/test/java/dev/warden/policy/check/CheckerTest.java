@@ -207,7 +207,7 @@ class CheckerTest {
   @Test
   void anEmptyBundleIsAnError() {
     CompileResult r = new dev.warden.policy.bundle.BundleCompiler()
-        .compile(dev.warden.policy.bundle.Bundle.of(java.util.Map.of("data/x.json", "{}")));
+        .compile(dev.warden.policy.source.Bundle.of(java.util.Map.of("data/x.json", "{}")));
     assertThat(codes(r)).containsExactly("bundle.empty");
   }
 }

@@ -15,7 +15,6 @@ import dev.warden.policy.diag.Span;
 import dev.warden.policy.runtime.Deadline;
 import dev.warden.policy.runtime.Decision;
 import dev.warden.policy.runtime.Request;
-import dev.warden.policy.testing.PolicyTests;
 import dev.warden.policy.testing.TestOutcome;
 import dev.warden.policy.types.Type;
 import java.math.BigDecimal;
@@ -291,7 +290,7 @@ class CostBoundsTest {
         }
         """.replace("NUMS", nums), "bundle.yaml", "step_budget: 100\n");
     assertThat(r.ok()).as(r.render()).isTrue();
-    List<TestOutcome> outcomes = PolicyTests.of(r, name -> true).stream().map(t -> t.run(NOW)).toList();
+    List<TestOutcome> outcomes = r.tests(name -> true).stream().map(t -> t.run(NOW)).toList();
     assertThat(outcomes).hasSize(4).allSatisfy(o -> assertThat(o.passed()).as("%s: %s", o.name(), o.failure()).isTrue());
   }
 

@@ -2,7 +2,7 @@ package dev.warden.policy.golden;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.warden.policy.bundle.Bundle;
+import dev.warden.policy.source.Bundle;
 import dev.warden.policy.bundle.BundleCompiler;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -57,22 +57,25 @@ class GoldenDiagnosticsTest {
     }
   }
 
-  /** The case's policy as `NAME.warden`, plus every file under `NAME/` at its relative path. */
+  /**
+   * The case's policy as `NAME.warden`, plus every file under `NAME/` at its relative path, as
+   * bytes: a case may hold a file that is not UTF-8.
+   */
   static Bundle bundleOf(String name) throws IOException {
-    Map<String, String> files = new TreeMap<>();
-    files.put(name + ".warden", Files.readString(DIR.resolve(name + ".warden"), StandardCharsets.UTF_8));
+    Map<String, byte[]> files = new TreeMap<>();
+    files.put(name + ".warden", Files.readAllBytes(DIR.resolve(name + ".warden")));
     Path extra = DIR.resolve(name);
     if (Files.isDirectory(extra)) {
       try (Stream<Path> walk = Files.walk(extra)) {
         walk.filter(Files::isRegularFile).forEach(p -> {
           try {
-            files.put(extra.relativize(p).toString().replace('\\', '/'), Files.readString(p, StandardCharsets.UTF_8));
+            files.put(extra.relativize(p).toString().replace('\\', '/'), Files.readAllBytes(p));
           } catch (IOException e) {
             throw new UncheckedIOException(e);
           }
         });
       }
     }
-    return Bundle.of(files);
+    return Bundle.ofBytes(files);
   }
 }

@@ -2,7 +2,7 @@ package dev.warden.policy.support;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.warden.policy.bundle.Bundle;
+import dev.warden.policy.source.Bundle;
 import dev.warden.policy.bundle.BundleCompiler;
 import dev.warden.policy.bundle.CompileResult;
 import dev.warden.policy.compile.Program;

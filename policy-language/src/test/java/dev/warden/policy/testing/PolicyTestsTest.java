@@ -71,7 +71,7 @@ class PolicyTestsTest {
   private static Map<String, TestOutcome> run() {
     CompileResult r = compile(POLICY, "data/orders.json", "{\"o1\": {\"owner\": \"alice\"}}");
     assertThat(r.ok()).as(r.render()).isTrue();
-    return PolicyTests.of(r, name -> true).stream()
+    return r.tests(name -> true).stream()
         .map(t -> t.run(NOW))
         .collect(Collectors.toMap(TestOutcome::name, o -> o));
   }
@@ -110,7 +110,7 @@ class PolicyTestsTest {
   @Test
   void theFilterSelectsTestsByName() {
     CompileResult r = compile(POLICY, "data/orders.json", "{\"o1\": {\"owner\": \"alice\"}}");
-    assertThat(PolicyTests.of(r, n -> n.startsWith("wrong"))).extracting(PolicyTest::name)
+    assertThat(r.tests(n -> n.startsWith("wrong"))).extracting(PolicyTest::name)
         .containsExactly("wrongly expects allow", "wrong status", "wrong rule", "wrong reason");
   }
 
@@ -118,13 +118,13 @@ class PolicyTestsTest {
   void aBundleThatDoesNotCompileHasNoTests() {
     CompileResult r = compile(POLICY.replace("principal.id == \"mallory\"", "principal.idd == \"mallory\""));
     assertThat(r.ok()).isFalse();
-    assertThat(PolicyTests.of(r, n -> true)).isEmpty();
+    assertThat(r.tests(n -> true)).isEmpty();
   }
 
   @Test
   void dataOverridesDoNotLeakIntoOtherTests() {
     CompileResult r = compile(POLICY, "data/orders.json", "{\"o1\": {\"owner\": \"alice\"}}");
-    List<PolicyTest> tests = PolicyTests.of(r, n -> true);
+    List<PolicyTest> tests = r.tests(n -> true);
     tests.forEach(t -> t.run(NOW));
     TestOutcome again = tests.stream().filter(t -> t.name().equals("owner reads")).findFirst().orElseThrow().run(NOW);
     assertThat(again.passed()).isTrue();
@@ -139,10 +139,10 @@ class PolicyTestsTest {
         files.put(dir.relativize(p).toString().replace('\\', '/'), java.nio.file.Files.readString(p));
       }
     }
-    CompileResult r = new dev.warden.policy.bundle.BundleCompiler().compile(dev.warden.policy.bundle.Bundle.of(files));
+    CompileResult r = new dev.warden.policy.bundle.BundleCompiler().compile(dev.warden.policy.source.Bundle.of(files));
     assertThat(r.ok()).as(r.render()).isTrue();
     assertThat(r.diagnostics()).isEmpty();
-    List<TestOutcome> outcomes = PolicyTests.of(r, n -> true).stream().map(t -> t.run(NOW)).toList();
+    List<TestOutcome> outcomes = r.tests(n -> true).stream().map(t -> t.run(NOW)).toList();
     assertThat(outcomes).hasSizeGreaterThan(30);
     assertThat(outcomes).allSatisfy(o -> assertThat(o.passed()).as("%s: %s", o.name(), o.failure()).isTrue());
   }

@@ -1,7 +1,7 @@
 package dev.warden.bench.load;
 
 import com.google.protobuf.InvalidProtocolBufferException;
-import dev.warden.bundle.BundleDirectory;
+import dev.warden.bundle.BundleReader;
 import dev.warden.policy.bundle.BundleCompiler;
 import dev.warden.policy.bundle.CompileResult;
 import dev.warden.policy.compile.Program;
@@ -89,7 +89,7 @@ public class CheckCostBenchmark {
     ServerConfig config = ServerConfig.load(null, Map.of(),
         Map.of("bundle", bundle, "authz.dynamic_metadata", dynamicMetadata,
             "identity.jwt_authn_metadata_key", RequestMix.JWT_AUTHN_KEY));
-    CompileResult compiled = new BundleCompiler().compile(BundleDirectory.read(Path.of(bundle)));
+    CompileResult compiled = new BundleCompiler().compile(BundleReader.read(Path.of(bundle)));
     if (!compiled.ok()) {
       throw new IllegalStateException("the bundle " + bundle + " does not compile: " + compiled.errors());
     }

@@ -1,4 +1,4 @@
-package dev.warden.policy.bundle;
+package dev.warden.policy.load;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -6,6 +6,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.warden.policy.diag.Diagnostic;
 import dev.warden.policy.diag.Span;
 import dev.warden.policy.runtime.RequestRules;
+import dev.warden.policy.source.Bundle;
 import java.util.Iterator;
 import java.util.List;
 import java.util.function.Consumer;

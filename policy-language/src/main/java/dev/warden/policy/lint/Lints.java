@@ -1,29 +1,38 @@
-package dev.warden.policy.check;
+package dev.warden.policy.lint;
 
 import dev.warden.policy.ast.Decl;
+import dev.warden.policy.check.Checked;
+import dev.warden.policy.check.CheckedBundle;
 import dev.warden.policy.check.CheckedBundle.CheckedCondition;
 import dev.warden.policy.check.CheckedBundle.CheckedGrant;
 import dev.warden.policy.check.CheckedBundle.CheckedRule;
 import dev.warden.policy.check.CheckedBundle.RouteInfo;
 import dev.warden.policy.diag.Diagnostic;
 import dev.warden.policy.diag.Diagnostics;
+import dev.warden.policy.diag.Span;
 import java.util.BitSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * Warnings about rules that cannot matter: duplicates, permits that an unconditional forbid
- * always overrides, conditions that are always false, and routes that nothing allows.
+ * The lint stage: warnings about rules that cannot matter: duplicates, permits that an
+ * unconditional forbid always overrides, conditions that are always false, and routes that
+ * nothing allows. Only warnings, so it also runs on a bundle whose check found errors, over the
+ * routes, grants and rules that did check: one run shows both.
  */
-final class Lints {
+public final class Lints {
   private final Diagnostics diagnostics;
 
-  Lints(Diagnostics diagnostics) {
+  public Lints(Diagnostics diagnostics) {
     this.diagnostics = diagnostics;
   }
 
-  void run(List<RouteInfo> routes, List<CheckedGrant> grants, List<CheckedRule> rules) {
+  public void run(CheckedBundle bundle) {
+    run(bundle.routes(), bundle.grants(), bundle.rules());
+  }
+
+  private void run(List<RouteInfo> routes, List<CheckedGrant> grants, List<CheckedRule> rules) {
     BitSet alwaysForbidden = new BitSet();
     for (CheckedRule r : rules) {
       if (r.effect() == Decl.Effect.FORBID && r.conditions().isEmpty()) {
@@ -68,7 +77,7 @@ final class Lints {
     }
   }
 
-  private void shadowed(String id, BitSet routes, BitSet alwaysForbidden, dev.warden.policy.diag.Span span) {
+  private void shadowed(String id, BitSet routes, BitSet alwaysForbidden, Span span) {
     BitSet rest = (BitSet) routes.clone();
     rest.andNot(alwaysForbidden);
     if (rest.isEmpty() && !routes.isEmpty()) {

@@ -1,0 +1,82 @@
+package dev.warden.policy.api;
+
+import dev.warden.policy.runtime.Decision;
+import dev.warden.policy.runtime.RuleRef;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Warden's answer to one request: allow or deny, the HTTP status and public reason for the
+ * client, the rules that decided and, for people, an explanation. On allow, the headers the
+ * request must go on with changed. Immutable.
+ */
+public final class Verdict {
+  private final Decision decision;
+
+  Verdict(Decision decision) {
+    this.decision = decision;
+  }
+
+  public boolean allowed() {
+    return decision.allowed();
+  }
+
+  /** 200 on allow; 400, 401, 403, 404 or 410 on deny. */
+  public int status() {
+    return decision.status();
+  }
+
+  /** A short reason, safe to show the client: it names no rule and no data. */
+  public String reason() {
+    return decision.reason();
+  }
+
+  /** The matched route's qualified name (`orders.read`), or null when none matched. */
+  public String route() {
+    return decision.route();
+  }
+
+  /** The ids of the rules that decided, most decisive first (`role.customer#1`, `orders.owner-only`). */
+  public List<String> rules() {
+    return decision.rules().stream().map(RuleRef::id).toList();
+  }
+
+  /** The rules that decided with where each is declared (`orders.warden:31`). */
+  public List<String> ruleLocations() {
+    return decision.rules().stream().map(RuleRef::location).toList();
+  }
+
+  /** The bundle revision that decided. */
+  public String revision() {
+    return decision.revision();
+  }
+
+  /**
+   * For logs and tests, never for the client: which condition failed, in words, or which rule
+   * allowed. Built when first asked for.
+   */
+  public String explanation() {
+    return decision.explanation();
+  }
+
+  /** Headers to remove from the request before it goes on (method overrides Warden did not decide on). */
+  public List<String> headersToRemove() {
+    return decision.obligations().removeUpstreamHeaders();
+  }
+
+  /** Query parameters to remove from the request before it goes on. */
+  public List<String> queryParametersToRemove() {
+    return decision.obligations().removeQueryParameters();
+  }
+
+  /** Headers to set on the request before it goes on. */
+  public Map<String, String> headersToSet() {
+    return decision.obligations().upstreamHeaders();
+  }
+
+  @Override
+  public String toString() {
+    return (allowed() ? "allow" : "deny " + status() + " (" + reason() + ")")
+        + (rules().isEmpty() ? "" : " by " + rules().get(0)) + (route() == null ? "" : " on " + route());
+  }
+}

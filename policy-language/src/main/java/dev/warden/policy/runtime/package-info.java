@@ -1,0 +1,7 @@
+/**
+ * The request model and decisions, and the HTTP reading rules every decision shares.
+ *
+ * <p><b>Internal:</b> this package is part of Warden's implementation and may change in any
+ * release. Embed Warden through {@link dev.warden.policy.api.PolicyEngine} instead.
+ */
+package dev.warden.policy.runtime;

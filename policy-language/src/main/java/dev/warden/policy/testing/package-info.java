@@ -1,0 +1,7 @@
+/**
+ * The offline test runner: a bundle's own  blocks run against its compiled program.
+ *
+ * <p><b>Internal:</b> this package is part of Warden's implementation and may change in any
+ * release. Embed Warden through {@link dev.warden.policy.api.PolicyEngine} instead.
+ */
+package dev.warden.policy.testing;
