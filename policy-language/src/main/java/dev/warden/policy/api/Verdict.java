@@ -21,6 +21,24 @@ public final class Verdict {
     return decision.allowed();
   }
 
+  /**
+   * What kind of answer this is, as in decision logs and metrics: `allow`, `forbid`,
+   * `default_deny`, `no_route`, `not_yet`, `retired`, `bad_request`, `unauthenticated`, `budget`
+   * or `error` (docs/language.md, "Decisions").
+   */
+  public String outcome() {
+    return decision.outcome().label();
+  }
+
+  /**
+   * The evaluation errors met while deciding, one line each: kind, rule, place in the policy and
+   * message (`overflow in `shop.permit#2` at orders.warden:12:30: arithmetic overflow`). Empty
+   * for almost every decision; never shown to a client.
+   */
+  public List<String> errors() {
+    return decision.errors().stream().map(Object::toString).toList();
+  }
+
   /** 200 on allow; 400, 401, 403, 404 or 410 on deny. */
   public int status() {
     return decision.status();

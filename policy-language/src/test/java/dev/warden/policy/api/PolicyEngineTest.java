@@ -59,6 +59,10 @@ class PolicyEngineTest {
     assertThat(mallory.reason()).isEqualTo("not your order");
     assertThat(mallory.rules()).containsExactly("shop.owner-only");
     assertThat(mallory.ruleLocations()).singleElement().asString().startsWith("shop.warden:");
+    assertThat(alice.outcome()).isEqualTo("allow");
+    assertThat(mallory.outcome()).isEqualTo("forbid");
+    assertThat(mallory.errors()).isEmpty();
+    assertThat(shop.decide(HttpRequest.of("GET", "/nowhere", user("alice"), AT)).outcome()).isEqualTo("no_route");
     assertThat(shop.decide(HttpRequest.of("GET", "/orders/" + ORDER, Caller.anonymous(), AT)).status()).isEqualTo(401);
     assertThat(shop.decide(HttpRequest.of("GET", "/nowhere", user("alice"), AT)).status()).isEqualTo(404);
   }

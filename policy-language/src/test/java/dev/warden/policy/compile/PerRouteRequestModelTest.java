@@ -5,7 +5,8 @@ import static dev.warden.policy.support.Bundles.user;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.warden.policy.ast.PolicyFile;
-import dev.warden.policy.bundle.Bundle;
+import dev.warden.policy.load.Loader;
+import dev.warden.policy.source.Bundle;
 import dev.warden.policy.check.BundleChecker;
 import dev.warden.policy.check.CheckedBundle;
 import dev.warden.policy.check.RequestModel;
@@ -48,9 +49,10 @@ class PerRouteRequestModelTest {
     diagnostics = new Diagnostics();
     SourceFile source = new SourceFile("p.warden", policy);
     PolicyFile file = new PolicyParser().parse(source).ast().orElseThrow();
-    return new BundleChecker(diagnostics, route -> route.name().equals("create") ? new RequestModel(ORDER)
-        : RequestModel.DEFAULT).check(Bundle.of(Map.of("p.warden", policy)), List.of(file),
-        Map.of("p.warden", source));
+    CheckedBundle checked = new BundleChecker(diagnostics, route -> route.name().equals("create")
+        ? new RequestModel(ORDER) : RequestModel.DEFAULT)
+        .check(new Loader(diagnostics).load(Bundle.of(Map.of("p.warden", policy))), List.of(file));
+    return diagnostics.hasErrors() ? Optional.empty() : Optional.ofNullable(checked);
   }
 
   static List<Diagnostic> errors() {
