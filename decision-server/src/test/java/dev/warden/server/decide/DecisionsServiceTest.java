@@ -15,8 +15,14 @@ import dev.warden.proto.v1.HttpTarget;
 import dev.warden.proto.v1.RouteTarget;
 import dev.warden.server.ActiveBundle;
 import dev.warden.server.admin.ServerMetrics;
+import dev.warden.server.authz.Authorizer;
+import dev.warden.server.authz.DecideRequestMapper;
 import dev.warden.server.authz.DecisionIds;
+import dev.warden.server.authz.DecisionRecord;
+import dev.warden.server.authz.DecisionRecorder;
 import dev.warden.server.authz.Deciding;
+import dev.warden.server.authz.RequestMapper;
+import dev.warden.server.identity.IdentityResolver;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
 import io.grpc.Status;
@@ -45,9 +51,12 @@ class DecisionsServiceTest {
     bundle.activate(new BundleCompiler().compile(BundleDirectory.read(Path.of("..", "policies", "shop")))
         .programOrThrow(), "shop", now);
     String name = InProcessServerBuilder.generateName();
+    ServerMetrics metrics = new ServerMetrics();
     server = InProcessServerBuilder.forName(name).directExecutor()
-        .addService(new DecisionsService(bundle, new ServerMetrics(), new DecisionIds(),
-            new Deciding(Runnable::run, 100_000_000L, new ServerMetrics()), Clock.fixed(now, ZoneOffset.UTC)))
+        .addService(new DecisionsService(new Authorizer(bundle, new RequestMapper(Clock.systemUTC(), null),
+            new DecideRequestMapper(Clock.fixed(now, ZoneOffset.UTC)), new IdentityResolver(null, "x-api-key", "api_keys"),
+            new DecisionIds(), new Deciding(Runnable::run, 100_000_000L, metrics), 403),
+            new DecisionRecorder(DecisionRecord.Api.DECIDE, metrics)))
         .build().start();
     channel = InProcessChannelBuilder.forName(name).directExecutor().build();
     stub = DecisionsGrpc.newBlockingStub(channel);
