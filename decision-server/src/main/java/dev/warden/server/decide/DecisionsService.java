@@ -1,16 +1,20 @@
 package dev.warden.server.decide;
 
+import com.google.protobuf.Any;
 import dev.warden.policy.runtime.Decision;
+import dev.warden.policy.runtime.EvalError;
 import dev.warden.policy.runtime.RuleRef;
 import dev.warden.proto.v1.DecideRequest;
 import dev.warden.proto.v1.DecideResponse;
 import dev.warden.proto.v1.DecisionsGrpc;
+import dev.warden.proto.v1.EvaluationError;
 import dev.warden.proto.v1.Rule;
 import dev.warden.server.authz.Authorizer;
 import dev.warden.server.authz.DecisionRecord;
 import dev.warden.server.authz.DecisionRecord.Api;
 import dev.warden.server.authz.DecisionRecorder;
 import io.grpc.Status;
+import io.grpc.protobuf.StatusProto;
 import io.grpc.stub.StreamObserver;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -23,11 +27,12 @@ import org.slf4j.LoggerFactory;
  * the application's word, as the jwt_authn payload is Envoy's: serve this only where ext_authz is
  * served.
  *
- * <p>{@link #answer} is the one exit. A decision the program made is a DecideResponse. A refusal
- * Warden made around the program keeps its gRPC status: INVALID_ARGUMENT for a request that
- * cannot be read (with the message naming what is wrong), UNAVAILABLE with no policy loaded,
- * RESOURCE_EXHAUSTED for an overload, INTERNAL for an error inside Warden (the program's own
- * `error` outcome included); each names the decision id.
+ * <p>{@link #answer} is the one exit. A decision the program made is a DecideResponse with its
+ * outcome and evaluation errors. A refusal Warden made around the program keeps its gRPC status:
+ * INVALID_ARGUMENT for a request that cannot be read (with the message naming what is wrong),
+ * UNAVAILABLE with no policy loaded, RESOURCE_EXHAUSTED for an overload, INTERNAL for an error
+ * inside Warden (the program's own `error` outcome included); each names the decision id and
+ * carries the DecideResponse (outcome, status, reason, decision id) among its status details.
  */
 public final class DecisionsService extends DecisionsGrpc.DecisionsImplBase {
   private static final Logger log = LoggerFactory.getLogger(DecisionsService.class);
@@ -67,7 +72,8 @@ public final class DecisionsService extends DecisionsGrpc.DecisionsImplBase {
     } catch (RuntimeException | StackOverflowError e) {
       r = authorizer.failed(r, e);
       refusal = refusal(r);
-      response = null;
+      response = DecideResponse.newBuilder().setDecisionId(r.id()).setOutcome(r.decision().outcome().label())
+          .setStatus(r.decision().status()).setReason(r.decision().reason()).build();
     }
     long answered = System.nanoTime();
     try {
@@ -75,7 +81,9 @@ public final class DecisionsService extends DecisionsGrpc.DecisionsImplBase {
         observer.onNext(response);
         observer.onCompleted();
       } else {
-        observer.onError(refusal.asRuntimeException());
+        observer.onError(StatusProto.toStatusRuntimeException(com.google.rpc.Status.newBuilder()
+            .setCode(refusal.getCode().value()).setMessage(refusal.getDescription()).addDetails(Any.pack(response))
+            .build()));
       }
     } catch (RuntimeException e) {
       log.debug("decision {}: the answer could not be sent", r.id(), e);
@@ -102,7 +110,8 @@ public final class DecisionsService extends DecisionsGrpc.DecisionsImplBase {
   private static DecideResponse response(DecisionRecord r, boolean explain) {
     Decision d = r.decision();
     DecideResponse.Builder out = DecideResponse.newBuilder()
-        .setAllowed(d.allowed()).setStatus(d.status()).setReason(d.reason()).setDecisionId(r.id());
+        .setAllowed(d.allowed()).setStatus(d.status()).setReason(d.reason()).setDecisionId(r.id())
+        .setOutcome(d.outcome().label());
     if (d.revision() != null) {
       out.setRevision(d.revision());
     }
@@ -114,6 +123,12 @@ public final class DecisionsService extends DecisionsGrpc.DecisionsImplBase {
     }
     for (RuleRef ref : d.rules()) {
       out.addRules(Rule.newBuilder().setId(ref.id()).setKind(ref.kind()).setLocation(ref.location()));
+    }
+    for (EvalError e : d.errors()) {
+      out.addErrors(EvaluationError.newBuilder().setKind(e.kind().label())
+          .setRule(e.rule() == null ? "" : e.rule().id()).setLocation(e.location())
+          // An internal error's message names Java types: it stays in the log.
+          .setMessage(e.kind() == EvalError.Kind.INTERNAL ? "internal error" : e.message()));
     }
     return out.build();
   }

@@ -82,6 +82,7 @@ class DecisionsServiceTest {
     DecideResponse r = stub.decide(DecideRequest.newBuilder().setClaims(claims("alice", "customer", "acme"))
         .setRoute(RouteTarget.newBuilder().setName("orders.read").putParams("orderId", ORDER)).build());
     assertThat(r.getAllowed()).isTrue();
+    assertThat(r.getOutcome()).isEqualTo("allow");
     assertThat(r.getStatus()).isEqualTo(200);
     assertThat(r.getRoute()).isEqualTo("orders.read");
     assertThat(r.getRules(0).getId()).isEqualTo("role.customer#1");
@@ -95,6 +96,8 @@ class DecisionsServiceTest {
     DecideResponse r = stub.decide(DecideRequest.newBuilder().setClaims(claims("mallory", "customer", "acme"))
         .setHttp(HttpTarget.newBuilder().setMethod("get").setPath("/orders/" + ORDER)).setExplain(true).build());
     assertThat(r.getAllowed()).isFalse();
+    assertThat(r.getOutcome()).isEqualTo("forbid");
+    assertThat(r.getErrorsList()).isEmpty();
     assertThat(r.getStatus()).isEqualTo(403);
     assertThat(r.getReason()).isEqualTo("only the owner may touch an order");
     assertThat(r.getExplanation()).contains("forbid `orders.owner-only` applies");
@@ -106,6 +109,7 @@ class DecisionsServiceTest {
     DecideResponse r = stub.decide(DecideRequest.newBuilder()
         .setRoute(RouteTarget.newBuilder().setName("orders.list")).build());
     assertThat(r.getStatus()).isEqualTo(401);
+    assertThat(r.getOutcome()).isEqualTo("unauthenticated");
   }
 
   @Test
