@@ -43,6 +43,17 @@ public final class Authorizer {
   private final DecisionIds ids;
   private final Deciding deciding;
   private final int failureStatus;
+  private final Evaluation evaluation;
+
+  /**
+   * How the program decides one request: {@link Program#tryDecide}. A seam for tests, which
+   * simulate here the defects that the checker keeps out of real programs.
+   */
+  @FunctionalInterface
+  interface Evaluation {
+    /** The decision, or null when {@code steps} were not enough. */
+    Decision tryDecide(Program program, Program.RouteCall call, Request request, int steps, Deadline deadline);
+  }
 
   /**
    * @param failureStatus the status of a denial caused by an error inside Warden (403, 500 or
@@ -50,6 +61,11 @@ public final class Authorizer {
    */
   public Authorizer(ActiveBundle bundle, RequestMapper requests, DecideRequestMapper decideRequests,
       IdentityResolver identities, DecisionIds ids, Deciding deciding, int failureStatus) {
+    this(bundle, requests, decideRequests, identities, ids, deciding, failureStatus, Authorizer::tryDecide);
+  }
+
+  Authorizer(ActiveBundle bundle, RequestMapper requests, DecideRequestMapper decideRequests,
+      IdentityResolver identities, DecisionIds ids, Deciding deciding, int failureStatus, Evaluation evaluation) {
     this.bundle = bundle;
     this.requests = requests;
     this.decideRequests = decideRequests;
@@ -57,6 +73,7 @@ public final class Authorizer {
     this.ids = ids;
     this.deciding = deciding;
     this.failureStatus = failureStatus;
+    this.evaluation = evaluation;
   }
 
   /** The status of a denial caused by an error inside Warden. */
@@ -135,7 +152,7 @@ public final class Authorizer {
   private CompletionStage<DecisionRecord> decide(Api api, String id, long arrived, Program program,
       Program.RouteCall call, Request request) {
     Deadline deadline = deciding.deadline(arrived);
-    Decision first = tryDecide(program, call, request, deciding.firstTrySteps(), deadline);
+    Decision first = evaluation.tryDecide(program, call, request, deciding.firstTrySteps(), deadline);
     if (first != null) {
       return done(decided(api, id, arrived, request, first, false));
     }
@@ -143,7 +160,7 @@ public final class Authorizer {
     boolean queued = deciding.offload(() -> {
       DecisionRecord r;
       try {
-        Decision whole = tryDecide(program, call, request, Deciding.WHOLE, deadline);
+        Decision whole = evaluation.tryDecide(program, call, request, Deciding.WHOLE, deadline);
         r = whole != null ? decided(api, id, arrived, request, whole, true)
             : internalError(api, id, arrived, request, new IllegalStateException("no decision with the whole budget"));
       } catch (RuntimeException | StackOverflowError e) {
