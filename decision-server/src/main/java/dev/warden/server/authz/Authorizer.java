@@ -151,16 +151,16 @@ public final class Authorizer {
 
   private CompletionStage<DecisionRecord> decide(Api api, String id, long arrived, Program program,
       Program.RouteCall call, Request request) {
-    Deadline deadline = deciding.deadline(arrived);
-    Decision first = evaluation.tryDecide(program, call, request, deciding.firstTrySteps(), deadline);
+    Call pending = new Call(arrived + deciding.deadlineNanos());
+    Decision first = evaluation.tryDecide(program, call, request, deciding.firstTrySteps(), pending);
     if (first != null) {
-      return done(decided(api, id, arrived, request, first, false));
+      pending.complete(decided(api, id, arrived, request, first, false));
+      return pending;
     }
-    CompletableFuture<DecisionRecord> pending = new CompletableFuture<>();
     boolean queued = deciding.offload(() -> {
       DecisionRecord r;
       try {
-        Decision whole = evaluation.tryDecide(program, call, request, Deciding.WHOLE, deadline);
+        Decision whole = evaluation.tryDecide(program, call, request, Deciding.WHOLE, pending);
         r = whole != null ? decided(api, id, arrived, request, whole, true)
             : internalError(api, id, arrived, request, new IllegalStateException("no decision with the whole budget"));
       } catch (RuntimeException | StackOverflowError e) {
@@ -180,6 +180,23 @@ public final class Authorizer {
     return pending.orTimeout(bound, TimeUnit.NANOSECONDS).exceptionally(e -> internalError(api, id, arrived, request,
         e instanceof TimeoutException ? new TimeoutException("no decision within twice `authz.decision_deadline` ("
             + TimeUnit.NANOSECONDS.toMillis(2 * deciding.deadlineNanos()) + " ms)") : e));
+  }
+
+  /**
+   * One call being decided: its deadline, counted from its arrival, and the stage of its record.
+   * One object is both, so that a call decided at once costs nothing beyond it and its record.
+   */
+  private static final class Call extends CompletableFuture<DecisionRecord> implements Deadline {
+    private final long end;
+
+    Call(long end) {
+      this.end = end;
+    }
+
+    @Override
+    public boolean passed() {
+      return System.nanoTime() - end > 0;
+    }
   }
 
   private static Decision tryDecide(Program program, Program.RouteCall call, Request request, int steps,

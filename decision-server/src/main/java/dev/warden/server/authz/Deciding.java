@@ -1,6 +1,5 @@
 package dev.warden.server.authz;
 
-import dev.warden.policy.runtime.Deadline;
 import dev.warden.server.admin.ServerMetrics;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
@@ -34,12 +33,6 @@ public final class Deciding {
     this.metrics = metrics;
   }
 
-  /** The deadline of a call that arrived at {@code arrivedNanos} ({@link System#nanoTime()}). */
-  Deadline deadline(long arrivedNanos) {
-    long end = arrivedNanos + deadlineNanos;
-    return () -> System.nanoTime() - end > 0;
-  }
-
   /** How long one call's decision may take, from its arrival. */
   long deadlineNanos() {
     return deadlineNanos;
@@ -51,12 +44,15 @@ public final class Deciding {
   }
 
   /**
-   * Hands a heavy decision to the heavy pool: false when there is none or its queue is full, and
-   * the call is to be refused at once (fail closed). {@code decide} must not throw.
+   * Hands a heavy decision to the heavy pool: false when its queue is full, and the call is to be
+   * refused at once (fail closed). {@code decide} must not throw.
+   *
+   * @throws IllegalStateException without a heavy pool, where every first try has the whole
+   *     budget and no decision can need more
    */
   boolean offload(Runnable decide) {
     if (heavy == null) {
-      return false;
+      throw new IllegalStateException("no decision with the whole budget");
     }
     try {
       heavy.execute(decide);
