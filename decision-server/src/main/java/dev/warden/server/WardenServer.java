@@ -10,6 +10,7 @@ import dev.warden.server.authz.DecideRequestMapper;
 import dev.warden.server.authz.DecisionIds;
 import dev.warden.server.authz.DecisionRecord;
 import dev.warden.server.authz.DecisionRecorder;
+import dev.warden.server.authz.DecisionSink;
 import dev.warden.server.authz.Deciding;
 import dev.warden.server.authz.ExtAuthzService;
 import dev.warden.server.authz.RequestMapper;
@@ -36,6 +37,7 @@ import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -126,11 +128,13 @@ public final class WardenServer implements AutoCloseable {
     Authorizer authorizer = new Authorizer(bundle, new RequestMapper(clock, config.jwtAuthnMetadataKey()),
         new DecideRequestMapper(clock), new IdentityResolver(jwt, config.apiKeyHeader(), config.apiKeyData()),
         new DecisionIds(), deciding, config.failureStatus());
+    // Where every answered decision goes besides metrics and the log line: decision logs go here.
+    List<DecisionSink> sinks = List.of();
     ExtAuthzService authz = new ExtAuthzService(authorizer,
         new ResponseMapper(config.stripHeaders(), config.dynamicMetadata()),
-        new DecisionRecorder(DecisionRecord.Api.EXT_AUTHZ, metrics));
+        new DecisionRecorder(DecisionRecord.Api.EXT_AUTHZ, metrics, sinks));
     DecisionsService decide = new DecisionsService(authorizer,
-        new DecisionRecorder(DecisionRecord.Api.DECIDE, metrics));
+        new DecisionRecorder(DecisionRecord.Api.DECIDE, metrics, sinks));
     grpcListen = Listen.parse(config.grpcListen(), "grpc.listen");
     NettyServerBuilder builder = grpcServer(grpcListen)
         .addService(authz)
