@@ -7,7 +7,12 @@ import dev.warden.policy.bundle.CompileResult;
 import dev.warden.policy.bundle.StageTiming;
 import dev.warden.server.admin.AdminServer;
 import dev.warden.server.admin.ServerMetrics;
+import dev.warden.server.authz.Authorizer;
+import dev.warden.server.authz.DecideRequestMapper;
 import dev.warden.server.authz.DecisionIds;
+import dev.warden.server.authz.DecisionRecord;
+import dev.warden.server.authz.DecisionRecorder;
+import dev.warden.server.authz.DecisionSink;
 import dev.warden.server.authz.Deciding;
 import dev.warden.server.authz.ExtAuthzService;
 import dev.warden.server.authz.RequestMapper;
@@ -34,6 +39,7 @@ import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -114,21 +120,27 @@ public final class WardenServer implements AutoCloseable {
         throw new StartException("cannot load the JWKS from " + from + ": " + rootMessage(e), null);
       }
     }
-    DecisionIds ids = new DecisionIds();
     if (config.executorThreads() == 0) {
       heavy = new ThreadPoolExecutor(config.heavyThreads(), config.heavyThreads(), 0, TimeUnit.SECONDS,
           new ArrayBlockingQueue<>(HEAVY_QUEUE), daemon("warden-heavy"));
     }
     // With an executor of its own, every call is already off the transport thread: decided whole.
     Deciding deciding = new Deciding(heavy, config.decisionDeadline().toNanos(), metrics);
-    ExtAuthzService authz = new ExtAuthzService(bundle, new RequestMapper(clock, config.jwtAuthnMetadataKey()),
-        new IdentityResolver(jwt, config.apiKeyHeader(), config.apiKeyData()),
-        new ResponseMapper(config.stripHeaders(), config.dynamicMetadata()), metrics, ids, deciding,
-        config.failureStatus());
+    // The one Authorizer, for both APIs; each API has its one exit (its service) and recorder.
+    Authorizer authorizer = new Authorizer(bundle, new RequestMapper(clock, config.jwtAuthnMetadataKey()),
+        new DecideRequestMapper(clock), new IdentityResolver(jwt, config.apiKeyHeader(), config.apiKeyData()),
+        new DecisionIds(), deciding, config.failureStatus());
+    // Where every answered decision goes besides metrics and the log line: decision logs go here.
+    List<DecisionSink> sinks = List.of();
+    ExtAuthzService authz = new ExtAuthzService(authorizer,
+        new ResponseMapper(config.stripHeaders(), config.dynamicMetadata()),
+        new DecisionRecorder(DecisionRecord.Api.EXT_AUTHZ, metrics, sinks));
+    DecisionsService decide = new DecisionsService(authorizer,
+        new DecisionRecorder(DecisionRecord.Api.DECIDE, metrics, sinks));
     grpcListen = Listen.parse(config.grpcListen(), "grpc.listen");
     NettyServerBuilder builder = grpcServer(grpcListen)
         .addService(authz)
-        .addService(new DecisionsService(bundle, metrics, ids, deciding, clock))
+        .addService(decide)
         .addService(health.getHealthService());
     if (config.reflection()) {
       // Off by default: reflection hands anyone who reaches the port the full API surface.

@@ -23,7 +23,11 @@ import dev.warden.server.ActiveBundle;
 import dev.warden.server.Structs;
 import dev.warden.server.Tokens;
 import dev.warden.server.admin.ServerMetrics;
+import dev.warden.server.authz.Authorizer;
+import dev.warden.server.authz.DecideRequestMapper;
 import dev.warden.server.authz.DecisionIds;
+import dev.warden.server.authz.DecisionRecord;
+import dev.warden.server.authz.DecisionRecorder;
 import dev.warden.server.authz.Deciding;
 import dev.warden.server.authz.ExtAuthzService;
 import dev.warden.server.authz.RequestMapper;
@@ -153,9 +157,11 @@ class OfflineOnlineParityTest {
           tokens.writeJwks(dir), null, Duration.ofMinutes(5), Duration.ofSeconds(30), false), clock);
     }
     ServerMetrics metrics = new ServerMetrics();
-    ExtAuthzService service = new ExtAuthzService(active, new RequestMapper(clock, token ? null : "jwt_payload"),
-        new IdentityResolver(verifier, "x-api-key", "api_keys"), new ResponseMapper(List.of(), true), metrics,
-        new DecisionIds(), new Deciding(Runnable::run, Duration.ofSeconds(30).toNanos(), metrics), 403);
+    ExtAuthzService service = new ExtAuthzService(new Authorizer(active,
+        new RequestMapper(clock, token ? null : "jwt_payload"), new DecideRequestMapper(clock),
+        new IdentityResolver(verifier, "x-api-key", "api_keys"), new DecisionIds(),
+        new Deciding(Runnable::run, Duration.ofSeconds(30).toNanos(), metrics), 403),
+        new ResponseMapper(List.of(), true), new DecisionRecorder(DecisionRecord.Api.EXT_AUTHZ, metrics));
     CheckRequest check = checkRequest(request, token ? tokens : null);
     try (Channel c = Channel.of(service)) {
       CheckResponse r = AuthorizationGrpc.newBlockingStub(c.channel).check(check);
@@ -176,8 +182,10 @@ class OfflineOnlineParityTest {
     ActiveBundle active = new ActiveBundle();
     active.activate(program, "parity", request.time());
     ServerMetrics metrics = new ServerMetrics();
-    DecisionsService service = new DecisionsService(active, metrics, new DecisionIds(),
-        new Deciding(Runnable::run, Duration.ofSeconds(30).toNanos(), metrics), Clock.systemUTC());
+    DecisionsService service = new DecisionsService(new Authorizer(active, new RequestMapper(Clock.systemUTC(), null),
+        new DecideRequestMapper(Clock.systemUTC()), new IdentityResolver(null, "x-api-key", "api_keys"),
+        new DecisionIds(), new Deciding(Runnable::run, Duration.ofSeconds(30).toNanos(), metrics), 403),
+        new DecisionRecorder(DecisionRecord.Api.DECIDE, metrics));
     DecideRequest.Builder in = DecideRequest.newBuilder()
         .setHttp(HttpTarget.newBuilder().setMethod(request.method()).setPath(request.path()))
         .setTime(Structs.timestamp(request.time()))

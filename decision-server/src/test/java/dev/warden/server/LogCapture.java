@@ -10,24 +10,33 @@ import java.util.List;
 import org.slf4j.LoggerFactory;
 
 /**
- * What this JVM logs at WARN or above while it is open, through the same Logback configuration
- * (logback.xml's logger levels included) that the sidecar runs with.
+ * What this JVM logs at WARN or above (or another level) while it is open, through the same
+ * Logback configuration (logback.xml's logger levels included) that the sidecar runs with.
  */
 public final class LogCapture implements AutoCloseable {
   private final Logger root;
+  private final Level min;
   private final List<String> lines = new ArrayList<>();
   private final AppenderBase<ILoggingEvent> appender = new AppenderBase<>() {
     @Override
     protected void append(ILoggingEvent e) {
-      if (e.getLevel().isGreaterOrEqual(Level.WARN)) {
+      if (e.getLevel().isGreaterOrEqual(min)) {
         synchronized (lines) {
-          lines.add(e.getLevel() + " " + e.getLoggerName() + " - " + e.getFormattedMessage());
+          lines.add(e.getLevel() + " " + e.getLoggerName() + " - " + e.getFormattedMessage()
+              + (e.getThrowableProxy() == null ? ""
+                  : " [" + e.getThrowableProxy().getClassName() + ": " + e.getThrowableProxy().getMessage() + "]"));
         }
       }
     }
   };
 
   public LogCapture() {
+    this(Level.WARN);
+  }
+
+  /** What is logged at {@code min} or above. */
+  public LogCapture(Level min) {
+    this.min = min;
     LoggerContext context = (LoggerContext) LoggerFactory.getILoggerFactory();
     root = context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
     appender.setContext(context);
@@ -36,7 +45,10 @@ public final class LogCapture implements AutoCloseable {
     root.addAppender(appender);
   }
 
-  /** The warnings and errors so far, as `LEVEL logger - message`. */
+  /**
+   * The lines so far (warnings and errors, by default), as `LEVEL logger - message`, and
+   * ` [exception class: message]` when the line has a stack trace.
+   */
   public List<String> warnings() {
     synchronized (lines) {
       return List.copyOf(lines);

@@ -1,5 +1,7 @@
 package dev.warden.server.admin;
 
+import dev.warden.policy.runtime.EvalError;
+import dev.warden.policy.runtime.Outcome;
 import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Info;
@@ -21,12 +23,13 @@ public final class ServerMetrics {
   private final Counter internalErrors;
   private final Counter heavyDecisions;
   private final Counter overloaded;
-  private final CounterDataPoint[] allowCounters = new CounterDataPoint[500];
-  private final CounterDataPoint[] denyCounters = new CounterDataPoint[500];
+  private final Counter evaluationErrors;
+  private final CounterDataPoint[] evaluationErrorCounters;
 
   public ServerMetrics() {
     decisions = Counter.builder().name("warden_decisions_total")
-        .help("Decisions by result (allow, deny) and HTTP status").labelNames("result", "status").register(registry);
+        .help("Decisions answered, by API (ext_authz, decide), result (allow, deny), outcome and HTTP status")
+        .labelNames("api", "result", "outcome", "status").register(registry);
     latency = Histogram.builder().name("warden_decision_duration_seconds")
         .help("Time to answer one Check, from request to response")
         .classicOnly()
@@ -43,32 +46,70 @@ public final class ServerMetrics {
         .register(registry);
     overloaded = Counter.builder().name("warden_overloaded_total")
         .help("Heavy decisions denied because their queue was full (fail closed)").register(registry);
+    evaluationErrors = Counter.builder().name("warden_evaluation_errors_total")
+        .help("Conditions that could not be evaluated, by kind (overflow, anonymous, budget, deadline, internal)")
+        .labelNames("kind").register(registry);
+    EvalError.Kind[] kinds = EvalError.Kind.values();
+    evaluationErrorCounters = new CounterDataPoint[kinds.length];
+    for (EvalError.Kind k : kinds) {
+      evaluationErrorCounters[k.ordinal()] = evaluationErrors.labelValues(k.label());
+    }
   }
 
   public PrometheusRegistry registry() {
     return registry;
   }
 
-  public void decided(boolean allowed, int status, long nanos) {
-    counter(allowed, status).inc();
-    latency.observe(nanos / 1e9);
+  /** The decision counters of one API ({@code ext_authz}, {@code decide}), for its exit. */
+  public Decisions decisions(String api) {
+    return new Decisions(api);
   }
 
   /**
-   * The counter child for a result and status, looked up once and kept: the label lookup would
-   * otherwise build a key on every call. Races only ever store the same child.
+   * `warden_decisions_total`'s children for one API and the latency histogram. A child is looked
+   * up once per outcome and status and kept: the label lookup would otherwise build a key on
+   * every call. Races only ever store the same child.
    */
-  private CounterDataPoint counter(boolean allowed, int status) {
-    if (status < 100 || status > 599) {
-      return decisions.labelValues(allowed ? "allow" : "deny", Integer.toString(status));
+  public final class Decisions {
+    private final String api;
+    private final CounterDataPoint[][] rows = new CounterDataPoint[Outcome.values().length][];
+
+    private Decisions(String api) {
+      this.api = api;
     }
-    CounterDataPoint[] row = allowed ? allowCounters : denyCounters;
-    CounterDataPoint c = row[status - 100];
-    if (c == null) {
-      c = decisions.labelValues(allowed ? "allow" : "deny", Integer.toString(status));
-      row[status - 100] = c;
+
+    /** Counts one answered decision that took {@code nanos} from arrival to answer. */
+    public void decided(Outcome outcome, int status, long nanos) {
+      counter(outcome, status).inc();
+      latency.observe(nanos / 1e9);
     }
-    return c;
+
+    private CounterDataPoint counter(Outcome outcome, int status) {
+      if (status < 100 || status > 599) {
+        return child(outcome, status);
+      }
+      CounterDataPoint[] row = rows[outcome.ordinal()];
+      if (row == null) {
+        row = new CounterDataPoint[500];
+        rows[outcome.ordinal()] = row;
+      }
+      CounterDataPoint c = row[status - 100];
+      if (c == null) {
+        c = child(outcome, status);
+        row[status - 100] = c;
+      }
+      return c;
+    }
+
+    private CounterDataPoint child(Outcome outcome, int status) {
+      return decisions.labelValues(api, outcome.allowed() ? "allow" : "deny", outcome.label(),
+          Integer.toString(status));
+    }
+  }
+
+  /** Counts one evaluation error of a decision answered. */
+  public void evaluationError(EvalError.Kind kind) {
+    evaluationErrorCounters[kind.ordinal()].inc();
   }
 
   public void bundleActivated(String revision) {

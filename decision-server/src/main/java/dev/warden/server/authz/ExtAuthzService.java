@@ -1,108 +1,75 @@
 package dev.warden.server.authz;
 
-import dev.warden.policy.compile.Program;
 import dev.warden.policy.runtime.Decision;
-import dev.warden.policy.runtime.Printable;
-import dev.warden.policy.runtime.Request;
-import dev.warden.server.ActiveBundle;
-import dev.warden.server.admin.ServerMetrics;
-import dev.warden.server.identity.IdentityResolver;
+import dev.warden.server.authz.DecisionRecord.Api;
 import io.envoyproxy.envoy.service.auth.v3.AuthorizationGrpc;
 import io.envoyproxy.envoy.service.auth.v3.CheckRequest;
 import io.envoyproxy.envoy.service.auth.v3.CheckResponse;
 import io.grpc.stub.StreamObserver;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Envoy's `envoy.service.auth.v3.Authorization/Check`. Maps the request, resolves the caller,
- * lets the active program decide ({@link Deciding}: on the transport thread, or on the heavy pool
- * for the few decisions that need more steps), maps the decision back. Never blocks and never
- * throws to the client: anything unexpected is a denial with a generic reason and a decision id,
- * and the details go to the log under that id.
+ * Envoy's `envoy.service.auth.v3.Authorization/Check`: the {@link Authorizer} decides, and
+ * {@link #answer} — the one exit — maps the record to the CheckResponse, sends it, and has the
+ * {@link DecisionRecorder} count, log and offer it. Nearly every call is decided and answered
+ * before {@link #check} returns, on the transport thread; a heavy decision is answered from the
+ * heavy pool when it completes. Never blocks and never fails the call: anything unexpected is a
+ * denial with `authz.failure_status`, the generic reason "internal error" and a decision id, and
+ * the details go to the log under that id.
  */
 public final class ExtAuthzService extends AuthorizationGrpc.AuthorizationImplBase {
   private static final Logger log = LoggerFactory.getLogger(ExtAuthzService.class);
 
-  private final ActiveBundle bundle;
-  private final RequestMapper requests;
-  private final IdentityResolver identities;
+  private final Authorizer authorizer;
   private final ResponseMapper responses;
-  private final ServerMetrics metrics;
-  private final DecisionIds ids;
-  private final Deciding deciding;
-  private final int failureStatus;
+  private final DecisionRecorder recorder;
 
-  /** @param failureStatus the status of a denial caused by an internal error (403 or 5xx) */
-  public ExtAuthzService(ActiveBundle bundle, RequestMapper requests, IdentityResolver identities,
-      ResponseMapper responses, ServerMetrics metrics, DecisionIds ids, Deciding deciding, int failureStatus) {
-    this.bundle = bundle;
-    this.requests = requests;
-    this.identities = identities;
+  public ExtAuthzService(Authorizer authorizer, ResponseMapper responses, DecisionRecorder recorder) {
+    this.authorizer = authorizer;
     this.responses = responses;
-    this.metrics = metrics;
-    this.ids = ids;
-    this.deciding = deciding;
-    this.failureStatus = failureStatus;
+    this.recorder = recorder;
   }
 
   @Override
   public void check(CheckRequest request, StreamObserver<CheckResponse> observer) {
-    long start = System.nanoTime();
-    String id = ids.next();
+    CompletionStage<DecisionRecord> stage;
     try {
-      Program program = bundle.snapshot().program();
-      if (program == null) {
-        respond(observer, start, false, failureStatus, responses.denied(failureStatus, "no policy is loaded", id));
-        return;
-      }
-      MappedRequest m = requests.map(request);
-      IdentityResolver.Result who = identities.resolve(m, program);
-      if (who.error() != null) {
-        log.info("decision {}: 401: {}", id, who.error());
-        respond(observer, start, false, 401, responses.denied(401, "invalid credentials", id));
-        return;
-      }
-      Request r = m.withIdentity(who.identity());
-      deciding.decide((steps, deadline) -> program.tryDecide(r, steps, deadline), start, new Deciding.Outcome() {
-        @Override
-        public void decided(Decision d) {
-          if (log.isDebugEnabled()) {
-            log.debug("decision {}: {} {} {} {}: {}", id, d.allowed() ? "allow" : "deny", d.status(),
-                Printable.of(r.method()), d.route(), d.explanation());
-          }
-          respond(observer, start, d.allowed(), d.status(), responses.toResponse(d, id, m.headers()));
-        }
-
-        @Override
-        public void overloaded() {
-          log.warn("decision {}: denied: the queue of heavy decisions is full", id);
-          respond(observer, start, false, failureStatus, responses.denied(failureStatus, "overloaded", id));
-        }
-
-        @Override
-        public void failed(RuntimeException e) {
-          internalError(observer, start, id, e);
-        }
-      });
-    } catch (RequestMapper.BadCheckRequest e) {
-      log.info("decision {}: 400: {}", id, e.getMessage());
-      respond(observer, start, false, 400, responses.denied(400, "bad request", id));
+      stage = authorizer.check(request);
     } catch (RuntimeException | StackOverflowError e) {
-      internalError(observer, start, id, e);
+      answer(observer, authorizer.lost(Api.EXT_AUTHZ, e));
+      return;
     }
+    // The common case, decided on this thread: answered at once, with nothing more allocated.
+    if (stage instanceof CompletableFuture<DecisionRecord> f && f.isDone() && !f.isCompletedExceptionally()) {
+      answer(observer, f.join());
+      return;
+    }
+    stage.whenComplete((r, e) -> answer(observer, r != null ? r : authorizer.lost(Api.EXT_AUTHZ, e)));
   }
 
-  private void internalError(StreamObserver<CheckResponse> observer, long start, String id, Throwable e) {
-    log.error("decision {}: internal error, denied", id, e);
-    metrics.internalError();
-    respond(observer, start, false, failureStatus, responses.denied(failureStatus, "internal error", id));
-  }
-
-  private void respond(StreamObserver<CheckResponse> observer, long start, boolean allowed, int status,
-      CheckResponse response) {
-    metrics.decided(allowed, status, System.nanoTime() - start);
-    observer.onNext(response);
-    observer.onCompleted();
+  /** The one exit: the record's answer, sent once; then counted, logged and offered. */
+  private void answer(StreamObserver<CheckResponse> observer, DecisionRecord r) {
+    CheckResponse response;
+    try {
+      Decision d = r.decision();
+      Map<String, String> headers = r.request() == null ? Map.of() : r.request().headers();
+      response = responses.toResponse(d, r.id(), headers);
+    } catch (RuntimeException | StackOverflowError e) {
+      r = authorizer.failed(r, e);
+      response = responses.denied(r.decision().status(), r.decision().reason(), r.id());
+    }
+    long answered = System.nanoTime();
+    try {
+      observer.onNext(response);
+      observer.onCompleted();
+    } catch (RuntimeException e) {
+      // The call is gone (cancelled, or the server stopping): there is no one left to answer.
+      log.debug("decision {}: the answer could not be sent", r.id(), e);
+    }
+    recorder.answered(r, answered);
   }
 }

@@ -52,9 +52,11 @@ class ExtAuthzServiceTest {
     bundle.activate(new BundleCompiler().compile(BundleDirectory.read(Path.of("..", "policies", "shop")))
         .programOrThrow(), "shop", NOW);
     JwtVerifier jwt = new JwtVerifier(cfg.jwt(), clock);
-    ExtAuthzService service = new ExtAuthzService(bundle, new RequestMapper(clock, null), new IdentityResolver(jwt, "x-api-key", "api_keys"),
-        new ResponseMapper(List.of("x-user-id"), true), new ServerMetrics(), new DecisionIds(),
-        new Deciding(Runnable::run, 100_000_000L, new ServerMetrics()), 403);
+    ServerMetrics metrics = new ServerMetrics();
+    ExtAuthzService service = new ExtAuthzService(new Authorizer(bundle, new RequestMapper(clock, null),
+        new DecideRequestMapper(clock), new IdentityResolver(jwt, "x-api-key", "api_keys"), new DecisionIds(),
+        new Deciding(Runnable::run, 100_000_000L, metrics), 403), new ResponseMapper(List.of("x-user-id"), true),
+        new DecisionRecorder(DecisionRecord.Api.EXT_AUTHZ, metrics));
     String name = InProcessServerBuilder.generateName();
     server = InProcessServerBuilder.forName(name).directExecutor().addService(service).build().start();
     channel = InProcessChannelBuilder.forName(name).directExecutor().build();
@@ -186,9 +188,11 @@ class ExtAuthzServiceTest {
   @Test
   void noBundleFailsClosed() {
     ActiveBundle empty = new ActiveBundle();
-    ExtAuthzService service = new ExtAuthzService(empty, new RequestMapper(Clock.systemUTC(), null),
-        new IdentityResolver(null, "x-api-key", "api_keys"), new ResponseMapper(List.of(), true), new ServerMetrics(),
-        new DecisionIds(), new Deciding(null, 100_000_000L, new ServerMetrics()), 503);
+    ServerMetrics metrics = new ServerMetrics();
+    ExtAuthzService service = new ExtAuthzService(new Authorizer(empty, new RequestMapper(Clock.systemUTC(), null),
+        new DecideRequestMapper(Clock.systemUTC()), new IdentityResolver(null, "x-api-key", "api_keys"),
+        new DecisionIds(), new Deciding(null, 100_000_000L, metrics), 503), new ResponseMapper(List.of(), true),
+        new DecisionRecorder(DecisionRecord.Api.EXT_AUTHZ, metrics));
     CheckResponse[] out = new CheckResponse[1];
     service.check(CheckRequest.getDefaultInstance(), new io.grpc.stub.StreamObserver<>() {
       @Override public void onNext(CheckResponse v) { out[0] = v; }

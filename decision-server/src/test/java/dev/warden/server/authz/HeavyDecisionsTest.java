@@ -122,9 +122,11 @@ class HeavyDecisionsTest {
     ActiveBundle active = new ActiveBundle();
     active.activate(new BundleCompiler().compile(BundleDirectory.read(bundle())).programOrThrow(), "work", Instant.now());
     ServerMetrics metrics = new ServerMetrics();
-    ExtAuthzService service = new ExtAuthzService(active, new RequestMapper(Clock.systemUTC(), "jwt_payload"),
-        new IdentityResolver(null, "x-api-key", "api_keys"), new ResponseMapper(List.of(), true), metrics,
-        new DecisionIds(), new Deciding(heavy, deadlineNanos, metrics), 503);
+    ExtAuthzService service = new ExtAuthzService(new Authorizer(active,
+        new RequestMapper(Clock.systemUTC(), "jwt_payload"), new DecideRequestMapper(Clock.systemUTC()),
+        new IdentityResolver(null, "x-api-key", "api_keys"), new DecisionIds(),
+        new Deciding(heavy, deadlineNanos, metrics), 503), new ResponseMapper(List.of(), true),
+        new DecisionRecorder(DecisionRecord.Api.EXT_AUTHZ, metrics));
     String name = InProcessServerBuilder.generateName();
     Server server = InProcessServerBuilder.forName(name).directExecutor().addService(service).build().start();
     return new InProcess(server, InProcessChannelBuilder.forName(name).directExecutor().build(), metrics);

@@ -15,8 +15,14 @@ import dev.warden.proto.v1.HttpTarget;
 import dev.warden.proto.v1.RouteTarget;
 import dev.warden.server.ActiveBundle;
 import dev.warden.server.admin.ServerMetrics;
+import dev.warden.server.authz.Authorizer;
+import dev.warden.server.authz.DecideRequestMapper;
 import dev.warden.server.authz.DecisionIds;
+import dev.warden.server.authz.DecisionRecord;
+import dev.warden.server.authz.DecisionRecorder;
 import dev.warden.server.authz.Deciding;
+import dev.warden.server.authz.RequestMapper;
+import dev.warden.server.identity.IdentityResolver;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
 import io.grpc.Status;
@@ -45,9 +51,12 @@ class DecisionsServiceTest {
     bundle.activate(new BundleCompiler().compile(BundleDirectory.read(Path.of("..", "policies", "shop")))
         .programOrThrow(), "shop", now);
     String name = InProcessServerBuilder.generateName();
+    ServerMetrics metrics = new ServerMetrics();
     server = InProcessServerBuilder.forName(name).directExecutor()
-        .addService(new DecisionsService(bundle, new ServerMetrics(), new DecisionIds(),
-            new Deciding(Runnable::run, 100_000_000L, new ServerMetrics()), Clock.fixed(now, ZoneOffset.UTC)))
+        .addService(new DecisionsService(new Authorizer(bundle, new RequestMapper(Clock.systemUTC(), null),
+            new DecideRequestMapper(Clock.fixed(now, ZoneOffset.UTC)), new IdentityResolver(null, "x-api-key", "api_keys"),
+            new DecisionIds(), new Deciding(Runnable::run, 100_000_000L, metrics), 403),
+            new DecisionRecorder(DecisionRecord.Api.DECIDE, metrics)))
         .build().start();
     channel = InProcessChannelBuilder.forName(name).directExecutor().build();
     stub = DecisionsGrpc.newBlockingStub(channel);
@@ -73,6 +82,7 @@ class DecisionsServiceTest {
     DecideResponse r = stub.decide(DecideRequest.newBuilder().setClaims(claims("alice", "customer", "acme"))
         .setRoute(RouteTarget.newBuilder().setName("orders.read").putParams("orderId", ORDER)).build());
     assertThat(r.getAllowed()).isTrue();
+    assertThat(r.getOutcome()).isEqualTo("allow");
     assertThat(r.getStatus()).isEqualTo(200);
     assertThat(r.getRoute()).isEqualTo("orders.read");
     assertThat(r.getRules(0).getId()).isEqualTo("role.customer#1");
@@ -86,6 +96,8 @@ class DecisionsServiceTest {
     DecideResponse r = stub.decide(DecideRequest.newBuilder().setClaims(claims("mallory", "customer", "acme"))
         .setHttp(HttpTarget.newBuilder().setMethod("get").setPath("/orders/" + ORDER)).setExplain(true).build());
     assertThat(r.getAllowed()).isFalse();
+    assertThat(r.getOutcome()).isEqualTo("forbid");
+    assertThat(r.getErrorsList()).isEmpty();
     assertThat(r.getStatus()).isEqualTo(403);
     assertThat(r.getReason()).isEqualTo("only the owner may touch an order");
     assertThat(r.getExplanation()).contains("forbid `orders.owner-only` applies");
@@ -97,6 +109,7 @@ class DecisionsServiceTest {
     DecideResponse r = stub.decide(DecideRequest.newBuilder()
         .setRoute(RouteTarget.newBuilder().setName("orders.list")).build());
     assertThat(r.getStatus()).isEqualTo(401);
+    assertThat(r.getOutcome()).isEqualTo("unauthenticated");
   }
 
   @Test

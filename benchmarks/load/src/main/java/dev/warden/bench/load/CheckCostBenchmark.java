@@ -9,7 +9,11 @@ import dev.warden.policy.runtime.Decision;
 import dev.warden.server.ActiveBundle;
 import dev.warden.server.ServerConfig;
 import dev.warden.server.admin.ServerMetrics;
+import dev.warden.server.authz.Authorizer;
+import dev.warden.server.authz.DecideRequestMapper;
 import dev.warden.server.authz.DecisionIds;
+import dev.warden.server.authz.DecisionRecord;
+import dev.warden.server.authz.DecisionRecorder;
 import dev.warden.server.authz.Deciding;
 import dev.warden.server.authz.ExtAuthzService;
 import dev.warden.server.authz.MappedRequest;
@@ -103,8 +107,9 @@ public class CheckCostBenchmark {
     ServerMetrics metrics = new ServerMetrics();
     // No decision of the mix needs more than a first try, so none would leave the calling thread.
     Deciding deciding = new Deciding(Runnable::run, config.decisionDeadline().toNanos(), metrics);
-    warden = new ExtAuthzService(active, mapper, identities, responses, metrics, ids, deciding,
-        config.failureStatus());
+    Authorizer authorizer = new Authorizer(active, mapper, new DecideRequestMapper(Clock.systemUTC()), identities,
+        ids, deciding, config.failureStatus());
+    warden = new ExtAuthzService(authorizer, responses, new DecisionRecorder(DecisionRecord.Api.EXT_AUTHZ, metrics));
 
     RequestMix mix = RequestMix.generate(4096, 42);
     requests = new byte[mix.size()][];
