@@ -5,6 +5,7 @@ import com.google.protobuf.Value;
 import com.google.rpc.Code;
 import com.google.rpc.Status;
 import dev.warden.policy.runtime.Decision;
+import dev.warden.policy.runtime.Outcome;
 import dev.warden.policy.runtime.RuleRef;
 import io.envoyproxy.envoy.config.core.v3.HeaderValue;
 import io.envoyproxy.envoy.config.core.v3.HeaderValueOption;
@@ -37,6 +38,7 @@ public final class ResponseMapper {
   private static final Status OK = Status.newBuilder().setCode(Code.OK_VALUE).build();
   private static final HeaderValueOption JSON_CONTENT = header("content-type", "application/json");
   private static final HeaderValueOption BEARER_CHALLENGE = header("www-authenticate", "Bearer");
+  private static final Map<Outcome, Value> OUTCOMES = outcomes();
 
   private final List<String> stripHeaders;
   private final boolean dynamicMetadata;
@@ -123,12 +125,14 @@ public final class ResponseMapper {
 
   /**
    * What Envoy files under `envoy.filters.http.ext_authz` for its access log: the decision id,
-   * and the deciding rules (ids joined by `,`) and the route when known. Whether the request was
-   * allowed, and with which status, Envoy logs itself; the bundle revision is on `/status`. Each
-   * field costs both ends a protobuf map entry on every Check, so there are no more than these.
+   * the outcome (why: `forbid`, `default_deny`, `no_route`, …), and the deciding rules (ids
+   * joined by `,`) and the route when known. Whether the request was allowed, and with which
+   * status, Envoy logs itself; the bundle revision is on `/status`. Each field costs both ends a
+   * protobuf map entry on every Check, so there are no more than these.
    */
   Struct metadata(Decision d, String decisionId) {
-    Struct.Builder s = Struct.newBuilder().putFields("decision_id", str(decisionId));
+    Struct.Builder s = Struct.newBuilder().putFields("decision_id", str(decisionId))
+        .putFields("outcome", OUTCOMES.get(d.outcome()));
     if (!d.rules().isEmpty()) {
       s.putFields("rules", rules.get(d.rules()));
     }
@@ -136,6 +140,14 @@ public final class ResponseMapper {
       s.putFields("route", routes.get(d.route()));
     }
     return s.build();
+  }
+
+  private static Map<Outcome, Value> outcomes() {
+    Map<Outcome, Value> out = new java.util.EnumMap<>(Outcome.class);
+    for (Outcome o : Outcome.values()) {
+      out.put(o, str(o.label()));
+    }
+    return out;
   }
 
   /** The metadata of a denial without a program decision: the decision id alone. */

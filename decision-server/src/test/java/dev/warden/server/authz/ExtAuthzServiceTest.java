@@ -102,7 +102,8 @@ class ExtAuthzServiceTest {
     assertThat(r.getDynamicMetadata().getFieldsOrThrow("rules").getStringValue())
         .isEqualTo("role.customer#1");
     assertThat(r.getDynamicMetadata().getFieldsOrThrow("route").getStringValue()).isEqualTo("orders.read");
-    assertThat(r.getDynamicMetadata().getFieldsMap()).containsOnlyKeys("decision_id", "rules", "route");
+    assertThat(r.getDynamicMetadata().getFieldsOrThrow("outcome").getStringValue()).isEqualTo("allow");
+    assertThat(r.getDynamicMetadata().getFieldsMap()).containsOnlyKeys("decision_id", "outcome", "rules", "route");
   }
 
   @Test
