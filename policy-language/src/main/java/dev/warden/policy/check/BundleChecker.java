@@ -314,35 +314,7 @@ public final class BundleChecker {
   /** Checks conditions with the path parameters that every covered route declares in scope. */
   private List<CheckedCondition> conditions(
       List<Decl.Condition> conditions, BitSet covered, List<RouteInfo> routes, Env env) {
-    Map<String, Type> common = null;
-    Map<String, List<String>> declaredBy = new TreeMap<>();
-    List<String> coveredNames = new ArrayList<>();
-    for (int id = covered.nextSetBit(0); id >= 0; id = covered.nextSetBit(id + 1)) {
-      RouteInfo r = routes.get(id);
-      coveredNames.add(r.name());
-      Map<String, Type> params = new LinkedHashMap<>();
-      for (PathTemplate.Param p : r.path().params()) {
-        params.put(p.name(), p.type() == PathTemplate.ParamType.INT ? Type.INT : Type.STRING);
-        declaredBy.computeIfAbsent(p.name(), k -> new ArrayList<>()).add(r.name());
-      }
-      if (common == null) {
-        common = params;
-      } else {
-        common.entrySet().removeIf(e -> !e.getValue().equals(params.get(e.getKey())));
-      }
-    }
-    Map<String, Type> scope = common == null ? Map.of() : common;
-    Env local = env.withParams(scope, name -> {
-      List<String> having = declaredBy.get(name);
-      if (having == null) {
-        return null;
-      }
-      List<String> lacking = coveredNames.stream().filter(n -> !having.contains(n)).toList();
-      return lacking.isEmpty()
-          ? "path parameter `" + name + "` has different types in the routes this rule covers"
-          : "`" + name + "` is a path parameter of `" + having.get(0) + "` but not of `" + lacking.get(0)
-              + "`, which this rule also covers";
-    });
+    Env local = ParamScope.of(env, covered, routes);
     List<CheckedCondition> out = new ArrayList<>();
     boolean ok = true;
     for (Decl.Condition c : conditions) {
