@@ -69,6 +69,10 @@ public final class BundleChecker {
     Targets targets = new Targets(routes, diagnostics);
     List<CheckedGrant> grants = grants(packaged, roles, routes, targets, env);
     List<CheckedRule> rules = rules(packaged, routes, targets, env);
+    ObligationChecker onBlocks = new ObligationChecker(diagnostics, fieldIds, routes, targets, env);
+    List<CheckedBundle.CheckedOnBlock> obligations = onBlocks.check(packaged);
+    declaredIds.addAll(onBlocks.ids());
+    frameSize = Math.max(frameSize, onBlocks.frameSize());
     List<CheckedBundle.CheckedTest> tests = new TestChecker(diagnostics, fieldIds, env, data)
         .check(packaged, declaredIds);
     new Lints(diagnostics).run(routes, grants, rules);
@@ -76,7 +80,7 @@ public final class BundleChecker {
       return Optional.empty();
     }
     return Optional.of(new CheckedBundle(manifest, principal, routes, roles, grants, rules, data, fieldIds,
-        frameSize, tests, sources));
+        frameSize, tests, sources, obligations));
   }
 
   private void notSupported(Decl.Reserved r) {
@@ -84,8 +88,7 @@ public final class BundleChecker {
       case "schema" -> "request schemas arrive";
       case "quota" -> "quotas arrive";
       case "redact" -> "redaction arrives";
-      case "lookup" -> "lookups arrive";
-      default -> "`on allow` and `on deny` obligations arrive";
+      default -> "lookups arrive";
     };
     diagnostics.add(
         Diagnostic.error("check.not_supported", r.span(), "`" + r.keyword() + "` is not supported yet")
@@ -314,7 +317,7 @@ public final class BundleChecker {
   /** Checks conditions with the path parameters that every covered route declares in scope. */
   private List<CheckedCondition> conditions(
       List<Decl.Condition> conditions, BitSet covered, List<RouteInfo> routes, Env env) {
-    Env local = ParamScope.of(env, covered, routes);
+    Env local = ParamScope.of(env, covered, routes, "this rule");
     List<CheckedCondition> out = new ArrayList<>();
     boolean ok = true;
     for (Decl.Condition c : conditions) {

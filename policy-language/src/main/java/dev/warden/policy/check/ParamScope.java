@@ -17,8 +17,11 @@ import java.util.TreeMap;
 final class ParamScope {
   private ParamScope() {}
 
-  /** {@code env} with the parameters common to the covered routes in scope. */
-  static Env of(Env env, BitSet covered, List<RouteInfo> routes) {
+  /**
+   * {@code env} with the parameters common to the covered routes in scope; {@code what} names the
+   * construct in messages (`this rule`).
+   */
+  static Env of(Env env, BitSet covered, List<RouteInfo> routes, String what) {
     Map<String, Type> common = null;
     Map<String, List<String>> declaredBy = new TreeMap<>();
     List<String> coveredNames = new ArrayList<>();
@@ -44,9 +47,9 @@ final class ParamScope {
       }
       List<String> lacking = coveredNames.stream().filter(n -> !having.contains(n)).toList();
       return lacking.isEmpty()
-          ? "path parameter `" + name + "` has different types in the routes this rule covers"
+          ? "path parameter `" + name + "` has different types in the routes " + what + " covers"
           : "`" + name + "` is a path parameter of `" + having.get(0) + "` but not of `" + lacking.get(0)
-              + "`, which this rule also covers";
+              + "`, which " + what + " also covers";
     });
   }
 }
