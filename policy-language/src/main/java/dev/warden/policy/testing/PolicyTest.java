@@ -50,6 +50,15 @@ public final class PolicyTest {
    * {@link #program()}, the parity test through the sidecar.
    */
   public TestOutcome judge(Decision d) {
+    return judge(d, d.obligations().upstream(headers(test.request())), d.obligations().response());
+  }
+
+  /**
+   * The outcome of this test for a decision, with its header checks judged on the headers the
+   * upstream receives and those of the client's response, as the caller saw them applied: the
+   * parity test passes what Envoy makes of the sidecar's answer.
+   */
+  public TestOutcome judge(Decision d, Map<String, List<String>> upstream, Map<String, List<String>> response) {
     Expectation e = test.expect();
     String expected = expected(e);
     String failure = null;
@@ -64,7 +73,7 @@ public final class PolicyTest {
       }
     }
     if (failure == null && !e.headers().isEmpty()) {
-      String got = headers(e, d);
+      String got = headers(e, upstream, response);
       if (got != null) {
         failure = "expected " + expected + ", got " + got;
       }
@@ -77,9 +86,8 @@ public final class PolicyTest {
    * null when all hold: the upstream's headers are the test request's with the obligations
    * applied, as the sidecar has Envoy apply them.
    */
-  private String headers(Expectation e, Decision d) {
-    Map<String, List<String>> upstream = d.obligations().upstream(headers(test.request()));
-    Map<String, List<String>> response = d.obligations().response();
+  private static String headers(Expectation e, Map<String, List<String>> upstream,
+      Map<String, List<String>> response) {
     for (CheckedBundle.HeaderExpectation h : e.headers()) {
       Map<String, List<String>> where = h.response() ? response : upstream;
       String kind = h.response() ? "response header \"" : "header \"";
