@@ -66,9 +66,11 @@ public final class ResponseMapper {
       // header Warden writes is overwritten, never listed here: a client-sent
       // `x-warden-decision-id` would otherwise erase the real one, and a client's `x-user-id` the
       // policy's. Patterns are expanded against the names the request really carries.
+      boolean guarded = !o.upstreamHeaders().isEmpty() || !o.removeUpstreamHeaders().isEmpty()
+          || !o.removeUpstreamPatterns().isEmpty();
       for (String h : requestHeaders.keySet()) {
         if (isWardenHeader(h) ? !h.equals(DECISION_ID_HEADER)
-            : o.strips(h) && !o.removeUpstreamHeaders().contains(h)) {
+            : guarded && o.strips(h) && !o.removeUpstreamHeaders().contains(h)) {
           ok.addHeadersToRemove(h);
         }
       }
@@ -90,28 +92,38 @@ public final class ResponseMapper {
   }
 
   /**
-   * The policy's headers as Envoy header options, in order. The first value of a name replaces
-   * any copy (the client's, on the upstream request; the upstream's, for a `set` response
-   * header); further values of that name are added after it. With {@code appendAdds} (the
-   * response of an allow), an `append` adds to the upstream's header instead of replacing it.
+   * The policy's headers as Envoy header options, one per name, in the order of the names' first
+   * value; several values of a name go as one line, joined by `, ` (RFC 9110 §5.3). Each option
+   * replaces any copy of its header (the client's, on the upstream request; the upstream's, for a
+   * `set` response header), except, with {@code appendAdds} (the response of an allow), an
+   * `append`, which adds to the upstream's. One option per name behaves alike on every Envoy:
+   * those that read only the deprecated `append` flag of `headers` overwrite on each option, and
+   * would keep only the last of several.
    */
   private static void addHeaders(List<Obligations.Header> headers, boolean appendAdds,
       java.util.function.Consumer<HeaderValueOption> add) {
     for (int i = 0; i < headers.size(); i++) {
       Obligations.Header h = headers.get(i);
-      boolean first = !(appendAdds && h.append());
+      boolean first = true;
       for (int j = 0; j < i && first; j++) {
         first = !headers.get(j).name().equals(h.name());
       }
-      add.accept(header(h.name(), h.value(), first ? HeaderValueOption.HeaderAppendAction.OVERWRITE_IF_EXISTS_OR_ADD
-          : HeaderValueOption.HeaderAppendAction.APPEND_IF_EXISTS_OR_ADD));
+      if (!first) {
+        continue;
+      }
+      String value = h.value();
+      for (int j = i + 1; j < headers.size(); j++) {
+        if (headers.get(j).name().equals(h.name())) {
+          value = value + ", " + headers.get(j).value();
+        }
+      }
+      add.accept(header(h.name(), value, appendAdds && h.append()
+          ? HeaderValueOption.HeaderAppendAction.APPEND_IF_EXISTS_OR_ADD
+          : HeaderValueOption.HeaderAppendAction.OVERWRITE_IF_EXISTS_OR_ADD));
     }
   }
 
-  /**
-   * A denial with the response headers of the route's `on deny` obligations: the first value of a
-   * name replaces any, further values are added after it.
-   */
+  /** A denial with the response headers of the route's `on deny` obligations. */
   private static CheckResponse withDenialHeaders(CheckResponse denied, Obligations o) {
     CheckResponse.Builder r = denied.toBuilder();
     addHeaders(o.responseHeaders(), false, r.getDeniedResponseBuilder()::addHeaders);

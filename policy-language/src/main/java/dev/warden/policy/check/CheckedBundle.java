@@ -175,10 +175,10 @@ public record CheckedBundle(
    * receives no header of that name in any spelling; `response header` for the client's response.
    */
   public record HeaderExpectation(boolean present, boolean response, String name, String value) {
-    /** As written: `with header "x-user-id" = "alice"`. */
-    public String describe() {
-      return (present ? "with " : "without ") + (response ? "response header \"" : "header \"") + name + "\""
-          + (value == null ? "" : " = \"" + value + "\"");
+    /** As written: `with header "x-user-id" = "alice"`, or after `and` without the first word. */
+    public String describe(boolean withWord) {
+      return (withWord ? present ? "with " : "without " : "") + (response ? "response header \"" : "header \"") + name
+          + "\"" + (value == null ? "" : " = \"" + value + "\"");
     }
   }
 }

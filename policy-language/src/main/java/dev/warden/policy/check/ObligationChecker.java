@@ -116,6 +116,11 @@ final class ObligationChecker {
       diagnostics.add(Diagnostic.error("check.bad_header", a.nameSpan(), parts[0]).withHelp(parts[1]));
       return null;
     }
+    if (a.op() == Decl.HeaderOp.APPEND && a.name().equals("set-cookie")) {
+      diagnostics.add(Diagnostic.error("check.bad_header", a.nameSpan(), "`set-cookie` cannot be appended")
+          .withHelp("appended values are joined into one line with `, `, which breaks cookies; `set` one cookie"));
+      return null;
+    }
     if (a.value() == null) {
       return new CheckedHeaderAction(a.op(), a.response(), a.name(), null, a.span());
     }

@@ -1,12 +1,9 @@
 package dev.warden.policy.runtime;
 
-import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * What the sidecar must do beyond allow or deny: headers for the upstream, headers and query
@@ -15,8 +12,9 @@ import java.util.Set;
  * it strips ({@link RequestLine}). Immutable.
  *
  * <p>Invariant: a header the obligations write is never among the headers removed, since Envoy
- * removes after it sets. The client's own copy of a written header is replaced, not kept: the
- * first value of a name overwrites it, further values are added after it.
+ * removes after it sets. The client's own copy of a written header is replaced, not kept; the
+ * values of a name reach the upstream as one line, joined by `, ` (RFC 9110 §5.3), which every
+ * Envoy applies alike.
  *
  * @param upstreamHeaders the headers Warden writes to the upstream request, in order: one value
  *     for a `set` header, one or more for an `append`ed one
@@ -98,9 +96,9 @@ public record Obligations(List<Header> upstreamHeaders, List<String> removeUpstr
   }
 
   /**
-   * The headers the upstream receives for a request with these headers (lower-case names), each
-   * with its values in order: the client's headers that are not stripped, then what Warden
-   * writes, which replaces the client's copy. This is what `warden test` asserts, and what the
+   * The headers the upstream receives for a request with these headers (lower-case names): the
+   * client's headers that are not stripped, then what Warden writes, which replaces the client's
+   * copy, the values of a name joined by `, `. This is what `warden test` asserts, and what the
    * sidecar has Envoy do.
    */
   public Map<String, List<String>> upstream(Map<String, String> requestHeaders) {
@@ -110,25 +108,20 @@ public record Obligations(List<Header> upstreamHeaders, List<String> removeUpstr
         out.put(e.getKey(), List.of(e.getValue()));
       }
     }
-    Set<String> written = new HashSet<>();
-    for (Header h : upstreamHeaders) {
-      if (written.add(h.name)) {
-        out.put(h.name, new ArrayList<>(List.of(h.value)));
-      } else {
-        out.get(h.name).add(h.value);
-      }
-    }
-    out.replaceAll((k, v) -> List.copyOf(v));
+    out.putAll(joined(upstreamHeaders));
     return Collections.unmodifiableMap(out);
   }
 
-  /** The response headers by name, each with its values in order. */
+  /** The headers of the client's response that Warden adds, the values of a name joined by `, `. */
   public Map<String, List<String>> response() {
+    return Collections.unmodifiableMap(joined(responseHeaders));
+  }
+
+  private static Map<String, List<String>> joined(List<Header> headers) {
     Map<String, List<String>> out = new LinkedHashMap<>();
-    for (Header h : responseHeaders) {
-      out.computeIfAbsent(h.name, k -> new ArrayList<>()).add(h.value);
+    for (Header h : headers) {
+      out.merge(h.name, List.of(h.value), (a, b) -> List.of(a.get(0) + ", " + b.get(0)));
     }
-    out.replaceAll((k, v) -> List.copyOf(v));
-    return Collections.unmodifiableMap(out);
+    return out;
   }
 }

@@ -122,7 +122,11 @@ public final class PolicyTest {
     if (e.reason() != null) {
       b.append(" reason \"").append(e.reason()).append('"');
     }
-    e.headers().forEach(h -> b.append(' ').append(h.describe()));
+    for (int i = 0; i < e.headers().size(); i++) {
+      CheckedBundle.HeaderExpectation h = e.headers().get(i);
+      boolean same = i > 0 && e.headers().get(i - 1).present() == h.present();
+      b.append(same ? " and " : " ").append(h.describe(!same));
+    }
     return b.toString();
   }
 
