@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.warden.policy.bundle.CompileResult;
 import dev.warden.policy.runtime.Decision;
 import dev.warden.policy.runtime.EvalError;
+import dev.warden.policy.runtime.Obligations;
 import dev.warden.policy.runtime.Request;
 import dev.warden.policy.runtime.RuleRef;
 import java.io.IOException;
@@ -12,7 +13,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -64,6 +67,9 @@ final class EvalCommand implements Callable<Integer> {
     out.put("route", d.route());
     out.put("rules", d.rules().stream().map(RuleRef::id).toList());
     out.put("revision", d.revision());
+    if (!d.obligations().isEmpty()) {
+      out.put("obligations", obligations(d.obligations(), request.headers()));
+    }
     if (!d.errors().isEmpty()) {
       out.put("errors", d.errors().stream().map(EvalCommand::error).toList());
     }
@@ -74,6 +80,43 @@ final class EvalCommand implements Callable<Integer> {
     spec.commandLine().getOut().println(
         new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(out));
     return WardenCli.OK;
+  }
+
+  /**
+   * What the sidecar has Envoy do: headers written to the upstream request (`set`, or `append`ed
+   * to the first value), client headers stripped (names and patterns, and which of the request's
+   * headers they strip, `_` spellings included), query parameters stripped, and headers of the
+   * client's response. Only the parts that have something.
+   */
+  private static Map<String, Object> obligations(Obligations o, Map<String, String> requestHeaders) {
+    Map<String, Object> out = new LinkedHashMap<>();
+    if (!o.upstreamHeaders().isEmpty()) {
+      out.put("headers", o.upstreamHeaders().stream().map(EvalCommand::header).toList());
+    }
+    List<String> removed = new ArrayList<>(o.removeUpstreamHeaders());
+    removed.addAll(o.removeUpstreamPatterns());
+    if (!removed.isEmpty()) {
+      out.put("remove_headers", removed);
+    }
+    List<String> stripped = requestHeaders.keySet().stream().filter(o::strips).sorted().toList();
+    if (!stripped.isEmpty()) {
+      out.put("stripped_headers", stripped);
+    }
+    if (!o.removeQueryParameters().isEmpty()) {
+      out.put("remove_query", o.removeQueryParameters());
+    }
+    if (!o.responseHeaders().isEmpty()) {
+      out.put("response_headers", o.responseHeaders().stream().map(EvalCommand::header).toList());
+    }
+    return out;
+  }
+
+  private static Map<String, Object> header(Obligations.Header h) {
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("action", h.append() ? "append" : "set");
+    out.put("name", h.name());
+    out.put("value", h.value());
+    return out;
   }
 
   private static Map<String, Object> error(EvalError e) {

@@ -2,18 +2,22 @@ package dev.warden.adversarial;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * What Warden answered one case, reduced to what the corpus can expect: the HTTP status it tells
  * Envoy (or the decide API's status), the route and public reason, what it strips from the
- * upstream request, or the gRPC error of a refused call. {@code problems} are broken invariants
- * that hold for every answer (a decision id that is not Warden's own, for one).
+ * upstream request, the headers the upstream then receives and those of the client's response
+ * ({@link dev.warden.server.EnvoyHeaders}: what Envoy makes of the answer), or the gRPC error of a
+ * refused call. {@code problems} are broken invariants that hold for every answer (a decision id
+ * that is not Warden's own, for one).
  */
 record Answer(int status, String route, String reason, List<String> headersToRemove, List<String> queryToRemove,
-    String grpcCode, String grpcMessage, List<String> problems) {
+    Map<String, List<String>> upstream, Map<String, List<String>> response, String grpcCode, String grpcMessage,
+    List<String> problems) {
 
   static Answer failed(String grpcCode, String grpcMessage) {
-    return new Answer(-1, null, null, List.of(), List.of(), grpcCode, grpcMessage, List.of());
+    return new Answer(-1, null, null, List.of(), List.of(), Map.of(), Map.of(), grpcCode, grpcMessage, List.of());
   }
 
   /** The differences between this answer and {@code e}, one line each; empty when it is as expected. */
@@ -31,6 +35,28 @@ record Answer(int status, String route, String reason, List<String> headersToRem
     }
     if (e.status() != null && e.status() != status) {
       out.add("expected status " + e.status());
+    }
+    if (e.allowed() != null && e.allowed() != (status == 200)) {
+      out.add(e.allowed() ? "expected an allow" : "expected a denial");
+    }
+    if (e.upstreamHeaders() != null) {
+      e.upstreamHeaders().forEach((name, value) -> {
+        if (!List.of(value).equals(upstream.get(name))) {
+          out.add("expected the upstream to receive `" + name + ": " + value + "` once, it receives " + upstream.get(name));
+        }
+      });
+    }
+    for (String h : nonNull(e.upstreamLacks())) {
+      if (upstream.containsKey(h)) {
+        out.add("expected the upstream not to receive `" + h + "`, it receives " + upstream.get(h));
+      }
+    }
+    if (e.responseHeaders() != null) {
+      e.responseHeaders().forEach((name, value) -> {
+        if (!List.of(value).equals(response.get(name))) {
+          out.add("expected the response to carry `" + name + ": " + value + "`, it carries " + response.get(name));
+        }
+      });
     }
     if (e.route() != null && !e.route().equals(route)) {
       out.add("expected route `" + e.route() + "`");

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.Struct;
 import com.google.protobuf.Value;
+import dev.warden.server.EnvoyHeaders;
 import dev.warden.server.Structs;
 import io.envoyproxy.envoy.config.core.v3.Address;
 import io.envoyproxy.envoy.config.core.v3.HeaderMap;
@@ -132,7 +133,11 @@ final class CheckCalls {
     List<HeaderValueOption> answerHeaders;
     List<String> removed = List.of();
     List<String> query = List.of();
+    Map<String, List<String>> upstream = Map.of();
+    Map<String, List<String>> response;
     if (r.hasOkResponse()) {
+      upstream = EnvoyHeaders.upstream(sent, r.getOkResponse());
+      response = EnvoyHeaders.response(r.getOkResponse());
       status = 200;
       answerHeaders = r.getOkResponse().getHeadersList();
       removed = List.copyOf(r.getOkResponse().getHeadersToRemoveList());
@@ -143,13 +148,14 @@ final class CheckCalls {
     } else {
       status = r.getDeniedResponse().getStatus().getCodeValue();
       answerHeaders = r.getDeniedResponse().getHeadersList();
+      response = EnvoyHeaders.denial(answerHeaders);
       reason = reason(r.getDeniedResponse().getBody(), problems);
       if (status == 401 && answerHeaders.stream().noneMatch(o -> o.getHeader().getKey().equals("www-authenticate"))) {
         problems.add("a 401 without `www-authenticate`");
       }
     }
     checkDecisionId(answerHeaders, sent, problems);
-    return new Answer(status, route, reason, removed, query, null, null, List.copyOf(problems));
+    return new Answer(status, route, reason, removed, query, upstream, response, null, null, List.copyOf(problems));
   }
 
   private static String reason(String body, List<String> problems) {

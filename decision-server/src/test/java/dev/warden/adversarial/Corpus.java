@@ -96,12 +96,22 @@ final class Corpus {
    * @param removesHeaders headers that must be in `headers_to_remove`
    * @param keepsHeaders headers that must not be in `headers_to_remove`
    * @param removesQuery query parameters that must be in `query_parameters_to_remove`
+   * @param allowed whether the request is allowed, for a denial whose status is not the point
+   * @param upstreamHeaders headers the upstream must receive once Envoy applied the answer to the
+   *     request, each exactly once with this value
+   * @param upstreamLacks headers the upstream must not receive at all
+   * @param responseHeaders headers the client's response must carry with this value (an allow's
+   *     `response_headers_to_add`, or the denial's own)
    * @param invalidArgument for decide calls: INVALID_ARGUMENT with a message containing this
    */
   record Expect(Integer status, String route, String reason,
       @JsonProperty("removes_headers") List<String> removesHeaders,
       @JsonProperty("keeps_headers") List<String> keepsHeaders,
       @JsonProperty("removes_query") List<String> removesQuery,
+      Boolean allowed,
+      @JsonProperty("upstream_headers") Map<String, String> upstreamHeaders,
+      @JsonProperty("upstream_lacks") List<String> upstreamLacks,
+      @JsonProperty("response_headers") Map<String, String> responseHeaders,
       @JsonProperty("invalid_argument") String invalidArgument) {}
 
   static List<Case> load() {

@@ -40,7 +40,7 @@ final class DecideCalls {
     List<String> problems = DECISION_ID_FORMAT.matcher(r.getDecisionId()).matches() ? List.of()
         : List.of("decision id `" + r.getDecisionId() + "` is not 32 hex digits");
     return new Answer(r.getStatus(), r.getRoute().isEmpty() ? null : r.getRoute(), r.getAllowed() ? null : r.getReason(),
-        List.of(), List.of(), null, null, problems);
+        List.of(), List.of(), java.util.Map.of(), java.util.Map.of(), null, null, problems);
   }
 
   static DecideRequest request(Corpus.Decide d) {

@@ -2,6 +2,7 @@ package dev.warden.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -137,6 +138,24 @@ class CliTest {
     assertThat(r.out()).contains("\"allowed\" : false").contains("\"status\" : 403")
         .contains("\"rules\" : [ \"orders.owner-only\" ]")
         .contains("is false");
+  }
+
+  @Test
+  void evalPrintsTheObligations(@TempDir Path dir) throws IOException {
+    Path req = dir.resolve("req.json");
+    Files.writeString(req, """
+        {"method": "GET", "path": "/orders", "time": "2026-11-20T10:00:00Z",
+         "headers": {"x_user_id": "root", "x-internal-debug": "1", "accept": "*/*"},
+         "identity": {"claims": {"sub": "alice", "roles": ["customer"], "tenant": "acme"}}}
+        """);
+    Run r = run("eval", EXAMPLE.toString(), "--request", req.toString());
+    assertThat(r.exit()).isZero();
+    JsonNode o = new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.out()).get("obligations");
+    assertThat(o.get("headers").toString()).isEqualTo("[{\"action\":\"set\",\"name\":\"x-user-id\",\"value\":\"alice\"},"
+        + "{\"action\":\"set\",\"name\":\"x-tenant-id\",\"value\":\"acme\"}]");
+    assertThat(o.get("remove_headers").toString()).isEqualTo("[\"x-internal-*\"]");
+    assertThat(o.get("stripped_headers").toString()).isEqualTo("[\"x-internal-debug\",\"x_user_id\"]");
+    assertThat(o.has("response_headers")).isFalse();
   }
 
   @Test

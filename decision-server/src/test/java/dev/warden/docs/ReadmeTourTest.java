@@ -59,7 +59,7 @@ class ReadmeTourTest {
       // The README's claim about the owner.
       String alice = run("request", request.group(1), request.group(2), "--claims",
           request.group(3).replace("mallory", "alice"), "--grpc", server.grpcAddress());
-      assertThat(alice).startsWith("allow\n");
+      assertThat(alice).startsWith("allow\n").contains("  x-user-id: alice\n").contains("  x-tenant-id: acme\n");
     }
   }
 }

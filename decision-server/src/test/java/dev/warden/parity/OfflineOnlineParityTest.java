@@ -20,6 +20,7 @@ import dev.warden.proto.v1.DecideResponse;
 import dev.warden.proto.v1.DecisionsGrpc;
 import dev.warden.proto.v1.HttpTarget;
 import dev.warden.server.ActiveBundle;
+import dev.warden.server.EnvoyHeaders;
 import dev.warden.server.Structs;
 import dev.warden.server.Tokens;
 import dev.warden.server.admin.ServerMetrics;
@@ -72,6 +73,10 @@ import org.junit.jupiter.params.provider.MethodSource;
  * jwt_authn filter verified (a protobuf Struct: every number a double), and the decide API.
  * Same allow or deny, status, public reason, deciding rules and route, and so the same test
  * outcome. The request is the very one `warden test` decides on, mapped to what Envoy would send.
+ * Through ext_authz, the obligations are compared too, by their effect: the headers the upstream
+ * receives once Envoy applied the sidecar's answer to the request ({@link EnvoyHeaders}), and
+ * the headers of the client's response, against what the offline decision's obligations make of
+ * the same request; and the test's header checks are judged on what Envoy would make of it.
  */
 class OfflineOnlineParityTest {
   static final Path POLICIES = Path.of("..", "policies");
@@ -115,6 +120,20 @@ class OfflineOnlineParityTest {
     }
   }
 
+  /**
+   * What a decision does to headers: the upstream request's headers (allow only) and the client's
+   * response headers of Warden's policy, without the headers Warden adds to every answer.
+   */
+  record Effect(Map<String, List<String>> upstream, Map<String, List<String>> response) {
+    /** What the offline decision's obligations do to a request with these headers. */
+    static Effect of(Decision d, Map<String, String> sent) {
+      return new Effect(d.allowed() ? d.obligations().upstream(sent) : Map.of(), d.obligations().response());
+    }
+  }
+
+  /** What the sidecar answered: the decision as it tells it, and what Envoy makes of the answer. */
+  record Answer(Said said, Effect effect) {}
+
   /** What a decision says, as far as the sidecar tells it. */
   record Said(boolean allowed, int status, String reason, List<String> rules, String route) {
     static Said of(Decision d) {
@@ -136,17 +155,38 @@ class OfflineOnlineParityTest {
     Program program = test.program();
     Decision offline = program.decide(request);
     TestOutcome offlineOutcome = test.judge(offline);
-    Said online = switch (path) {
-      case WARDEN_VERIFIED_TOKEN -> viaExtAuthz(program, request, true);
-      case ENVOY_JWT_AUTHN -> viaExtAuthz(program, request, false);
-      case DECIDE_API -> viaDecideApi(program, request);
-    };
+    Said online;
+    Effect effect;
+    if (path == Path3.DECIDE_API) {
+      online = viaDecideApi(program, request);
+      // The decide API answers with the decision; obligations are for a proxy to apply.
+      effect = Effect.of(offline, request.headers());
+    } else {
+      Answer answer = viaExtAuthz(program, request, path == Path3.WARDEN_VERIFIED_TOKEN);
+      online = answer.said();
+      effect = answer.effect();
+      assertThat(effect).as("obligations of %s via %s", name, path)
+          .isEqualTo(Effect.of(offline, sentHeaders(request, path == Path3.WARDEN_VERIFIED_TOKEN)));
+    }
     assertThat(online).as("%s via %s", name, path).isEqualTo(Said.of(offline));
-    assertThat(test.judge(online.asDecision(program.revision())).passed()).as("outcome of %s", name)
+    TestOutcome onlineOutcome = test.judge(online.asDecision(program.revision()), effect.upstream(), effect.response());
+    assertThat(onlineOutcome.passed()).as("outcome of %s: %s", name, onlineOutcome.failure())
         .isEqualTo(offlineOutcome.passed());
   }
 
-  private Said viaExtAuthz(Program program, Request request, boolean token) throws Exception {
+  /**
+   * The headers of the CheckRequest: the test's, and the bearer token when Warden verifies it.
+   * The token is a placeholder here: only the names matter to the obligations.
+   */
+  private static Map<String, String> sentHeaders(Request request, boolean token) {
+    Map<String, String> sent = new java.util.LinkedHashMap<>(request.headers());
+    if (token && request.identity().claims() != null) {
+      sent.put("authorization", "(token)");
+    }
+    return sent;
+  }
+
+  private Answer viaExtAuthz(Program program, Request request, boolean token) throws Exception {
     Clock clock = Clock.fixed(request.time(), ZoneOffset.UTC);
     ActiveBundle active = new ActiveBundle();
     active.activate(program, "parity", request.time());
@@ -169,12 +209,23 @@ class OfflineOnlineParityTest {
       List<String> rules = meta.containsKey("rules")
           ? Arrays.asList(meta.get("rules").getStringValue().split(",")) : List.of();
       String route = meta.containsKey("route") ? meta.get("route").getStringValue() : null;
+      Map<String, String> sent = check.getAttributes().getRequest().getHttp().getHeadersMap();
       if (r.hasOkResponse()) {
-        return new Said(true, 200, "allowed", rules, route);
+        Map<String, List<String>> upstream = new java.util.LinkedHashMap<>(EnvoyHeaders.upstream(sent, r.getOkResponse()));
+        assertThat(upstream.remove(ResponseMapper.DECISION_ID_HEADER)).as("the decision id").hasSize(1);
+        // The placeholder of sentHeaders: the token's value does not matter, its name does.
+        upstream.computeIfPresent("authorization", (k, v) -> List.of("(token)"));
+        return new Answer(new Said(true, 200, "allowed", rules, route),
+            new Effect(upstream, EnvoyHeaders.response(r.getOkResponse())));
       }
       String body = r.getDeniedResponse().getBody();
       String reason = new com.fasterxml.jackson.databind.ObjectMapper().readTree(body).get("reason").asText();
-      return new Said(false, r.getDeniedResponse().getStatus().getCodeValue(), reason, rules, route);
+      Map<String, List<String>> response = new java.util.LinkedHashMap<>(
+          EnvoyHeaders.denial(r.getDeniedResponse().getHeadersList()));
+      // What Warden puts on every denial, whatever the policy says.
+      response.keySet().removeAll(List.of("content-type", ResponseMapper.DECISION_ID_HEADER, "www-authenticate"));
+      return new Answer(new Said(false, r.getDeniedResponse().getStatus().getCodeValue(), reason, rules, route),
+          new Effect(Map.of(), response));
     }
   }
 

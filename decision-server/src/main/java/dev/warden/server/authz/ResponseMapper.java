@@ -5,6 +5,7 @@ import com.google.protobuf.Value;
 import com.google.rpc.Code;
 import com.google.rpc.Status;
 import dev.warden.policy.runtime.Decision;
+import dev.warden.policy.runtime.Obligations;
 import dev.warden.policy.runtime.Outcome;
 import dev.warden.policy.runtime.RuleRef;
 import io.envoyproxy.envoy.config.core.v3.HeaderValue;
@@ -61,29 +62,74 @@ public final class ResponseMapper {
     Struct metadata = dynamicMetadata ? metadata(d, decisionId) : null;
     if (d.allowed()) {
       OkHttpResponse.Builder ok = OkHttpResponse.newBuilder();
-      Map<String, String> set = d.obligations().upstreamHeaders();
-      // Clients must not be able to send headers that look like they came from Warden. Envoy
-      // removes after it sets, so a header Warden sets is overwritten, never listed here: a
-      // client-sent `x-warden-decision-id` would otherwise erase the real one.
+      Obligations o = d.obligations();
+      // Clients must not be able to send headers that look like they came from Warden, nor any
+      // header the policy writes or removes, in any spelling. Envoy removes after it sets, so a
+      // header Warden writes is overwritten, never listed here: a client-sent
+      // `x-warden-decision-id` would otherwise erase the real one, and a client's `x-user-id` the
+      // policy's. Patterns are expanded against the names the request really carries.
+      boolean guarded = !o.upstreamHeaders().isEmpty() || !o.removeUpstreamHeaders().isEmpty()
+          || !o.removeUpstreamPatterns().isEmpty();
       for (String h : requestHeaders.keySet()) {
-        if (isWardenHeader(h) && !h.equals(DECISION_ID_HEADER) && !set.containsKey(h)) {
+        if (isWardenHeader(h) ? !h.equals(DECISION_ID_HEADER)
+            : guarded && o.strips(h) && !o.removeUpstreamHeaders().contains(h)) {
           ok.addHeadersToRemove(h);
         }
       }
       for (String h : stripHeaders) {
-        if (!set.containsKey(h)) {
+        if (!o.writes(h)) {
           ok.addHeadersToRemove(h);
         }
       }
       ok.addHeaders(header(DECISION_ID_HEADER, decisionId));
-      set.forEach((k, v) -> ok.addHeaders(header(k, v)));
-      d.obligations().removeUpstreamHeaders().forEach(ok::addHeadersToRemove);
-      d.obligations().removeQueryParameters().forEach(ok::addQueryParametersToRemove);
-      d.obligations().responseHeaders().forEach((k, v) -> ok.addResponseHeadersToAdd(header(k, v)));
+      addHeaders(o.upstreamHeaders(), false, ok::addHeaders);
+      o.removeUpstreamHeaders().forEach(ok::addHeadersToRemove);
+      o.removeQueryParameters().forEach(ok::addQueryParametersToRemove);
+      addHeaders(o.responseHeaders(), true, ok::addResponseHeadersToAdd);
       CheckResponse.Builder r = CheckResponse.newBuilder().setStatus(OK).setOkResponse(ok);
       return metadata == null ? r.build() : r.setDynamicMetadata(metadata).build();
     }
-    return denied(d.status(), d.reason(), decisionId, metadata);
+    CheckResponse denied = denied(d.status(), d.reason(), decisionId, metadata);
+    return d.obligations().responseHeaders().isEmpty() ? denied : withDenialHeaders(denied, d.obligations());
+  }
+
+  /**
+   * The policy's headers as Envoy header options, one per name, in the order of the names' first
+   * value; several values of a name go as one line, joined by `, ` (RFC 9110 §5.3). Each option
+   * replaces any copy of its header (the client's, on the upstream request; the upstream's, for a
+   * `set` response header), except, with {@code appendAdds} (the response of an allow), an
+   * `append`, which adds to the upstream's. One option per name behaves alike on every Envoy:
+   * those that read only the deprecated `append` flag of `headers` overwrite on each option, and
+   * would keep only the last of several.
+   */
+  private static void addHeaders(List<Obligations.Header> headers, boolean appendAdds,
+      java.util.function.Consumer<HeaderValueOption> add) {
+    for (int i = 0; i < headers.size(); i++) {
+      Obligations.Header h = headers.get(i);
+      boolean first = true;
+      for (int j = 0; j < i && first; j++) {
+        first = !headers.get(j).name().equals(h.name());
+      }
+      if (!first) {
+        continue;
+      }
+      String value = h.value();
+      for (int j = i + 1; j < headers.size(); j++) {
+        if (headers.get(j).name().equals(h.name())) {
+          value = value + ", " + headers.get(j).value();
+        }
+      }
+      add.accept(header(h.name(), value, appendAdds && h.append()
+          ? HeaderValueOption.HeaderAppendAction.APPEND_IF_EXISTS_OR_ADD
+          : HeaderValueOption.HeaderAppendAction.OVERWRITE_IF_EXISTS_OR_ADD));
+    }
+  }
+
+  /** A denial with the response headers of the route's `on deny` obligations. */
+  private static CheckResponse withDenialHeaders(CheckResponse denied, Obligations o) {
+    CheckResponse.Builder r = denied.toBuilder();
+    addHeaders(o.responseHeaders(), false, r.getDeniedResponseBuilder()::addHeaders);
+    return r.build();
   }
 
   /**
@@ -246,9 +292,13 @@ public final class ResponseMapper {
   }
 
   private static HeaderValueOption header(String name, String value) {
+    return header(name, value, HeaderValueOption.HeaderAppendAction.OVERWRITE_IF_EXISTS_OR_ADD);
+  }
+
+  private static HeaderValueOption header(String name, String value, HeaderValueOption.HeaderAppendAction action) {
     return HeaderValueOption.newBuilder()
         .setHeader(HeaderValue.newBuilder().setKey(name).setValue(value))
-        .setAppendAction(HeaderValueOption.HeaderAppendAction.OVERWRITE_IF_EXISTS_OR_ADD)
+        .setAppendAction(action)
         .build();
   }
 }

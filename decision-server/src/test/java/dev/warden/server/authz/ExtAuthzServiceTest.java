@@ -95,7 +95,11 @@ class ExtAuthzServiceTest {
         Map.of("x-warden-decision-id", "spoofed", "x-user-id", "spoofed"));
     assertThat(r.getStatus().getCode()).isZero();
     assertThat(r.hasOkResponse()).isTrue();
-    assertThat(r.getOkResponse().getHeadersToRemoveList()).contains("x-user-id").doesNotContain("x-warden-decision-id");
+    // The bundle's obligations write `x-user-id`: Warden's value replaces the client's, so the
+    // header is set, not removed (Envoy removes after it sets), though strip_headers names it.
+    assertThat(r.getOkResponse().getHeadersToRemoveList()).doesNotContain("x-user-id", "x-warden-decision-id");
+    assertThat(headers(r.getOkResponse().getHeadersList())).containsEntry("x-user-id", "alice")
+        .containsEntry("x-tenant-id", "acme");
     String id = headers(r.getOkResponse().getHeadersList()).get(ResponseMapper.DECISION_ID_HEADER);
     assertThat(id).isNotBlank().isNotEqualTo("spoofed");
     assertThat(r.getDynamicMetadata().getFieldsOrThrow("decision_id").getStringValue()).isEqualTo(id);

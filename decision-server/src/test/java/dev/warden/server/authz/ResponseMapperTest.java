@@ -89,6 +89,69 @@ class ResponseMapperTest {
     assertThat(r.getDynamicMetadata().getFieldsOrThrow("route").getStringValue()).isEqualTo("orders.read");
   }
 
+  static Decision allowWith(Obligations o) {
+    return new Decision(Outcome.ALLOW, 200, "allowed", () -> "", List.of(new RuleRef("role.customer#1", "grant", "a:1")),
+        "orders.read", "r1", o, List.of());
+  }
+
+  @Test
+  void theHeadersAPolicySetsReplaceEveryCopyTheClientSent() {
+    Obligations o = new Obligations(
+        List.of(new Obligations.Header("x-user-id", "alice", false), new Obligations.Header("x-roles", "a", true),
+            new Obligations.Header("x-roles", "b", true)),
+        List.of("x-tenant-id"), List.of("x-internal-*"), List.of(), List.of());
+    List<Map.Entry<String, String>> sent = List.of(Map.entry("X-User-Id", "mallory"), Map.entry("x-user-id", "root"),
+        Map.entry("x_user_id", "root"), Map.entry("x-roles", "admin"), Map.entry("x_roles", "admin"),
+        Map.entry("x-tenant-id", "evil"), Map.entry("x_tenant_id", "evil"), Map.entry("x-internal-debug", "1"),
+        Map.entry("x_internal_trace", "1"), Map.entry("host", "shop"), Map.entry("accept", "*/*"));
+    // Envoy hands the names over in lower case, a repeated one once, its values joined.
+    Map<String, String> checked = new java.util.LinkedHashMap<>();
+    sent.forEach(e -> checked.merge(e.getKey().toLowerCase(), e.getValue(), (a, b) -> a + "," + b));
+    CheckResponse r = mapper.toResponse(allowWith(o), "d-1", checked);
+    var upstream = dev.warden.server.EnvoyHeaders.upstream(sent, r.getOkResponse());
+    assertThat(upstream).containsOnlyKeys("x-user-id", "x-roles", "host", "accept", ResponseMapper.DECISION_ID_HEADER);
+    assertThat(upstream.get("x-user-id")).containsExactly("alice");
+    assertThat(upstream.get("x-roles")).as("one line: alike on every Envoy").containsExactly("a, b");
+    // Envoy removes after it sets: a written header is never listed for removal.
+    assertThat(r.getOkResponse().getHeadersToRemoveList()).doesNotContain("x-user-id", "x-roles", "host")
+        .contains("x_user_id", "x_roles", "x-tenant-id", "x_tenant_id", "x-internal-debug", "x_internal_trace");
+    assertThat(r.getOkResponse().getHeadersList()).extracting(h -> h.getHeader().getKey() + " " + h.getAppendAction())
+        .containsExactly(ResponseMapper.DECISION_ID_HEADER + " OVERWRITE_IF_EXISTS_OR_ADD",
+            "x-user-id OVERWRITE_IF_EXISTS_OR_ADD", "x-roles OVERWRITE_IF_EXISTS_OR_ADD");
+  }
+
+  @Test
+  void aStripHeaderThePolicyWritesIsWrittenNotRemoved() {
+    // The mapper strips `x-user-id` from every allowed request, unless the policy writes it.
+    Obligations o = new Obligations(List.of(new Obligations.Header("x-user-id", "alice", false)), List.of(), List.of(),
+        List.of(), List.of());
+    CheckResponse r = mapper.toResponse(allowWith(o), "d-1", Map.of("x-user-id", "root"));
+    assertThat(r.getOkResponse().getHeadersToRemoveList()).isEmpty();
+    assertThat(dev.warden.server.EnvoyHeaders.upstream(Map.of("x-user-id", "root"), r.getOkResponse()).get("x-user-id"))
+        .containsExactly("alice");
+  }
+
+  @Test
+  void responseHeadersGoToTheClientOnAllowAndOnDeny() {
+    Obligations onAllow = new Obligations(List.of(), List.of(), List.of(), List.of(),
+        List.of(new Obligations.Header("cache-control", "no-store", false), new Obligations.Header("vary", "origin", true)));
+    CheckResponse ok = mapper.toResponse(allowWith(onAllow), "d-1", Map.of());
+    assertThat(ok.getOkResponse().getResponseHeadersToAddList())
+        .extracting(h -> h.getHeader().getKey() + "=" + h.getHeader().getValue() + " " + h.getAppendAction())
+        .containsExactly("cache-control=no-store OVERWRITE_IF_EXISTS_OR_ADD", "vary=origin APPEND_IF_EXISTS_OR_ADD");
+    Obligations onDeny = new Obligations(List.of(), List.of(), List.of(), List.of(),
+        List.of(new Obligations.Header("cache-control", "no-store", false), new Obligations.Header("vary", "a", true),
+            new Obligations.Header("vary", "b", true)));
+    Decision denied = new Decision(Outcome.FORBID, 403, "no", () -> "", List.of(), "orders.read", "r1", onDeny,
+        List.of());
+    CheckResponse r = mapper.toResponse(denied, "d-2", Map.of());
+    var headers = dev.warden.server.EnvoyHeaders.denial(r.getDeniedResponse().getHeadersList());
+    assertThat(headers).containsEntry("cache-control", List.of("no-store")).containsEntry("vary", List.of("a, b"))
+        .containsEntry("content-type", List.of("application/json"))
+        .containsEntry(ResponseMapper.DECISION_ID_HEADER, List.of("d-2"));
+    assertThat(r.getDeniedResponse().getBody()).contains("\"decision_id\":\"d-2\"");
+  }
+
   @Test
   void withoutDynamicMetadataTheAnswersCarryNone() {
     ResponseMapper lean = new ResponseMapper(List.of(), false);

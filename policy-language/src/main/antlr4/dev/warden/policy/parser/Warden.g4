@@ -17,6 +17,7 @@ decl
   | ruleDecl
   | dataDecl
   | testDecl
+  | obligationDecl
   | reservedDecl
   ;
 
@@ -76,6 +77,20 @@ target
   | httpMethod? PATH             # pathTarget
   ;
 
+// ---- obligations --------------------------------------------------------------------------
+// `on allow orders.* { set header "x-user-id" = principal.id; remove header "x-internal-*" }`.
+// Without targets a block covers every route of its package.
+obligationDecl
+  : ON outcome=(ALLOW | DENY) targets? LBRACE obligation* RBRACE
+  ;
+
+// `set header "…" = e`, `append header "…" = e`, `remove header "…"`, `set response header "…" = e`.
+// The words are names, not keywords, so that `set`, `remove` or `header` stay free to name
+// routes, fields and data; the AST builder says which words it expects.
+obligation
+  : verb=IDENT words+=IDENT+ name=STRING (ASSIGN value=expr)? SEMI?
+  ;
+
 // ---- data ---------------------------------------------------------------------------------
 dataDecl
   : DATA name=IDENT COLON type
@@ -99,8 +114,14 @@ testDecl
 testStep
   : REQUEST httpMethod PATH requestOption*                   # requestStep
   | DATA name=IDENT (LBRACK key=expr RBRACK)? ASSIGN value=expr # dataStep
-  | EXPECT ALLOW                                              # expectAllow
-  | EXPECT DENY INT? (BY ruleRef)? (REASON STRING)?           # expectDeny
+  | EXPECT ALLOW headerExpect*                                # expectAllow
+  | EXPECT DENY INT? (BY ruleRef)? (REASON STRING)? headerExpect* # expectDeny
+  ;
+
+// `with header "x-user-id" = "alice"`, `without header "x-debug"`, `and response header "…"`:
+// `with`, `without` and `header` are names, as in obligations.
+headerExpect
+  : kind=(IDENT | AND) words+=IDENT+ name=STRING (ASSIGN value=STRING)?
   ;
 
 requestOption
@@ -120,7 +141,7 @@ ruleRef
 
 // ---- constructs of later waves: parsed so the checker can say they are not supported yet ----
 reservedDecl
-  : kw=(SCHEMA | QUOTA | REDACT | LOOKUP | ON) reservedItem*
+  : kw=(SCHEMA | QUOTA | REDACT | LOOKUP) reservedItem*
   ;
 
 // At the top level a declaration keyword ends the block, except as the root of a path
@@ -254,6 +275,7 @@ RBRACK   : ']';
 LPAREN   : '(';
 RPAREN   : ')';
 COMMA    : ',';
+SEMI     : ';';
 COLON    : ':';
 DOT      : '.';
 HASH     : '#';

@@ -87,9 +87,31 @@ public final class Verdict {
     return decision.obligations().removeQueryParameters();
   }
 
-  /** Headers to set on the request before it goes on. */
+  /**
+   * `remove header` patterns (`x-internal-*`): the request's headers they match, in any spelling
+   * with `_` for `-`, are removed before it goes on.
+   */
+  public List<String> headerPatternsToRemove() {
+    return decision.obligations().removeUpstreamPatterns();
+  }
+
+  /**
+   * Headers to set on the request before it goes on (`on allow` blocks), each replacing every
+   * copy the client sent; the values of an appended header joined by `, `.
+   */
   public Map<String, String> headersToSet() {
-    return decision.obligations().upstreamHeaders();
+    return single(decision.obligations().upstream(Map.of()));
+  }
+
+  /** Headers to add to the client's response (`set response header`, `append response header`). */
+  public Map<String, String> responseHeaders() {
+    return single(decision.obligations().response());
+  }
+
+  private static Map<String, String> single(Map<String, List<String>> joined) {
+    Map<String, String> out = new java.util.LinkedHashMap<>();
+    joined.forEach((name, values) -> out.put(name, values.get(0)));
+    return java.util.Collections.unmodifiableMap(out);
   }
 
   @Override

@@ -78,7 +78,36 @@ public sealed interface Decl {
     }
   }
 
-  /** A construct of a later wave (schema, quota, redact, lookup, on): parsed, then rejected. */
+  /**
+   * `on allow [targets] { … }` or `on deny [targets] { … }`: headers Warden sets, appends or
+   * removes when a covered route is allowed (or denied). No targets: every route of the package.
+   */
+  record OnBlock(Span span, boolean allow, List<Target> targets, List<HeaderAction> actions) implements Decl {
+    public OnBlock {
+      targets = List.copyOf(targets);
+      actions = List.copyOf(actions);
+    }
+  }
+
+  /**
+   * One line of an `on` block: `set header "x-user-id" = principal.id`, `append response header
+   * "vary" = "origin"`, `remove header "x-internal-*"`. {@code value} is null for `remove`;
+   * {@code response} is true for a header of the client's response.
+   */
+  record HeaderAction(Span span, HeaderOp op, boolean response, String name, Span nameSpan, Expr value) {}
+
+  /** What a header action does. */
+  enum HeaderOp {
+    SET,
+    APPEND,
+    REMOVE;
+
+    public String keyword() {
+      return name().toLowerCase();
+    }
+  }
+
+  /** A construct of a later wave (schema, quota, redact, lookup): parsed, then rejected. */
   record Reserved(Span span, String keyword) implements Decl {}
 
   /** Whether a rule allows or refuses. */

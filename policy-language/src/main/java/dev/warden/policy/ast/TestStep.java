@@ -2,6 +2,7 @@ package dev.warden.policy.ast;
 
 import dev.warden.policy.diag.Span;
 import java.time.Instant;
+import java.util.List;
 
 /** One line of a `test` block. */
 public sealed interface TestStep {
@@ -26,9 +27,24 @@ public sealed interface TestStep {
   /** `data orders["k"] = {…}` ({@code key} non-null) or `data orders = {…}`. */
   record Data(Span span, String name, Span nameSpan, Expr key, Expr value) implements TestStep {}
 
-  /** `expect allow`. */
-  record ExpectAllow(Span span) implements TestStep {}
+  /** `expect allow [with header "…" = "…" …]`. */
+  record ExpectAllow(Span span, List<HeaderCheck> headers) implements TestStep {
+    public ExpectAllow {
+      headers = List.copyOf(headers);
+    }
+  }
 
-  /** `expect deny [status] [by rule] [reason "…"]`; absent parts are null. */
-  record ExpectDeny(Span span, Integer status, String rule, String reason) implements TestStep {}
+  /** `expect deny [status] [by rule] [reason "…"] [with response header …]`; absent parts are null. */
+  record ExpectDeny(Span span, Integer status, String rule, String reason, List<HeaderCheck> headers)
+      implements TestStep {
+    public ExpectDeny {
+      headers = List.copyOf(headers);
+    }
+  }
+
+  /**
+   * `with header "x-user-id" = "alice"` (present, with that value; {@code value} null: any),
+   * `without header "x-debug"` ({@code present} false); {@code response} for `response header`.
+   */
+  record HeaderCheck(Span span, boolean present, boolean response, String name, Span nameSpan, String value) {}
 }

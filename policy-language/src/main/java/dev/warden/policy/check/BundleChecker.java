@@ -75,12 +75,16 @@ public final class BundleChecker {
     Targets targets = new Targets(routes, diagnostics);
     List<CheckedGrant> grants = grants(packaged, roles, routes, targets, env);
     List<CheckedRule> rules = rules(packaged, routes, targets, env);
+    ObligationChecker onBlocks = new ObligationChecker(diagnostics, fieldIds, routes, targets, env, requestModels);
+    List<CheckedBundle.CheckedOnBlock> obligations = onBlocks.check(packaged);
+    declaredIds.addAll(onBlocks.ids());
+    frameSize = Math.max(frameSize, onBlocks.frameSize());
     List<CheckedBundle.CheckedTest> tests = new TestChecker(diagnostics, fieldIds, env, data)
         .check(packaged, declaredIds);
     Map<String, SourceFile> sources = new LinkedHashMap<>();
     loaded.policies().forEach(s -> sources.put(s.name(), s));
     return new CheckedBundle(loaded.manifest(), principal, routes, roles, grants, rules, data, fieldIds,
-        frameSize, tests, sources);
+        frameSize, tests, sources, obligations);
   }
 
   private void notSupported(Decl.Reserved r) {
@@ -88,8 +92,7 @@ public final class BundleChecker {
       case "schema" -> "request schemas arrive";
       case "quota" -> "quotas arrive";
       case "redact" -> "redaction arrives";
-      case "lookup" -> "lookups arrive";
-      default -> "`on allow` and `on deny` obligations arrive";
+      default -> "lookups arrive";
     };
     diagnostics.add(
         Diagnostic.error("check.not_supported", r.span(), "`" + r.keyword() + "` is not supported yet")
@@ -289,37 +292,7 @@ public final class BundleChecker {
   /** Checks conditions with the path parameters that every covered route declares in scope. */
   private List<CheckedCondition> conditions(
       List<Decl.Condition> conditions, BitSet covered, List<RouteInfo> routes, Env env) {
-    Map<String, Type> common = null;
-    Map<String, List<String>> declaredBy = new TreeMap<>();
-    List<String> coveredNames = new ArrayList<>();
-    List<RequestModel> models = new ArrayList<>();
-    for (int id = covered.nextSetBit(0); id >= 0; id = covered.nextSetBit(id + 1)) {
-      RouteInfo r = routes.get(id);
-      coveredNames.add(r.name());
-      models.add(requestModels.apply(r));
-      Map<String, Type> params = new LinkedHashMap<>();
-      for (PathTemplate.Param p : r.path().params()) {
-        params.put(p.name(), p.type() == PathTemplate.ParamType.INT ? Type.INT : Type.STRING);
-        declaredBy.computeIfAbsent(p.name(), k -> new ArrayList<>()).add(r.name());
-      }
-      if (common == null) {
-        common = params;
-      } else {
-        common.entrySet().removeIf(e -> !e.getValue().equals(params.get(e.getKey())));
-      }
-    }
-    Map<String, Type> scope = common == null ? Map.of() : common;
-    Env local = env.withParams(scope, name -> {
-      List<String> having = declaredBy.get(name);
-      if (having == null) {
-        return null;
-      }
-      List<String> lacking = coveredNames.stream().filter(n -> !having.contains(n)).toList();
-      return lacking.isEmpty()
-          ? "path parameter `" + name + "` has different types in the routes this rule covers"
-          : "`" + name + "` is a path parameter of `" + having.get(0) + "` but not of `" + lacking.get(0)
-              + "`, which this rule also covers";
-    }).withRequest(RequestModel.common(models));
+    Env local = ParamScope.of(env, covered, routes, "this rule", requestModels);
     List<CheckedCondition> out = new ArrayList<>();
     boolean ok = true;
     for (Decl.Condition c : conditions) {

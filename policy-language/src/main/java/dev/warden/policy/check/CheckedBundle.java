@@ -28,7 +28,8 @@ public record CheckedBundle(
     FieldIds fieldIds,
     int frameSize,
     List<CheckedTest> tests,
-    Map<String, SourceFile> sources) {
+    Map<String, SourceFile> sources,
+    List<CheckedOnBlock> obligations) {
 
   /** One field of the principal and where its value comes from, first source first. */
   public record PrincipalSpec(String name, int slot, Type type, List<ClaimSource> sources) {
@@ -112,6 +113,33 @@ public record CheckedBundle(
     }
   }
 
+  /**
+   * An `on allow` or `on deny` block, resolved to the routes it covers.
+   *
+   * @param id `orders.on_allow#1`: the package, the outcome and the block's number in the package
+   * @param actions in the order written
+   */
+  public record CheckedOnBlock(String id, boolean allow, BitSet routes, List<CheckedHeaderAction> actions, Span span) {
+    public CheckedOnBlock {
+      actions = List.copyOf(actions);
+    }
+  }
+
+  /**
+   * One header action of an `on` block. {@code value} is a `string` or `string?` expression, null
+   * for `remove`; a `remove` name ending in `*` is a pattern.
+   */
+  public record CheckedHeaderAction(Decl.HeaderOp op, boolean response, String name, Checked value, Span span) {
+    public boolean pattern() {
+      return name.endsWith("*");
+    }
+
+    /** How the action reads in explanations: `set header `x-user-id``. */
+    public String describe() {
+      return op.keyword() + (response ? " response header `" : " header `") + name + "`";
+    }
+  }
+
   /** A data document: its type and the JSON it was read from (null when declared only). */
   public record DataDocument(String name, int slot, Type type, JsonNode json, String file) {}
 
@@ -138,5 +166,23 @@ public record CheckedBundle(
   public record DataOverride(int slot, String doc, Checked key, Checked value) {}
 
   /** What a test expects. Optional parts are null. */
-  public record Expectation(boolean allow, Integer status, String rule, String reason, Span span) {}
+  public record Expectation(boolean allow, Integer status, String rule, String reason, Span span,
+      List<HeaderExpectation> headers) {
+    public Expectation {
+      headers = List.copyOf(headers);
+    }
+  }
+
+  /**
+   * `with header "x-user-id" = "alice"`: the upstream receives the header (with that value, its
+   * values joined by `, `, when {@code value} is not null); `without header "x-debug"`: it
+   * receives no header of that name in any spelling; `response header` for the client's response.
+   */
+  public record HeaderExpectation(boolean present, boolean response, String name, String value) {
+    /** As written: `with header "x-user-id" = "alice"`, or after `and` without the first word. */
+    public String describe(boolean withWord) {
+      return (withWord ? present ? "with " : "without " : "") + (response ? "response header \"" : "header \"") + name
+          + "\"" + (value == null ? "" : " = \"" + value + "\"");
+    }
+  }
 }

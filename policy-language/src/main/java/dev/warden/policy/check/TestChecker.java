@@ -83,7 +83,9 @@ final class TestChecker {
           diagnostics.add(Diagnostic.error("test.bad_steps", a.span(), "a test has one `expect`"));
           ok = false;
         }
-        expect = new Expectation(true, null, null, null, a.span());
+        List<CheckedBundle.HeaderExpectation> headers = headers(a.headers(), true);
+        ok &= headers != null;
+        expect = new Expectation(true, null, null, null, a.span(), headers == null ? List.of() : headers);
       } else if (s instanceof TestStep.ExpectDeny d) {
         if (expect != null) {
           diagnostics.add(Diagnostic.error("test.bad_steps", d.span(), "a test has one `expect`"));
@@ -99,7 +101,9 @@ final class TestChecker {
           diagnostics.add(Diagnostic.error("test.bad_status", d.span(), "a deny has a 4xx status, found `" + d.status() + "`"));
           ok = false;
         }
-        expect = new Expectation(false, d.status(), d.rule(), d.reason(), d.span());
+        List<CheckedBundle.HeaderExpectation> headers = headers(d.headers(), false);
+        ok &= headers != null;
+        expect = new Expectation(false, d.status(), d.rule(), d.reason(), d.span(), headers == null ? List.of() : headers);
       }
     }
     if (request == null || expect == null) {
@@ -111,6 +115,37 @@ final class TestChecker {
       return null;
     }
     return ok ? new CheckedTest(t.name(), t.span(), request, overrides, expect) : null;
+  }
+
+  /** The header checks of an `expect`, or null after a diagnostic. */
+  private List<CheckedBundle.HeaderExpectation> headers(List<TestStep.HeaderCheck> checks, boolean allow) {
+    List<CheckedBundle.HeaderExpectation> out = new ArrayList<>();
+    boolean ok = true;
+    for (TestStep.HeaderCheck c : checks) {
+      if (!allow && !c.response()) {
+        diagnostics.add(Diagnostic.error("test.bad_expectation", c.span(),
+                "a denied request does not reach the upstream: it has no `header \"" + c.name() + "\"`")
+            .withHelp("check the denial's own headers with `" + (c.present() ? "with" : "without") + " response header \""
+                + c.name() + "\"`"));
+        ok = false;
+        continue;
+      }
+      String lower = dev.warden.policy.runtime.HttpTokens.headerName(c.name());
+      if (lower == null || lower.startsWith(":")) {
+        diagnostics.add(Diagnostic.error("test.bad_value", c.nameSpan(), "`" + c.name() + "` is not a header name")
+            .withHelp("header names are ASCII letters, digits and `!#$%&'*+-.^_`|~`"));
+        ok = false;
+        continue;
+      }
+      if (!lower.equals(c.name())) {
+        diagnostics.add(Diagnostic.error("test.bad_value", c.nameSpan(), "header name `" + c.name() + "` is not in lower case")
+            .withHelp("write `" + lower + "`: Envoy hands header names over in lower case"));
+        ok = false;
+        continue;
+      }
+      out.add(new CheckedBundle.HeaderExpectation(c.present(), c.response(), c.name(), c.value()));
+    }
+    return ok ? out : null;
   }
 
   private TestRequest request(TestStep.Request r) {

@@ -30,6 +30,8 @@ final class CompiledRoute {
   /** For each role id, the grant that opened the route to it (null when none). */
   CompiledRule[] openGrants = new CompiledRule[0];
   CompiledRule[] allows = new CompiledRule[0];
+  /** The route's `on allow` / `on deny` obligations, or null when it has none. */
+  CompiledObligations obligations;
 
   CompiledRoute(int id, String name, String method, PathTemplate template, Instant since, Instant retired, RuleRef ref) {
     this.id = id;

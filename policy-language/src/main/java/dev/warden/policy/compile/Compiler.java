@@ -46,8 +46,20 @@ public final class Compiler {
     }
     trie.freeze();
 
+    // Headers that some route's obligations write are stripped from the client's request on every
+    // route, so that no upstream behind the bundle ever takes a client's copy for Warden's.
+    java.util.Set<String> written = new java.util.LinkedHashSet<>();
+    for (CheckedBundle.CheckedOnBlock b : bundle.obligations()) {
+      for (CheckedBundle.CheckedHeaderAction a : b.actions()) {
+        if (b.allow() && !a.response() && a.op() != Decl.HeaderOp.REMOVE) {
+          written.add(a.name());
+        }
+      }
+    }
+
     for (CompiledRoute route : routes) {
       ExprCompiler exprs = new ExprCompiler(values, route.paramSlots, principalNames);
+      route.obligations = obligations(bundle.obligations(), route, exprs, written);
       List<CompiledRule> forbids = new ArrayList<>();
       List<CompiledRule> allows = new ArrayList<>();
       for (CheckedRule rule : bundle.rules()) {
@@ -94,6 +106,45 @@ public final class Compiler {
     }
     PrincipalBuilder principals = new PrincipalBuilder(bundle.principal(), implies);
     return new Program(bundle.manifest(), bundle.frameSize(), trie, routes, principals, data, dataSlots);
+  }
+
+  /** The route's obligations, or null when none applies to it and the bundle writes no header. */
+  private static CompiledObligations obligations(List<CheckedBundle.CheckedOnBlock> blocks, CompiledRoute route,
+      ExprCompiler exprs, java.util.Set<String> written) {
+    List<CompiledObligations.Write> onAllow = new ArrayList<>();
+    List<CompiledObligations.Write> onDeny = new ArrayList<>();
+    List<String> remove = new ArrayList<>();
+    List<String> patterns = new ArrayList<>();
+    java.util.Set<String> writesHere = new java.util.HashSet<>();
+    for (CheckedBundle.CheckedOnBlock b : blocks) {
+      if (!b.routes().get(route.id)) {
+        continue;
+      }
+      RuleRef ref = new RuleRef(b.id(), "obligation", b.span().fileLine());
+      for (CheckedBundle.CheckedHeaderAction a : b.actions()) {
+        if (a.op() == Decl.HeaderOp.REMOVE) {
+          List<String> into = a.pattern() ? patterns : remove;
+          if (!into.contains(a.name())) {
+            into.add(a.name());
+          }
+          continue;
+        }
+        if (!a.response()) {
+          writesHere.add(a.name());
+        }
+        (b.allow() ? onAllow : onDeny).add(new CompiledObligations.Write(a.op() == Decl.HeaderOp.APPEND, a.response(),
+            a.name(), exprs.compile(a.value()), ref, a.value().span(), a.describe()));
+      }
+    }
+    for (String name : written) {
+      if (!writesHere.contains(name) && !remove.contains(name)) {
+        remove.add(name);
+      }
+    }
+    if (onAllow.isEmpty() && onDeny.isEmpty() && remove.isEmpty() && patterns.isEmpty()) {
+      return null;
+    }
+    return new CompiledObligations(onAllow, onDeny, remove, patterns);
   }
 
   private static CompiledRule.Condition[] conditions(List<CheckedCondition> conditions, ExprCompiler exprs) {

@@ -35,6 +35,8 @@ final class Frame {
   String error;
   /** The condition being evaluated: where an error without a place of its own is cited. */
   CompiledRule.Condition condition;
+  /** Set when an allow's obligation could not be evaluated. */
+  CompiledObligations.Failure obligationFailure;
   /** The evaluation errors met so far, in order; null until the first. */
   java.util.List<EvalError> errors;
   int steps;
@@ -127,12 +129,17 @@ final class Frame {
 
   /** Records an evaluation error of {@code rule}'s condition. */
   void error(CompiledRule rule, EvalError.Kind kind, dev.warden.policy.diag.Span span, String message) {
+    error(rule == null ? null : rule.ref, kind, span != null ? span : condition != null ? condition.span() : null,
+        message);
+  }
+
+  /** Records an evaluation error of a rule or an `on` block, at {@code span} when known. */
+  void error(dev.warden.policy.runtime.RuleRef ref, EvalError.Kind kind, dev.warden.policy.diag.Span span,
+      String message) {
     if (errors == null) {
       errors = new java.util.ArrayList<>(2);
     }
-    dev.warden.policy.diag.Span at = span != null ? span : condition != null ? condition.span() : null;
-    errors.add(new EvalError(kind, rule == null ? null : rule.ref, at == null ? rule == null ? "?" : rule.ref.location()
-        : at.toString(), message));
+    errors.add(new EvalError(kind, ref, span == null ? ref == null ? "?" : ref.location() : span.toString(), message));
   }
 
   java.util.List<EvalError> errors() {

@@ -329,9 +329,9 @@ public final class Program {
       }
     }
     List<Miss> seen = misses == null ? List.of() : misses;
-    return deny(refusal == 401 ? Outcome.UNAUTHENTICATED : Outcome.DEFAULT_DENY, refusal,
+    return routeDeny(refusal == 401 ? Outcome.UNAUTHENTICATED : Outcome.DEFAULT_DENY, refusal,
         f.anonymous ? "authentication required" : "not allowed", () -> explainDefaultDeny(route, seen, f), List.of(),
-        route.name, f.errors());
+        route, f);
   }
 
   /** Why no grant or permit applied, for the explanation: at most a few, in evaluation order. */
@@ -397,21 +397,55 @@ public final class Program {
     String reason = forbid.reason != null ? forbid.reason : "forbidden by policy";
     Outcome outcome = refusal == 401 ? Outcome.UNAUTHENTICATED : Outcome.FORBID;
     if (result == APPLIES) {
-      return deny(outcome, refusal, reason, () -> forbid.explainApplying(f), forbid.refs, route.name, f.errors());
+      return routeDeny(outcome, refusal, reason, () -> forbid.explainApplying(f), forbid.refs, route, f);
     }
     String error = f.error;
     Supplier<String> explanation =
         () -> "forbid `" + forbid.ref.id() + "` applies: its condition could not be evaluated (" + error + ")";
     if (result == ANONYMOUS) {
-      return deny(Outcome.UNAUTHENTICATED, 401, "authentication required", explanation, forbid.refs, route.name,
-          f.errors());
+      return routeDeny(Outcome.UNAUTHENTICATED, 401, "authentication required", explanation, forbid.refs, route, f);
     }
-    return deny(outcome, refusal, reason, explanation, forbid.refs, route.name, f.errors());
+    return routeDeny(outcome, refusal, reason, explanation, forbid.refs, route, f);
   }
 
   private Decision allow(CompiledRule rule, CompiledRoute route, Frame f) {
+    CompiledObligations o = route.obligations;
+    Obligations obligations = o == null ? Obligations.of(f.line) : o.allow(f);
+    if (obligations == null) {
+      return obligationFailed(rule, route, f);
+    }
     return new Decision(Outcome.ALLOW, 200, "allowed", rule.allowExplanationSupplier, rule.refs, route.name, revision,
-        Obligations.of(f.line), f.errors());
+        obligations, f.errors());
+  }
+
+  /**
+   * An allow whose obligation could not be evaluated is denied (fail closed): the upstream would
+   * otherwise get the request without a header it relies on, such as the caller's id. A value
+   * that reads the principal of an anonymous caller asks the caller to authenticate; any other
+   * error is an `error` decision.
+   */
+  private Decision obligationFailed(CompiledRule rule, CompiledRoute route, Frame f) {
+    CompiledObligations.Failure failure = f.obligationFailure;
+    RuleRef block = failure.write().block;
+    List<RuleRef> refs = List.of(block, rule.ref);
+    Supplier<String> why = () -> rule.allowExplanation + ", but `" + block.id() + "` at " + block.location()
+        + " could not " + failure.write().describe + " (" + failure.message() + "): denied, since an allow never goes"
+        + " without its obligations";
+    if (failure.kind() == EvalError.Kind.ANONYMOUS) {
+      return routeDeny(Outcome.UNAUTHENTICATED, 401, "authentication required", why, refs, route, f);
+    }
+    return deny(Outcome.ERROR, 500, "internal error", why, refs, route.name, f.errors());
+  }
+
+  /**
+   * A denial by the route's rules (a forbid, the default deny, an anonymous caller refused), with
+   * the response headers of the route's `on deny` obligations.
+   */
+  private Decision routeDeny(Outcome outcome, int status, String reason, Supplier<String> explanation,
+      List<RuleRef> rules, CompiledRoute route, Frame f) {
+    Obligations obligations = route.obligations == null || !route.obligations.hasDeny() ? Obligations.NONE
+        : route.obligations.deny(f);
+    return new Decision(outcome, status, reason, explanation, rules, route.name, revision, obligations, f.errors());
   }
 
   private Decision deny(Outcome outcome, int status, String reason, Supplier<String> explanation, List<RuleRef> rules,

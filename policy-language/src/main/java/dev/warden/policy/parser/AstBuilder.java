@@ -8,6 +8,7 @@ import dev.warden.policy.ast.Target;
 import dev.warden.policy.ast.TestStep;
 import dev.warden.policy.ast.TypeRef;
 import dev.warden.policy.diag.Diagnostic;
+import dev.warden.policy.diag.EditDistance;
 import dev.warden.policy.diag.SourceFile;
 import dev.warden.policy.diag.Span;
 import dev.warden.policy.parser.WardenParser.*;
@@ -75,6 +76,9 @@ final class AstBuilder {
     if (d.testDecl() != null) {
       return test(d.testDecl());
     }
+    if (d.obligationDecl() != null) {
+      return onBlock(d.obligationDecl());
+    }
     ReservedDeclContext r = d.reservedDecl();
     return new Decl.Reserved(span(r.kw), r.kw.getText());
   }
@@ -140,6 +144,109 @@ final class AstBuilder {
         targets(c.targets()),
         conditions(c.condition()),
         c.reason == null ? null : string(c.reason));
+  }
+
+  // ---- obligations ----------------------------------------------------------------------
+
+  private Decl.OnBlock onBlock(ObligationDeclContext c) {
+    List<Target> targets = c.targets() == null ? List.of() : targets(c.targets());
+    List<Decl.HeaderAction> actions = new ArrayList<>();
+    for (ObligationContext o : c.obligation()) {
+      Decl.HeaderAction a = headerAction(o);
+      if (a != null) {
+        actions.add(a);
+      }
+    }
+    return new Decl.OnBlock(span(c.ON().getSymbol()), c.outcome.getType() == WardenLexer.ALLOW, targets, actions);
+  }
+
+  private static final List<String> VERBS = List.of("set", "append", "remove");
+
+  /** `set header "…" = e` and the like, or null after a diagnostic. */
+  private Decl.HeaderAction headerAction(ObligationContext o) {
+    String verb = o.verb.getText();
+    if (!VERBS.contains(verb)) {
+      Diagnostic d = Diagnostic.error("parse.bad_obligation", span(o.verb), "`" + verb + "` is not an obligation");
+      diagnostics.add(EditDistance.closest(verb, VERBS).map(v -> d.withHelp("did you mean `" + v + "`?"))
+          .orElse(d.withHelp("write `set header \"…\" = …`, `append header \"…\" = …` or `remove header \"…\"`")));
+      return null;
+    }
+    Boolean response = headerWords(o.words, "after `" + verb + "`", "parse.bad_obligation");
+    if (response == null) {
+      return null;
+    }
+    Decl.HeaderOp op = Decl.HeaderOp.valueOf(verb.toUpperCase(java.util.Locale.ROOT));
+    String name = string(o.name);
+    String what = verb + (response ? " response header" : " header");
+    if (op == Decl.HeaderOp.REMOVE && o.value != null) {
+      diagnostics.add(Diagnostic.error("parse.bad_obligation", span(o.ASSIGN().getSymbol()), "`" + what + "` takes no value")
+          .withHelp("write `" + what + " \"" + name + "\"`"));
+      return null;
+    }
+    if (op != Decl.HeaderOp.REMOVE && o.value == null) {
+      diagnostics.add(Diagnostic.error("parse.bad_obligation", span(o.name), "`" + what + "` needs a value")
+          .withHelp("write `" + what + " \"" + name + "\" = …`, such as `= principal.id`"));
+      return null;
+    }
+    return new Decl.HeaderAction(span(o), op, response, name, span(o.name), o.value == null ? null : expr(o.value, 0));
+  }
+
+  /**
+   * Whether the words name a response header (`response header`) rather than a request header
+   * (`header`); null after a diagnostic.
+   */
+  private Boolean headerWords(List<Token> words, String where, String code) {
+    String text = String.join(" ", words.stream().map(Token::getText).toList());
+    if (text.equals("header")) {
+      return false;
+    }
+    if (text.equals("response header")) {
+      return true;
+    }
+    Token first = words.get(0);
+    Diagnostic d = Diagnostic.error(code, span(first), "expected `header` or `response header` " + where + ", found `"
+        + text + "`");
+    diagnostics.add(EditDistance.closest(text, List.of("header", "response header"))
+        .map(w -> d.withHelp("did you mean `" + w + "`?"))
+        .orElse(d.withHelp("`header` is a header of the request the upstream receives, `response header` one of the"
+            + " response the client receives")));
+    return null;
+  }
+
+  private static final List<String> CHECKS = List.of("with", "without", "and");
+
+  /** `with header "…" = "…"` and the like in an `expect`; `and` repeats the previous mode. */
+  private List<TestStep.HeaderCheck> headerChecks(List<HeaderExpectContext> cs) {
+    List<TestStep.HeaderCheck> out = new ArrayList<>();
+    boolean present = true;
+    for (int i = 0; i < cs.size(); i++) {
+      HeaderExpectContext c = cs.get(i);
+      String mode = c.kind.getText();
+      if (!CHECKS.contains(mode) || (mode.equals("and") && i == 0)) {
+        Diagnostic d = Diagnostic.error("parse.bad_expectation", span(c.kind), "expected `with` or `without`, found `"
+            + mode + "`");
+        diagnostics.add(EditDistance.closest(mode, List.of("with", "without"))
+            .map(w -> d.withHelp("did you mean `" + w + "`?"))
+            .orElse(d.withHelp("write `expect allow with header \"x-user-id\" = \"alice\"`")));
+        continue;
+      }
+      if (!mode.equals("and")) {
+        present = mode.equals("with");
+      }
+      Boolean response = headerWords(c.words, "after `" + mode + "`", "parse.bad_expectation");
+      if (response == null) {
+        continue;
+      }
+      String name = string(c.name);
+      if (!present && c.value != null) {
+        diagnostics.add(Diagnostic.error("parse.bad_expectation", span(c.value), "`without` takes no value")
+            .withHelp("write `without header \"" + name + "\"`: no such header, whatever its value"));
+        continue;
+      }
+      out.add(new TestStep.HeaderCheck(span(c.kind), present, response, name, span(c.name),
+          c.value == null ? null : string(c.value)));
+    }
+    return out;
   }
 
   private List<Decl.Condition> conditions(List<ConditionContext> cs) {
@@ -232,7 +339,7 @@ final class AstBuilder {
           d.key == null ? null : expr(d.key, 0), expr(d.value, 0));
     }
     if (s instanceof ExpectAllowContext a) {
-      return new TestStep.ExpectAllow(span(a));
+      return new TestStep.ExpectAllow(expectSpan(a, a.headerExpect()), headerChecks(a.headerExpect()));
     }
     ExpectDenyContext d = (ExpectDenyContext) s;
     Integer status = null;
@@ -245,7 +352,8 @@ final class AstBuilder {
       rule = ref.STRING() != null ? string(ref.STRING().getSymbol()) : ref.getText();
     }
     String reason = d.STRING() == null ? null : string(d.STRING().getSymbol());
-    return new TestStep.ExpectDeny(span(d), status, rule, reason);
+    return new TestStep.ExpectDeny(expectSpan(d, d.headerExpect()), status, rule, reason,
+        headerChecks(d.headerExpect()));
   }
 
   // ---- expressions ----------------------------------------------------------------------
@@ -495,6 +603,20 @@ final class AstBuilder {
 
   private Span span(Token t) {
     return SyntaxErrors.spanOf(source, t);
+  }
+
+  /** An `expect` without its header checks: `expect deny 403 by orders.forbid#1`. */
+  private Span expectSpan(ParserRuleContext c, List<HeaderExpectContext> checks) {
+    if (checks.isEmpty()) {
+      return span(c);
+    }
+    int at = c.children.indexOf(checks.get(0));
+    org.antlr.v4.runtime.tree.ParseTree before = c.children.get(Math.max(0, at - 1));
+    Token last = before instanceof TerminalNode t ? t.getSymbol() : ((ParserRuleContext) before).getStop();
+    Span first = span(c.getStart());
+    Span end = span(last);
+    return end.line() == first.line()
+        ? new Span(first.file(), first.line(), first.column(), end.column() + end.length() - first.column()) : first;
   }
 
   private Span span(TerminalNode n) {

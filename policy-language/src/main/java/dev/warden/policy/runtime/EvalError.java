@@ -9,7 +9,8 @@ import java.util.Objects;
  * so that no error is silent.
  *
  * @param kind what went wrong
- * @param rule the rule whose condition it was, or null for a limit reached outside any rule
+ * @param rule the rule whose condition it was (or the `on` block whose value it was), or null for
+ *     a limit reached outside any rule
  * @param location `file:line:column` of the expression that failed (or of the condition)
  * @param message for policy authors and logs; never shown to the client
  */
@@ -24,6 +25,11 @@ public record EvalError(Kind kind, RuleRef rule, String location, String message
     BUDGET,
     /** The decision ran past its deadline. */
     DEADLINE,
+    /**
+     * An obligation's value cannot be a header value: a line break or another control
+     * character, or a blank at either end.
+     */
+    HEADER_VALUE,
     /** A defect: an evaluation failed in a way a well-typed program cannot. */
     INTERNAL;
 

@@ -9,6 +9,8 @@ import dev.warden.policy.compile.Program;
 import dev.warden.policy.runtime.Decision;
 import dev.warden.policy.runtime.Identity;
 import dev.warden.policy.runtime.IpAddress;
+import dev.warden.policy.check.CheckedBundle;
+import dev.warden.policy.runtime.HeaderRules;
 import dev.warden.policy.runtime.HttpTokens;
 import dev.warden.policy.runtime.Request;
 import java.time.Instant;
@@ -48,6 +50,15 @@ public final class PolicyTest {
    * {@link #program()}, the parity test through the sidecar.
    */
   public TestOutcome judge(Decision d) {
+    return judge(d, d.obligations().upstream(headers(test.request())), d.obligations().response());
+  }
+
+  /**
+   * The outcome of this test for a decision, with its header checks judged on the headers the
+   * upstream receives and those of the client's response, as the caller saw them applied: the
+   * parity test passes what Envoy makes of the sidecar's answer.
+   */
+  public TestOutcome judge(Decision d, Map<String, List<String>> upstream, Map<String, List<String>> response) {
     Expectation e = test.expect();
     String expected = expected(e);
     String failure = null;
@@ -61,14 +72,47 @@ public final class PolicyTest {
         failure = "expected " + expected + ", got " + TestOutcome.describe(d) + ": " + d.explanation();
       }
     }
+    if (failure == null && !e.headers().isEmpty()) {
+      String got = headers(e, upstream, response);
+      if (got != null) {
+        failure = "expected " + expected + ", got " + got;
+      }
+    }
     return new TestOutcome(test.name(), location(), expected, d, failure);
   }
 
-  private static String expected(Expectation e) {
-    if (e.allow()) {
-      return "allow";
+  /**
+   * What the decision does to the headers the test expects, for the first check that fails, or
+   * null when all hold: the upstream's headers are the test request's with the obligations
+   * applied, as the sidecar has Envoy apply them.
+   */
+  private static String headers(Expectation e, Map<String, List<String>> upstream,
+      Map<String, List<String>> response) {
+    for (CheckedBundle.HeaderExpectation h : e.headers()) {
+      Map<String, List<String>> where = h.response() ? response : upstream;
+      String kind = h.response() ? "response header \"" : "header \"";
+      if (h.present()) {
+        List<String> values = where.get(h.name());
+        if (values == null) {
+          return "no " + kind + h.name() + "\"";
+        }
+        String value = String.join(", ", values);
+        if (h.value() != null && !h.value().equals(value)) {
+          return kind + h.name() + "\" = \"" + value + "\"";
+        }
+      } else {
+        for (Map.Entry<String, List<String>> found : where.entrySet()) {
+          if (HeaderRules.sameName(found.getKey(), h.name())) {
+            return kind + found.getKey() + "\" = \"" + String.join(", ", found.getValue()) + "\"";
+          }
+        }
+      }
     }
-    StringBuilder b = new StringBuilder("deny");
+    return null;
+  }
+
+  private static String expected(Expectation e) {
+    StringBuilder b = new StringBuilder(e.allow() ? "allow" : "deny");
     if (e.status() != null) {
       b.append(' ').append(e.status());
     }
@@ -77,6 +121,11 @@ public final class PolicyTest {
     }
     if (e.reason() != null) {
       b.append(" reason \"").append(e.reason()).append('"');
+    }
+    for (int i = 0; i < e.headers().size(); i++) {
+      CheckedBundle.HeaderExpectation h = e.headers().get(i);
+      boolean same = i > 0 && e.headers().get(i - 1).present() == h.present();
+      b.append(same ? " and " : " ").append(h.describe(!same));
     }
     return b.toString();
   }
@@ -94,6 +143,17 @@ public final class PolicyTest {
     return program.withTestData(test.data(), fieldIds);
   }
 
+  /** The test request's headers, names in lower case. */
+  @SuppressWarnings("unchecked")
+  private Map<String, String> headers(TestRequest r) {
+    Map<String, String> headers = new LinkedHashMap<>();
+    if (r.headers() != null) {
+      ((Map<String, Object>) PlainValues.of(Compiler.constant(r.headers(), fieldIds)))
+          .forEach((k, v) -> headers.put(HttpTokens.headerName(k), String.valueOf(v)));
+    }
+    return headers;
+  }
+
   @SuppressWarnings("unchecked")
   private Request request(TestRequest r, Instant defaultTime) {
     Identity identity;
@@ -103,14 +163,9 @@ public final class PolicyTest {
     } else {
       identity = new Identity(null, r.peer());
     }
-    Map<String, String> headers = new LinkedHashMap<>();
-    if (r.headers() != null) {
-      ((Map<String, Object>) PlainValues.of(Compiler.constant(r.headers(), fieldIds)))
-          .forEach((k, v) -> headers.put(HttpTokens.headerName(k), String.valueOf(v)));
-    }
     return Request.builder(r.method(), r.target(), r.at() != null ? r.at() : defaultTime)
         .id("test")
-        .headers(headers)
+        .headers(headers(r))
         .scheme("https")
         .source(r.from() == null ? null : IpAddress.parse(r.from()), 0, r.peer())
         .identity(identity)

@@ -130,6 +130,83 @@ class PolicyTestsTest {
     assertThat(again.passed()).isTrue();
   }
 
+  static final String HEADERS = """
+      package shop
+
+      principal {
+        id:     string  = jwt.sub
+        tenant: string? = jwt.claims.tenant
+      }
+
+      api "Orders" {
+        route list GET /orders
+      }
+
+      permit list when principal.id != "mallory"
+      on allow { set header "x-user-id" = principal.id; append header "x-tenant" = principal.tenant; remove header "x-internal-*" }
+      on allow { set response header "cache-control" = "no-store" }
+      on deny { set response header "cache-control" = "private" }
+
+      test "identity reaches the upstream" {
+        request GET /orders as {sub: "alice", tenant: "acme"} headers {"X-User-Id": "root", "x_user_id": "root", "x-internal-debug": "1", "accept": "*/*"}
+        expect allow with header "x-user-id" = "alice" and header "x-tenant" = "acme" and header "accept"
+          without header "x-internal-debug" and header "x_user_id"
+          with response header "cache-control" = "no-store"
+      }
+      test "an absent tenant sets nothing" {
+        request GET /orders as {sub: "alice"} headers {"x-tenant": "spoofed"}
+        expect allow without header "x-tenant"
+      }
+      test "wrong value" {
+        request GET /orders as {sub: "alice"}
+        expect allow with header "x-user-id" = "bob"
+      }
+      test "missing header" {
+        request GET /orders as {sub: "alice"}
+        expect allow with header "x-tenant"
+      }
+      test "header that should be gone" {
+        request GET /orders as {sub: "alice"} headers {"x_internal_trace": "1", "x-debug": "1"}
+        expect allow without header "x-debug"
+      }
+      test "denial headers" {
+        request GET /orders as {sub: "mallory"}
+        expect deny 403 with response header "cache-control" = "private" without response header "vary"
+      }
+      test "wrong denial header" {
+        request GET /orders as {sub: "mallory"}
+        expect deny with response header "cache-control" = "no-store"
+      }
+      """;
+
+  @Test
+  void headerExpectationsSeeWhatTheUpstreamAndTheClientReceive() {
+    CompileResult r = compile(HEADERS);
+    assertThat(r.ok()).as(r.render()).isTrue();
+    Map<String, TestOutcome> o = r.tests(name -> true).stream().map(t -> t.run(NOW))
+        .collect(Collectors.toMap(TestOutcome::name, t -> t));
+    for (String name : List.of("identity reaches the upstream", "an absent tenant sets nothing", "denial headers")) {
+      assertThat(o.get(name).failure()).as(name).isNull();
+    }
+    assertThat(o.get("wrong value").failure())
+        .isEqualTo("expected allow with header \"x-user-id\" = \"bob\", got header \"x-user-id\" = \"alice\"");
+    assertThat(o.get("missing header").failure())
+        .isEqualTo("expected allow with header \"x-tenant\", got no header \"x-tenant\"");
+    assertThat(o.get("header that should be gone").failure())
+        .isEqualTo("expected allow without header \"x-debug\", got header \"x-debug\" = \"1\"");
+    assertThat(o.get("wrong denial header").failure()).isEqualTo("expected deny with response header"
+        + " \"cache-control\" = \"no-store\", got response header \"cache-control\" = \"private\"");
+  }
+
+  @Test
+  void headerExpectationsAreChecked() {
+    CompileResult r = compile(HEADERS.replace("expect deny 403 with response header", "expect deny 403 with header")
+        .replace("without header \"x-tenant\"", "without header \"X-Tenant\""));
+    assertThat(dev.warden.policy.support.Bundles.codes(r)).containsExactly("test.bad_value", "test.bad_expectation");
+    assertThat(r.render()).contains("a denied request does not reach the upstream: it has no `header \"cache-control\"`")
+        .contains("header name `X-Tenant` is not in lower case");
+  }
+
   @Test
   void theShopExampleBundlePasses() throws Exception {
     java.nio.file.Path dir = java.nio.file.Path.of("../policies/shop");
