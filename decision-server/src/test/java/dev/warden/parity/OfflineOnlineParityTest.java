@@ -11,7 +11,9 @@ import dev.warden.policy.bundle.CompileResult;
 import dev.warden.policy.compile.Program;
 import dev.warden.policy.runtime.Decision;
 import dev.warden.policy.runtime.Outcome;
+import dev.warden.policy.ast.PathTemplate;
 import dev.warden.policy.runtime.Request;
+import dev.warden.policy.runtime.RequestLine;
 import dev.warden.policy.runtime.RuleRef;
 import dev.warden.policy.testing.PolicyTest;
 import dev.warden.policy.testing.TestOutcome;
@@ -67,12 +69,16 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Offline = online: every `test` block of every bundle under `policies/` decides the same through
- * the sidecar as in `warden test`, on each identity path the sidecar has: a bearer token that
- * Warden verifies (its JSON parser reads numbers as Long or Double), claims that Envoy's
- * jwt_authn filter verified (a protobuf Struct: every number a double), and the decide API.
- * Same allow or deny, status, public reason, deciding rules and route, and so the same test
- * outcome. The request is the very one `warden test` decides on, mapped to what Envoy would send.
+ * Offline = online: every `test` block of every bundle under `policies/` (and of the bundles
+ * under this test's resources `parity/`, for the outcomes the examples do not reach: the step
+ * budget, evaluation errors) decides the same through the sidecar as in `warden test`, on each
+ * path a decision reaches the sidecar: a bearer token that Warden verifies (its JSON parser reads
+ * numbers as Long or Double), claims that Envoy's jwt_authn filter verified (a protobuf Struct:
+ * every number a double), the decide API with an HTTP target, and the decide API calling the
+ * matched route by name with its parameters. Same allow or deny, outcome, status, public reason,
+ * deciding rules and route, and so the same test outcome; through the decide API also the same
+ * evaluation errors and obligations. Together the cases reach every outcome but `error`, which
+ * no policy can cause (see {@link #everyOutcomeIsReached}). The request is the very one `warden test` decides on, mapped to what Envoy would send.
  * Through ext_authz, the obligations are compared too, by their effect: the headers the upstream
  * receives once Envoy applied the sidecar's answer to the request ({@link EnvoyHeaders}), and
  * the headers of the client's response, against what the offline decision's obligations make of
@@ -80,36 +86,82 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class OfflineOnlineParityTest {
   static final Path POLICIES = Path.of("..", "policies");
+  static final Path MORE = Path.of("src", "test", "resources", "parity");
+  /** The outcomes the cases reached, offline and online alike. */
+  static final java.util.Set<Outcome> REACHED = java.util.concurrent.ConcurrentHashMap.newKeySet();
   static final Instant DEFAULT_TIME = Instant.parse("2026-11-20T10:00:00Z");
 
   @TempDir Path dir;
 
-  /** The three ways a decision reaches the sidecar. */
+  /** The ways a decision reaches the sidecar. */
   enum Path3 {
     WARDEN_VERIFIED_TOKEN,
     ENVOY_JWT_AUTHN,
-    DECIDE_API
+    DECIDE_API,
+    /** The decide API naming the route the request matched, with its parameters. */
+    DECIDE_API_ROUTE
   }
 
   static Stream<Arguments> tests() throws Exception {
     List<Arguments> out = new ArrayList<>();
-    List<Path> bundles;
-    try (Stream<Path> dirs = Files.list(POLICIES)) {
-      bundles = dirs.filter(Files::isDirectory).filter(OfflineOnlineParityTest::hasPolicies).sorted().toList();
+    List<Path> bundles = new ArrayList<>();
+    for (Path root : List.of(POLICIES, MORE)) {
+      try (Stream<Path> dirs = Files.list(root)) {
+        bundles.addAll(dirs.filter(Files::isDirectory).filter(OfflineOnlineParityTest::hasPolicies).sorted().toList());
+      }
     }
     assertThat(bundles).as("bundles under policies/").isNotEmpty();
     for (Path bundle : bundles) {
       CompileResult compiled = new BundleCompiler().compile(BundleReader.read(bundle));
       assertThat(compiled.ok()).as("%s compiles:%n%s", bundle, compiled.render()).isTrue();
+      Map<String, PathTemplate> templates = new java.util.HashMap<>();
+      compiled.checked().routes().forEach(r -> templates.put(r.qualifiedName(), r.path()));
       List<PolicyTest> tests = compiled.tests(name -> true);
       assertThat(tests).as("%s has tests", bundle).isNotEmpty();
       for (PolicyTest t : tests) {
+        Map<String, String> params = routeParams(t, templates);
         for (Path3 path : Path3.values()) {
-          out.add(Arguments.of(bundle.getFileName() + ": " + t.name(), path, t));
+          if (path != Path3.DECIDE_API_ROUTE || params != null) {
+            out.add(Arguments.of(bundle.getFileName() + ": " + t.name(), path, t, params));
+          }
         }
       }
     }
     return out.stream();
+  }
+
+  /**
+   * The parameters of the route the test's request matched, read off its canonical path, or null
+   * when a route call would not be the same request: no route matched, or the request has a query
+   * or method overrides, which a route call does not carry.
+   */
+  static Map<String, String> routeParams(PolicyTest t, Map<String, PathTemplate> templates) {
+    Request request = t.request(DEFAULT_TIME);
+    Decision d = t.program().decide(request);
+    RequestLine line = RequestLine.of(request, t.program().requestRules());
+    if (d.route() == null || !line.ok() || !line.query().isEmpty() || request.path().contains("?")
+        || !line.stripHeaders().isEmpty() || !line.stripQuery().isEmpty()) {
+      return null;
+    }
+    String[] parts = line.path().substring(1).split("/", -1);
+    Map<String, String> params = new java.util.LinkedHashMap<>();
+    List<PathTemplate.Segment> segments = templates.get(d.route()).segments();
+    for (int i = 0; i < segments.size(); i++) {
+      if (segments.get(i) instanceof PathTemplate.Param p) {
+        params.put(p.name(), parts[i]);
+      } else if (segments.get(i) instanceof PathTemplate.Rest) {
+        params.put("**", String.join("/", Arrays.copyOfRange(parts, i, parts.length)));
+      }
+    }
+    return params;
+  }
+
+  @org.junit.jupiter.api.AfterAll
+  static void everyOutcomeIsReached() {
+    java.util.Set<Outcome> expected = java.util.EnumSet.allOf(Outcome.class);
+    // A defect inside Warden; no policy can cause it. AuthorizerOutcomesTest covers its answer.
+    expected.remove(Outcome.ERROR);
+    assertThat(REACHED).as("outcomes the parity cases reach").containsAll(expected);
   }
 
   private static boolean hasPolicies(Path dir) {
@@ -135,31 +187,42 @@ class OfflineOnlineParityTest {
   record Answer(Said said, Effect effect) {}
 
   /** What a decision says, as far as the sidecar tells it. */
-  record Said(boolean allowed, int status, String reason, List<String> rules, String route) {
+  record Said(boolean allowed, String outcome, int status, String reason, List<String> rules, String route) {
     static Said of(Decision d) {
-      return new Said(d.allowed(), d.status(), d.allowed() ? "allowed" : d.reason(),
+      return new Said(d.allowed(), d.outcome().label(), d.status(), d.allowed() ? "allowed" : d.reason(),
           d.rules().stream().map(RuleRef::id).toList(), d.route());
     }
 
     /** The decision `warden test` would have judged, rebuilt from what the sidecar said. */
     Decision asDecision(String revision) {
-      return new Decision(allowed ? Outcome.ALLOW : Outcome.FORBID, status, reason, () -> "(decided by the sidecar)",
-          rules.stream().map(id -> new RuleRef(id, "rule", "?")).toList(), route, revision, null, List.of());
+      return new Decision(Outcome.valueOf(outcome.toUpperCase(java.util.Locale.ROOT)), status, reason,
+          () -> "(decided by the sidecar)", rules.stream().map(id -> new RuleRef(id, "rule", "?")).toList(), route,
+          revision, null, List.of());
     }
   }
 
   @ParameterizedTest(name = "{0} via {1}")
   @MethodSource("tests")
-  void theSidecarDecidesAsWardenTest(String name, Path3 path, PolicyTest test) throws Exception {
+  void theSidecarDecidesAsWardenTest(String name, Path3 path, PolicyTest test, Map<String, String> params)
+      throws Exception {
     Request request = test.request(DEFAULT_TIME);
     Program program = test.program();
     Decision offline = program.decide(request);
+    REACHED.add(offline.outcome());
     TestOutcome offlineOutcome = test.judge(offline);
     Said online;
     Effect effect;
-    if (path == Path3.DECIDE_API) {
-      online = viaDecideApi(program, request);
-      // The decide API answers with the decision; obligations are for a proxy to apply.
+    if (path == Path3.DECIDE_API || path == Path3.DECIDE_API_ROUTE) {
+      DecideResponse r = viaDecideApi(program, request, path == Path3.DECIDE_API_ROUTE ? offline.route() : null, params);
+      online = new Said(r.getAllowed(), r.getOutcome(), r.getStatus(), r.getReason(),
+          r.getRulesList().stream().map(dev.warden.proto.v1.Rule::getId).toList(),
+          r.getRoute().isEmpty() ? null : r.getRoute());
+      assertThat(r.getErrorsList()).as("evaluation errors of %s via %s", name, path)
+          .extracting(e -> e.getKind() + " " + e.getRule() + " " + e.getLocation() + " " + e.getMessage())
+          .isEqualTo(offline.errors().stream().map(e -> e.kind().label() + " " + (e.rule() == null ? "" : e.rule().id())
+              + " " + e.location() + " " + e.message()).toList());
+      assertThat(r.getObligations()).as("obligations of %s via %s", name, path).isEqualTo(obligations(offline));
+      // The decide API tells the obligations (compared above); a proxy applies them as Envoy does.
       effect = Effect.of(offline, request.headers());
     } else {
       Answer answer = viaExtAuthz(program, request, path == Path3.WARDEN_VERIFIED_TOKEN);
@@ -209,13 +272,14 @@ class OfflineOnlineParityTest {
       List<String> rules = meta.containsKey("rules")
           ? Arrays.asList(meta.get("rules").getStringValue().split(",")) : List.of();
       String route = meta.containsKey("route") ? meta.get("route").getStringValue() : null;
+      String outcome = meta.get("outcome").getStringValue();
       Map<String, String> sent = check.getAttributes().getRequest().getHttp().getHeadersMap();
       if (r.hasOkResponse()) {
         Map<String, List<String>> upstream = new java.util.LinkedHashMap<>(EnvoyHeaders.upstream(sent, r.getOkResponse()));
         assertThat(upstream.remove(ResponseMapper.DECISION_ID_HEADER)).as("the decision id").hasSize(1);
         // The placeholder of sentHeaders: the token's value does not matter, its name does.
         upstream.computeIfPresent("authorization", (k, v) -> List.of("(token)"));
-        return new Answer(new Said(true, 200, "allowed", rules, route),
+        return new Answer(new Said(true, outcome, 200, "allowed", rules, route),
             new Effect(upstream, EnvoyHeaders.response(r.getOkResponse())));
       }
       String body = r.getDeniedResponse().getBody();
@@ -224,12 +288,27 @@ class OfflineOnlineParityTest {
           EnvoyHeaders.denial(r.getDeniedResponse().getHeadersList()));
       // What Warden puts on every denial, whatever the policy says.
       response.keySet().removeAll(List.of("content-type", ResponseMapper.DECISION_ID_HEADER, "www-authenticate"));
-      return new Answer(new Said(false, r.getDeniedResponse().getStatus().getCodeValue(), reason, rules, route),
+      return new Answer(new Said(false, outcome, r.getDeniedResponse().getStatus().getCodeValue(), reason, rules, route),
           new Effect(Map.of(), response));
     }
   }
 
-  private Said viaDecideApi(Program program, Request request) throws Exception {
+  /** The offline decision's obligations as the decide API tells them. */
+  private static dev.warden.proto.v1.Obligations obligations(Decision d) {
+    dev.warden.proto.v1.Obligations.Builder out = dev.warden.proto.v1.Obligations.newBuilder()
+        .addAllHeadersToRemove(d.obligations().removeUpstreamHeaders())
+        .addAllHeaderPatternsToRemove(d.obligations().removeUpstreamPatterns())
+        .addAllQueryParametersToRemove(d.obligations().removeQueryParameters());
+    // What the headers come to, a name's values joined, as a proxy applies them.
+    d.obligations().upstream(Map.of()).forEach((name, values) ->
+        out.addHeadersToSet(dev.warden.proto.v1.Header.newBuilder().setName(name).setValue(values.get(0))));
+    d.obligations().response().forEach((name, values) ->
+        out.addResponseHeaders(dev.warden.proto.v1.Header.newBuilder().setName(name).setValue(values.get(0))));
+    return out.build();
+  }
+
+  private DecideResponse viaDecideApi(Program program, Request request, String route, Map<String, String> params)
+      throws Exception {
     ActiveBundle active = new ActiveBundle();
     active.activate(program, "parity", request.time());
     ServerMetrics metrics = new ServerMetrics();
@@ -237,9 +316,7 @@ class OfflineOnlineParityTest {
         new DecideRequestMapper(Clock.systemUTC()), new IdentityResolver(null, "x-api-key", "api_keys"),
         new DecisionIds(), new Deciding(Runnable::run, Duration.ofSeconds(30).toNanos(), metrics), 403),
         new DecisionRecorder(DecisionRecord.Api.DECIDE, metrics));
-    DecideRequest.Builder in = DecideRequest.newBuilder()
-        .setHttp(HttpTarget.newBuilder().setMethod(request.method()).setPath(request.path()))
-        .setTime(Structs.timestamp(request.time()))
+    DecideRequest.Builder in = DecideRequest.newBuilder().setTime(Structs.timestamp(request.time()))
         .putAllHeaders(request.headers());
     if (request.identity().claims() != null) {
       in.setClaims(Structs.of(request.identity().claims()));
@@ -250,11 +327,13 @@ class OfflineOnlineParityTest {
     if (request.sourceIp() != null) {
       in.setSourceIp(request.sourceIp().toString());
     }
+    if (route == null) {
+      in.setHttp(HttpTarget.newBuilder().setMethod(request.method()).setPath(request.path()));
+    } else {
+      in.setRoute(dev.warden.proto.v1.RouteTarget.newBuilder().setName(route).putAllParams(params));
+    }
     try (Channel c = Channel.of(service)) {
-      DecideResponse r = DecisionsGrpc.newBlockingStub(c.channel).decide(in.build());
-      return new Said(r.getAllowed(), r.getStatus(), r.getReason(),
-          r.getRulesList().stream().map(dev.warden.proto.v1.Rule::getId).toList(),
-          r.getRoute().isEmpty() ? null : r.getRoute());
+      return DecisionsGrpc.newBlockingStub(c.channel).decide(in.build());
     }
   }
 

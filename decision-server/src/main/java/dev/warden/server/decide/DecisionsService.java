@@ -3,11 +3,13 @@ package dev.warden.server.decide;
 import com.google.protobuf.Any;
 import dev.warden.policy.runtime.Decision;
 import dev.warden.policy.runtime.EvalError;
+import dev.warden.policy.runtime.Obligations;
 import dev.warden.policy.runtime.RuleRef;
 import dev.warden.proto.v1.DecideRequest;
 import dev.warden.proto.v1.DecideResponse;
 import dev.warden.proto.v1.DecisionsGrpc;
 import dev.warden.proto.v1.EvaluationError;
+import dev.warden.proto.v1.Header;
 import dev.warden.proto.v1.Rule;
 import dev.warden.server.authz.Authorizer;
 import dev.warden.server.authz.DecisionRecord;
@@ -16,6 +18,7 @@ import dev.warden.server.authz.DecisionRecorder;
 import io.grpc.Status;
 import io.grpc.protobuf.StatusProto;
 import io.grpc.stub.StreamObserver;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.slf4j.Logger;
@@ -130,6 +133,22 @@ public final class DecisionsService extends DecisionsGrpc.DecisionsImplBase {
           // An internal error's message names Java types: it stays in the log.
           .setMessage(e.kind() == EvalError.Kind.INTERNAL ? "internal error" : e.message()));
     }
+    if (!d.obligations().isEmpty()) {
+      out.setObligations(obligations(d.obligations()));
+    }
+    return out.build();
+  }
+
+  /** The obligations as the decide API tells them; see `Obligations` in decisions.proto. */
+  private static dev.warden.proto.v1.Obligations obligations(Obligations o) {
+    dev.warden.proto.v1.Obligations.Builder out = dev.warden.proto.v1.Obligations.newBuilder()
+        .addAllHeadersToRemove(o.removeUpstreamHeaders())
+        .addAllHeaderPatternsToRemove(o.removeUpstreamPatterns())
+        .addAllQueryParametersToRemove(o.removeQueryParameters());
+    o.upstream(Map.of()).forEach((name, values) ->
+        out.addHeadersToSet(Header.newBuilder().setName(name).setValue(values.get(0))));
+    o.response().forEach((name, values) ->
+        out.addResponseHeaders(Header.newBuilder().setName(name).setValue(values.get(0))));
     return out.build();
   }
 }
