@@ -33,8 +33,6 @@ import java.util.function.Function;
 public final class ResponseMapper {
   /** The header that carries the decision id to the client (deny) and the upstream (allow). */
   public static final String DECISION_ID_HEADER = "x-warden-decision-id";
-  /** Clients may not send headers named like this: Warden's own. */
-  private static final String WARDEN_PREFIX = "x-warden-";
 
   private static final Status OK = Status.newBuilder().setCode(Code.OK_VALUE).build();
   private static final HeaderValueOption JSON_CONTENT = header("content-type", "application/json");
@@ -137,17 +135,7 @@ public final class ResponseMapper {
    * for `-` (`x_warden_user`), which CGI and Rack servers file under the same variable.
    */
   static boolean isWardenHeader(String name) {
-    if (name.length() <= WARDEN_PREFIX.length()) {
-      return false;
-    }
-    for (int i = 0; i < WARDEN_PREFIX.length(); i++) {
-      char c = name.charAt(i);
-      char p = WARDEN_PREFIX.charAt(i);
-      if (c != p && !(p == '-' && c == '_')) {
-        return false;
-      }
-    }
-    return true;
+    return dev.warden.policy.runtime.HeaderRules.isWarden(name);
   }
 
   /** A denial built without a program decision: bad requests, invalid identity, internal errors. */
