@@ -60,6 +60,12 @@ public final class ActivationCost {
     }
     System.out.printf("compile (load → compile), %d runs, ms: %s; median %d ms%n", runs, millis, median(millis));
     System.out.printf("allocated while compiling: median %,d MB%n", median(allocated) >> 20);
+    dev.warden.policy.bundle.CompileResult last =
+        new dev.warden.policy.bundle.BundleCompiler().compile(Bundle.of(files), System::nanoTime);
+    StringBuilder b = new StringBuilder();
+    last.stages().forEach(t -> b.append(b.length() == 0 ? "" : ", ").append(t.stage()).append(' ')
+        .append(t.nanos() / 1_000_000).append(" ms"));
+    System.out.println("by stage, one more run: " + b);
   }
 
   private static long usedAfterGc(MemoryMXBean memory) {

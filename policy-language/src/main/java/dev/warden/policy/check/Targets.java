@@ -14,10 +14,19 @@ import java.util.List;
 final class Targets {
   private final List<RouteInfo> routes;
   private final Diagnostics diagnostics;
+  /** Routes by qualified name, and by package: a name resolves in one lookup, however many routes. */
+  private final java.util.Map<String, RouteInfo> byName = new java.util.HashMap<>();
+  private final java.util.Map<String, BitSet> byPackage = new java.util.HashMap<>();
+  private final BitSet all = new BitSet();
 
   Targets(List<RouteInfo> routes, Diagnostics diagnostics) {
     this.routes = routes;
     this.diagnostics = diagnostics;
+    for (RouteInfo r : routes) {
+      byName.putIfAbsent(r.qualifiedName(), r);
+      byPackage.computeIfAbsent(r.packageName(), k -> new BitSet()).set(r.id());
+      all.set(r.id());
+    }
   }
 
   /** The routes a list of targets covers, or null after an error. */
@@ -38,24 +47,22 @@ final class Targets {
   private BitSet resolve(String pkg, Target t) {
     BitSet out = new BitSet();
     if (t instanceof Target.All) {
-      routes.forEach(r -> out.set(r.id()));
-      return out;
+      return (BitSet) all.clone();
     }
     if (t instanceof Target.Named n && n.wildcard()) {
-      routes.stream().filter(r -> r.packageName().equals(n.name())).forEach(r -> out.set(r.id()));
-      if (out.isEmpty()) {
+      BitSet inPackage = byPackage.get(n.name());
+      if (inPackage == null) {
         diagnostics.add(Diagnostic.error("check.unknown_route", n.span(), "package `" + n.name() + "` declares no routes"));
         return null;
       }
-      return out;
+      return (BitSet) inPackage.clone();
     }
     if (t instanceof Target.Named n) {
       String qualified = n.name().contains(".") ? n.name() : pkg + "." + n.name();
-      for (RouteInfo r : routes) {
-        if (r.qualifiedName().equals(qualified)) {
-          out.set(r.id());
-          return out;
-        }
+      RouteInfo named = byName.get(qualified);
+      if (named != null) {
+        out.set(named.id());
+        return out;
       }
       // A qualified name is compared with qualified names, a short one with the package's own.
       boolean qualifiedRef = n.name().contains(".");

@@ -57,27 +57,31 @@ public final class Compiler {
       }
     }
 
+    // Each route's rules and grants, in declaration order, found by walking each rule's routes once
+    // (not every rule for every route: a 10,000-route bundle has millions of such pairs).
+    List<List<Integer>> rulesOf = byRoute(routes.size(), bundle.rules().stream().map(CheckedRule::routes).toList());
+    List<List<Integer>> grantsOf = byRoute(routes.size(), bundle.grants().stream().map(CheckedGrant::routes).toList());
+    List<RuleRef> ruleRefs = bundle.rules().stream()
+        .map(rule -> new RuleRef(rule.id(), rule.effect().keyword(), rule.span().fileLine())).toList();
+    List<RuleRef> grantRefs = bundle.grants().stream()
+        .map(g -> new RuleRef(g.id(), "grant", g.span().fileLine())).toList();
     for (CompiledRoute route : routes) {
       ExprCompiler exprs = new ExprCompiler(values, route.paramSlots, principalNames);
       route.obligations = obligations(bundle.obligations(), route, exprs, written);
       List<CompiledRule> forbids = new ArrayList<>();
       List<CompiledRule> allows = new ArrayList<>();
-      for (CheckedRule rule : bundle.rules()) {
-        if (rule.routes().get(route.id)) {
-          CompiledRule c = new CompiledRule(
-              new RuleRef(rule.id(), rule.effect().keyword(), rule.span().fileLine()), -1, null,
-              conditions(rule.conditions(), exprs), rule.reason());
-          (rule.effect() == Decl.Effect.FORBID ? forbids : allows).add(c);
-        }
+      for (int index : rulesOf.get(route.id)) {
+        CheckedRule rule = bundle.rules().get(index);
+        CompiledRule c = new CompiledRule(ruleRefs.get(index), -1, null, conditions(rule.conditions(), exprs),
+            rule.reason());
+        (rule.effect() == Decl.Effect.FORBID ? forbids : allows).add(c);
       }
       BitSet open = new BitSet(roleCount);
       CompiledRule[] openGrants = new CompiledRule[roleCount];
       List<CompiledRule> conditionalGrants = new ArrayList<>();
-      for (CheckedGrant g : bundle.grants()) {
-        if (!g.routes().get(route.id)) {
-          continue;
-        }
-        CompiledRule c = new CompiledRule(new RuleRef(g.id(), "grant", g.span().fileLine()), g.role(), g.roleName(),
+      for (int index : grantsOf.get(route.id)) {
+        CheckedGrant g = bundle.grants().get(index);
+        CompiledRule c = new CompiledRule(grantRefs.get(index), g.role(), g.roleName(),
             conditions(g.conditions(), exprs), null);
         if (g.conditions().isEmpty()) {
           // A grant to role r opens the route to every role that implies r.
@@ -106,6 +110,21 @@ public final class Compiler {
     }
     PrincipalBuilder principals = new PrincipalBuilder(bundle.principal(), implies);
     return new Program(bundle.manifest(), bundle.frameSize(), trie, routes, principals, data, dataSlots);
+  }
+
+  /** For each route id, the indexes of the rules (or grants) covering it, in declaration order. */
+  private static List<List<Integer>> byRoute(int routeCount, List<BitSet> covered) {
+    List<List<Integer>> out = new ArrayList<>(routeCount);
+    for (int i = 0; i < routeCount; i++) {
+      out.add(new ArrayList<>(2));
+    }
+    for (int index = 0; index < covered.size(); index++) {
+      BitSet b = covered.get(index);
+      for (int id = b.nextSetBit(0); id >= 0 && id < routeCount; id = b.nextSetBit(id + 1)) {
+        out.get(id).add(index);
+      }
+    }
+    return out;
   }
 
   /** The route's obligations, or null when none applies to it and the bundle writes no header. */
@@ -150,7 +169,7 @@ public final class Compiler {
   private static CompiledRule.Condition[] conditions(List<CheckedCondition> conditions, ExprCompiler exprs) {
     return conditions.stream()
         .map(c -> new CompiledRule.Condition(c.unless(), exprs.compile(c.expr()), c.text(), c.span(),
-            Explainer.of(c.text(), c.source(), c.expr(), exprs::compile)))
+            Explainer.of(c.text(), c.source(), c.expr(), exprs::compileLater)))
         .toArray(CompiledRule.Condition[]::new);
   }
 

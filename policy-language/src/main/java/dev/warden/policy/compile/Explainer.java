@@ -25,7 +25,8 @@ import java.util.function.Function;
  * ("mallory") == data.orders[orderId].owner ("alice") is false}. Built at compile time as a tree
  * that pairs the expression as written with its checked form, and run only when someone reads
  * an explanation (tests, `warden eval --explain`, debug logs): it evaluates the compared parts
- * again, on a copy of the decision's frame, so deciding itself does no extra work.
+ * again, on a copy of the decision's frame, so deciding itself does no extra work; the parts are
+ * compiled the first time they are explained.
  */
 abstract class Explainer {
   private static final Set<BinaryOp> COMPARISONS =
@@ -57,7 +58,7 @@ abstract class Explainer {
       }
       if (b.op() == BinaryOp.AND || b.op() == BinaryOp.OR) {
         return new Junction(text, b.op() == BinaryOp.AND, part(b.left(), c.left(), compile),
-            part(b.right(), c.right(), compile), compile.apply(c.left()), compile.apply(c.right()));
+            part(b.right(), c.right(), compile), new Lazy(c.left(), compile), new Lazy(c.right(), compile));
       }
     }
     if (source instanceof Expr.Unary u && u.op() == Expr.UnaryOp.NOT && checked instanceof Checked.Not n) {
@@ -104,10 +105,10 @@ abstract class Explainer {
     private final boolean and;
     private final Explainer left;
     private final Explainer right;
-    private final Eval leftEval;
-    private final Eval rightEval;
+    private final Lazy leftEval;
+    private final Lazy rightEval;
 
-    Junction(String text, boolean and, Explainer left, Explainer right, Eval leftEval, Eval rightEval) {
+    Junction(String text, boolean and, Explainer left, Explainer right, Lazy leftEval, Lazy rightEval) {
       super(text);
       this.and = and;
       this.left = left;
@@ -135,9 +136,9 @@ abstract class Explainer {
       return head + left.why(f, wanted) + "; " + right.why(f, wanted);
     }
 
-    private static Boolean truth(Eval e, Frame f) {
+    private static Boolean truth(Lazy e, Frame f) {
       try {
-        return e.eval(f.copy()) == Boolean.TRUE;
+        return e.get().eval(f.copy()) == Boolean.TRUE;
       } catch (RuntimeException ex) {
         return null;
       }
@@ -166,14 +167,14 @@ abstract class Explainer {
   /** One side of a comparison: its text and, unless it is a literal, its value. */
   private static final class Side {
     private final String text;
-    private final Eval eval;
+    private final Lazy eval;
 
     Side(Expr source, Checked checked, Function<Checked, Eval> compile) {
       String t = ExprPrinter.print(source);
       boolean compound = source instanceof Expr.Binary || source instanceof Expr.Quantifier
           || source instanceof Expr.Is || source instanceof Expr.Matches;
       this.text = compound ? "(" + t + ")" : t;
-      this.eval = isLiteral(source) ? null : compile.apply(checked);
+      this.eval = isLiteral(source) ? null : new Lazy(checked, compile);
     }
 
     private static boolean isLiteral(Expr e) {
@@ -186,13 +187,39 @@ abstract class Explainer {
       }
       String value;
       try {
-        value = value(eval.eval(f.copy()));
+        value = value(eval.get().eval(f.copy()));
       } catch (EvalException e) {
         value = "error: " + e.getMessage();
       } catch (RuntimeException e) {
         value = "error";
       }
       return text + " (" + value + ")";
+    }
+  }
+
+  /**
+   * A part compiled the first time an explanation needs it, not with the bundle: most parts are
+   * never explained, and compiling them all would double the compile stage of a large bundle.
+   * {@code compile} must be safe to call from any thread (the compiler serializes it).
+   */
+  static final class Lazy {
+    private final Checked checked;
+    private final Function<Checked, Eval> compile;
+    // Benign race: two threads may both compile the same part; either closure is the same.
+    private volatile Eval eval;
+
+    Lazy(Checked checked, Function<Checked, Eval> compile) {
+      this.checked = checked;
+      this.compile = compile;
+    }
+
+    Eval get() {
+      Eval e = eval;
+      if (e == null) {
+        e = compile.apply(checked);
+        eval = e;
+      }
+      return e;
     }
   }
 

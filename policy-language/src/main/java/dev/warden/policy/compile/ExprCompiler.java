@@ -40,6 +40,17 @@ final class ExprCompiler {
     return c.accept(nodes);
   }
 
+  /**
+   * Compiles {@code c} after the bundle was compiled, from any thread: what an explanation does
+   * the first time it reads a part ({@link Explainer}). Serialized on the bundle's shared
+   * {@link Values}, the one mutable thing compiling touches.
+   */
+  Eval compileLater(Checked c) {
+    synchronized (values) {
+      return compile(c);
+    }
+  }
+
   /** One closure per node type; see {@link Checked.Visitor}. */
   private final Checked.Visitor<Eval> nodes = new Checked.Visitor<>() {
     @Override
