@@ -14,6 +14,9 @@ import com.nimbusds.jose.crypto.RSASSAVerifier;
 import com.nimbusds.jose.crypto.impl.ECDSA;
 import com.nimbusds.jose.jwk.Curve;
 import com.nimbusds.jose.util.JSONObjectUtils;
+import dev.warden.policy.bundle.Stage;
+import dev.warden.policy.diag.Diagnostic;
+import dev.warden.policy.diag.Span;
 import dev.warden.policy.source.Bundle;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -43,8 +46,9 @@ import java.util.TreeSet;
  * <p>A bundle verifies when at least one signature is valid for a trusted key with its `kid`
  * and that signature's file list equals the bundle's files exactly; a signature by a key that is
  * not trusted is ignored (an old or a new key during a rotation), but one by a trusted key that
- * does not verify, or whose file list differs, refuses the bundle. {@link #verify} is the step
- * the sidecar's activation pipeline can run before `load`, with the signatures file
+ * does not verify, or whose file list differs, refuses the bundle. {@link #verify} is the check;
+ * {@link #stage} wraps it as the `verify-signature` stage of the pipeline, for
+ * `BundleCompiler.withStageAfter("load", …)`, with the signatures file
  * {@link BundleArchive#readSigned} returns beside the bundle.
  */
 public final class BundleSignatures {
@@ -53,7 +57,29 @@ public final class BundleSignatures {
   /** The payload's format version, `warden_bundle` in the payload. */
   public static final int FORMAT = 1;
 
+  /** The name of the pipeline stage {@link #stage} makes. */
+  public static final String STAGE = "verify-signature";
+
   private BundleSignatures() {}
+
+  /**
+   * The `verify-signature` stage for one archive: its signatures file (null when it has none)
+   * verified against {@code trusted} over the bundle the pipeline compiles; each problem is a
+   * `bundle.signature` error at `.signatures.json`, so the run makes no program. The stage holds
+   * that archive's signatures: make one per archive read.
+   */
+  public static Stage stage(byte[] signatures, Map<String, PublicKey> trusted) {
+    byte[] copy = signatures == null ? null : signatures.clone();
+    Map<String, PublicKey> keys = Map.copyOf(trusted);
+    return Stage.of(STAGE, s -> true, s -> {
+      Verification v = verify(s.bundle(), copy, keys);
+      if (!v.verified()) {
+        for (String problem : v.problems()) {
+          s.diagnostics().add(Diagnostic.error("bundle.signature", Span.of(FILE), problem));
+        }
+      }
+    });
+  }
 
   /** A private key and the id its signatures carry. */
   public record SigningKey(String keyId, PrivateKey key) {}

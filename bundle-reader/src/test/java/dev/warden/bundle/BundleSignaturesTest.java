@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.warden.bundle.BundleSignatures.SigningKey;
 import dev.warden.bundle.BundleSignatures.Status;
 import dev.warden.bundle.BundleSignatures.Verification;
+import dev.warden.policy.bundle.BundleCompiler;
+import dev.warden.policy.bundle.CompileResult;
 import dev.warden.policy.source.Bundle;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -147,5 +149,24 @@ class BundleSignaturesTest {
     assertThatThrownBy(() -> BundleKeys.readPublic(priv)).hasMessage("`" + priv
         + "` is not a PEM `public key` file (`-----BEGIN PUBLIC KEY-----`); it holds a private key: give its public"
         + " key (`openssl pkey -in KEY -pubout`)");
+  }
+
+  @Test
+  void theVerifySignatureStageRunsAfterLoadAndRefusesABundleThatDoesNotVerify() throws Exception {
+    Bundle shop = BundleReader.read(Path.of("policies", "shop"));
+    KeyPair k = keys("Ed25519");
+    byte[] sigs = BundleSignatures.sign(shop, List.of(new SigningKey("k", k.getPrivate())));
+    BundleCompiler good = BundleCompiler.standard().withStageAfter(BundleCompiler.LOAD,
+        BundleSignatures.stage(sigs, Map.of("k", k.getPublic())));
+    assertThat(good.stageNames()).startsWith("load", "verify-signature", "parse");
+    assertThat(good.compile(shop).ok()).isTrue();
+
+    CompileResult bad = BundleCompiler.standard().withStageAfter(BundleCompiler.LOAD,
+        BundleSignatures.stage(null, Map.of("k", k.getPublic()))).compile(shop);
+    assertThat(bad.ok()).isFalse();
+    assertThat(bad.errors()).singleElement().satisfies(d -> {
+      assertThat(d.code()).isEqualTo("bundle.signature");
+      assertThat(d.message()).isEqualTo("the bundle is not signed: it has no `.signatures.json`");
+    });
   }
 }
