@@ -219,8 +219,11 @@ public final class BundleSignatures {
       }
       signed = jws.getPayload().toJSONObject();
     } catch (ParseException | JOSEException | IllegalArgumentException e) {
-      return new Check(s, Status.INVALID, List.of("the signature by `" + s.keyId() + "` (" + s.algorithm()
-          + ") does not fit the trusted key `" + s.keyId() + "`: " + e.getMessage()));
+      // Nimbus says why in its own words (`Unsupported JWS algorithm EdDSA, must be ES256`): say
+      // it in the bundle's terms, the algorithm against the kind of key.
+      String kind = JdkEd25519.isEd25519(key) ? "Ed25519" : key.getAlgorithm();
+      return new Check(s, Status.INVALID, List.of("the signature by `" + s.keyId() + "` is `" + s.algorithm()
+          + "`, which the trusted " + kind + " key `" + s.keyId() + "` cannot verify"));
     }
     List<String> differ = differences(s.keyId(), signed, expected);
     return differ.isEmpty() ? new Check(s, Status.VERIFIED, List.of()) : new Check(s, Status.FILES_DIFFER, differ);
