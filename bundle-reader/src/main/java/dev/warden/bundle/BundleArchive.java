@@ -37,6 +37,9 @@ public final class BundleArchive {
   /** Uncompressed bytes an archive may expand to whatever its ratio (a small bundle of repetitive data). */
   public static final long RATIO_FREE_BYTES = 8L << 20;
 
+  /** The largest `.signatures.json`, in bytes. */
+  public static final int MAX_SIGNATURES_BYTES = 1 << 20;
+
   /** A bundle read from an archive with its signatures file, or null for an unsigned one. */
   public record Signed(Bundle bundle, byte[] signatures) {}
 
@@ -87,7 +90,10 @@ public final class BundleArchive {
           if (signatures != null) {
             throw new BundleReadException("`" + name + "` holds `" + path + "` twice");
           }
-          signatures = tar.readNBytes(1 << 20);
+          signatures = tar.readNBytes(MAX_SIGNATURES_BYTES + 1);
+          if (signatures.length > MAX_SIGNATURES_BYTES) {
+            throw new BundleReadException("`" + name + "`: `" + path + "` is larger than " + BundleReader.mib(MAX_SIGNATURES_BYTES));
+          }
           continue;
         }
         if (hidden(path)) {
