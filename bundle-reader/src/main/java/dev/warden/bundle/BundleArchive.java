@@ -2,7 +2,6 @@ package dev.warden.bundle;
 
 import dev.warden.policy.source.Bundle;
 import java.io.BufferedInputStream;
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -70,8 +69,9 @@ public final class BundleArchive {
     long total = 0;
     int entries = 0;
     try {
-      Counting compressed = new Counting(archive);
-      Ratio expanded = new Ratio(new GzipCompressorInputStream(new BufferedInputStream(compressed)), compressed, name);
+      ExpansionBound.Counting compressed = new ExpansionBound.Counting(archive);
+      InputStream expanded = new ExpansionBound(
+          new GzipCompressorInputStream(new BufferedInputStream(compressed)), compressed, name);
       TarArchiveInputStream tar = new TarArchiveInputStream(expanded, "UTF-8");
       TarArchiveEntry e;
       while ((e = tar.getNextEntry()) != null) {
@@ -118,7 +118,7 @@ public final class BundleArchive {
           throw new BundleReadException("`" + name + "` holds `" + path + "` twice");
         }
       }
-    } catch (TooExpanded e) {
+    } catch (ExpansionBound.TooExpanded e) {
       throw new BundleReadException(e.getMessage());
     } catch (IOException | IllegalArgumentException e) {
       // commons-compress reports a bad header as an IOException, some bad fields as an
@@ -177,70 +177,6 @@ public final class BundleArchive {
     e.setNames("", "");
     e.setMode((e.isDirectory() ? 040000 : 0100000) | mode);
     return e;
-  }
-
-  /** Counts the compressed bytes read. */
-  private static final class Counting extends FilterInputStream {
-    long count;
-
-    Counting(InputStream in) {
-      super(in);
-    }
-
-    @Override
-    public int read() throws IOException {
-      int b = super.read();
-      count += b < 0 ? 0 : 1;
-      return b;
-    }
-
-    @Override
-    public int read(byte[] b, int off, int len) throws IOException {
-      int n = super.read(b, off, len);
-      count += Math.max(n, 0);
-      return n;
-    }
-  }
-
-  private static final class TooExpanded extends IOException {
-    TooExpanded(String message) {
-      super(message);
-    }
-  }
-
-  /** The expanded stream, refusing to grow past the ratio bound (checked on every read). */
-  private static final class Ratio extends FilterInputStream {
-    private final Counting compressed;
-    private final String name;
-    private long expanded;
-
-    Ratio(InputStream in, Counting compressed, String name) {
-      super(in);
-      this.compressed = compressed;
-      this.name = name;
-    }
-
-    @Override
-    public int read() throws IOException {
-      int b = super.read();
-      grow(b < 0 ? 0 : 1);
-      return b;
-    }
-
-    @Override
-    public int read(byte[] b, int off, int len) throws IOException {
-      int n = super.read(b, off, len);
-      grow(Math.max(n, 0));
-      return n;
-    }
-
-    private void grow(int n) throws TooExpanded {
-      expanded += n;
-      if (expanded > RATIO_FREE_BYTES && expanded > MAX_RATIO * compressed.count) {
-        throw new TooExpanded("`" + name + "` expands more than " + MAX_RATIO + " times (" + BundleReader.mib(expanded)
-            + " from " + compressed.count / 1024 + " KiB so far): refused as a possible archive bomb");
-      }
-    }
   }
 
   /** The entry's name as a bundle path, checked: relative, inside the bundle, no odd characters. */

@@ -66,14 +66,22 @@ public final class BundleDirectory {
     List<String> skipped = new java.util.ArrayList<>();
     Map<String, byte[]> files = new TreeMap<>();
     long[] total = {0};
+    // The real path: a bundle directory may itself be reached through a link (a ConfigMap
+    // mount); links below it are what is refused.
+    Path real;
     try {
-      Files.walkFileTree(root, java.util.EnumSet.noneOf(FileVisitOption.class), BundleReader.MAX_DEPTH + 1,
+      real = root.toRealPath();
+    } catch (IOException e) {
+      throw new BundleReadException("cannot read `" + root + "`: " + e.getMessage());
+    }
+    try {
+      Files.walkFileTree(real, java.util.EnumSet.noneOf(FileVisitOption.class), BundleReader.MAX_DEPTH + 1,
           new java.nio.file.SimpleFileVisitor<>() {
             @Override
             public java.nio.file.FileVisitResult preVisitDirectory(Path dir, java.nio.file.attribute.BasicFileAttributes a)
                 throws IOException {
-              if (!dir.equals(root) && hidden(root.relativize(dir))) {
-                skipped.add(name(root, dir) + "/");
+              if (!dir.equals(real) && hidden(real.relativize(dir))) {
+                skipped.add(name(real, dir) + "/");
                 return java.nio.file.FileVisitResult.SKIP_SUBTREE;
               }
               return java.nio.file.FileVisitResult.CONTINUE;
@@ -82,8 +90,8 @@ public final class BundleDirectory {
             @Override
             public java.nio.file.FileVisitResult visitFile(Path p, java.nio.file.attribute.BasicFileAttributes a)
                 throws IOException {
-              String rel = name(root, p);
-              if (hidden(root.relativize(p))) {
+              String rel = name(real, p);
+              if (hidden(real.relativize(p))) {
                 skipped.add(rel);
                 return java.nio.file.FileVisitResult.CONTINUE;
               }

@@ -74,6 +74,21 @@ class BundleArchiveWriteTest {
   }
 
   @Test
+  void aBundleDirectoryReachedThroughALinkIsBuilt() throws Exception {
+    Path real = Files.createDirectories(tmp.resolve("real"));
+    Files.writeString(real.resolve("a.warden"), "package a\n");
+    Path link = Files.createSymbolicLink(tmp.resolve("link"), real);
+    assertThat(BundleDirectory.readStrict(link).bundle().paths()).containsExactly("a.warden");
+  }
+
+  @Test
+  void aSignaturesFileLargerThanOneMibIsRefused() throws Exception {
+    byte[] archive = write(BundleReader.read(SHOP), new byte[BundleArchive.MAX_SIGNATURES_BYTES + 1]);
+    assertThatThrownBy(() -> BundleArchive.readSigned(new ByteArrayInputStream(archive), "s.tar.gz"))
+        .hasMessage("`s.tar.gz`: `.signatures.json` is larger than 1 MiB");
+  }
+
+  @Test
   void aGzipBombIsRefusedByItsRatio() throws Exception {
     // Four files of 10 MiB of zeros: each under the 16 MiB bound, all under 128 MiB, but the
     // archive is about 40 KiB, a ratio near 1,000.
