@@ -182,4 +182,23 @@ class BundleCliTest {
     assertThat(missing.err()).contains("does not exist");
     assertThat(run("bundle", "verify", "x.tar.gz").exit()).isEqualTo(WardenCli.USAGE);
   }
+
+  @Test
+  void anArchiveBombIsRefusedAsUnreadable() throws Exception {
+    Path bomb = tmp.resolve("bomb.tar.gz");
+    try (var tar = new org.apache.commons.compress.archivers.tar.TarArchiveOutputStream(
+        new org.apache.commons.compress.compressors.gzip.GzipCompressorOutputStream(Files.newOutputStream(bomb)))) {
+      var e = new org.apache.commons.compress.archivers.tar.TarArchiveEntry("data/zeros.json");
+      e.setSize(12L << 20);
+      tar.putArchiveEntry(e);
+      tar.write(new byte[12 << 20]);
+      tar.closeArchiveEntry();
+    }
+    for (String command : new String[] {"inspect", "verify"}) {
+      Run r = command.equals("verify") ? run("bundle", "verify", bomb.toString(), "--key", pub(ops))
+          : run("bundle", "inspect", bomb.toString());
+      assertThat(r.exit()).as(command).isEqualTo(WardenCli.USAGE);
+      assertThat(r.err()).as(command).contains("expands more than 100 times", "refused as a possible archive bomb");
+    }
+  }
 }
