@@ -35,7 +35,7 @@ final class BundleInspectCommand implements Callable<Integer> {
   @CommandLine.Parameters(index = "0", paramLabel = "FILE|DIR", description = "The bundle archive or directory.")
   Path path;
 
-  @CommandLine.Option(names = "--key", arity = "1..*", paramLabel = "[ID=]KEY",
+  @CommandLine.Option(names = "--key", paramLabel = "[ID=]KEY",
       description = "A trusted X.509 PEM public key, to check each signature against. Repeatable.")
   List<String> keys = new ArrayList<>();
 

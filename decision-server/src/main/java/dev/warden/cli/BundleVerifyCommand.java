@@ -22,7 +22,7 @@ final class BundleVerifyCommand implements Callable<Integer> {
   @CommandLine.Parameters(index = "0", paramLabel = "FILE", description = "The bundle archive (or directory).")
   Path file;
 
-  @CommandLine.Option(names = "--key", required = true, arity = "1..*", paramLabel = "[ID=]KEY",
+  @CommandLine.Option(names = "--key", required = true, paramLabel = "[ID=]KEY",
       description = "A trusted X.509 PEM public key; its id is ID, or the file name without .pem/.pub. Repeatable.")
   List<String> keys;
 

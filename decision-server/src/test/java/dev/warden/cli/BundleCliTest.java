@@ -91,6 +91,9 @@ class BundleCliTest {
     Run byCi = run("bundle", "verify", archive.toString(), "--key", "ci-2027=" + pub(ci));
     assertThat(byCi.exit()).as(byCi.err()).isZero();
     assertThat(byCi.out()).contains("signed by `ci-2027` (ES256)");
+    Run both = run("bundle", "verify", "--key", pub(ops), "--key", pub(ci), archive.toString());
+    assertThat(both.exit()).as(both.err()).isZero();
+    assertThat(both.out()).contains("signed by `ops-2026` (EdDSA), `ci-2027` (ES256)");
   }
 
   @Test
