@@ -4,14 +4,18 @@ import dev.warden.policy.source.Bundle;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.TreeMap;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.apache.commons.compress.archivers.tar.TarConstants;
 import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
+import org.apache.commons.compress.compressors.gzip.GzipCompressorOutputStream;
+import org.apache.commons.compress.compressors.gzip.GzipParameters;
 
 /**
  * Reads a bundle from a `.tar.gz` archive, strictly: regular files and folders only (no links,
@@ -19,14 +23,35 @@ import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
  * each name once, and {@link BundleReader}'s bounds on the number of files, each file's size and
  * the total, counted as the archive is read, so a compressed bomb stops at the bound. Hidden
  * files (a name part starting with `.`, such as macOS's `._x` files) are skipped, as in a
- * directory; a leading `./`, as `tar -C dir .` writes, is not part of the name.
+ * directory; a leading `./`, as `tar -C dir .` writes, is not part of the name. The one hidden
+ * file kept is {@link BundleSignatures#FILE} at the root, returned beside the bundle by
+ * {@link #readSigned}.
+ *
+ * <p>Against archive bombs, the expanded tar stream may grow past {@link #RATIO_FREE_BYTES} only
+ * while it stays within {@link #MAX_RATIO} times the compressed bytes read so far.
  */
 public final class BundleArchive {
+  /** The most uncompressed bytes per compressed byte, once past {@link #RATIO_FREE_BYTES}. */
+  public static final long MAX_RATIO = 100;
+  /** Uncompressed bytes an archive may expand to whatever its ratio (a small bundle of repetitive data). */
+  public static final long RATIO_FREE_BYTES = 8L << 20;
+
+  /** The largest `.signatures.json`, in bytes. */
+  public static final int MAX_SIGNATURES_BYTES = 1 << 20;
+
+  /** A bundle read from an archive with its signatures file, or null for an unsigned one. */
+  public record Signed(Bundle bundle, byte[] signatures) {}
+
   private BundleArchive() {}
 
   public static Bundle read(Path archive) throws BundleReadException {
+    return readSigned(archive).bundle();
+  }
+
+  /** Reads an archive and its `.signatures.json`, if it has one. */
+  public static Signed readSigned(Path archive) throws BundleReadException {
     try (InputStream in = Files.newInputStream(archive)) {
-      return read(in, archive.toString());
+      return readSigned(in, archive.toString());
     } catch (IOException e) {
       throw new BundleReadException("cannot read `" + archive + "`: " + e.getMessage());
     }
@@ -34,12 +59,20 @@ public final class BundleArchive {
 
   /** Reads an archive from a stream; {@code name} is how messages call it. The stream is not closed. */
   public static Bundle read(InputStream archive, String name) throws BundleReadException {
+    return readSigned(archive, name).bundle();
+  }
+
+  /** Reads an archive and its signatures from a stream. The stream is not closed. */
+  public static Signed readSigned(InputStream archive, String name) throws BundleReadException {
     Map<String, byte[]> files = new TreeMap<>();
+    byte[] signatures = null;
     long total = 0;
     int entries = 0;
     try {
-      GzipCompressorInputStream gz = new GzipCompressorInputStream(new BufferedInputStream(archive));
-      TarArchiveInputStream tar = new TarArchiveInputStream(gz, "UTF-8");
+      ExpansionBound.Counting compressed = new ExpansionBound.Counting(archive);
+      InputStream expanded = new ExpansionBound(
+          new GzipCompressorInputStream(new BufferedInputStream(compressed)), compressed, name);
+      TarArchiveInputStream tar = new TarArchiveInputStream(expanded, "UTF-8");
       TarArchiveEntry e;
       while ((e = tar.getNextEntry()) != null) {
         if (++entries > 4 * BundleReader.MAX_FILES) {
@@ -52,6 +85,16 @@ public final class BundleArchive {
         if (!regular(e)) {
           throw new BundleReadException("`" + name + "`: `" + path + "` is " + kind(e)
               + "; a bundle archive holds only regular files and folders");
+        }
+        if (path.equals(BundleSignatures.FILE)) {
+          if (signatures != null) {
+            throw new BundleReadException("`" + name + "` holds `" + path + "` twice");
+          }
+          signatures = tar.readNBytes(MAX_SIGNATURES_BYTES + 1);
+          if (signatures.length > MAX_SIGNATURES_BYTES) {
+            throw new BundleReadException("`" + name + "`: `" + path + "` is larger than " + BundleReader.mib(MAX_SIGNATURES_BYTES));
+          }
+          continue;
         }
         if (hidden(path)) {
           continue;
@@ -75,12 +118,65 @@ public final class BundleArchive {
           throw new BundleReadException("`" + name + "` holds `" + path + "` twice");
         }
       }
+    } catch (ExpansionBound.TooExpanded e) {
+      throw new BundleReadException(e.getMessage());
     } catch (IOException | IllegalArgumentException e) {
       // commons-compress reports a bad header as an IOException, some bad fields as an
       // IllegalArgumentException; either way the archive is not one we read.
       throw new BundleReadException("`" + name + "` is not a readable `.tar.gz` archive: " + e.getMessage());
     }
-    return Bundle.ofBytes(files);
+    return new Signed(Bundle.ofBytes(files), signatures);
+  }
+
+  /**
+   * Writes {@code bundle} (and {@code signatures}, when not null) as a `.tar.gz` that depends on
+   * nothing but the files: entries in path order, each folder before its files, mtime 0, uid and
+   * gid 0 with no user or group names, mode 0644 for files and 0755 for folders, and a gzip
+   * header without a time or a file name. The same bundle always gives the same bytes.
+   */
+  public static void write(Bundle bundle, byte[] signatures, OutputStream out) throws IOException {
+    GzipParameters gzip = new GzipParameters();
+    gzip.setModificationTime(0);
+    gzip.setOperatingSystem(255);
+    GzipCompressorOutputStream gz = new GzipCompressorOutputStream(out, gzip);
+    TarArchiveOutputStream tar = new TarArchiveOutputStream(gz, "UTF-8");
+    tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
+    tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
+    java.util.Set<String> folders = new java.util.HashSet<>();
+    if (signatures != null) {
+      entry(tar, BundleSignatures.FILE, signatures);
+    }
+    for (String path : bundle.paths()) {
+      int slash = -1;
+      while ((slash = path.indexOf('/', slash + 1)) > 0) {
+        String folder = path.substring(0, slash + 1);
+        if (folders.add(folder)) {
+          TarArchiveEntry dir = fixed(new TarArchiveEntry(folder), 0755);
+          tar.putArchiveEntry(dir);
+          tar.closeArchiveEntry();
+        }
+      }
+      entry(tar, path, bundle.bytes(path));
+    }
+    tar.finish();
+    gz.finish();
+    gz.flush();
+  }
+
+  private static void entry(TarArchiveOutputStream tar, String path, byte[] bytes) throws IOException {
+    TarArchiveEntry e = fixed(new TarArchiveEntry(path), 0644);
+    e.setSize(bytes.length);
+    tar.putArchiveEntry(e);
+    tar.write(bytes);
+    tar.closeArchiveEntry();
+  }
+
+  private static TarArchiveEntry fixed(TarArchiveEntry e, int mode) {
+    e.setModTime(0);
+    e.setIds(0, 0);
+    e.setNames("", "");
+    e.setMode((e.isDirectory() ? 040000 : 0100000) | mode);
+    return e;
   }
 
   /** The entry's name as a bundle path, checked: relative, inside the bundle, no odd characters. */

@@ -34,6 +34,13 @@ final class BundleOption {
       exit[0] = WardenCli.USAGE;
       return null;
     }
+    return compile(bundle, dir.toString(), pipeline, spec, exit);
+  }
+
+  /** A bundle already read, run through {@code pipeline}: as above, 3 when it has errors. */
+  static CompileResult compile(Bundle bundle, String dir, BundleCompiler pipeline, CommandLine.Model.CommandSpec spec,
+      int[] exit) {
+    PrintWriter err = spec.commandLine().getErr();
     CompileResult result = pipeline.compile(bundle, System::nanoTime);
     if (!result.diagnostics().isEmpty()) {
       err.print(result.render());
