@@ -197,7 +197,12 @@ final class BundleReloader implements AutoCloseable {
           List.of());
       metrics.bundleChecked(o.result(), o.stage(), -1);
       succeeded(o);
-      log.debug("bundle check ({}): unchanged, revision {}", cause, o.revision());
+      if (cause.equals("watch")) {
+        log.debug("bundle check ({}): unchanged, revision {}", cause, o.revision());
+      } else {
+        // Asked for by an operator (SIGHUP, POST /bundles/reload): the answer is worth a line.
+        log.info("bundle check ({}): unchanged, still serving revision {}", cause, o.revision());
+      }
       return o;
     }
     CompileResult result = compiler.compile(read, System::nanoTime);
