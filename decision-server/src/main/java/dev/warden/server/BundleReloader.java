@@ -160,21 +160,34 @@ final class BundleReloader implements AutoCloseable {
   private void poll() {
     try {
       String now = BundleFingerprint.of(path);
-      if (now.equals(lastFingerprint)) {
+      if (now.equals(lastFingerprint) || debounced != null) {
         return;
       }
       lastFingerprint = now;
-      // Writers (kubelet, rsync, an editor) touch several files: wait until they are done.
-      if (debounced != null) {
-        debounced.cancel(false);
-      }
-      debounced = thread.schedule(() -> {
-        debounced = null;
-        check("watch");
-      }, settings.debounce().toNanos(), TimeUnit.NANOSECONDS);
+      debounced = thread.schedule(this::settled, settings.debounce().toNanos(), TimeUnit.NANOSECONDS);
     } catch (RuntimeException e) {
       // A scheduled task that throws is never run again: the watch must outlive any one poll.
       log.warn("bundle watch: cannot poll `{}`: {}", path, e.toString());
+    }
+  }
+
+  /**
+   * The debounce: writers (the kubelet, rsync, an editor, `tar`) touch several files, so the
+   * bundle is read only once the path has not changed for `reload.debounce`.
+   */
+  private void settled() {
+    try {
+      String now = BundleFingerprint.of(path);
+      if (!now.equals(lastFingerprint)) {
+        lastFingerprint = now;
+        debounced = thread.schedule(this::settled, settings.debounce().toNanos(), TimeUnit.NANOSECONDS);
+        return;
+      }
+      debounced = null;
+      check("watch");
+    } catch (RuntimeException | Error e) {
+      debounced = null;
+      log.warn("bundle watch: the check of `{}` failed", path, e);
     }
   }
 

@@ -190,6 +190,21 @@ class BundleReloadTest {
     assertThat(metric("warden_bundle_reloads_total{result=\"unchanged\",stage=\"digest\"}")).isGreaterThanOrEqualTo(1.0);
   }
 
+  /** A burst of writes closer together than the debounce is read once, when it is over. */
+  @Test
+  void aBurstOfWritesIsReadOnceItIsQuiet() throws Exception {
+    Path bundle = dir.resolve("bundle");
+    write(bundle, "rev-a", "alice");
+    start(bundle, Map.of("reload.poll_interval", "50ms", "reload.debounce", "1s"));
+    for (String reader : new String[] {"bob", "carol", "dave", "erin", "frank"}) {
+      write(bundle, "rev-" + reader, reader);
+      Thread.sleep(20);
+    }
+    assertThat(await(() -> serving("rev-frank"))).isTrue();
+    assertThat(counter("activated")).as("the start, then the burst once").isEqualTo(2);
+    assertThat(counter("checks")).isEqualTo(1);
+  }
+
   /**
    * The layout of a Kubernetes ConfigMap volume: the files are links through `..data` to a
    * timestamped folder, and an update writes a new folder and renames a new `..data` link over
