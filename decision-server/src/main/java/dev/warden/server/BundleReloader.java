@@ -117,7 +117,11 @@ final class BundleReloader implements AutoCloseable {
     Bundle read = BundleReader.read(path);
     CompileResult result = compiler.compile(read, System::nanoTime);
     if (result.ok()) {
-      activate(result, read.digest(), "start", clock.instant());
+      Instant at = clock.instant();
+      activate(result, read.digest(), "start", at);
+      lastCheck = new Outcome("ok", "activate", "start", at, result.program().revision(), read.digest(), null, null,
+          List.of());
+      metrics.bundleStarted();
     }
     return result;
   }

@@ -158,6 +158,8 @@ class BundleReloadTest {
     start(bundle, Map.of());
     assertThat(decide("alice").getAllowed()).isTrue();
     assertThat(decide("alice").getRevision()).isEqualTo("rev-a");
+    assertThat(status().path("bundle").path("last_check").path("cause").asText()).isEqualTo("start");
+    assertThat(admin("GET", "/metrics").body()).contains("warden_bundle_last_successful_check_age_seconds ");
 
     write(bundle, "rev-b", "bob");
     assertThat(await(() -> serving("rev-b"))).as("reloaded").isTrue();

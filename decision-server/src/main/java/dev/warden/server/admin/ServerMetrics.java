@@ -159,6 +159,11 @@ public final class ServerMetrics {
     }
   }
 
+  /** The first bundle is active: the age of the last successful check counts from now. */
+  public void bundleStarted() {
+    lastGoodCheckNanos = System.nanoTime();
+  }
+
   public void internalError() {
     internalErrors.inc();
   }
