@@ -35,9 +35,10 @@ import org.slf4j.LoggerFactory;
  * them); a check never overlaps another. Triggers (SIGHUP, `POST /bundles/reload`) only enqueue.
  *
  * <p>Watching is polling a fingerprint of the path (every file's name, size, mtime and inode,
- * following links), not inotify: the JDK's WatchService does not follow symlinks, and a
- * Kubernetes ConfigMap update is one rename of the `..data` link, which it may report as nothing
- * at all. A fingerprint catches that swap (new files, new inodes) and costs a `stat` per file.
+ * following links); inotify events ({@link PathEvents}) only make a poll come sooner. The JDK's
+ * WatchService does not follow symlinks, and a Kubernetes ConfigMap update is one rename of the
+ * `..data` link, which it may report as nothing useful. A fingerprint catches that swap (new
+ * files, new inodes) and costs a `stat` per file.
  */
 final class BundleReloader implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(BundleReloader.class);
@@ -88,6 +89,10 @@ final class BundleReloader implements AutoCloseable {
   private volatile Instant lastSuccessAt;
   private String lastFingerprint;
   private ScheduledFuture<?> debounced;
+  /** Events that make the watch poll early, or null (watch off, or no events on this file system). */
+  private PathEvents events;
+  /** Set while a poll asked for by an event waits to run: a burst of events queues one. */
+  private final java.util.concurrent.atomic.AtomicBoolean hinted = new java.util.concurrent.atomic.AtomicBoolean();
 
   BundleReloader(Path path, ServerConfig.Reload settings, ActiveBundle bundle, ServerMetrics metrics, Clock clock) {
     this.path = path;
@@ -131,6 +136,18 @@ final class BundleReloader implements AutoCloseable {
     if (settings.watch()) {
       long every = settings.pollInterval().toNanos();
       thread.scheduleWithFixedDelay(this::poll, every, every, TimeUnit.NANOSECONDS);
+      events = PathEvents.start(path, () -> {
+        if (hinted.compareAndSet(false, true)) {
+          try {
+            thread.execute(() -> {
+              hinted.set(false);
+              poll();
+            });
+          } catch (java.util.concurrent.RejectedExecutionException e) {
+            // Stopping.
+          }
+        }
+      });
     }
   }
 
@@ -306,9 +323,12 @@ final class BundleReloader implements AutoCloseable {
     return m;
   }
 
-  /** Stops the watch; a check in progress is interrupted at its next wait (it has none) and dropped. */
+  /** Stops the watch and the reload thread; a check in progress is abandoned (nothing is swapped after). */
   @Override
   public void close() {
+    if (events != null) {
+      events.close();
+    }
     thread.shutdownNow();
     try {
       thread.awaitTermination(5, TimeUnit.SECONDS);

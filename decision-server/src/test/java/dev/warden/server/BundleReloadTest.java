@@ -192,6 +192,17 @@ class BundleReloadTest {
     assertThat(metric("warden_bundle_reloads_total{result=\"unchanged\",stage=\"digest\"}")).isGreaterThanOrEqualTo(1.0);
   }
 
+  /** On Linux, inotify events make the watch poll at once: a change is seen long before the next interval. */
+  @Test
+  @org.junit.jupiter.api.condition.EnabledOnOs(org.junit.jupiter.api.condition.OS.LINUX)
+  void fileSystemEventsMakeTheWatchPollAtOnce() throws Exception {
+    Path bundle = dir.resolve("bundle");
+    write(bundle, "rev-a", "alice");
+    start(bundle, Map.of("reload.poll_interval", "1h"));
+    write(bundle, "rev-b", "bob");
+    assertThat(await(() -> serving("rev-b"))).as("reloaded without waiting an hour").isTrue();
+  }
+
   /** A burst of writes closer together than the debounce is read once, when it is over. */
   @Test
   void aBurstOfWritesIsReadOnceItIsQuiet() throws Exception {
