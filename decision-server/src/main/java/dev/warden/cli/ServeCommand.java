@@ -26,8 +26,13 @@ import picocli.CommandLine.Command;
 final class ServeCommand implements Callable<Integer> {
   private static final Logger log = LoggerFactory.getLogger(ServeCommand.class);
 
-  @CommandLine.Option(names = "--bundle", paramLabel = "DIR", description = "The bundle directory.")
+  @CommandLine.Option(names = "--bundle", paramLabel = "DIR|FILE.tar.gz",
+      description = "The bundle directory or archive; watched for changes unless --no-watch.")
   String bundle;
+
+  @CommandLine.Option(names = "--no-watch",
+      description = "Do not watch the bundle: it changes only on SIGHUP or POST /bundles/reload (config `reload.watch`).")
+  boolean noWatch;
 
   @CommandLine.Option(names = "--grpc", paramLabel = "HOST:PORT|unix:PATH",
       description = "Where ext_authz listens (default 127.0.0.1:9191).")
@@ -55,6 +60,7 @@ final class ServeCommand implements Callable<Integer> {
       flags.put("bundle", bundle);
       flags.put("grpc.listen", grpc);
       flags.put("http.listen", http);
+      flags.put("reload.watch", noWatch ? "false" : null);
       cfg = ServerConfig.load(yaml, folder, System.getenv(), flags);
     } catch (IOException e) {
       err.println("error: cannot read config file `" + config + "`: " + e.getMessage());
@@ -88,11 +94,13 @@ final class ServeCommand implements Callable<Integer> {
             + " see docs/operations.md#shutdown", signal);
       }
     }
-    // The JVM would stop on SIGHUP as on SIGTERM, and operators send SIGHUP expecting a reload:
-    // until reloading exists, say so once per signal and keep serving.
+    // SIGHUP checks the bundle now, on the reload thread; the outcome is logged there. Without
+    // this handler the JVM would stop on SIGHUP as on SIGTERM.
     String revision = server.bundle().snapshot().revision();
-    if (!Signals.handle("HUP", () -> log.warn("SIGHUP: reloading is not available yet; still serving revision {} of {};"
-        + " restart Warden to load a new bundle", revision, cfg.bundle()))) {
+    if (!Signals.handle("HUP", () -> {
+      log.info("SIGHUP: checking the bundle");
+      server.reload("SIGHUP");
+    })) {
       log.warn("this JVM does not let Warden handle SIGHUP (no sun.misc.Signal, or -Xrs): SIGHUP stops Warden");
     }
     out.printf("warden: serving %s (revision %s)%n", cfg.bundle(), revision);

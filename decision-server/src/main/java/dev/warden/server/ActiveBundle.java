@@ -34,6 +34,14 @@ public final class ActiveBundle {
     current = new Snapshot(program, program.revision(), now, source, null, null);
   }
 
+  /** Forgets the last load failure: a later check found the source good again (unchanged from the active bundle). */
+  public synchronized void recovered() {
+    Snapshot s = current;
+    if (s.lastError() != null) {
+      current = new Snapshot(s.program(), s.revision(), s.activatedAt(), s.source(), null, null);
+    }
+  }
+
   /** Records a failed load; the active program, if any, keeps serving. */
   public synchronized void failed(String error, Instant now) {
     Snapshot s = current;

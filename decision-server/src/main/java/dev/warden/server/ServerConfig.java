@@ -51,7 +51,19 @@ public record ServerConfig(
     Duration decisionDeadline,
     int heavyThreads,
     Duration shutdownDrain,
-    Duration shutdownGrace) {
+    Duration shutdownGrace,
+    Reload reload) {
+
+  /**
+   * How the bundle is kept current (`reload.*`).
+   *
+   * @param watch whether the bundle path is polled for changes; off, it changes only on SIGHUP or
+   *     `POST /bundles/reload`
+   * @param pollInterval how often the path's fingerprint (names, sizes, mtimes, inodes) is compared
+   * @param debounce how long a change must be quiet before the bundle is read
+   * @param testGate whether the bundle's own `test` blocks must pass before it activates
+   */
+  public record Reload(boolean watch, Duration pollInterval, Duration debounce, boolean testGate) {}
 
   /** Every key, with its default (null: no default). Order is the documentation order. */
   static final Map<String, String> DEFAULTS = defaults();
@@ -91,6 +103,10 @@ public record ServerConfig(
     d.put("authz.heavy_threads", "1");
     d.put("shutdown.drain", "5s");
     d.put("shutdown.grace", "10s");
+    d.put("reload.watch", "true");
+    d.put("reload.poll_interval", "1s");
+    d.put("reload.debounce", "500ms");
+    d.put("reload.test_gate", "true");
     return java.util.Collections.unmodifiableMap(d);
   }
 
@@ -291,6 +307,15 @@ public record ServerConfig(
     if (drain.isNegative() || drain.compareTo(Duration.ofHours(1)) > 0) {
       throw new ConfigException("`shutdown.drain` must be from 0s to 1h, found `" + v.get("shutdown.drain") + "`");
     }
+    Duration poll = duration(v, "reload.poll_interval");
+    if (poll.compareTo(Duration.ofMillis(50)) < 0 || poll.compareTo(Duration.ofHours(1)) > 0) {
+      throw new ConfigException("`reload.poll_interval` must be from 50ms to 1h, found `" + v.get("reload.poll_interval") + "`");
+    }
+    Duration debounce = duration(v, "reload.debounce");
+    if (debounce.isNegative() || debounce.compareTo(Duration.ofMinutes(1)) > 0) {
+      throw new ConfigException("`reload.debounce` must be from 0s to 1m, found `" + v.get("reload.debounce") + "`");
+    }
+    Reload reload = new Reload(bool(v, "reload.watch"), poll, debounce, bool(v, "reload.test_gate"));
     String jwtAuthn = v.get("identity.jwt_authn_metadata_key");
     String ops = v.get("http.ops_listen");
     return new ServerConfig(Path.of(bundle), v.get("grpc.listen"), socketMode, v.get("http.listen"),
@@ -298,7 +323,7 @@ public record ServerConfig(
         bool(v, "grpc.reflection"), cert, key,
         path(v.get("grpc.tls.client_ca")), jwt, jwtAuthn == null || jwtAuthn.isBlank() ? null : jwtAuthn.trim(),
         v.get("identity.api_key.header").toLowerCase(java.util.Locale.ROOT), v.get("identity.api_key.data"), failure,
-        strip, bool(v, "authz.dynamic_metadata"), deadline, heavy, drain, duration(v, "shutdown.grace"));
+        strip, bool(v, "authz.dynamic_metadata"), deadline, heavy, drain, duration(v, "shutdown.grace"), reload);
   }
 
   private static int integer(Map<String, String> v, String key) throws ConfigException {

@@ -1,10 +1,7 @@
 package dev.warden.server;
 
 import dev.warden.bundle.BundleReadException;
-import dev.warden.bundle.BundleReader;
-import dev.warden.policy.bundle.BundleCompiler;
 import dev.warden.policy.bundle.CompileResult;
-import dev.warden.policy.bundle.StageTiming;
 import dev.warden.server.admin.AdminServer;
 import dev.warden.server.admin.ServerMetrics;
 import dev.warden.server.authz.Authorizer;
@@ -40,6 +37,8 @@ import java.nio.file.Files;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -68,6 +67,7 @@ public final class WardenServer implements AutoCloseable {
   private Server grpc;
   private Listen grpcListen;
   private AdminServer admin;
+  private BundleReloader reloader;
   private ExecutorService executor;
   /** Decides the heavy decisions, off the transport threads; null when calls run on {@link #executor}. */
   private ExecutorService heavy;
@@ -162,16 +162,28 @@ public final class WardenServer implements AutoCloseable {
       }
     }
     admin = new AdminServer(new AdminServer.Settings(http.tcp(), ops, config.httpRequestTimeout(),
-        config.httpMaxConnections()), bundle, metrics);
+        config.httpMaxConnections()), bundle, metrics, new AdminServer.BundleControl() {
+          @Override
+          public Map<String, Object> status() {
+            return reloader.status();
+          }
+
+          @Override
+          public CompletableFuture<Map<String, Object>> reload(String cause) {
+            return WardenServer.this.reload(cause);
+          }
+        });
     admin.start();
+    reloader.start();
     health.setStatus("", ServingStatus.SERVING);
     health.setStatus(AuthorizationGrpc.SERVICE_NAME, ServingStatus.SERVING);
   }
 
   private void loadBundle() throws StartException {
+    reloader = new BundleReloader(config.bundle(), config.reload(), bundle, metrics, clock);
     CompileResult result;
     try {
-      result = BundleCompiler.standard().compile(BundleReader.read(config.bundle()), System::nanoTime);
+      result = reloader.loadFirst();
     } catch (BundleReadException e) {
       throw new StartException(e.getMessage(), null);
     }
@@ -179,13 +191,20 @@ public final class WardenServer implements AutoCloseable {
       metrics.bundleLoadFailed();
       throw new StartException("bundle " + config.bundle() + " has " + result.errors().size() + " error(s)", result);
     }
-    bundle.activate(result.program(), config.bundle().toString(), clock.instant());
-    metrics.bundleActivated(result.program().revision());
-    log.info("bundle {} active: revision {}, {} routes, compiled in {} ms", config.bundle(), result.program().revision(),
-        result.program().routeCount(), result.stages().stream().mapToLong(StageTiming::nanos).sum() / 1_000_000);
     if (log.isDebugEnabled()) {
       result.stages().forEach(t -> log.debug("stage {}: {} µs", t.stage(), t.nanos() / 1_000));
     }
+  }
+
+  /**
+   * Checks the bundle now (SIGHUP, `POST /bundles/reload`), on the reload thread; the future
+   * completes with what the check found, as the JSON `POST /bundles/reload` answers.
+   */
+  public CompletableFuture<Map<String, Object>> reload(String cause) {
+    if (reloader == null) {
+      return CompletableFuture.failedFuture(new IllegalStateException("Warden has not started"));
+    }
+    return reloader.checkNow(cause).thenApply(BundleReloader.Outcome::toMap);
   }
 
   private NettyServerBuilder grpcServer(Listen listen) throws IOException, StartException {
@@ -327,6 +346,9 @@ public final class WardenServer implements AutoCloseable {
     }
     try {
       notServing();
+      if (reloader != null) {
+        reloader.close();
+      }
       if (grpc != null) {
         stopGrpc();
       }

@@ -94,10 +94,10 @@ class ServeLifecycleTest {
     }
   }
 
-  /** SIGHUP: one warning per signal that reloading is not available, and Warden goes on serving. */
+  /** SIGHUP: one bundle check per signal (the bundle is unchanged), and Warden goes on serving. */
   @Test
   void sighupKeepsServing() throws Exception {
-    String warning = "SIGHUP: reloading is not available yet; still serving revision shop-2026.11.1";
+    String warning = "bundle check (SIGHUP): unchanged, still serving revision shop-2026.11.1";
     try (WardenProcess warden = start("shutdown:\n  drain: 0s\n")) {
       ManagedChannel open = channel(warden);
       try {

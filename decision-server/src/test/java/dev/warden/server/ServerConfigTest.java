@@ -34,6 +34,17 @@ class ServerConfigTest {
     assertThat(c.shutdownGrace()).isEqualTo(Duration.ofSeconds(10));
     assertThat(c.unixSocketMode()).isEqualTo(0660);
     assertThat(c.shutdownDrain()).isEqualTo(Duration.ofSeconds(5));
+    assertThat(c.reload()).isEqualTo(new ServerConfig.Reload(true, Duration.ofSeconds(1), Duration.ofMillis(500), true));
+  }
+
+  @Test
+  void reloadSettingsComeFromTheFileAndAreBounded() throws Exception {
+    ServerConfig c = ServerConfig.load("bundle: b\nreload:\n  watch: false\n  poll_interval: 250ms\n"
+        + "  debounce: 0s\n  test_gate: false\n", Map.of(), Map.of());
+    assertThat(c.reload()).isEqualTo(new ServerConfig.Reload(false, Duration.ofMillis(250), Duration.ZERO, false));
+    assertError("bundle: b\nreload:\n  poll_interval: 10ms\n", Map.of(), "`reload.poll_interval` must be from 50ms to 1h");
+    assertError("bundle: b\nreload:\n  debounce: 2m\n", Map.of(), "`reload.debounce` must be from 0s to 1m");
+    assertError("bundle: b\nreload:\n  watch: sometimes\n", Map.of(), "`reload.watch` must be true or false");
   }
 
   @Test

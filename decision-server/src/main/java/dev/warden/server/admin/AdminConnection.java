@@ -22,6 +22,7 @@ import io.grpc.netty.shaded.io.netty.handler.codec.http.TooLongHttpHeaderExcepti
 import io.grpc.netty.shaded.io.netty.handler.codec.http.TooLongHttpLineException;
 import io.grpc.netty.shaded.io.netty.util.ReferenceCountUtil;
 import io.grpc.netty.shaded.io.netty.util.concurrent.ScheduledFuture;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -147,6 +148,20 @@ final class AdminConnection extends ChannelInboundHandlerAdapter {
     HttpMethod method = r.method();
     boolean head = method.equals(HttpMethod.HEAD);
     Reply reply;
+    if (method.equals(HttpMethod.POST)) {
+      CompletableFuture<Reply> later = endpoints.post(path(r.uri()));
+      if (later != null) {
+        // Answered when the check is done, on this connection's event loop; nothing more is read
+        // from it meanwhile (a pipelined request would be answered out of order), so it closes after.
+        closing = true;
+        later.whenComplete((done, error) -> ctx.executor().execute(() -> {
+          Reply answer = error != null ? Reply.text(500, "internal error\n") : done;
+          closing = false;
+          send(ctx, response(answer, false), false);
+        }));
+        return;
+      }
+    }
     if (!head && !method.equals(HttpMethod.GET)) {
       reply = Reply.text(405, "only GET and HEAD\n");
     } else {
@@ -208,7 +223,7 @@ final class AdminConnection extends ChannelInboundHandlerAdapter {
         .set(HttpHeaderNames.CONTENT_TYPE, reply.contentType())
         .setInt(HttpHeaderNames.CONTENT_LENGTH, reply.body().length);
     if (reply.status() == 405) {
-      response.headers().set(HttpHeaderNames.ALLOW, "GET, HEAD");
+      response.headers().set(HttpHeaderNames.ALLOW, reply.allow() != null ? reply.allow() : "GET, HEAD");
     }
     return response;
   }

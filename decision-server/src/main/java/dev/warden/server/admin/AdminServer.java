@@ -18,6 +18,8 @@ import io.grpc.netty.shaded.io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
@@ -25,8 +27,9 @@ import java.util.concurrent.atomic.LongAdder;
 /**
  * The HTTP admin listener: `/health` (the process is up), `/ready` (a bundle is active, and
  * the server is not shutting down),
- * `/status` (JSON: active revision, when activated, last load error) and `/metrics`
- * (Prometheus text). GET and HEAD only; it serves operators and probes, never the data path.
+ * `/status` (JSON: active revision, when activated, last load error, the reload state) and
+ * `/metrics` (Prometheus text), plus `POST /bundles/reload` where `/status` is served. GET and
+ * HEAD otherwise; it serves operators and probes, never the data path.
  *
  * <p>Kubernetes restarts the sidecar when its probes fail, so nothing a client does may keep
  * this listener from answering them: every connection lives on one event loop thread and none
@@ -70,6 +73,18 @@ public final class AdminServer implements AutoCloseable {
     }
   }
 
+  /**
+   * The bundle's reload state and trigger, for `/status` and `POST /bundles/reload`. Both are
+   * called on the admin thread and must not block: {@link #reload} only enqueues a check.
+   */
+  public interface BundleControl {
+    /** The `bundle` object of `/status`. */
+    Map<String, Object> status();
+
+    /** Checks the bundle now; the future completes, on another thread, with the check's outcome. */
+    CompletableFuture<Map<String, Object>> reload(String cause);
+  }
+
   private final EventLoopGroup loop;
   private final Channel main;
   private final Channel ops;
@@ -88,11 +103,25 @@ public final class AdminServer implements AutoCloseable {
    * @throws IOException when an address cannot be bound; the message names it
    */
   public AdminServer(Settings settings, ActiveBundle bundle, ServerMetrics metrics) throws IOException {
-    this(settings, bundle, metrics, Epoll.isAvailable());
+    this(settings, bundle, metrics, null, Epoll.isAvailable());
+  }
+
+  /**
+   * Binds the listeners, with `POST /bundles/reload` and the `bundle` object of `/status` served
+   * through {@code control} (on the listener that serves `/status`).
+   */
+  public AdminServer(Settings settings, ActiveBundle bundle, ServerMetrics metrics, BundleControl control)
+      throws IOException {
+    this(settings, bundle, metrics, control, Epoll.isAvailable());
+  }
+
+  AdminServer(Settings settings, ActiveBundle bundle, ServerMetrics metrics, boolean epoll) throws IOException {
+    this(settings, bundle, metrics, null, epoll);
   }
 
   /** @param epoll whether to use the native transport; a parameter so that tests can cover NIO too */
-  AdminServer(Settings settings, ActiveBundle bundle, ServerMetrics metrics, boolean epoll) throws IOException {
+  AdminServer(Settings settings, ActiveBundle bundle, ServerMetrics metrics, BundleControl control, boolean epoll)
+      throws IOException {
     IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
     Class<? extends ServerChannel> type = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
     // One thread for both listeners: admin traffic is a few probes and scrapes, and no
@@ -102,9 +131,9 @@ public final class AdminServer implements AutoCloseable {
       boolean split = settings.opsAddress() != null;
       long timeoutNanos = settings.requestTimeout().toNanos();
       main = bind(type, "admin", settings.address(),
-          new Listener(new Endpoints(bundle, metrics, !split, draining::get), timeoutNanos, settings.maxConnections(), rejected));
+          new Listener(new Endpoints(bundle, metrics, control, !split, draining::get), timeoutNanos, settings.maxConnections(), rejected));
       ops = !split ? null : bind(type, "admin ops", settings.opsAddress(),
-          new Listener(new Endpoints(bundle, metrics, true, draining::get), timeoutNanos, settings.maxConnections(), rejected));
+          new Listener(new Endpoints(bundle, metrics, control, true, draining::get), timeoutNanos, settings.maxConnections(), rejected));
     } catch (IOException | RuntimeException e) {
       shutdown();
       throw e;

@@ -10,6 +10,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -22,6 +23,7 @@ final class Endpoints {
 
   private final ActiveBundle bundle;
   private final ServerMetrics metrics;
+  private final AdminServer.BundleControl control;
   private final boolean operator;
   private final BooleanSupplier draining;
   private final Reply notFound;
@@ -30,9 +32,11 @@ final class Endpoints {
    * @param operator whether `/status` and `/metrics` are served here too
    * @param draining whether the server is shutting down, when it is not ready though a bundle is active
    */
-  Endpoints(ActiveBundle bundle, ServerMetrics metrics, boolean operator, BooleanSupplier draining) {
+  Endpoints(ActiveBundle bundle, ServerMetrics metrics, AdminServer.BundleControl control, boolean operator,
+      BooleanSupplier draining) {
     this.bundle = bundle;
     this.metrics = metrics;
+    this.control = control;
     this.operator = operator;
     this.draining = draining;
     this.notFound = Reply.text(404,
@@ -46,14 +50,42 @@ final class Endpoints {
       case "/ready" -> bundle.snapshot().program() == null ? Reply.text(503, "no bundle is active\n")
           : draining.getAsBoolean() ? Reply.text(503, "shutting down\n")
           : Reply.text(200, "ready\n");
-      case "/status" -> operator ? status(bundle.snapshot(), draining.getAsBoolean()) : notFound;
+      case "/status" -> operator ? status(bundle.snapshot(), draining.getAsBoolean(), control) : notFound;
+      case RELOAD -> operator && control != null
+          ? new Reply(405, "text/plain", "only POST\n".getBytes(StandardCharsets.UTF_8), "POST") : notFound;
       case "/metrics" -> operator ? metrics() : notFound;
       default -> notFound;
     };
   }
 
+  static final String RELOAD = "/bundles/reload";
+
+  /**
+   * The answer to a POST of {@code path}, when it completes (on whichever thread the check ends);
+   * null when nothing here takes a POST there.
+   */
+  CompletableFuture<Reply> post(String path) {
+    if (!path.equals(RELOAD) || !operator || control == null) {
+      return null;
+    }
+    return control.reload("admin").handle((outcome, error) -> {
+      if (error != null) {
+        return Reply.text(503, "cannot check the bundle now: Warden is stopping\n");
+      }
+      return json(outcome);
+    });
+  }
+
+  private static Reply json(Map<String, Object> out) {
+    try {
+      return new Reply(200, "application/json", (JSON.writeValueAsString(out) + "\n").getBytes(StandardCharsets.UTF_8));
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("a map of strings, numbers, lists and booleans always serializes", e);
+    }
+  }
+
   /** The bundle's file path is left out: it tells whoever reaches the port how the host is laid out. */
-  private static Reply status(ActiveBundle.Snapshot s, boolean draining) {
+  private static Reply status(ActiveBundle.Snapshot s, boolean draining, AdminServer.BundleControl control) {
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("ready", s.program() != null && !draining);
     out.put("revision", s.revision());
@@ -61,11 +93,10 @@ final class Endpoints {
     out.put("routes", s.program() == null ? 0 : s.program().routeCount());
     out.put("last_error", s.lastError());
     out.put("last_error_at", s.lastErrorAt() == null ? null : s.lastErrorAt().toString());
-    try {
-      return new Reply(200, "application/json", (JSON.writeValueAsString(out) + "\n").getBytes(StandardCharsets.UTF_8));
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException("a map of strings, numbers and booleans always serializes", e);
+    if (control != null) {
+      out.put("bundle", control.status());
     }
+    return json(out);
   }
 
   private Reply metrics() {

@@ -4,6 +4,7 @@ import dev.warden.policy.runtime.EvalError;
 import dev.warden.policy.runtime.Outcome;
 import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.core.metrics.Info;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -25,6 +26,10 @@ public final class ServerMetrics {
   private final Counter overloaded;
   private final Counter evaluationErrors;
   private final CounterDataPoint[] evaluationErrorCounters;
+  private final Counter reloads;
+  private final Histogram activation;
+  /** When a bundle check last succeeded (activated, or found the bundle unchanged), in nanoTime; 0 for never. */
+  private volatile long lastGoodCheckNanos;
 
   public ServerMetrics() {
     decisions = Counter.builder().name("warden_decisions_total")
@@ -49,6 +54,23 @@ public final class ServerMetrics {
     evaluationErrors = Counter.builder().name("warden_evaluation_errors_total")
         .help("Conditions that could not be evaluated, by kind (overflow, anonymous, budget, deadline, internal)")
         .labelNames("kind").register(registry);
+    reloads = Counter.builder().name("warden_bundle_reloads_total")
+        .help("Bundle checks by result (ok, failed, unchanged) and stage (the stage that failed; activate, or digest when unchanged)")
+        .labelNames("result", "stage").register(registry);
+    activation = Histogram.builder().name("warden_bundle_activation_duration_seconds")
+        .help("Time to read, compile, gate and swap in a changed bundle, failed attempts included")
+        .classicOnly()
+        .classicUpperBounds(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
+        .register(registry);
+    GaugeWithCallback.builder().name("warden_bundle_last_successful_check_age_seconds")
+        .help("Seconds since a bundle check last succeeded (activated a bundle or found it unchanged)")
+        .callback(cb -> {
+          long at = lastGoodCheckNanos;
+          if (at != 0) {
+            cb.call((System.nanoTime() - at) / 1e9);
+          }
+        })
+        .register(registry);
     EvalError.Kind[] kinds = EvalError.Kind.values();
     evaluationErrorCounters = new CounterDataPoint[kinds.length];
     for (EvalError.Kind k : kinds) {
@@ -118,6 +140,28 @@ public final class ServerMetrics {
 
   public void bundleLoadFailed() {
     loadErrors.inc();
+  }
+
+  /**
+   * Counts one bundle check.
+   *
+   * @param result `ok`, `failed` or `unchanged`
+   * @param stage the stage that failed (`read`, `load`, `parse`, `check`, `test_gate`, …), `activate` or `digest`
+   * @param nanos how long reading, compiling and gating took, or a negative number when nothing was compiled
+   */
+  public void bundleChecked(String result, String stage, long nanos) {
+    reloads.labelValues(result, stage).inc();
+    if (nanos >= 0) {
+      activation.observe(nanos / 1e9);
+    }
+    if (!result.equals("failed")) {
+      lastGoodCheckNanos = System.nanoTime();
+    }
+  }
+
+  /** The first bundle is active: the age of the last successful check counts from now. */
+  public void bundleStarted() {
+    lastGoodCheckNanos = System.nanoTime();
   }
 
   public void internalError() {

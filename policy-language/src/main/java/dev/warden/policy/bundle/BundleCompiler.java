@@ -3,6 +3,7 @@ package dev.warden.policy.bundle;
 import dev.warden.policy.ast.PolicyFile;
 import dev.warden.policy.check.BundleChecker;
 import dev.warden.policy.compile.Compiler;
+import dev.warden.policy.diag.Diagnostic;
 import dev.warden.policy.diag.SourceFile;
 import dev.warden.policy.lint.Lints;
 import dev.warden.policy.load.LoadedBundle;
@@ -10,10 +11,15 @@ import dev.warden.policy.load.Loader;
 import dev.warden.policy.parser.ParseResult;
 import dev.warden.policy.parser.PolicyParser;
 import dev.warden.policy.source.Bundle;
+import dev.warden.policy.testing.PolicyTest;
+import dev.warden.policy.testing.PolicyTests;
+import dev.warden.policy.testing.TestOutcome;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 
 /**
  * The bundle pipeline: an ordered list of named stages, `load → parse → check → lint → compile`,
@@ -33,6 +39,8 @@ public final class BundleCompiler {
   public static final String CHECK = "check";
   public static final String LINT = "lint";
   public static final String COMPILE = "compile";
+  /** The activation gate's name: the bundle's own `test` blocks ({@link #testGate}). */
+  public static final String TEST_GATE = "test_gate";
 
   private static final List<Stage> STANDARD = List.of(
       Stage.of(LOAD, s -> true, BundleCompiler::load),
@@ -79,6 +87,27 @@ public final class BundleCompiler {
     List<Stage> more = new ArrayList<>(stages);
     more.add(indexOf(name) + 1, stage);
     return new BundleCompiler(more);
+  }
+
+  /**
+   * The activation gate, a stage to add after {@link #COMPILE}: it runs the bundle's own `test`
+   * blocks against the program just compiled, and each failing test is an error
+   * (`bundle.test_failed`, pointing at the test), so that a bundle whose tests fail never
+   * compiles clean. {@code now} is the time of a test without `at`: the language reads no clock.
+   */
+  public static Stage testGate(Supplier<Instant> now) {
+    return Stage.of(TEST_GATE, s -> s.program().isPresent() && !s.diagnostics().hasErrors(), s -> {
+      Instant at = now.get();
+      for (PolicyTest test : PolicyTests.of(s.checked().orElseThrow(), s.program().orElseThrow(), name -> true)) {
+        TestOutcome outcome = test.run(at);
+        if (!outcome.passed()) {
+          String why = outcome.failure() == null ? "" : outcome.failure().lines().findFirst().orElse("");
+          s.diagnostics().add(Diagnostic.error("bundle.test_failed", test.span(),
+              "bundle test `" + test.name() + "` failed: " + why)
+              .withHelp("run `warden test` on the bundle; the last good bundle keeps serving"));
+        }
+      }
+    });
   }
 
   private int indexOf(String name) {

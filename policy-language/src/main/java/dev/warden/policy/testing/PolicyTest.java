@@ -6,6 +6,7 @@ import dev.warden.policy.check.CheckedBundle.TestRequest;
 import dev.warden.policy.compile.Compiler;
 import dev.warden.policy.compile.PlainValues;
 import dev.warden.policy.compile.Program;
+import dev.warden.policy.diag.Span;
 import dev.warden.policy.runtime.Decision;
 import dev.warden.policy.runtime.Identity;
 import dev.warden.policy.runtime.IpAddress;
@@ -39,6 +40,11 @@ public final class PolicyTest {
 
   public String location() {
     return test.span().fileLine();
+  }
+
+  /** Where the `test` block is written, for a diagnostic that points at it. */
+  public Span span() {
+    return test.span();
   }
 
   public TestOutcome run(Instant defaultTime) {

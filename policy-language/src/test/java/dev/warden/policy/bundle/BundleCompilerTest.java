@@ -112,4 +112,42 @@ class BundleCompilerTest {
         "p.warden", POLICY.getBytes(StandardCharsets.UTF_8), "logo.png", new byte[] {(byte) 0x89, 'P', 'N', 'G', (byte) 0xff})));
     assertThat(r.ok()).as(r.render()).isTrue();
   }
+
+  /** The activation gate: a bundle whose own test fails does not compile clean; one that passes does. */
+  @Test
+  void theTestGateRefusesABundleWhoseTestsFail() {
+    String tests = """
+        test "user reads" {
+          request GET /r as {sub: "ann", roles: ["user"]}
+          expect allow
+        }
+        """;
+    String policy = """
+        package p
+        principal {
+          id: string = jwt.sub
+          roles: set<string> = jwt.claims.roles ? []
+        }
+        api "P" { route r GET /r }
+        role user { allow r }
+        """;
+    BundleCompiler gated = BundleCompiler.standard()
+        .withStageAfter(BundleCompiler.COMPILE, BundleCompiler.testGate(() -> java.time.Instant.EPOCH));
+    assertThat(gated.stageNames()).endsWith("compile", "test_gate");
+    CompileResult passing = gated.compile(Bundle.of(Map.of("p.warden", policy, "p_test.warden", "package p\n" + tests)));
+    assertThat(passing.ok()).as(passing.render()).isTrue();
+    assertThat(ran(passing)).endsWith("test_gate");
+
+    CompileResult failing = gated.compile(Bundle.of(Map.of("p.warden", policy.replace("allow r", "allow nothing")
+        .replace("api \"P\" { route r GET /r }", "api \"P\" { route r GET /r\n route nothing GET /n }"),
+        "p_test.warden", "package p\n" + tests)));
+    assertThat(failing.ok()).isFalse();
+    assertThat(failing.program()).isNull();
+    assertThat(failing.errors()).singleElement().satisfies(d -> {
+      assertThat(d.code()).isEqualTo("bundle.test_failed");
+      assertThat(d.message()).startsWith("bundle test `user reads` failed: expected allow, got ");
+      assertThat(d.span().file()).isEqualTo("p_test.warden");
+      assertThat(d.span().line()).isEqualTo(2);
+    });
+  }
 }

@@ -1,0 +1,339 @@
+package dev.warden.server;
+
+import dev.warden.bundle.BundleReadException;
+import dev.warden.bundle.BundleReader;
+import dev.warden.policy.bundle.BundleCompiler;
+import dev.warden.policy.bundle.CompileResult;
+import dev.warden.policy.diag.Diagnostic;
+import dev.warden.policy.source.Bundle;
+import dev.warden.server.admin.ServerMetrics;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps the active bundle current, off the request path: read → compile through the same
+ * {@link BundleCompiler} stages as `warden test` (with the `test_gate` stage when
+ * `reload.test_gate` is on) → swap {@link ActiveBundle}'s one reference. A bundle that fails any
+ * step never becomes active; the last good one keeps serving and the failure is in the status,
+ * the metrics and one log line.
+ *
+ * <p>Invariant: every check, watch poll and debounce runs on the one `warden-bundle` thread, so
+ * the fields below are written by that thread only (volatile for the admin thread that reads
+ * them); a check never overlaps another. Triggers (SIGHUP, `POST /bundles/reload`) only enqueue.
+ *
+ * <p>Watching is polling a fingerprint of the path (every file's name, size, mtime and inode,
+ * following links); inotify events ({@link PathEvents}) only make a poll come sooner. The JDK's
+ * WatchService does not follow symlinks, and a Kubernetes ConfigMap update is one rename of the
+ * `..data` link, which it may report as nothing useful. A fingerprint catches that swap (new
+ * files, new inodes) and costs a `stat` per file.
+ */
+final class BundleReloader implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(BundleReloader.class);
+
+  /**
+   * What one check found.
+   *
+   * @param result `ok` (a new bundle is active), `unchanged` (same content digest: nothing compiled) or `failed`
+   * @param stage the stage that failed; `activate` when ok, `digest` when unchanged
+   * @param diagnostics the rendered diagnostics of a bundle that did not compile, or null
+   * @param failedTests the names of the bundle's tests that failed the gate
+   */
+  record Outcome(String result, String stage, String cause, Instant at, String revision, String digest,
+      String error, String diagnostics, List<String> failedTests) {
+    Map<String, Object> toMap() {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("result", result);
+      m.put("stage", stage);
+      m.put("cause", cause);
+      m.put("at", at.toString());
+      m.put("revision", revision);
+      m.put("digest", digest == null ? null : "sha256:" + digest);
+      if (error != null) {
+        m.put("error", error);
+        m.put("diagnostics", diagnostics);
+        m.put("failed_tests", failedTests);
+      }
+      return m;
+    }
+  }
+
+  private final Path path;
+  private final ServerConfig.Reload settings;
+  private final ActiveBundle bundle;
+  private final ServerMetrics metrics;
+  private final Clock clock;
+  private final BundleCompiler compiler;
+  private final ScheduledExecutorService thread;
+  /** A trigger's check that has not started yet: later triggers join it rather than queue another. */
+  private final AtomicReference<CompletableFuture<Outcome>> queued = new AtomicReference<>();
+  private final AtomicLong checks = new AtomicLong();
+  private final AtomicLong activated = new AtomicLong();
+  private final AtomicLong failed = new AtomicLong();
+  private final AtomicLong unchanged = new AtomicLong();
+  private volatile String activeDigest;
+  private volatile Outcome lastCheck;
+  private volatile Outcome lastFailure;
+  private volatile Instant lastSuccessAt;
+  private String lastFingerprint;
+  private ScheduledFuture<?> debounced;
+  /** Events that make the watch poll early, or null (watch off, or no events on this file system). */
+  private PathEvents events;
+  /** Set while a poll asked for by an event waits to run: a burst of events queues one. */
+  private final java.util.concurrent.atomic.AtomicBoolean hinted = new java.util.concurrent.atomic.AtomicBoolean();
+
+  BundleReloader(Path path, ServerConfig.Reload settings, ActiveBundle bundle, ServerMetrics metrics, Clock clock) {
+    this.path = path;
+    this.settings = settings;
+    this.bundle = bundle;
+    this.metrics = metrics;
+    this.clock = clock;
+    BundleCompiler standard = BundleCompiler.standard();
+    this.compiler = settings.testGate()
+        ? standard.withStageAfter(BundleCompiler.COMPILE, BundleCompiler.testGate(clock::instant)) : standard;
+    ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1, r -> {
+      Thread th = new Thread(r, "warden-bundle");
+      th.setDaemon(true);
+      return th;
+    });
+    t.setRemoveOnCancelPolicy(true);
+    t.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+    this.thread = t;
+  }
+
+  /**
+   * The first load, on the caller's thread before anything serves: the caller refuses to start
+   * on a failure. Activates the bundle when it compiles (and passes the gate).
+   */
+  CompileResult loadFirst() throws BundleReadException {
+    lastFingerprint = BundleFingerprint.of(path);
+    Bundle read = BundleReader.read(path);
+    CompileResult result = compiler.compile(read, System::nanoTime);
+    if (result.ok()) {
+      Instant at = clock.instant();
+      activate(result, read.digest(), "start", at);
+      lastCheck = new Outcome("ok", "activate", "start", at, result.program().revision(), read.digest(), null, null,
+          List.of());
+      metrics.bundleStarted();
+    }
+    return result;
+  }
+
+  /** Starts polling the path, when `reload.watch` is on. */
+  void start() {
+    if (settings.watch()) {
+      long every = settings.pollInterval().toNanos();
+      thread.scheduleWithFixedDelay(this::poll, every, every, TimeUnit.NANOSECONDS);
+      events = PathEvents.start(path, () -> {
+        if (hinted.compareAndSet(false, true)) {
+          try {
+            thread.execute(() -> {
+              hinted.set(false);
+              poll();
+            });
+          } catch (java.util.concurrent.RejectedExecutionException e) {
+            // Stopping.
+          }
+        }
+      });
+    }
+  }
+
+  /** Checks the bundle now, on the reload thread; the future completes with what the check found. */
+  CompletableFuture<Outcome> checkNow(String cause) {
+    while (true) {
+      CompletableFuture<Outcome> waiting = queued.get();
+      if (waiting != null) {
+        return waiting;
+      }
+      CompletableFuture<Outcome> mine = new CompletableFuture<>();
+      if (queued.compareAndSet(null, mine)) {
+        try {
+          thread.execute(() -> {
+            queued.compareAndSet(mine, null);
+            try {
+              mine.complete(check(cause));
+            } catch (RuntimeException | Error e) {
+              mine.completeExceptionally(e);
+            }
+          });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+          queued.compareAndSet(mine, null);
+          mine.completeExceptionally(new IllegalStateException("Warden is stopping"));
+        }
+        return mine;
+      }
+    }
+  }
+
+  private void poll() {
+    try {
+      String now = BundleFingerprint.of(path);
+      if (now.equals(lastFingerprint) || debounced != null) {
+        return;
+      }
+      lastFingerprint = now;
+      debounced = thread.schedule(this::settled, settings.debounce().toNanos(), TimeUnit.NANOSECONDS);
+    } catch (RuntimeException e) {
+      // A scheduled task that throws is never run again: the watch must outlive any one poll.
+      log.warn("bundle watch: cannot poll `{}`: {}", path, e.toString());
+    }
+  }
+
+  /**
+   * The debounce: writers (the kubelet, rsync, an editor, `tar`) touch several files, so the
+   * bundle is read only once the path has not changed for `reload.debounce`.
+   */
+  private void settled() {
+    try {
+      String now = BundleFingerprint.of(path);
+      if (!now.equals(lastFingerprint)) {
+        lastFingerprint = now;
+        debounced = thread.schedule(this::settled, settings.debounce().toNanos(), TimeUnit.NANOSECONDS);
+        return;
+      }
+      debounced = null;
+      check("watch");
+    } catch (RuntimeException | Error e) {
+      debounced = null;
+      log.warn("bundle watch: the check of `{}` failed", path, e);
+    }
+  }
+
+  private Outcome check(String cause) {
+    checks.incrementAndGet();
+    lastFingerprint = BundleFingerprint.of(path);
+    Instant at = clock.instant();
+    long start = System.nanoTime();
+    Bundle read;
+    try {
+      read = BundleReader.read(path);
+    } catch (BundleReadException | RuntimeException e) {
+      return failed(new Outcome("failed", "read", cause, at, bundle.snapshot().revision(), null,
+          e.getMessage() == null ? e.toString() : e.getMessage(), null, List.of()), System.nanoTime() - start);
+    }
+    String digest = read.digest();
+    if (digest.equals(activeDigest)) {
+      unchanged.incrementAndGet();
+      Outcome o = new Outcome("unchanged", "digest", cause, at, bundle.snapshot().revision(), digest, null, null,
+          List.of());
+      metrics.bundleChecked(o.result(), o.stage(), -1);
+      succeeded(o);
+      if (cause.equals("watch")) {
+        log.debug("bundle check ({}): unchanged, revision {}", cause, o.revision());
+      } else {
+        // Asked for by an operator (SIGHUP, POST /bundles/reload): the answer is worth a line.
+        log.info("bundle check ({}): unchanged, still serving revision {}", cause, o.revision());
+      }
+      return o;
+    }
+    CompileResult result = compiler.compile(read, System::nanoTime);
+    if (!result.ok()) {
+      List<Diagnostic> errors = result.errors();
+      List<String> tests = errors.stream().filter(d -> d.code().equals("bundle.test_failed"))
+          .map(d -> d.message().replaceFirst("^bundle test `(.*?)` failed: .*$", "$1")).toList();
+      String first = errors.isEmpty() ? "the pipeline stopped early" : errors.get(0).toString();
+      return failed(new Outcome("failed", failedStage(result), cause, at, bundle.snapshot().revision(), digest,
+          errors.size() + " error(s); the first: " + first, result.render(), tests), System.nanoTime() - start);
+    }
+    activate(result, digest, cause, at);
+    metrics.bundleChecked("ok", "activate", System.nanoTime() - start);
+    Outcome o = new Outcome("ok", "activate", cause, at, result.program().revision(), digest, null, null, List.of());
+    succeeded(o);
+    return o;
+  }
+
+  private void activate(CompileResult result, String digest, String cause, Instant at) {
+    bundle.activate(result.program(), path.toString(), at);
+    activeDigest = digest;
+    activated.incrementAndGet();
+    lastSuccessAt = at;
+    metrics.bundleActivated(result.program().revision());
+    log.info("bundle {} active ({}): revision {}, {} routes, compiled in {} ms", path, cause,
+        result.program().revision(), result.program().routeCount(),
+        result.stages().stream().mapToLong(s -> s.nanos()).sum() / 1_000_000);
+  }
+
+  private void succeeded(Outcome o) {
+    lastCheck = o;
+    lastFailure = null;
+    lastSuccessAt = o.at();
+    bundle.recovered();
+  }
+
+  private Outcome failed(Outcome o, long nanos) {
+    failed.incrementAndGet();
+    lastCheck = o;
+    lastFailure = o;
+    bundle.failed(o.stage() + ": " + o.error(), o.at());
+    metrics.bundleLoadFailed();
+    metrics.bundleChecked("failed", o.stage(), nanos);
+    log.warn("bundle {} not activated ({}): {} failed: {}; still serving revision {}", path, o.cause(), o.stage(),
+        o.error(), o.revision());
+    return o;
+  }
+
+  /** The stage a failed result stopped at, by what its first error is about. */
+  static String failedStage(CompileResult result) {
+    String code = result.errors().isEmpty() ? "" : result.errors().get(0).code();
+    if (code.equals("bundle.test_failed")) {
+      return BundleCompiler.TEST_GATE;
+    }
+    if (code.startsWith("parse.")) {
+      return BundleCompiler.PARSE;
+    }
+    if (code.startsWith("source.") || code.startsWith("bundle.")) {
+      return BundleCompiler.LOAD;
+    }
+    String last = result.stages().isEmpty() ? BundleCompiler.LOAD : result.stages().get(result.stages().size() - 1).stage();
+    return last.equals(BundleCompiler.LINT) ? BundleCompiler.CHECK : last;
+  }
+
+  /** The `bundle` object of `/status`. Read on the admin thread. */
+  Map<String, Object> status() {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("source", java.nio.file.Files.isDirectory(path) ? "directory" : "archive");
+    m.put("watch", settings.watch());
+    m.put("poll_interval", settings.pollInterval().toMillis() + "ms");
+    m.put("test_gate", settings.testGate());
+    m.put("digest", activeDigest == null ? null : "sha256:" + activeDigest);
+    Outcome last = lastCheck;
+    m.put("last_check", last == null ? null : last.toMap());
+    m.put("last_success_at", lastSuccessAt == null ? null : lastSuccessAt.toString());
+    Outcome failure = lastFailure;
+    m.put("last_failure", failure == null ? null : failure.toMap());
+    Map<String, Object> counters = new LinkedHashMap<>();
+    counters.put("checks", checks.get());
+    counters.put("activated", activated.get());
+    counters.put("failed", failed.get());
+    counters.put("unchanged", unchanged.get());
+    m.put("counters", counters);
+    return m;
+  }
+
+  /** Stops the watch and the reload thread; a check in progress is abandoned (nothing is swapped after). */
+  @Override
+  public void close() {
+    if (events != null) {
+      events.close();
+    }
+    thread.shutdownNow();
+    try {
+      thread.awaitTermination(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}
