@@ -12,7 +12,9 @@ import java.security.spec.KeySpec;
 import java.security.spec.PKCS8EncodedKeySpec;
 import java.security.spec.X509EncodedKeySpec;
 import java.util.Base64;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Function;
 
 /**
@@ -32,6 +34,51 @@ public final class BundleKeys {
 
   public static PublicKey readPublic(Path pem) throws BundleReadException {
     return decode(pem, "PUBLIC KEY", X509EncodedKeySpec::new, (f, spec) -> f.generatePublic(spec));
+  }
+
+  /**
+   * One trusted key as `warden bundle verify --key` and the sidecar's `reload.trusted_keys` take
+   * it: `ID=FILE`, or `FILE` alone, whose key id is then {@link #keyId} of the file.
+   *
+   * @param id the key id given, or null
+   */
+  public record TrustedKey(String id, String file) {
+    /** Parses `ID=FILE` or `FILE`; an `=` after a `/` is part of the file name. */
+    public static TrustedKey parse(String spec) {
+      int eq = spec.indexOf('=');
+      return eq > 0 && spec.lastIndexOf('/', eq) < 0
+          ? new TrustedKey(spec.substring(0, eq), spec.substring(eq + 1)) : new TrustedKey(null, spec);
+    }
+
+    @Override
+    public String toString() {
+      return id == null ? file : id + "=" + file;
+    }
+  }
+
+  /** Reads trusted public keys from `[ID=]FILE` values, by key id; two keys with one id are refused. */
+  public static Map<String, PublicKey> trusted(Iterable<String> specs) throws BundleReadException {
+    Map<String, PublicKey> out = new LinkedHashMap<>();
+    for (String spec : specs) {
+      TrustedKey k = TrustedKey.parse(spec);
+      Path file = Path.of(k.file());
+      String id = k.id() == null ? keyId(file) : k.id();
+      if (out.put(id, readPublic(file)) != null) {
+        throw new BundleReadException("two trusted keys have the id `" + id + "`; give one as `ID=FILE`");
+      }
+    }
+    return out;
+  }
+
+  /** The key id a key file has when none is given: its name without `.pem`, `.key` and `.pub`. */
+  public static String keyId(Path file) {
+    String name = file.getFileName().toString();
+    for (String ext : new String[] {".pem", ".key", ".pub"}) {
+      if (name.endsWith(ext) && name.length() > ext.length()) {
+        name = name.substring(0, name.length() - ext.length());
+      }
+    }
+    return name;
   }
 
   /** The PEM text of a public key (tests, and tools that derive one from a private key). */

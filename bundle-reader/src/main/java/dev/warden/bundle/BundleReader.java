@@ -1,6 +1,7 @@
 package dev.warden.bundle;
 
 import dev.warden.policy.source.Bundle;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -35,6 +36,34 @@ public final class BundleReader {
     }
     if (Files.isRegularFile(path) && isArchive(path)) {
       return BundleArchive.read(path);
+    }
+    throw new BundleReadException("`" + path + "` is not a directory or a `.tar.gz` archive"
+        + (Files.exists(path) ? "" : ": it does not exist"));
+  }
+
+  /**
+   * Reads a bundle with its signatures: an archive's `.signatures.json` ({@link
+   * BundleArchive#readSigned}), or a directory's `.signatures.json` file at its root (hidden, so
+   * not part of the bundle nor of its digest); null signatures when there is none.
+   */
+  public static BundleArchive.Signed readSigned(Path path) throws BundleReadException {
+    if (Files.isDirectory(path)) {
+      Bundle bundle = BundleDirectory.read(path);
+      Path sig = path.resolve(BundleSignatures.FILE);
+      try {
+        if (!Files.isRegularFile(sig)) {
+          return new BundleArchive.Signed(bundle, null);
+        }
+        if (Files.size(sig) > BundleArchive.MAX_SIGNATURES_BYTES) {
+          throw new BundleReadException("`" + sig + "` is larger than " + mib(BundleArchive.MAX_SIGNATURES_BYTES));
+        }
+        return new BundleArchive.Signed(bundle, Files.readAllBytes(sig));
+      } catch (IOException e) {
+        throw new BundleReadException("cannot read `" + sig + "`: " + e.getMessage());
+      }
+    }
+    if (Files.isRegularFile(path) && isArchive(path)) {
+      return BundleArchive.readSigned(path);
     }
     throw new BundleReadException("`" + path + "` is not a directory or a `.tar.gz` archive"
         + (Files.exists(path) ? "" : ": it does not exist"));

@@ -65,7 +65,7 @@ final class BundleBuildCommand implements Callable<Integer> {
       }
       List<BundleSignatures.SigningKey> keys = new ArrayList<>();
       for (Signing s : signing) {
-        String id = s.keyId == null || s.keyId.isBlank() ? BundleCommand.keyId(s.key) : s.keyId;
+        String id = s.keyId == null || s.keyId.isBlank() ? BundleKeys.keyId(s.key) : s.keyId;
         if (keys.stream().anyMatch(k -> k.keyId().equals(id))) {
           err.println("error: two signing keys have the id `" + id + "`");
           return WardenCli.USAGE;

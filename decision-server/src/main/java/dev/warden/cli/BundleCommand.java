@@ -1,16 +1,12 @@
 package dev.warden.cli;
 
 import dev.warden.bundle.BundleArchive;
-import dev.warden.bundle.BundleDirectory;
 import dev.warden.bundle.BundleKeys;
 import dev.warden.bundle.BundleReadException;
-import dev.warden.bundle.BundleSignatures;
-import dev.warden.policy.source.Bundle;
-import java.io.IOException;
+import dev.warden.bundle.BundleReader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.PublicKey;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -35,52 +31,19 @@ final class BundleCommand implements Runnable {
     spec.commandLine().usage(spec.commandLine().getOut());
   }
 
-  /** A bundle as `verify` and `inspect` read it: an archive, or a directory, with its signatures if any. */
+  /**
+   * A bundle as `verify` and `inspect` read it, with its signatures if any: a directory (its
+   * root's `.signatures.json`) as the sidecar reads it, or an archive whatever its name.
+   */
   static BundleArchive.Signed read(Path path) throws BundleReadException {
-    if (Files.isDirectory(path)) {
-      Bundle bundle = BundleDirectory.read(path);
-      Path sig = path.resolve(BundleSignatures.FILE);
-      try {
-        return new BundleArchive.Signed(bundle, Files.isRegularFile(sig) ? Files.readAllBytes(sig) : null);
-      } catch (IOException e) {
-        throw new BundleReadException("cannot read `" + sig + "`: " + e.getMessage());
-      }
-    }
     if (Files.isRegularFile(path)) {
       return BundleArchive.readSigned(path);
     }
-    throw new BundleReadException("`" + path + "` is not a directory or a `.tar.gz` archive"
-        + (Files.exists(path) ? "" : ": it does not exist"));
+    return BundleReader.readSigned(path);
   }
 
-  /**
-   * Trusted keys from `--key` values: `ID=FILE`, or `FILE` alone, whose key id is then the file
-   * name without `.pem` and `.pub` (`keys/ops-2026.pub.pem` is `ops-2026`).
-   */
+  /** Trusted keys from `--key` values, read as the sidecar's `reload.trusted_keys` ({@link BundleKeys#trusted}). */
   static Map<String, PublicKey> trusted(Iterable<String> keys) throws BundleReadException {
-    Map<String, PublicKey> out = new LinkedHashMap<>();
-    for (String k : keys) {
-      int eq = k.indexOf('=');
-      String id = eq > 0 && k.lastIndexOf('/', eq) < 0 ? k.substring(0, eq) : null;
-      Path file = Path.of(id == null ? k : k.substring(eq + 1));
-      if (id == null) {
-        id = keyId(file);
-      }
-      if (out.put(id, BundleKeys.readPublic(file)) != null) {
-        throw new BundleReadException("two trusted keys have the id `" + id + "`; give one as `ID=FILE`");
-      }
-    }
-    return out;
-  }
-
-  /** The key id a key file has when none is given: its name without `.pem`, `.key` and `.pub`. */
-  static String keyId(Path file) {
-    String name = file.getFileName().toString();
-    for (String ext : new String[] {".pem", ".key", ".pub"}) {
-      if (name.endsWith(ext) && name.length() > ext.length()) {
-        name = name.substring(0, name.length() - ext.length());
-      }
-    }
-    return name;
+    return BundleKeys.trusted(keys);
   }
 }
