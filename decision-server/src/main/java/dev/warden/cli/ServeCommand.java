@@ -34,6 +34,11 @@ final class ServeCommand implements Callable<Integer> {
       description = "Do not watch the bundle: it changes only on SIGHUP or POST /bundles/reload (config `reload.watch`).")
   boolean noWatch;
 
+  @CommandLine.Option(names = "--trusted-key", paramLabel = "[ID=]KEY",
+      description = "Verify every bundle's signatures against this X.509 PEM public key (as `warden bundle verify --key`);"
+          + " repeatable, replaces config `reload.trusted_keys`.")
+  java.util.List<String> trustedKeys;
+
   @CommandLine.Option(names = "--grpc", paramLabel = "HOST:PORT|unix:PATH",
       description = "Where ext_authz listens (default 127.0.0.1:9191).")
   String grpc;
@@ -61,6 +66,7 @@ final class ServeCommand implements Callable<Integer> {
       flags.put("grpc.listen", grpc);
       flags.put("http.listen", http);
       flags.put("reload.watch", noWatch ? "false" : null);
+      flags.put("reload.trusted_keys", trustedKeys == null ? null : String.join(",", trustedKeys));
       cfg = ServerConfig.load(yaml, folder, System.getenv(), flags);
     } catch (IOException e) {
       err.println("error: cannot read config file `" + config + "`: " + e.getMessage());

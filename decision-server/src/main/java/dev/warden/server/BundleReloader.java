@@ -1,13 +1,17 @@
 package dev.warden.server;
 
+import dev.warden.bundle.BundleArchive;
+import dev.warden.bundle.BundleKeys;
 import dev.warden.bundle.BundleReadException;
 import dev.warden.bundle.BundleReader;
+import dev.warden.bundle.BundleSignatures;
 import dev.warden.policy.bundle.BundleCompiler;
 import dev.warden.policy.bundle.CompileResult;
 import dev.warden.policy.diag.Diagnostic;
 import dev.warden.policy.source.Bundle;
 import dev.warden.server.admin.ServerMetrics;
 import java.nio.file.Path;
+import java.security.PublicKey;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -28,7 +32,9 @@ import org.slf4j.LoggerFactory;
  * {@link BundleCompiler} stages as `warden test` (with the `test_gate` stage when
  * `reload.test_gate` is on) → swap {@link ActiveBundle}'s one reference. A bundle that fails any
  * step never becomes active; the last good one keeps serving and the failure is in the status,
- * the metrics and one log line.
+ * the metrics and one log line. With `reload.trusted_keys`, the `verify-signature` stage runs
+ * right after `load`, at start and on every check: a bundle whose signatures (an archive's or a
+ * directory's `.signatures.json`) do not verify against those keys never activates.
  *
  * <p>Invariant: every check, watch poll and debounce runs on the one `warden-bundle` thread, so
  * the fields below are written by that thread only (volatile for the admin thread that reads
@@ -76,6 +82,8 @@ final class BundleReloader implements AutoCloseable {
   private final ServerMetrics metrics;
   private final Clock clock;
   private final BundleCompiler compiler;
+  /** The keys signatures are verified against, read by {@link #loadFirst}; empty: not checked. */
+  private volatile Map<String, PublicKey> trusted = Map.of();
   private final ScheduledExecutorService thread;
   /** A trigger's check that has not started yet: later triggers join it rather than queue another. */
   private final AtomicReference<CompletableFuture<Outcome>> queued = new AtomicReference<>();
@@ -118,9 +126,11 @@ final class BundleReloader implements AutoCloseable {
    * on a failure. Activates the bundle when it compiles (and passes the gate).
    */
   CompileResult loadFirst() throws BundleReadException {
+    trusted = BundleKeys.trusted(settings.trustedKeys());
     lastFingerprint = BundleFingerprint.of(path);
-    Bundle read = BundleReader.read(path);
-    CompileResult result = compiler.compile(read, System::nanoTime);
+    BundleArchive.Signed signed = BundleReader.readSigned(path);
+    Bundle read = signed.bundle();
+    CompileResult result = compilerFor(signed).compile(read, System::nanoTime);
     if (result.ok()) {
       Instant at = clock.instant();
       activate(result, read.digest(), "start", at);
@@ -217,13 +227,14 @@ final class BundleReloader implements AutoCloseable {
     lastFingerprint = BundleFingerprint.of(path);
     Instant at = clock.instant();
     long start = System.nanoTime();
-    Bundle read;
+    BundleArchive.Signed signed;
     try {
-      read = BundleReader.read(path);
+      signed = BundleReader.readSigned(path);
     } catch (BundleReadException | RuntimeException e) {
       return failed(new Outcome("failed", "read", cause, at, bundle.snapshot().revision(), null,
           e.getMessage() == null ? e.toString() : e.getMessage(), null, List.of()), System.nanoTime() - start);
     }
+    Bundle read = signed.bundle();
     String digest = read.digest();
     if (digest.equals(activeDigest)) {
       unchanged.incrementAndGet();
@@ -239,7 +250,7 @@ final class BundleReloader implements AutoCloseable {
       }
       return o;
     }
-    CompileResult result = compiler.compile(read, System::nanoTime);
+    CompileResult result = compilerFor(signed).compile(read, System::nanoTime);
     if (!result.ok()) {
       List<Diagnostic> errors = result.errors();
       List<String> tests = errors.stream().filter(d -> d.code().equals("bundle.test_failed"))
@@ -253,6 +264,12 @@ final class BundleReloader implements AutoCloseable {
     Outcome o = new Outcome("ok", "activate", cause, at, result.program().revision(), digest, null, null, List.of());
     succeeded(o);
     return o;
+  }
+
+  /** The pipeline for one read: with that read's `verify-signature` stage when keys are trusted. */
+  private BundleCompiler compilerFor(BundleArchive.Signed signed) {
+    return trusted.isEmpty() ? compiler
+        : compiler.withStageAfter(BundleCompiler.LOAD, BundleSignatures.stage(signed.signatures(), trusted));
   }
 
   private void activate(CompileResult result, String digest, String cause, Instant at) {
@@ -291,6 +308,9 @@ final class BundleReloader implements AutoCloseable {
     if (code.equals("bundle.test_failed")) {
       return BundleCompiler.TEST_GATE;
     }
+    if (code.equals("bundle.signature")) {
+      return BundleSignatures.STAGE;
+    }
     if (code.startsWith("parse.")) {
       return BundleCompiler.PARSE;
     }
@@ -308,6 +328,7 @@ final class BundleReloader implements AutoCloseable {
     m.put("watch", settings.watch());
     m.put("poll_interval", settings.pollInterval().toMillis() + "ms");
     m.put("test_gate", settings.testGate());
+    m.put("trusted_keys", new java.util.ArrayList<>(new java.util.TreeSet<>(trusted.keySet())));
     m.put("digest", activeDigest == null ? null : "sha256:" + activeDigest);
     Outcome last = lastCheck;
     m.put("last_check", last == null ? null : last.toMap());

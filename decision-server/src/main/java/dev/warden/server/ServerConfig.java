@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.warden.bundle.BundleKeys;
 import dev.warden.server.identity.JwtConfig;
 import java.net.URI;
 import java.nio.file.Path;
@@ -62,8 +63,19 @@ public record ServerConfig(
    * @param pollInterval how often the path's fingerprint (names, sizes, mtimes, inodes) is compared
    * @param debounce how long a change must be quiet before the bundle is read
    * @param testGate whether the bundle's own `test` blocks must pass before it activates
+   * @param trustedKeys `[ID=]FILE` public keys every activated bundle's signatures must verify
+   *     against, as `warden bundle verify --key` takes them; empty: signatures are not checked
    */
-  public record Reload(boolean watch, Duration pollInterval, Duration debounce, boolean testGate) {}
+  public record Reload(boolean watch, Duration pollInterval, Duration debounce, boolean testGate,
+      List<String> trustedKeys) {
+    public Reload {
+      trustedKeys = List.copyOf(trustedKeys);
+    }
+
+    public Reload(boolean watch, Duration pollInterval, Duration debounce, boolean testGate) {
+      this(watch, pollInterval, debounce, testGate, List.of());
+    }
+  }
 
   /** Every key, with its default (null: no default). Order is the documentation order. */
   static final Map<String, String> DEFAULTS = defaults();
@@ -107,12 +119,16 @@ public record ServerConfig(
     d.put("reload.poll_interval", "1s");
     d.put("reload.debounce", "500ms");
     d.put("reload.test_gate", "true");
+    d.put("reload.trusted_keys", "");
     return java.util.Collections.unmodifiableMap(d);
   }
 
   /** Keys whose value is a file or directory. */
   static final Set<String> FILE_PATHS =
       Set.of("bundle", "grpc.tls.cert", "grpc.tls.key", "grpc.tls.client_ca", "identity.jwt.jwks_file");
+
+  /** Keys whose value is a list of `[ID=]FILE` keys ({@link BundleKeys.TrustedKey}). */
+  static final Set<String> KEY_LISTS = Set.of("reload.trusted_keys");
 
   /** Listen keys whose `unix:PATH` value is a file. */
   static final Set<String> LISTEN_PATHS = Set.of("grpc.listen");
@@ -216,6 +232,15 @@ public record ServerConfig(
         values.put(key, resolve(folder, key, v.trim()));
       }
     }
+    for (String key : KEY_LISTS) {
+      List<String> resolved = new ArrayList<>();
+      for (String spec : list(values.get(key))) {
+        BundleKeys.TrustedKey k = BundleKeys.TrustedKey.parse(spec);
+        // The id stays the file's name: `keys/ops.pem` is `ops` from any folder.
+        resolved.add(new BundleKeys.TrustedKey(k.id(), resolve(folder, key, k.file())).toString());
+      }
+      values.put(key, String.join(",", resolved));
+    }
     for (String key : LISTEN_PATHS) {
       String v = values.get(key);
       if (v != null && v.startsWith("unix:") && v.length() > 5) {
@@ -315,7 +340,8 @@ public record ServerConfig(
     if (debounce.isNegative() || debounce.compareTo(Duration.ofMinutes(1)) > 0) {
       throw new ConfigException("`reload.debounce` must be from 0s to 1m, found `" + v.get("reload.debounce") + "`");
     }
-    Reload reload = new Reload(bool(v, "reload.watch"), poll, debounce, bool(v, "reload.test_gate"));
+    Reload reload = new Reload(bool(v, "reload.watch"), poll, debounce, bool(v, "reload.test_gate"),
+        list(v.get("reload.trusted_keys")));
     String jwtAuthn = v.get("identity.jwt_authn_metadata_key");
     String ops = v.get("http.ops_listen");
     return new ServerConfig(Path.of(bundle), v.get("grpc.listen"), socketMode, v.get("http.listen"),

@@ -252,4 +252,33 @@ class CliTest {
     assertThat(noJwks.err()).contains(
         "cannot read `identity.jwt.jwks_file` `" + folder.toAbsolutePath().resolve("keys/jwks.json") + "`: no such file");
   }
+
+  /**
+   * With trusted keys an unsigned bundle does not start (exit 3, with the diagnostics), whether
+   * the keys come from `reload.trusted_keys`, relative to the config file's folder, or from
+   * `--trusted-key`; a key that cannot be read is a usage error naming the resolved path.
+   */
+  @Test
+  void serveWithTrustedKeysRefusesAnUnsignedBundle(@TempDir Path dir) throws Exception {
+    Path folder = Files.createDirectories(dir.resolve("conf").resolve("keys"));
+    java.security.KeyPair pair = java.security.KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+    Files.writeString(folder.resolve("ops.pub.pem"), dev.warden.bundle.BundleKeys.pem(pair.getPublic()));
+    Path shop = EXAMPLE.toAbsolutePath();
+    Path config = dir.resolve("conf").resolve("signed.yaml");
+    Files.writeString(config, "bundle: " + shop + "\ngrpc:\n  listen: 127.0.0.1:0\nhttp:\n  listen: 127.0.0.1:0\n"
+        + "reload:\n  trusted_keys:\n    - keys/ops.pub.pem\n");
+    Run fromConfig = run("serve", "--config", config.toString());
+    assertThat(fromConfig.exit()).as(fromConfig.err()).isEqualTo(WardenCli.POLICY_ERRORS);
+    assertThat(fromConfig.err()).contains("bundle.signature").contains("the bundle is not signed");
+
+    Run fromFlag = run("serve", "--bundle", shop.toString(), "--grpc", "127.0.0.1:0", "--http", "127.0.0.1:0",
+        "--trusted-key", "other=" + folder.resolve("ops.pub.pem"), "--trusted-key", folder.resolve("ops.pub.pem").toString());
+    assertThat(fromFlag.exit()).as(fromFlag.err()).isEqualTo(WardenCli.POLICY_ERRORS);
+    assertThat(fromFlag.err()).contains("the bundle is not signed");
+
+    Files.writeString(config, "bundle: " + shop + "\nreload:\n  trusted_keys: [ops=keys/missing.pem]\n");
+    Run missing = run("serve", "--config", config.toString());
+    assertThat(missing.exit()).as(missing.err()).isEqualTo(WardenCli.USAGE);
+    assertThat(missing.err()).contains("cannot read the key `" + folder.resolve("missing.pem").toAbsolutePath() + "`");
+  }
 }
