@@ -81,12 +81,18 @@ class SignedBundleReloadTest {
   }
 
   private void start(Path bundle, String... trustedKeys) throws Exception {
+    start(bundle, false, trustedKeys);
+  }
+
+  private void start(Path bundle, boolean watch, String... trustedKeys) throws Exception {
     Map<String, String> flags = new HashMap<>();
     flags.put("bundle", bundle.toString());
     flags.put("grpc.listen", "127.0.0.1:0");
     flags.put("http.listen", "127.0.0.1:0");
     flags.put("shutdown.grace", "2s");
-    flags.put("reload.watch", "false");
+    flags.put("reload.watch", Boolean.toString(watch));
+    flags.put("reload.poll_interval", "100ms");
+    flags.put("reload.debounce", "100ms");
     flags.put("reload.trusted_keys", String.join(",", trustedKeys));
     server = new WardenServer(ServerConfig.load(null, Map.of(), flags), Clock.systemUTC());
     try {
@@ -230,6 +236,31 @@ class SignedBundleReloadTest {
     assertRefused(1, "is not the file signed by `ops-2027`", "rev-c", "carol");
     Files.delete(sig);
     assertRefused(2, "the bundle is not signed", "rev-c", "carol");
+  }
+
+  /** The watch goes through the same check: an unsigned archive swapped in is refused, and says so in the log. */
+  @Test
+  void theWatchRefusesAnUnsignedArchiveAndLogsIt() throws Exception {
+    KeyPair ops = key("ops");
+    Path a = dir.resolve("a");
+    BundleReloadTest.write(a, "rev-a", "alice");
+    Path archive = dir.resolve("bundle.tar.gz");
+    archive(a, sign(BundleDirectory.read(a), "ops", ops), archive);
+    try (LogCapture logs = new LogCapture()) {
+      start(archive, true, "ops=" + pub("ops"));
+      Path b = dir.resolve("b");
+      BundleReloadTest.write(b, "rev-b", "bob");
+      archive(b, null, archive);
+      long end = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+      while (System.nanoTime() < end && metric(
+          "warden_bundle_reloads_total{result=\"failed\",stage=\"verify-signature\"}") < 1) {
+        Thread.sleep(20);
+      }
+      assertThat(metric("warden_bundle_reloads_total{result=\"failed\",stage=\"verify-signature\"}")).isEqualTo(1.0);
+      assertThat(decide("alice").getRevision()).isEqualTo("rev-a");
+      assertThat(logs.warnings()).anySatisfy(l -> assertThat(l).contains("not activated (watch): verify-signature failed")
+          .contains("the bundle is not signed").contains("still serving revision rev-a"));
+    }
   }
 
   @Test
