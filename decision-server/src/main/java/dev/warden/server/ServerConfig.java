@@ -65,11 +65,18 @@ public record ServerConfig(
    * @param testGate whether the bundle's own `test` blocks must pass before it activates
    * @param trustedKeys `[ID=]FILE` public keys every activated bundle's signatures must verify
    *     against, as `warden bundle verify --key` takes them; empty: signatures are not checked
+   * @param persistDir where the last activated bundle is kept, to serve at start when the source
+   *     cannot be read; null: nothing is persisted
    */
   public record Reload(boolean watch, Duration pollInterval, Duration debounce, boolean testGate,
-      List<String> trustedKeys) {
+      List<String> trustedKeys, Path persistDir) {
     public Reload {
       trustedKeys = List.copyOf(trustedKeys);
+    }
+
+    public Reload(boolean watch, Duration pollInterval, Duration debounce, boolean testGate,
+        List<String> trustedKeys) {
+      this(watch, pollInterval, debounce, testGate, trustedKeys, null);
     }
 
     public Reload(boolean watch, Duration pollInterval, Duration debounce, boolean testGate) {
@@ -120,12 +127,14 @@ public record ServerConfig(
     d.put("reload.debounce", "500ms");
     d.put("reload.test_gate", "true");
     d.put("reload.trusted_keys", "");
+    d.put("reload.persist_dir", null);
     return java.util.Collections.unmodifiableMap(d);
   }
 
   /** Keys whose value is a file or directory. */
   static final Set<String> FILE_PATHS =
-      Set.of("bundle", "grpc.tls.cert", "grpc.tls.key", "grpc.tls.client_ca", "identity.jwt.jwks_file");
+      Set.of("bundle", "grpc.tls.cert", "grpc.tls.key", "grpc.tls.client_ca", "identity.jwt.jwks_file",
+          "reload.persist_dir");
 
   /** Keys whose value is a list of `[ID=]FILE` keys ({@link BundleKeys.TrustedKey}). */
   static final Set<String> KEY_LISTS = Set.of("reload.trusted_keys");
@@ -341,7 +350,7 @@ public record ServerConfig(
       throw new ConfigException("`reload.debounce` must be from 0s to 1m, found `" + v.get("reload.debounce") + "`");
     }
     Reload reload = new Reload(bool(v, "reload.watch"), poll, debounce, bool(v, "reload.test_gate"),
-        list(v.get("reload.trusted_keys")));
+        list(v.get("reload.trusted_keys")), path(v.get("reload.persist_dir")));
     String jwtAuthn = v.get("identity.jwt_authn_metadata_key");
     String ops = v.get("http.ops_listen");
     return new ServerConfig(Path.of(bundle), v.get("grpc.listen"), socketMode, v.get("http.listen"),

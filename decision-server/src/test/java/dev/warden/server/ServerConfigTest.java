@@ -163,9 +163,12 @@ class ServerConfigTest {
           jwt:
             issuer: https://issuer.test
             jwks_file: keys/jwks.json
+        reload:
+          persist_dir: state
         """;
     ServerConfig c = ServerConfig.load(yaml, folder, Map.of(), Map.of());
     assertThat(c.bundle()).isEqualTo(folder.resolve("bundle"));
+    assertThat(c.reload().persistDir()).isEqualTo(folder.resolve("state"));
     assertThat(c.grpcListen()).isEqualTo("unix:" + folder.resolve("run/warden.sock"));
     assertThat(c.tlsCert()).isEqualTo(folder.resolve("tls/tls.crt"));
     assertThat(c.tlsKey()).isEqualTo(Path.of("/abs/tls.key"));
