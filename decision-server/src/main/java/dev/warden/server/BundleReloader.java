@@ -10,6 +10,7 @@ import dev.warden.policy.bundle.CompileResult;
 import dev.warden.policy.diag.Diagnostic;
 import dev.warden.policy.source.Bundle;
 import dev.warden.server.admin.ServerMetrics;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.security.PublicKey;
 import java.time.Clock;
@@ -35,6 +36,12 @@ import org.slf4j.LoggerFactory;
  * the metrics and one log line. With `reload.trusted_keys`, the `verify-signature` stage runs
  * right after `load`, at start and on every check: a bundle whose signatures (an archive's or a
  * directory's `.signatures.json`) do not verify against those keys never activates.
+ *
+ * <p>With `reload.persist_dir`, every bundle activated from the source is also written there
+ * ({@link BundlePersistence}). At start, when the source cannot be read (the `read` stage fails:
+ * missing, unreadable), the persisted bundle goes through the same pipeline instead and the
+ * reloader is <em>degraded</em> until a check activates a bundle from the source again. A source
+ * that reads but does not compile still refuses the start: it is there, and it is wrong.
  *
  * <p>Invariant: every check, watch poll and debounce runs on the one `warden-bundle` thread, so
  * the fields below are written by that thread only (volatile for the admin thread that reads
@@ -95,6 +102,10 @@ final class BundleReloader implements AutoCloseable {
   private volatile Outcome lastCheck;
   private volatile Outcome lastFailure;
   private volatile Instant lastSuccessAt;
+  /** Null, or the persistence `reload.persist_dir` names. */
+  private final BundlePersistence persisted;
+  /** Why the active bundle is the persisted one rather than the source's, or null: healthy. */
+  private volatile String degraded;
   private String lastFingerprint;
   private ScheduledFuture<?> debounced;
   /** Events that make the watch poll early, or null (watch off, or no events on this file system). */
@@ -108,6 +119,7 @@ final class BundleReloader implements AutoCloseable {
     this.bundle = bundle;
     this.metrics = metrics;
     this.clock = clock;
+    this.persisted = settings.persistDir() == null ? null : new BundlePersistence(settings.persistDir());
     BundleCompiler standard = BundleCompiler.standard();
     this.compiler = settings.testGate()
         ? standard.withStageAfter(BundleCompiler.COMPILE, BundleCompiler.testGate(clock::instant)) : standard;
@@ -128,16 +140,70 @@ final class BundleReloader implements AutoCloseable {
   CompileResult loadFirst() throws BundleReadException {
     trusted = BundleKeys.trusted(settings.trustedKeys());
     lastFingerprint = BundleFingerprint.of(path);
-    BundleArchive.Signed signed = BundleReader.readSigned(path);
+    BundleArchive.Signed signed;
+    try {
+      signed = BundleReader.readSigned(path);
+    } catch (BundleReadException e) {
+      CompileResult fallback = loadPersisted(e);
+      if (fallback == null) {
+        throw e;
+      }
+      return fallback;
+    }
     Bundle read = signed.bundle();
     CompileResult result = compilerFor(signed).compile(read, System::nanoTime);
     if (result.ok()) {
       Instant at = clock.instant();
-      activate(result, read.digest(), "start", at);
+      activate(result, signed, "start", at);
       lastCheck = new Outcome("ok", "activate", "start", at, result.program().revision(), read.digest(), null, null,
           List.of());
       metrics.bundleStarted();
     }
+    return result;
+  }
+
+  /**
+   * The source could not be read at start: activates the persisted bundle, if there is one and
+   * it passes the same pipeline. A persisted bundle that does not is ignored with a WARN, and the
+   * start fails on {@code unreachable} as it would without persistence.
+   *
+   * @return the persisted bundle's result, active now; null when there is none to serve
+   */
+  private CompileResult loadPersisted(BundleReadException unreachable) {
+    if (persisted == null || !persisted.exists()) {
+      return null;
+    }
+    Path file = persisted.archive();
+    BundleArchive.Signed signed;
+    try {
+      signed = persisted.read();
+    } catch (BundleReadException | RuntimeException e) {
+      log.warn("bundle source unreachable ({}); the persisted bundle `{}` is ignored: {}", unreachable.getMessage(),
+          file, e.getMessage());
+      return null;
+    }
+    CompileResult result = compilerFor(signed).compile(signed.bundle(), System::nanoTime);
+    if (!result.ok()) {
+      log.warn("bundle source unreachable ({}); the persisted bundle `{}` is ignored: {} error(s); the first: {}",
+          unreachable.getMessage(), file, result.errors().size(),
+          result.errors().isEmpty() ? "the pipeline stopped early" : result.errors().get(0));
+      return null;
+    }
+    Instant at = clock.instant();
+    bundle.activate(result.program(), file.toString(), at);
+    activeDigest = signed.bundle().digest();
+    activated.incrementAndGet();
+    lastSuccessAt = at;
+    metrics.bundleActivated(result.program().revision());
+    // No file paths in /status (as for `source`): the WARN line below names them.
+    degraded = "source unreachable, serving the persisted bundle from `reload.persist_dir` (revision "
+        + result.program().revision() + ")";
+    metrics.bundleDegraded(true);
+    lastCheck = new Outcome("ok", "activate", "start", at, result.program().revision(), activeDigest, null, null,
+        List.of());
+    metrics.bundleStarted();
+    log.warn("bundle {} unreachable ({}): serving the persisted revision {} from {} (degraded) until the source reads",
+        path, unreachable.getMessage(), result.program().revision(), file);
     return result;
   }
 
@@ -236,7 +302,8 @@ final class BundleReloader implements AutoCloseable {
     }
     Bundle read = signed.bundle();
     String digest = read.digest();
-    if (digest.equals(activeDigest)) {
+    // Degraded, the source's bundle activates even when it is the persisted one: that clears it.
+    if (degraded == null && digest.equals(activeDigest)) {
       unchanged.incrementAndGet();
       Outcome o = new Outcome("unchanged", "digest", cause, at, bundle.snapshot().revision(), digest, null, null,
           List.of());
@@ -259,7 +326,7 @@ final class BundleReloader implements AutoCloseable {
       return failed(new Outcome("failed", failedStage(result), cause, at, bundle.snapshot().revision(), digest,
           errors.size() + " error(s); the first: " + first, result.render(), tests), System.nanoTime() - start);
     }
-    activate(result, digest, cause, at);
+    activate(result, signed, cause, at);
     metrics.bundleChecked("ok", "activate", System.nanoTime() - start);
     Outcome o = new Outcome("ok", "activate", cause, at, result.program().revision(), digest, null, null, List.of());
     succeeded(o);
@@ -272,15 +339,34 @@ final class BundleReloader implements AutoCloseable {
         : compiler.withStageAfter(BundleCompiler.LOAD, BundleSignatures.stage(signed.signatures(), trusted));
   }
 
-  private void activate(CompileResult result, String digest, String cause, Instant at) {
+  private void activate(CompileResult result, BundleArchive.Signed signed, String cause, Instant at) {
     bundle.activate(result.program(), path.toString(), at);
-    activeDigest = digest;
+    activeDigest = signed.bundle().digest();
+    if (degraded != null) {
+      degraded = null;
+      metrics.bundleDegraded(false);
+      log.info("bundle {} readable again: no longer serving the persisted bundle", path);
+    }
     activated.incrementAndGet();
     lastSuccessAt = at;
     metrics.bundleActivated(result.program().revision());
     log.info("bundle {} active ({}): revision {}, {} routes, compiled in {} ms", path, cause,
         result.program().revision(), result.program().routeCount(),
         result.stages().stream().mapToLong(s -> s.nanos()).sum() / 1_000_000);
+    persist(signed, result.program().revision(), at);
+  }
+
+  /** Keeps the bundle just activated for a start without the source; a failure only costs that. */
+  private void persist(BundleArchive.Signed signed, String revision, Instant at) {
+    if (persisted == null) {
+      return;
+    }
+    try {
+      persisted.save(signed.bundle(), signed.signatures(), revision, at, path.toString());
+    } catch (IOException | RuntimeException e) {
+      log.warn("bundle revision {} is active but was not persisted to `{}`: {}", revision, persisted.archive(),
+          e.toString());
+    }
   }
 
   private void succeeded(Outcome o) {
@@ -324,6 +410,12 @@ final class BundleReloader implements AutoCloseable {
   /** The `bundle` object of `/status`. Read on the admin thread. */
   Map<String, Object> status() {
     Map<String, Object> m = new LinkedHashMap<>();
+    String why = degraded;
+    m.put("state", why == null ? "healthy" : "degraded");
+    if (why != null) {
+      m.put("reason", why);
+    }
+    m.put("persist", persisted != null);
     m.put("source", java.nio.file.Files.isDirectory(path) ? "directory" : "archive");
     m.put("watch", settings.watch());
     m.put("poll_interval", settings.pollInterval().toMillis() + "ms");

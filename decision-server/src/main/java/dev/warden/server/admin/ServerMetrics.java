@@ -30,6 +30,8 @@ public final class ServerMetrics {
   private final Histogram activation;
   /** When a bundle check last succeeded (activated, or found the bundle unchanged), in nanoTime; 0 for never. */
   private volatile long lastGoodCheckNanos;
+  /** Whether the active bundle is the persisted one because the source could not be read at start. */
+  private volatile boolean degraded;
 
   public ServerMetrics() {
     decisions = Counter.builder().name("warden_decisions_total")
@@ -70,6 +72,10 @@ public final class ServerMetrics {
             cb.call((System.nanoTime() - at) / 1e9);
           }
         })
+        .register(registry);
+    GaugeWithCallback.builder().name("warden_bundle_degraded")
+        .help("1 while the active bundle is the persisted one because the source could not be read at start, else 0")
+        .callback(cb -> cb.call(degraded ? 1 : 0))
         .register(registry);
     EvalError.Kind[] kinds = EvalError.Kind.values();
     evaluationErrorCounters = new CounterDataPoint[kinds.length];
@@ -157,6 +163,11 @@ public final class ServerMetrics {
     if (!result.equals("failed")) {
       lastGoodCheckNanos = System.nanoTime();
     }
+  }
+
+  /** Serving the persisted bundle (true) or one from the source again (false). */
+  public void bundleDegraded(boolean on) {
+    degraded = on;
   }
 
   /** The first bundle is active: the age of the last successful check counts from now. */

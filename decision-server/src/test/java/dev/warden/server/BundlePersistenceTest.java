@@ -1,0 +1,283 @@
+package dev.warden.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.warden.bundle.BundleArchive;
+import dev.warden.bundle.BundleDirectory;
+import dev.warden.bundle.BundleKeys;
+import dev.warden.bundle.BundleSignatures;
+import dev.warden.proto.v1.DecideRequest;
+import dev.warden.proto.v1.DecideResponse;
+import dev.warden.proto.v1.DecisionsGrpc;
+import dev.warden.proto.v1.HttpTarget;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * `reload.persist_dir` in the real server on loopback ports the OS picks: every activation is
+ * persisted; a restart with the source gone serves the persisted bundle, degraded, until the
+ * source reads again; a persisted bundle that is corrupt, or that no longer passes the pipeline,
+ * is ignored and the start fails as it would without one.
+ */
+class BundlePersistenceTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Duration WAIT = Duration.ofSeconds(20);
+
+  @TempDir Path dir;
+  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private WardenServer server;
+  private ManagedChannel channel;
+
+  private Path state() {
+    return dir.resolve("state");
+  }
+
+  private void start(Path bundle, Map<String, String> more) throws Exception {
+    Map<String, String> flags = new HashMap<>();
+    flags.put("bundle", bundle.toString());
+    flags.put("grpc.listen", "127.0.0.1:0");
+    flags.put("http.listen", "127.0.0.1:0");
+    flags.put("shutdown.grace", "2s");
+    flags.put("reload.poll_interval", "100ms");
+    flags.put("reload.debounce", "100ms");
+    flags.put("reload.persist_dir", state().toString());
+    flags.putAll(more);
+    flags.values().removeIf(v -> v == null);
+    server = new WardenServer(ServerConfig.load(null, Map.of(), flags), Clock.systemUTC());
+    try {
+      server.start();
+    } catch (Exception | Error e) {
+      server.close();
+      server = null;
+      throw e;
+    }
+    channel = NettyChannelBuilder.forTarget(server.grpcAddress()).usePlaintext().build();
+  }
+
+  @AfterEach
+  void stop() throws InterruptedException {
+    if (channel != null) {
+      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+      channel = null;
+    }
+    if (server != null) {
+      server.close();
+      server = null;
+    }
+  }
+
+  private DecideResponse decide(String sub) {
+    return DecisionsGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS).decide(
+        DecideRequest.newBuilder().setClaims(Structs.of(Map.of("sub", sub)))
+            .setHttp(HttpTarget.newBuilder().setMethod("GET").setPath("/items/1")).build());
+  }
+
+  private HttpResponse<String> admin(String path) throws IOException, InterruptedException {
+    return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.adminAddress().getPort() + path))
+        .timeout(Duration.ofSeconds(30)).GET().build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  private JsonNode bundleStatus() throws IOException, InterruptedException {
+    return JSON.readTree(admin("/status").body()).path("bundle");
+  }
+
+  private double metric(String series) throws IOException, InterruptedException {
+    for (String line : admin("/metrics").body().split("\n")) {
+      if (line.startsWith(series + " ")) {
+        return Double.parseDouble(line.substring(series.length() + 1).trim());
+      }
+    }
+    return -1;
+  }
+
+  private static boolean await(BooleanSupplier done) throws InterruptedException {
+    long end = System.nanoTime() + WAIT.toNanos();
+    while (System.nanoTime() < end) {
+      if (done.getAsBoolean()) {
+        return true;
+      }
+      Thread.sleep(20);
+    }
+    return done.getAsBoolean();
+  }
+
+  private boolean serving(String revision) {
+    return revision.equals(server.bundle().snapshot().revision());
+  }
+
+  private JsonNode sidecar() throws IOException {
+    return JSON.readTree(state().resolve(BundlePersistence.SIDECAR).toFile());
+  }
+
+  @Test
+  void everyActivationIsPersistedAsAnArchiveWithTheActiveDigest() throws Exception {
+    Path bundle = dir.resolve("bundle");
+    BundleReloadTest.write(bundle, "rev-a", "alice");
+    start(bundle, Map.of());
+
+    Path archive = state().resolve(BundlePersistence.ARCHIVE);
+    assertThat(archive).isRegularFile();
+    String digest = bundleStatus().path("digest").asText();
+    assertThat(digest).isEqualTo("sha256:" + BundleDirectory.read(bundle).digest());
+    assertThat("sha256:" + BundleArchive.read(archive).digest()).isEqualTo(digest);
+    assertThat(sidecar().path("revision").asText()).isEqualTo("rev-a");
+    assertThat(sidecar().path("digest").asText()).isEqualTo(digest);
+    assertThat(sidecar().path("source").asText()).isEqualTo(bundle.toString());
+    assertThat(sidecar().path("activated_at").asText()).isNotEmpty();
+    assertThat(bundleStatus().path("state").asText()).isEqualTo("healthy");
+    assertThat(bundleStatus().path("persist").asBoolean()).isTrue();
+    assertThat(metric("warden_bundle_degraded")).isEqualTo(0.0);
+
+    BundleReloadTest.write(bundle, "rev-b", "bob");
+    assertThat(await(() -> serving("rev-b"))).isTrue();
+    assertThat(await(() -> {
+      try {
+        return sidecar().path("revision").asText().equals("rev-b");
+      } catch (IOException e) {
+        return false;
+      }
+    })).as("rev-b persisted").isTrue();
+    assertThat("sha256:" + BundleArchive.read(archive).digest()).isEqualTo(bundleStatus().path("digest").asText());
+    try (Stream<Path> files = Files.list(state())) {
+      assertThat(files.map(p -> p.getFileName().toString()).sorted().toList())
+          .as("no temporary file is left").containsExactly(BundlePersistence.SIDECAR, BundlePersistence.ARCHIVE);
+    }
+  }
+
+  @Test
+  void aRestartWithTheSourceGoneServesThePersistedBundleDegradedUntilTheSourceIsBack() throws Exception {
+    Path bundle = dir.resolve("bundle");
+    BundleReloadTest.write(bundle, "rev-a", "alice");
+    start(bundle, Map.of());
+    stop();
+    Path kept = dir.resolve("kept");
+    Files.move(bundle, kept);
+
+    start(bundle, Map.of());
+    assertThat(serving("rev-a")).isTrue();
+    DecideResponse alice = decide("alice");
+    assertThat(alice.getAllowed()).isTrue();
+    assertThat(alice.getRevision()).isEqualTo("rev-a");
+    JsonNode s = bundleStatus();
+    assertThat(s.path("state").asText()).isEqualTo("degraded");
+    assertThat(s.path("reason").asText())
+        .isEqualTo("source unreachable, serving the persisted bundle from `reload.persist_dir` (revision rev-a)");
+    assertThat(admin("/status").body()).as("no file paths in /status").doesNotContain(dir.toString());
+    assertThat(metric("warden_bundle_degraded")).isEqualTo(1.0);
+    assertThat(admin("/ready").statusCode()).as("a bundle is active: ready").isEqualTo(200);
+
+    // The same bundle comes back: the source's copy activates (not "unchanged") and clears degraded.
+    Files.move(kept, bundle);
+    assertThat(await(() -> {
+      try {
+        return bundleStatus().path("state").asText().equals("healthy");
+      } catch (IOException | InterruptedException e) {
+        return false;
+      }
+    })).as("healthy again").isTrue();
+    assertThat(bundleStatus().has("reason")).isFalse();
+    assertThat(metric("warden_bundle_degraded")).isEqualTo(0.0);
+    assertThat(server.bundle().snapshot().source()).isEqualTo(bundle.toString());
+
+    BundleReloadTest.write(bundle, "rev-b", "bob");
+    assertThat(await(() -> serving("rev-b"))).isTrue();
+    assertThat(decide("bob").getAllowed()).isTrue();
+  }
+
+  @Test
+  void aCorruptPersistedBundleIsIgnoredAndTheStartFails() throws Exception {
+    Files.createDirectories(state());
+    Files.writeString(state().resolve(BundlePersistence.ARCHIVE), "not an archive");
+    try (LogCapture logs = new LogCapture()) {
+      assertThatThrownBy(() -> start(dir.resolve("missing"), Map.of()))
+          .isInstanceOf(WardenServer.StartException.class).hasMessageContaining("does not exist");
+      assertThat(logs.warnings()).anySatisfy(l -> assertThat(l).startsWith("WARN")
+          .contains("the persisted bundle").contains("is ignored"));
+    }
+  }
+
+  @Test
+  void aSourceWithErrorsStillRefusesTheStartThoughABundleIsPersisted() throws Exception {
+    Path bundle = dir.resolve("bundle");
+    BundleReloadTest.write(bundle, "rev-a", "alice");
+    start(bundle, Map.of());
+    stop();
+    BundleReloadTest.write(bundle, "rev-bad", "permit read when principal.id ==\n", "alice");
+    assertThatThrownBy(() -> start(bundle, Map.of())).isInstanceOf(WardenServer.StartException.class)
+        .hasMessageContaining("error(s)");
+  }
+
+  @Test
+  void withoutPersistDirNothingIsWritten() throws Exception {
+    Path bundle = dir.resolve("bundle");
+    BundleReloadTest.write(bundle, "rev-a", "alice");
+    Map<String, String> off = new HashMap<>();
+    off.put("reload.persist_dir", null);
+    start(bundle, off);
+    BundleReloadTest.write(bundle, "rev-b", "bob");
+    assertThat(await(() -> serving("rev-b"))).isTrue();
+    assertThat(bundleStatus().path("state").asText()).isEqualTo("healthy");
+    assertThat(bundleStatus().path("persist").asBoolean(true)).isFalse();
+    try (Stream<Path> walk = Files.walk(dir)) {
+      assertThat(walk.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("last-bundle")).toList()).isEmpty();
+    }
+    assertThat(state()).doesNotExist();
+  }
+
+  /** A persisted signed bundle keeps its `.signatures.json` and is verified again when it is served. */
+  @Test
+  void aPersistedSignedBundleIsVerifiedAgainAtStart() throws Exception {
+    Files.createDirectories(dir.resolve("keys"));
+    KeyPair ops = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+    KeyPair other = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+    Files.writeString(dir.resolve("keys/ops.pem"), BundleKeys.pem(ops.getPublic()));
+    Files.writeString(dir.resolve("keys/other.pem"), BundleKeys.pem(other.getPublic()));
+    Path folder = dir.resolve("src");
+    BundleReloadTest.write(folder, "rev-signed", "alice");
+    Path archive = dir.resolve("bundle.tar.gz");
+    byte[] signatures = BundleSignatures.sign(BundleDirectory.read(folder),
+        List.of(new BundleSignatures.SigningKey("ops", ops.getPrivate())));
+    try (OutputStream out = Files.newOutputStream(archive)) {
+      BundleArchive.write(BundleDirectory.read(folder), signatures, out);
+    }
+    start(archive, Map.of("reload.trusted_keys", dir.resolve("keys/ops.pem").toString()));
+    stop();
+    assertThat(BundleArchive.readSigned(state().resolve(BundlePersistence.ARCHIVE)).signatures()).isNotNull();
+    Files.delete(archive);
+
+    start(archive, Map.of("reload.trusted_keys", dir.resolve("keys/ops.pem").toString()));
+    assertThat(serving("rev-signed")).isTrue();
+    assertThat(bundleStatus().path("state").asText()).isEqualTo("degraded");
+    stop();
+
+    try (LogCapture logs = new LogCapture()) {
+      assertThatThrownBy(() -> start(archive, Map.of("reload.trusted_keys", dir.resolve("keys/other.pem").toString())))
+          .isInstanceOf(WardenServer.StartException.class).hasMessageContaining("does not exist");
+      assertThat(logs.warnings()).anySatisfy(l -> assertThat(l).contains("is ignored").contains("bundle.signature"));
+    }
+  }
+}
