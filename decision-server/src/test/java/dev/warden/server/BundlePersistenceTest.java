@@ -9,17 +9,11 @@ import dev.warden.bundle.BundleArchive;
 import dev.warden.bundle.BundleDirectory;
 import dev.warden.bundle.BundleKeys;
 import dev.warden.bundle.BundleSignatures;
-import dev.warden.proto.v1.DecideRequest;
 import dev.warden.proto.v1.DecideResponse;
-import dev.warden.proto.v1.DecisionsGrpc;
-import dev.warden.proto.v1.HttpTarget;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -48,7 +42,6 @@ class BundlePersistenceTest {
   private static final Duration WAIT = Duration.ofSeconds(20);
 
   @TempDir Path dir;
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   private WardenServer server;
   private ManagedChannel channel;
 
@@ -91,14 +84,11 @@ class BundlePersistenceTest {
   }
 
   private DecideResponse decide(String sub) {
-    return DecisionsGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS).decide(
-        DecideRequest.newBuilder().setClaims(Structs.of(Map.of("sub", sub)))
-            .setHttp(HttpTarget.newBuilder().setMethod("GET").setPath("/items/1")).build());
+    return ReloadingSidecar.decideItem(channel, sub);
   }
 
   private HttpResponse<String> admin(String path) throws IOException, InterruptedException {
-    return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.adminAddress().getPort() + path))
-        .timeout(Duration.ofSeconds(30)).GET().build(), HttpResponse.BodyHandlers.ofString());
+    return ReloadingSidecar.admin(server, "GET", path);
   }
 
   private JsonNode bundleStatus() throws IOException, InterruptedException {
@@ -106,23 +96,11 @@ class BundlePersistenceTest {
   }
 
   private double metric(String series) throws IOException, InterruptedException {
-    for (String line : admin("/metrics").body().split("\n")) {
-      if (line.startsWith(series + " ")) {
-        return Double.parseDouble(line.substring(series.length() + 1).trim());
-      }
-    }
-    return -1;
+    return ReloadingSidecar.metric(server, series, -1);
   }
 
   private static boolean await(BooleanSupplier done) throws InterruptedException {
-    long end = System.nanoTime() + WAIT.toNanos();
-    while (System.nanoTime() < end) {
-      if (done.getAsBoolean()) {
-        return true;
-      }
-      Thread.sleep(20);
-    }
-    return done.getAsBoolean();
+    return ReloadingSidecar.await(WAIT, done);
   }
 
   private boolean serving(String revision) {

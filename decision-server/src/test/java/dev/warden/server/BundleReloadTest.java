@@ -4,10 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.warden.proto.v1.DecideRequest;
 import dev.warden.proto.v1.DecideResponse;
-import dev.warden.proto.v1.DecisionsGrpc;
-import dev.warden.proto.v1.HttpTarget;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.io.IOException;
@@ -100,15 +97,11 @@ class BundleReloadTest {
   }
 
   private DecideResponse decide(String sub) {
-    return DecisionsGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS).decide(
-        DecideRequest.newBuilder().setClaims(Structs.of(Map.of("sub", sub)))
-            .setHttp(HttpTarget.newBuilder().setMethod("GET").setPath("/items/1")).build());
+    return ReloadingSidecar.decideItem(channel, sub);
   }
 
   private HttpResponse<String> admin(String method, String path) throws IOException, InterruptedException {
-    return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.adminAddress().getPort() + path))
-        .timeout(Duration.ofSeconds(30)).method(method, HttpRequest.BodyPublishers.noBody()).build(),
-        HttpResponse.BodyHandlers.ofString());
+    return ReloadingSidecar.admin(server, method, path);
   }
 
   private JsonNode status() throws IOException, InterruptedException {
@@ -116,24 +109,12 @@ class BundleReloadTest {
   }
 
   private double metric(String series) throws IOException, InterruptedException {
-    for (String line : admin("GET", "/metrics").body().split("\n")) {
-      if (line.startsWith(series + " ")) {
-        return Double.parseDouble(line.substring(series.length() + 1).trim());
-      }
-    }
-    return 0;
+    return ReloadingSidecar.metric(server, series, 0);
   }
 
   /** Waits, at most {@link #WAIT}, until {@code done}; false if it never was. */
   private static boolean await(BooleanSupplier done) throws InterruptedException {
-    long end = System.nanoTime() + WAIT.toNanos();
-    while (System.nanoTime() < end) {
-      if (done.getAsBoolean()) {
-        return true;
-      }
-      Thread.sleep(20);
-    }
-    return done.getAsBoolean();
+    return ReloadingSidecar.await(WAIT, done);
   }
 
   private boolean serving(String revision) {

@@ -9,18 +9,12 @@ import dev.warden.bundle.BundleDirectory;
 import dev.warden.bundle.BundleKeys;
 import dev.warden.bundle.BundleReader;
 import dev.warden.bundle.BundleSignatures;
-import dev.warden.proto.v1.DecideRequest;
 import dev.warden.proto.v1.DecideResponse;
-import dev.warden.proto.v1.DecisionsGrpc;
-import dev.warden.proto.v1.HttpTarget;
 import dev.warden.policy.source.Bundle;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -47,7 +41,6 @@ class SignedBundleReloadTest {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   @TempDir Path dir;
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   private WardenServer server;
   private ManagedChannel channel;
 
@@ -116,15 +109,11 @@ class SignedBundleReloadTest {
   }
 
   private DecideResponse decide(String sub) {
-    return DecisionsGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS).decide(
-        DecideRequest.newBuilder().setClaims(Structs.of(Map.of("sub", sub)))
-            .setHttp(HttpTarget.newBuilder().setMethod("GET").setPath("/items/1")).build());
+    return ReloadingSidecar.decideItem(channel, sub);
   }
 
   private HttpResponse<String> admin(String method, String path) throws IOException, InterruptedException {
-    return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.adminAddress().getPort() + path))
-        .timeout(Duration.ofSeconds(30)).method(method, HttpRequest.BodyPublishers.noBody()).build(),
-        HttpResponse.BodyHandlers.ofString());
+    return ReloadingSidecar.admin(server, method, path);
   }
 
   /** `POST /bundles/reload`: a check now, answered when it is done. */
@@ -135,12 +124,7 @@ class SignedBundleReloadTest {
   }
 
   private double metric(String series) throws IOException, InterruptedException {
-    for (String line : admin("GET", "/metrics").body().split("\n")) {
-      if (line.startsWith(series + " ")) {
-        return Double.parseDouble(line.substring(series.length() + 1).trim());
-      }
-    }
-    return 0;
+    return ReloadingSidecar.metric(server, series, 0);
   }
 
   /** A check that refuses the bundle at `verify-signature`, saying {@code why}, while {@code revision} serves on. */

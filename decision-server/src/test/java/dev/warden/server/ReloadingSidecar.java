@@ -1,0 +1,62 @@
+package dev.warden.server;
+
+import dev.warden.proto.v1.DecideRequest;
+import dev.warden.proto.v1.DecideResponse;
+import dev.warden.proto.v1.DecisionsGrpc;
+import dev.warden.proto.v1.HttpTarget;
+import io.grpc.ManagedChannel;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+/**
+ * What the reload tests ask of a running sidecar on loopback: a decision about `GET /items/1`, a
+ * call to the admin listener, a metric's value, and a bounded wait for a reload to show.
+ */
+final class ReloadingSidecar {
+  private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+  private ReloadingSidecar() {}
+
+  /** The decide API's answer for caller {@code sub} reading `GET /items/1`. */
+  static DecideResponse decideItem(ManagedChannel channel, String sub) {
+    return DecisionsGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS).decide(
+        DecideRequest.newBuilder().setClaims(Structs.of(Map.of("sub", sub)))
+            .setHttp(HttpTarget.newBuilder().setMethod("GET").setPath("/items/1")).build());
+  }
+
+  static HttpResponse<String> admin(WardenServer server, String method, String path)
+      throws IOException, InterruptedException {
+    return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.adminAddress().getPort() + path))
+        .timeout(Duration.ofSeconds(30)).method(method, HttpRequest.BodyPublishers.noBody()).build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** The value of one series on `/metrics`, or {@code absent} when it is not there. */
+  static double metric(WardenServer server, String series, double absent) throws IOException, InterruptedException {
+    for (String line : admin(server, "GET", "/metrics").body().split("\n")) {
+      if (line.startsWith(series + " ")) {
+        return Double.parseDouble(line.substring(series.length() + 1).trim());
+      }
+    }
+    return absent;
+  }
+
+  /** Waits, at most {@code wait}, until {@code done}; false if it never was. */
+  static boolean await(Duration wait, BooleanSupplier done) throws InterruptedException {
+    long end = System.nanoTime() + wait.toNanos();
+    while (System.nanoTime() < end) {
+      if (done.getAsBoolean()) {
+        return true;
+      }
+      Thread.sleep(20);
+    }
+    return done.getAsBoolean();
+  }
+}
