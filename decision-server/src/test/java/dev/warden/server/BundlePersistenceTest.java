@@ -19,12 +19,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
@@ -60,27 +58,16 @@ class BundlePersistenceTest {
     flags.put("reload.persist_dir", state().toString());
     flags.putAll(more);
     flags.values().removeIf(v -> v == null);
-    server = new WardenServer(ServerConfig.load(null, Map.of(), flags), Clock.systemUTC());
-    try {
-      server.start();
-    } catch (Exception | Error e) {
-      server.close();
-      server = null;
-      throw e;
-    }
+    server = null;
+    server = ReloadingSidecar.started(flags);
     channel = NettyChannelBuilder.forTarget(server.grpcAddress()).usePlaintext().build();
   }
 
   @AfterEach
   void stop() throws InterruptedException {
-    if (channel != null) {
-      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-      channel = null;
-    }
-    if (server != null) {
-      server.close();
-      server = null;
-    }
+    ReloadingSidecar.stop(channel, server);
+    channel = null;
+    server = null;
   }
 
   private DecideResponse decide(String sub) {

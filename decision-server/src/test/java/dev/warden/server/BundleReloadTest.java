@@ -76,24 +76,16 @@ class BundleReloadTest {
     flags.put("reload.poll_interval", "100ms");
     flags.put("reload.debounce", "100ms");
     flags.putAll(more);
-    server = new WardenServer(ServerConfig.load(null, Map.of(), flags), Clock.systemUTC());
-    try {
-      server.start();
-    } catch (Exception | Error e) {
-      server.close();
-      throw e;
-    }
+    server = null;
+    server = ReloadingSidecar.started(flags);
     channel = NettyChannelBuilder.forTarget(server.grpcAddress()).usePlaintext().build();
   }
 
   @AfterEach
   void stop() throws InterruptedException {
-    if (channel != null) {
-      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-    }
-    if (server != null) {
-      server.close();
-    }
+    ReloadingSidecar.stop(channel, server);
+    channel = null;
+    server = null;
   }
 
   private DecideResponse decide(String sub) {

@@ -24,6 +24,28 @@ final class ReloadingSidecar {
 
   private ReloadingSidecar() {}
 
+  /** A sidecar started with these flags (as `warden serve` takes them), or closed again when it cannot start. */
+  static WardenServer started(Map<String, String> flags) throws Exception {
+    WardenServer server = new WardenServer(ServerConfig.load(null, Map.of(), flags), java.time.Clock.systemUTC());
+    try {
+      server.start();
+    } catch (Exception | Error e) {
+      server.close();
+      throw e;
+    }
+    return server;
+  }
+
+  /** Stops what a test started: the channel first, then the server; either may be null. */
+  static void stop(ManagedChannel channel, WardenServer server) throws InterruptedException {
+    if (channel != null) {
+      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+    if (server != null) {
+      server.close();
+    }
+  }
+
   /** The decide API's answer for caller {@code sub} reading `GET /items/1`. */
   static DecideResponse decideItem(ManagedChannel channel, String sub) {
     return DecisionsGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS).decide(

@@ -21,13 +21,11 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -87,25 +85,16 @@ class SignedBundleReloadTest {
     flags.put("reload.poll_interval", "100ms");
     flags.put("reload.debounce", "100ms");
     flags.put("reload.trusted_keys", String.join(",", trustedKeys));
-    server = new WardenServer(ServerConfig.load(null, Map.of(), flags), Clock.systemUTC());
-    try {
-      server.start();
-    } catch (Exception | Error e) {
-      server.close();
-      server = null;
-      throw e;
-    }
+    server = null;
+    server = ReloadingSidecar.started(flags);
     channel = NettyChannelBuilder.forTarget(server.grpcAddress()).usePlaintext().build();
   }
 
   @AfterEach
   void stop() throws InterruptedException {
-    if (channel != null) {
-      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-    }
-    if (server != null) {
-      server.close();
-    }
+    ReloadingSidecar.stop(channel, server);
+    channel = null;
+    server = null;
   }
 
   private DecideResponse decide(String sub) {
