@@ -256,8 +256,9 @@ final class ExprChecker {
       return fail(near.isPresent() ? d.withHelp("did you mean `data." + near.get() + "`?") : d);
     }
     Optional<InputField> input = InputField.of(root, m.name());
-    if (input.isPresent() && env.request().typeOf(input.get()) != null) {
-      return narrowed(new Checked.Input(span, input.get(), env.request().typeOf(input.get())));
+    Type inputType = input.map(env.request()::typeOf).orElse(null);
+    if (inputType != null) {
+      return narrowed(new Checked.Input(span, input.get(), inputType));
     }
     if (input.isPresent()) {
       // Only `request.body` is typed per route; a route gives it a type through its schema.

@@ -138,7 +138,8 @@ public final class ExprPrinter {
     }
   }
 
-  static String literal(Object v) {
+  /** A literal value as policy text: strings quoted and escaped, durations as `30s` or `250ms`. */
+  public static String literal(Object v) {
     if (v instanceof String s) {
       return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n") + "\"";
     }

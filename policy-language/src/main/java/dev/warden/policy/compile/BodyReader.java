@@ -160,13 +160,15 @@ final class BodyReader {
         }
       }
       case IP -> {
-        if (v instanceof String s && IpAddress.parse(s) != null) {
-          return IpAddress.parse(s);
+        IpAddress ip = v instanceof String s ? IpAddress.parse(s) : null;
+        if (ip != null) {
+          return ip;
         }
       }
       case CIDR -> {
-        if (v instanceof String s && Cidr.parse(s) != null) {
-          return Cidr.parse(s);
+        Cidr cidr = v instanceof String s ? Cidr.parse(s) : null;
+        if (cidr != null) {
+          return cidr;
         }
       }
       default -> {

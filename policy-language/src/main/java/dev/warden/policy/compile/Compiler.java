@@ -61,13 +61,17 @@ public final class Compiler {
     // (not every rule for every route: a 10,000-route bundle has millions of such pairs).
     List<List<Integer>> rulesOf = byRoute(routes.size(), bundle.rules().stream().map(CheckedRule::routes).toList());
     List<List<Integer>> grantsOf = byRoute(routes.size(), bundle.grants().stream().map(CheckedGrant::routes).toList());
+    List<List<Integer>> blocksOf = byRoute(routes.size(),
+        bundle.obligations().stream().map(CheckedBundle.CheckedOnBlock::routes).toList());
     List<RuleRef> ruleRefs = bundle.rules().stream()
         .map(rule -> new RuleRef(rule.id(), rule.effect().keyword(), rule.span().fileLine())).toList();
     List<RuleRef> grantRefs = bundle.grants().stream()
         .map(g -> new RuleRef(g.id(), "grant", g.span().fileLine())).toList();
     for (CompiledRoute route : routes) {
       ExprCompiler exprs = new ExprCompiler(values, route.paramSlots, principalNames);
-      route.obligations = obligations(bundle.obligations(), route, exprs, written);
+      List<CheckedBundle.CheckedOnBlock> blocks = new ArrayList<>();
+      blocksOf.get(route.id).forEach(index -> blocks.add(bundle.obligations().get(index)));
+      route.obligations = obligations(blocks, exprs, written);
       List<CompiledRule> forbids = new ArrayList<>();
       List<CompiledRule> allows = new ArrayList<>();
       for (int index : rulesOf.get(route.id)) {
@@ -127,18 +131,18 @@ public final class Compiler {
     return out;
   }
 
-  /** The route's obligations, or null when none applies to it and the bundle writes no header. */
-  private static CompiledObligations obligations(List<CheckedBundle.CheckedOnBlock> blocks, CompiledRoute route,
-      ExprCompiler exprs, java.util.Set<String> written) {
+  /**
+   * A route's obligations from the blocks covering it, or null when there are none and the bundle
+   * writes no header.
+   */
+  private static CompiledObligations obligations(List<CheckedBundle.CheckedOnBlock> blocks, ExprCompiler exprs,
+      java.util.Set<String> written) {
     List<CompiledObligations.Write> onAllow = new ArrayList<>();
     List<CompiledObligations.Write> onDeny = new ArrayList<>();
     List<String> remove = new ArrayList<>();
     List<String> patterns = new ArrayList<>();
     java.util.Set<String> writesHere = new java.util.HashSet<>();
     for (CheckedBundle.CheckedOnBlock b : blocks) {
-      if (!b.routes().get(route.id)) {
-        continue;
-      }
       RuleRef ref = new RuleRef(b.id(), "obligation", b.span().fileLine());
       for (CheckedBundle.CheckedHeaderAction a : b.actions()) {
         if (a.op() == Decl.HeaderOp.REMOVE) {

@@ -239,7 +239,7 @@ abstract class Explainer {
     } else if (v instanceof Long || v instanceof BigDecimal || v instanceof Boolean) {
       b.append(v instanceof BigDecimal d ? d.toPlainString() : v.toString());
     } else if (v instanceof Duration || v instanceof Instant) {
-      b.append(v instanceof Duration d ? d.toMillis() % 1000 != 0 ? d.toMillis() + "ms" : d.toSeconds() + "s" : v);
+      b.append(ExprPrinter.literal(v));
     } else if (v instanceof IpAddress || v instanceof Cidr) {
       b.append(v);
     } else if (depth > 2) {

@@ -32,7 +32,6 @@ final class Frame {
   String path;
   /** Set by a rule evaluation: the condition that did not hold, or why evaluation failed. */
   CompiledRule.Condition failed;
-  String error;
   /** The condition being evaluated: where an error without a place of its own is cited. */
   CompiledRule.Condition condition;
   /** Set when an allow's obligation could not be evaluated. */
@@ -144,6 +143,11 @@ final class Frame {
 
   java.util.List<EvalError> errors() {
     return errors == null ? java.util.List.of() : errors;
+  }
+
+  /** The message of the error recorded last: why the condition just evaluated could not be. */
+  String lastError() {
+    return errors.get(errors.size() - 1).message();
   }
 
   /** `principal.roles`, built the first time a rule reads it. */

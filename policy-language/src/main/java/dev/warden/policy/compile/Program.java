@@ -325,7 +325,7 @@ public final class Program {
         misses = new ArrayList<>(MAX_EXPLAINED);
       }
       if (misses.size() < MAX_EXPLAINED) {
-        misses.add(new Miss(allow, hasRole, f.failed, result == FAILS ? null : f.error));
+        misses.add(new Miss(allow, hasRole, f.failed, result == FAILS ? null : f.lastError()));
       }
     }
     List<Miss> seen = misses == null ? List.of() : misses;
@@ -362,7 +362,7 @@ public final class Program {
   /**
    * Whether every condition of the rule holds: {@link #APPLIES}, {@link #FAILS} (with the
    * failing condition in {@code f.failed}), or, for a condition that could not be evaluated,
-   * {@link #ERROR} or {@link #ANONYMOUS} (with the reason in {@code f.error}). A forbid treats an
+   * {@link #ERROR} or {@link #ANONYMOUS} (with the reason recorded in {@code f}, {@link Frame#lastError}). A forbid treats an
    * error as applying (fail closed); a permit as not. Every error is recorded in the frame, so
    * the decision lists it. The limits of the decision and defects end the decision.
    */
@@ -379,7 +379,6 @@ public final class Program {
       if (e.budget()) {
         throw e;
       }
-      f.error = e.getMessage();
       return e.kind == EvalError.Kind.ANONYMOUS ? ANONYMOUS : ERROR;
     } catch (RuntimeException | StackOverflowError e) {
       String what = "internal error: " + e.getClass().getName();
@@ -399,7 +398,7 @@ public final class Program {
     if (result == APPLIES) {
       return routeDeny(outcome, refusal, reason, () -> forbid.explainApplying(f), forbid.refs, route, f);
     }
-    String error = f.error;
+    String error = f.lastError();
     Supplier<String> explanation =
         () -> "forbid `" + forbid.ref.id() + "` applies: its condition could not be evaluated (" + error + ")";
     if (result == ANONYMOUS) {

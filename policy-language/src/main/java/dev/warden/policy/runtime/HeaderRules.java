@@ -98,12 +98,18 @@ public final class HeaderRules {
 
   /** Whether a header name is Warden's own, in any spelling: `x-warden-…`, `x_warden_…`. */
   public static boolean isWarden(String name) {
-    if (name.length() <= WARDEN_PREFIX.length()) {
-      return false;
-    }
-    for (int i = 0; i < WARDEN_PREFIX.length(); i++) {
+    return name.length() > WARDEN_PREFIX.length() && startsAs(name, WARDEN_PREFIX, WARDEN_PREFIX.length());
+  }
+
+  /**
+   * Whether the first {@code n} characters of a client's header {@code name} are those of
+   * {@code policyName} (written with `-` only), each `-` also matched by `_`. The one comparison
+   * behind {@link #isWarden}, {@link #sameName} and {@link #matches}.
+   */
+  private static boolean startsAs(String name, String policyName, int n) {
+    for (int i = 0; i < n; i++) {
       char c = name.charAt(i);
-      char p = WARDEN_PREFIX.charAt(i);
+      char p = policyName.charAt(i);
       if (c != p && !(p == '-' && c == '_')) {
         return false;
       }
@@ -124,17 +130,7 @@ public final class HeaderRules {
    * spelling of `_` for `-`.
    */
   public static boolean sameName(String name, String policyName) {
-    if (name.length() != policyName.length()) {
-      return false;
-    }
-    for (int i = 0; i < name.length(); i++) {
-      char c = name.charAt(i);
-      char p = policyName.charAt(i);
-      if (c != p && !(p == '-' && c == '_')) {
-        return false;
-      }
-    }
-    return true;
+    return name.length() == policyName.length() && startsAs(name, policyName, name.length());
   }
 
   /**
@@ -143,17 +139,7 @@ public final class HeaderRules {
    */
   public static boolean matches(String name, String pattern) {
     int n = pattern.length() - 1;
-    if (name.length() < n || !removable(name)) {
-      return false;
-    }
-    for (int i = 0; i < n; i++) {
-      char c = name.charAt(i);
-      char p = pattern.charAt(i);
-      if (c != p && !(p == '-' && c == '_')) {
-        return false;
-      }
-    }
-    return true;
+    return name.length() >= n && removable(name) && startsAs(name, pattern, n);
   }
 
   /**
