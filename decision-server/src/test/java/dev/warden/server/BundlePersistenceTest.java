@@ -91,7 +91,7 @@ class BundlePersistenceTest {
   }
 
   private boolean serving(String revision) {
-    return revision.equals(server.bundle().snapshot().revision());
+    return server.bundle().snapshot().revision().matches(ReloadingSidecar.rev(revision));
   }
 
   private JsonNode sidecar() throws IOException {
@@ -109,7 +109,7 @@ class BundlePersistenceTest {
     String digest = bundleStatus().path("digest").asText();
     assertThat(digest).isEqualTo("sha256:" + BundleDirectory.read(bundle).digest());
     assertThat("sha256:" + BundleArchive.read(archive).digest()).isEqualTo(digest);
-    assertThat(sidecar().path("revision").asText()).isEqualTo("rev-a");
+    assertThat(sidecar().path("revision").asText()).matches(ReloadingSidecar.rev("rev-a"));
     assertThat(sidecar().path("digest").asText()).isEqualTo(digest);
     assertThat(sidecar().path("source").asText()).isEqualTo(bundle.toString());
     assertThat(sidecar().path("activated_at").asText()).isNotEmpty();
@@ -121,7 +121,7 @@ class BundlePersistenceTest {
     assertThat(await(() -> serving("rev-b"))).isTrue();
     assertThat(await(() -> {
       try {
-        return sidecar().path("revision").asText().equals("rev-b");
+        return sidecar().path("revision").asText().matches(ReloadingSidecar.rev("rev-b"));
       } catch (IOException e) {
         return false;
       }
@@ -146,11 +146,12 @@ class BundlePersistenceTest {
     assertThat(serving("rev-a")).isTrue();
     DecideResponse alice = decide("alice");
     assertThat(alice.getAllowed()).isTrue();
-    assertThat(alice.getRevision()).isEqualTo("rev-a");
+    assertThat(alice.getRevision()).matches(ReloadingSidecar.rev("rev-a"));
     JsonNode s = bundleStatus();
     assertThat(s.path("state").asText()).isEqualTo("degraded");
     assertThat(s.path("reason").asText())
-        .isEqualTo("source unreachable, serving the persisted bundle from `reload.persist_dir` (revision rev-a)");
+        .matches(java.util.regex.Pattern.quote("source unreachable, serving the persisted bundle from `reload.persist_dir` (revision ")
+            + ReloadingSidecar.rev("rev-a") + "\\)");
     assertThat(admin("/status").body()).as("no file paths in /status").doesNotContain(dir.toString());
     assertThat(metric("warden_bundle_degraded")).isEqualTo(1.0);
     assertThat(admin("/ready").statusCode()).as("a bundle is active: ready").isEqualTo(200);

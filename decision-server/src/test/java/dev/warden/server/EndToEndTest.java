@@ -94,11 +94,11 @@ class EndToEndTest {
         HttpClient http = HttpClient.newHttpClient();
         String base = "http://127.0.0.1:" + server.adminAddress().getPort();
         assertThat(get(http, base + "/ready").statusCode()).isEqualTo(200);
-        assertThat(get(http, base + "/status").body()).contains("\"revision\":\"shop-2026.11.1\"").contains("\"ready\":true");
+        assertThat(get(http, base + "/status").body()).containsPattern("\"revision\":\"shop-2026\\.11\\.1@sha256:[0-9a-f]{12}\"").contains("\"ready\":true");
         assertThat(get(http, base + "/metrics").body())
             .contains("warden_decisions_total{api=\"ext_authz\",outcome=\"allow\",result=\"allow\",status=\"200\"}")
             .contains("warden_decisions_total{api=\"ext_authz\",outcome=\"forbid\",result=\"deny\",status=\"403\"}")
-            .contains("warden_bundle_info{revision=\"shop-2026.11.1\"} 1");
+            .containsPattern("warden_bundle_info\\{revision=\"shop-2026\\.11\\.1@sha256:[0-9a-f]{12}\"\\} 1");
       } finally {
         channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
       }

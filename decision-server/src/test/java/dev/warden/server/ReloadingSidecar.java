@@ -25,6 +25,14 @@ final class ReloadingSidecar {
   private ReloadingSidecar() {}
 
   /** A sidecar started with these flags (as `warden serve` takes them), or closed again when it cannot start. */
+  /**
+   * A regular expression for the revision a bundle labelled {@code label} shows: the label, `@`,
+   * then `sha256:` and 12 hex digits of its content digest (`Manifest.revision`).
+   */
+  static String rev(String label) {
+    return java.util.regex.Pattern.quote(label) + "@sha256:[0-9a-f]{12}";
+  }
+
   static WardenServer started(Map<String, String> flags) throws Exception {
     WardenServer server = new WardenServer(ServerConfig.load(null, Map.of(), flags), java.time.Clock.systemUTC());
     try {

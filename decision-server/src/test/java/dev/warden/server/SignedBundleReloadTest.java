@@ -123,10 +123,10 @@ class SignedBundleReloadTest {
     assertThat(outcome.path("stage").asText()).isEqualTo("verify-signature");
     assertThat(outcome.path("diagnostics").asText()).contains("bundle.signature").contains(".signatures.json")
         .contains(why);
-    assertThat(server.bundle().snapshot().revision()).isEqualTo(revision);
+    assertThat(server.bundle().snapshot().revision()).matches(ReloadingSidecar.rev(revision));
     DecideResponse answer = decide(reader);
     assertThat(answer.getAllowed()).isTrue();
-    assertThat(answer.getRevision()).isEqualTo(revision);
+    assertThat(answer.getRevision()).matches(ReloadingSidecar.rev(revision));
     JsonNode s = JSON.readTree(admin("GET", "/status").body());
     assertThat(s.path("ready").asBoolean()).isTrue();
     assertThat(s.path("last_error").asText()).startsWith("verify-signature: ");
@@ -144,7 +144,7 @@ class SignedBundleReloadTest {
     byte[] signedA = sign(BundleDirectory.read(a), "ops", ops);
     archive(a, signedA, archive);
     start(archive, "ops=" + pub("ops"));
-    assertThat(decide("alice").getRevision()).isEqualTo("rev-a");
+    assertThat(decide("alice").getRevision()).matches(ReloadingSidecar.rev("rev-a"));
     JsonNode status = JSON.readTree(admin("GET", "/status").body());
     assertThat(status.path("bundle").path("trusted_keys").toString()).isEqualTo("[\"ops\"]");
 
@@ -173,7 +173,7 @@ class SignedBundleReloadTest {
     archive(b, sign(BundleDirectory.read(b), "ops", ops), archive);
     JsonNode ok = reload();
     assertThat(ok.path("result").asText()).as(ok.toString()).isEqualTo("ok");
-    assertThat(decide("bob").getRevision()).isEqualTo("rev-b");
+    assertThat(decide("bob").getRevision()).matches(ReloadingSidecar.rev("rev-b"));
     assertThat(JSON.readTree(admin("GET", "/status").body()).path("last_error").isNull()).isTrue();
   }
 
@@ -192,17 +192,17 @@ class SignedBundleReloadTest {
     assertThat(BundleReader.read(bundle).paths()).doesNotContain(BundleSignatures.FILE);
     // Key ids from the file names: keys/ops-2026.pub.pem is `ops-2026`.
     start(bundle, pub("ops-2026").toString(), pub("ops-2027").toString());
-    assertThat(decide("alice").getRevision()).isEqualTo("rev-a");
+    assertThat(decide("alice").getRevision()).matches(ReloadingSidecar.rev("rev-a"));
 
     BundleReloadTest.write(bundle, "rev-b", "bob");
     Files.write(sig, sign(BundleDirectory.read(bundle), "ops-2026", old, "ops-2027", next));
     assertThat(reload().path("result").asText()).isEqualTo("ok");
-    assertThat(decide("bob").getRevision()).isEqualTo("rev-b");
+    assertThat(decide("bob").getRevision()).matches(ReloadingSidecar.rev("rev-b"));
 
     BundleReloadTest.write(bundle, "rev-c", "carol");
     Files.write(sig, sign(BundleDirectory.read(bundle), "ops-2027", next));
     assertThat(reload().path("result").asText()).isEqualTo("ok");
-    assertThat(decide("carol").getRevision()).isEqualTo("rev-c");
+    assertThat(decide("carol").getRevision()).matches(ReloadingSidecar.rev("rev-c"));
 
     // A file changed after signing.
     BundleReloadTest.write(bundle, "rev-d", "dave");
@@ -230,9 +230,9 @@ class SignedBundleReloadTest {
         Thread.sleep(20);
       }
       assertThat(metric("warden_bundle_reloads_total{result=\"failed\",stage=\"verify-signature\"}")).isEqualTo(1.0);
-      assertThat(decide("alice").getRevision()).isEqualTo("rev-a");
+      assertThat(decide("alice").getRevision()).matches(ReloadingSidecar.rev("rev-a"));
       assertThat(logs.warnings()).anySatisfy(l -> assertThat(l).contains("not activated (watch): verify-signature failed")
-          .contains("the bundle is not signed").contains("still serving revision rev-a"));
+          .contains("the bundle is not signed").contains("still serving revision rev-a@sha256:"));
     }
   }
 
@@ -242,7 +242,7 @@ class SignedBundleReloadTest {
     BundleReloadTest.write(bundle, "rev-a", "alice");
     Files.writeString(bundle.resolve(BundleSignatures.FILE), "not even JSON");
     start(bundle);
-    assertThat(decide("alice").getRevision()).isEqualTo("rev-a");
+    assertThat(decide("alice").getRevision()).matches(ReloadingSidecar.rev("rev-a"));
     assertThat(JSON.readTree(admin("GET", "/status").body()).path("bundle").path("trusted_keys").toString())
         .isEqualTo("[]");
   }

@@ -101,7 +101,7 @@ class DecisionsServiceTest {
     assertThat(r.getStatus()).isEqualTo(403);
     assertThat(r.getReason()).isEqualTo("only the owner may touch an order");
     assertThat(r.getExplanation()).contains("forbid `orders.owner-only` applies");
-    assertThat(r.getRevision()).isEqualTo("shop-2026.11.1");
+    assertThat(r.getRevision()).matches("shop-2026\\.11\\.1@sha256:[0-9a-f]{12}");
   }
 
   @Test

@@ -15,19 +15,25 @@ import java.util.function.LongPredicate;
 /**
  * The optional `bundle.yaml` of a bundle.
  *
- * @param revision the bundle's revision as shown in decisions; defaults to a content digest
+ * @param revision the bundle's revision as shown in decisions, status and metrics: the author's
+ *     {@code label}, `@`, then `sha256:` and the first 12 hex digits of the content digest of every
+ *     file ({@code shop-2026.11.1@sha256:3f2a9c1b7d0e}); without a label, the digest part alone. Two
+ *     bundles with different content never show the same revision, even with the same label.
+ * @param label the author's `revision:` from `bundle.yaml`, or null when it has none
  * @param undeclaredStatus the status for a request to an undeclared route: 404 (default) or 403
  * @param stepBudget the most evaluation steps one decision may take
  * @param requests how strictly requests are read where upstream servers disagree (`requests:`)
  */
-public record Manifest(String revision, int undeclaredStatus, int stepBudget, RequestRules requests) {
+public record Manifest(String revision, String label, int undeclaredStatus, int stepBudget, RequestRules requests) {
   public static final int DEFAULT_STEP_BUDGET = 10_000;
   private static final List<String> KEYS = List.of("revision", "undeclared_status", "step_budget", "requests");
+  /** The longest `revision:` label: it is shown in headers, metrics and log lines. */
+  public static final int MAX_LABEL = 128;
   private static final List<String> REQUEST_KEYS = List.of("path_parameters", "method_override");
 
   public static Manifest parse(String text, String digest, Consumer<Diagnostic> report) {
     String fallback = "sha256:" + digest.substring(0, 12);
-    Manifest defaults = new Manifest(fallback, 404, DEFAULT_STEP_BUDGET, RequestRules.DEFAULT);
+    Manifest defaults = new Manifest(fallback, null, 404, DEFAULT_STEP_BUDGET, RequestRules.DEFAULT);
     if (text == null) {
       return defaults;
     }
@@ -54,21 +60,26 @@ public record Manifest(String revision, int undeclaredStatus, int stepBudget, Re
                 .withHelp("settings are: " + String.join(", ", KEYS)));
       }
     }
-    String revision = revision(root.get("revision"), fallback, at, report);
+    String label = label(root.get("revision"), at, report);
+    String revision = label == null ? fallback : label + "@" + fallback;
     int status = (int) whole(root.get("undeclared_status"), "undeclared_status", 404,
         n -> n == 403 || n == 404, "403 or 404", at, report);
     int budget = (int) whole(root.get("step_budget"), "step_budget", DEFAULT_STEP_BUDGET,
         n -> n >= 100 && n <= 10_000_000, "between 100 and 10000000", at, report);
-    return new Manifest(revision, status, budget, requests(root.path("requests"), at, report));
+    return new Manifest(revision, label, status, budget, requests(root.path("requests"), at, report));
   }
 
   /**
    * `revision:` must be text. A YAML number is refused rather than converted, because YAML has
-   * already changed it: `2026.10` is read as the number 2026.1, `0012` as 10.
+   * already changed it: `2026.10` is read as the number 2026.1, `0012` as 10. The label is
+   * visible ASCII (no spaces, no control characters) of at most {@link #MAX_LABEL} characters: it
+   * goes into response metadata, metric labels and log lines as it is.
+   *
+   * @return the label, or null when there is none (or it is refused: the error is reported)
    */
-  private static String revision(JsonNode v, String fallback, Span at, Consumer<Diagnostic> report) {
+  private static String label(JsonNode v, Span at, Consumer<Diagnostic> report) {
     if (v == null) {
-      return fallback;
+      return null;
     }
     if (!v.isTextual()) {
       report.accept(Diagnostic.error("bundle.bad_manifest", at, "`revision` must be a string, found " + shown(v))
@@ -76,14 +87,32 @@ public record Manifest(String revision, int undeclaredStatus, int stepBudget, Re
               ? "put it in quotes, such as `revision: \"2026.10\"`: unquoted, YAML reads a number or boolean as one"
                   + " and may change it (`2026.10` becomes 2026.1)"
               : "write the revision as one string, such as `revision: r1`"));
-      return fallback;
+      return null;
     }
-    if (v.asText().isBlank()) {
+    String text = v.asText();
+    if (text.isBlank()) {
       report.accept(Diagnostic.error("bundle.bad_manifest", at, "`revision` must not be empty")
           .withHelp("remove the line to use the content digest as the revision"));
-      return fallback;
+      return null;
     }
-    return v.asText();
+    int bad = -1;
+    for (int i = 0; i < text.length() && bad < 0; i++) {
+      char c = text.charAt(i);
+      if (c < 0x21 || c > 0x7e) {
+        bad = i;
+      }
+    }
+    if (bad >= 0 || text.length() > MAX_LABEL) {
+      String what = bad >= 0
+          ? String.format("`revision` may hold visible ASCII only, found U+%04X at character %d", (int) text.charAt(bad),
+              bad + 1)
+          : "`revision` is " + text.length() + " characters long, more than " + MAX_LABEL;
+      report.accept(Diagnostic.error("bundle.bad_manifest", at, what)
+          .withHelp("use a short label of letters, digits and `.-_:+`, such as `revision: shop-2026.11.1`: it is shown"
+              + " in headers, metrics and logs as written, followed by the content digest"));
+      return null;
+    }
+    return text;
   }
 
   /**

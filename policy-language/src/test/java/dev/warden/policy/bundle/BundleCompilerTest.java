@@ -30,6 +30,33 @@ class BundleCompilerTest {
     return r.stages().stream().map(StageTiming::stage).toList();
   }
 
+  /** The revision shown is the author's label plus the content digest: the same label on other content differs. */
+  @Test
+  void theRevisionIsTheLabelPlusTheContentDigest() {
+    Bundle one = Bundle.of(Map.of("p.warden", POLICY, "bundle.yaml", "revision: r1\n"));
+    Bundle other = Bundle.of(Map.of("p.warden", POLICY + "// one more line\n", "bundle.yaml", "revision: r1\n"));
+    Bundle unlabelled = Bundle.of(Map.of("p.warden", POLICY));
+    String a = BundleCompiler.standard().compile(one).program().revision();
+    String b = BundleCompiler.standard().compile(other).program().revision();
+    assertThat(a).isEqualTo("r1@sha256:" + one.digest().substring(0, 12));
+    assertThat(b).isEqualTo("r1@sha256:" + other.digest().substring(0, 12)).isNotEqualTo(a);
+    assertThat(BundleCompiler.standard().compile(unlabelled).program().revision())
+        .isEqualTo("sha256:" + unlabelled.digest().substring(0, 12));
+  }
+
+  /** A label goes into headers, metrics and logs as written: visible ASCII, 128 characters at most. */
+  @Test
+  void aLabelWithControlCharactersSpacesOrTooLongIsRefused() {
+    for (String label : List.of("\"r1\\u0007\"", "\"two words\"", "\"caf\u00e9\"", "x".repeat(129))) {
+      CompileResult r = BundleCompiler.standard().compile(
+          Bundle.of(Map.of("p.warden", POLICY, "bundle.yaml", "revision: " + label + "\n")));
+      assertThat(r.ok()).as(label).isFalse();
+      assertThat(r.errors()).as(label).anySatisfy(d -> assertThat(d.message()).startsWith("`revision` "));
+    }
+    assertThat(BundleCompiler.standard().compile(Bundle.of(Map.of("p.warden", POLICY, "bundle.yaml",
+        "revision: \"" + "x".repeat(128) + "\"\n"))).ok()).isTrue();
+  }
+
   @Test
   void theStandardPipelineIsLoadParseCheckLintCompile() {
     assertThat(BundleCompiler.standard().stageNames()).containsExactly("load", "parse", "check", "lint", "compile");
