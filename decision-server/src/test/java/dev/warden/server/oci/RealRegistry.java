@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Assumptions;
  * log included) goes to a file, which {@link #requests} counts. Without the binary the tests
  * are skipped, unless {@code WARDEN_REQUIRE_REAL_SERVERS=1}, where they fail.
  */
-final class RealRegistry implements AutoCloseable {
+public final class RealRegistry implements AutoCloseable {
   static final Path BINARY = Path.of("/usr/bin/docker-registry");
 
   private final Process process;
@@ -38,7 +38,7 @@ final class RealRegistry implements AutoCloseable {
   }
 
   /** Starts a registry under {@code dir}, or skips (fails, when real servers are required) without the binary. */
-  static RealRegistry start(Path dir) throws Exception {
+  public static RealRegistry start(Path dir) throws Exception {
     if (!Files.isExecutable(BINARY)) {
       String why = BINARY + " is not installed (apt-get install docker-registry); the real-registry tests need it";
       if ("1".equals(System.getenv("WARDEN_REQUIRE_REAL_SERVERS"))) {
@@ -80,13 +80,13 @@ final class RealRegistry implements AutoCloseable {
   }
 
   /** How many requests with {@code method} to a path starting with {@code pathPrefix} the access log holds. */
-  long requests(String method, String pathPrefix) throws IOException {
+  public long requests(String method, String pathPrefix) throws IOException {
     Pattern line = Pattern.compile("\"" + method + " " + Pattern.quote(pathPrefix) + "[^\"]* HTTP/1\\.1\"");
     return Files.readAllLines(log, StandardCharsets.UTF_8).stream().filter(l -> line.matcher(l).find()).count();
   }
 
   /** Waits a little for the access log to hold {@code n} matching lines (it is written as a response ends). */
-  long awaitRequests(String method, String pathPrefix, long n) throws Exception {
+  public long awaitRequests(String method, String pathPrefix, long n) throws Exception {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
     long seen;
     while ((seen = requests(method, pathPrefix)) < n && System.nanoTime() < deadline) {
@@ -95,7 +95,7 @@ final class RealRegistry implements AutoCloseable {
     return seen;
   }
 
-  String host() {
+  public String host() {
     return "127.0.0.1:" + port;
   }
 
