@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -22,6 +23,11 @@ class OciBundleCliTest {
   @BeforeAll
   static void start() throws Exception {
     registry = RealRegistry.start(registryDir);
+  }
+
+  @BeforeEach
+  void running() {
+    RealRegistry.assumeRunning(registry);
   }
 
   @AfterAll

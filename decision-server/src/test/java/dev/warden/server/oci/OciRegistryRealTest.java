@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -17,6 +18,11 @@ class OciRegistryRealTest {
   @BeforeAll
   static void start() throws Exception {
     registry = RealRegistry.start(dir);
+  }
+
+  @BeforeEach
+  void running() {
+    RealRegistry.assumeRunning(registry);
   }
 
   @AfterAll

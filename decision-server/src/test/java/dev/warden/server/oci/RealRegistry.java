@@ -25,7 +25,8 @@ import org.junit.jupiter.api.Assumptions;
  * are skipped, unless {@code WARDEN_REQUIRE_REAL_SERVERS=1}, where they fail.
  */
 public final class RealRegistry implements AutoCloseable {
-  static final Path BINARY = Path.of("/usr/bin/docker-registry");
+  /** The binary; the system property {@code warden.docker-registry} overrides it (to check the skip). */
+  static final Path BINARY = Path.of(System.getProperty("warden.docker-registry", "/usr/bin/docker-registry"));
 
   private final Process process;
   private final Path log;
@@ -37,14 +38,17 @@ public final class RealRegistry implements AutoCloseable {
     this.port = port;
   }
 
-  /** Starts a registry under {@code dir}, or skips (fails, when real servers are required) without the binary. */
+  /**
+   * Starts a registry under {@code dir} for a test class's {@code @BeforeAll}; null without the
+   * binary, so that each test's {@link #assumeRunning} reports the skip (surefire does not show a
+   * class-level abort), or fails when {@code WARDEN_REQUIRE_REAL_SERVERS=1}.
+   */
   public static RealRegistry start(Path dir) throws Exception {
     if (!Files.isExecutable(BINARY)) {
-      String why = BINARY + " is not installed (apt-get install docker-registry); the real-registry tests need it";
       if ("1".equals(System.getenv("WARDEN_REQUIRE_REAL_SERVERS"))) {
-        fail(why + ", and WARDEN_REQUIRE_REAL_SERVERS=1");
+        fail(missing() + ", and WARDEN_REQUIRE_REAL_SERVERS=1");
       }
-      Assumptions.abort(why + "; skipped");
+      return null;
     }
     IOException last = null;
     for (int attempt = 0; attempt < 3; attempt++) {
@@ -77,6 +81,15 @@ public final class RealRegistry implements AutoCloseable {
           + Files.readString(log, StandardCharsets.UTF_8));
     }
     throw last;
+  }
+
+  /** For each test's {@code @BeforeEach}: skips it, saying why, when {@link #start} found no binary. */
+  public static void assumeRunning(RealRegistry registry) {
+    Assumptions.assumeTrue(registry != null, () -> missing() + "; skipped (set WARDEN_REQUIRE_REAL_SERVERS=1 to fail)");
+  }
+
+  private static String missing() {
+    return BINARY + " is not installed (apt-get install docker-registry); the real-registry tests need it";
   }
 
   /** How many requests with {@code method} to a path starting with {@code pathPrefix} the access log holds. */
