@@ -12,17 +12,22 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * `warden bundle build | verify | inspect`: make a deterministic, optionally signed `.tar.gz`
- * of a bundle directory, check an archive's signatures against trusted keys, and show what a
- * bundle holds. Exit codes: 0 ok, 1 verification failed, 2 usage (including an archive or a
- * key that cannot be read), 3 bundle errors.
+ * `warden bundle build | verify | inspect | push | pull`: make a deterministic, optionally
+ * signed `.tar.gz` of a bundle directory, check an archive's signatures against trusted keys,
+ * show what a bundle holds, and move archives to and from an OCI registry. Exit codes: 0 ok,
+ * 1 verification failed, 2 usage (including an archive, a reference, a key or a credentials
+ * file that cannot be read), 3 bundle errors, 5 the registry failed (unreachable, refused, not
+ * found, a digest or size that does not match).
  */
 @Command(name = "bundle", mixinStandardHelpOptions = true,
-    description = "Build, verify and inspect bundle archives.",
-    subcommands = {BundleBuildCommand.class, BundleVerifyCommand.class, BundleInspectCommand.class})
+    description = "Build, verify and inspect bundle archives; push and pull them to and from OCI registries.",
+    subcommands = {BundleBuildCommand.class, BundleVerifyCommand.class, BundleInspectCommand.class,
+        BundlePushCommand.class, BundlePullCommand.class})
 final class BundleCommand implements Runnable {
   /** The signatures did not verify against the trusted keys. */
   static final int VERIFY_FAILED = 1;
+  /** The registry could not be reached, refused, lacked the bundle, or sent what does not verify. */
+  static final int REGISTRY_FAILED = 5;
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
