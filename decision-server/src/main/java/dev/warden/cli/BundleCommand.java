@@ -12,17 +12,19 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * `warden bundle build | verify | inspect | push | pull`: make a deterministic, optionally
- * signed `.tar.gz` of a bundle directory, check an archive's signatures against trusted keys,
- * show what a bundle holds, and move archives to and from an OCI registry. Exit codes: 0 ok,
- * 1 verification failed, 2 usage (including an archive, a reference, a key or a credentials
+ * `warden bundle build | verify | inspect | push | pull | rollback`: make a deterministic,
+ * optionally signed `.tar.gz` of a bundle directory, check an archive's signatures against
+ * trusted keys, show what a bundle holds, move archives to and from an OCI registry, and roll a
+ * running sidecar back to its previous revision. Exit codes: 0 ok, 1 verification failed (for
+ * rollback: nothing to roll back to), 2 usage (including an archive, a reference, a key or a credentials
  * file that cannot be read), 3 bundle errors, 5 the registry failed (unreachable, refused, not
  * found, a digest or size that does not match).
  */
 @Command(name = "bundle", mixinStandardHelpOptions = true,
-    description = "Build, verify and inspect bundle archives; push and pull them to and from OCI registries.",
+    description = "Build, verify and inspect bundle archives; push and pull them to and from OCI registries;"
+        + " roll a running Warden back to its previous revision.",
     subcommands = {BundleBuildCommand.class, BundleVerifyCommand.class, BundleInspectCommand.class,
-        BundlePushCommand.class, BundlePullCommand.class})
+        BundlePushCommand.class, BundlePullCommand.class, BundleRollbackCommand.class})
 final class BundleCommand implements Runnable {
   /** The signatures did not verify against the trusted keys. */
   static final int VERIFY_FAILED = 1;

@@ -26,8 +26,8 @@ import picocli.CommandLine.Command;
 final class ServeCommand implements Callable<Integer> {
   private static final Logger log = LoggerFactory.getLogger(ServeCommand.class);
 
-  @CommandLine.Option(names = "--bundle", paramLabel = "DIR|FILE.tar.gz",
-      description = "The bundle directory or archive; watched for changes unless --no-watch.")
+  @CommandLine.Option(names = "--bundle", paramLabel = "DIR|FILE.tar.gz|URL",
+      description = "The bundle: a directory or archive (watched for changes unless --no-watch), an http(s):// URL of an archive or an oci:// reference (polled every reload.remote.interval).")
   String bundle;
 
   @CommandLine.Option(names = "--no-watch",
@@ -109,7 +109,7 @@ final class ServeCommand implements Callable<Integer> {
     })) {
       log.warn("this JVM does not let Warden handle SIGHUP (no sun.misc.Signal, or -Xrs): SIGHUP stops Warden");
     }
-    out.printf("warden: serving %s (revision %s)%n", cfg.bundle(), revision);
+    out.printf("warden: serving %s (revision %s)%n", cfg.bundleLocation().replaceFirst("[?#].*$", ""), revision);
     out.printf("warden: ext_authz gRPC on %s%n", server.grpcAddress());
     if (server.opsAddress() == null) {
       out.printf("warden: admin on http://%s:%d (/health /ready /status /metrics)%n",

@@ -21,8 +21,17 @@ final class BundleFingerprint {
 
   private BundleFingerprint() {}
 
+  /** The prefix of the fingerprint of a path that could not be walked (gone, unreadable). */
+  static final String UNREADABLE = "!";
+
+  /** Whether {@code fingerprint} is of a path that could be walked whole. */
+  static boolean readable(String fingerprint) {
+    return !fingerprint.startsWith(UNREADABLE);
+  }
+
   static String of(Path root) {
     StringBuilder b = new StringBuilder();
+    boolean unreadable = false;
     try (Stream<Path> walk = Files.walk(root, 32, FileVisitOption.FOLLOW_LINKS)) {
       int n = 0;
       for (Iterator<Path> it = walk.iterator(); it.hasNext() && n < MAX_ENTRIES; n++) {
@@ -34,9 +43,10 @@ final class BundleFingerprint {
     } catch (IOException | UncheckedIOException | SecurityException e) {
       // Gone or unreadable mid-change: a fingerprint of its own, so the next poll sees a change again.
       b.append("unreadable: ").append(e);
+      unreadable = true;
     }
     try {
-      return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+      return (unreadable ? UNREADABLE : "") + java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
           .digest(b.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8)));
     } catch (java.security.NoSuchAlgorithmException e) {
       throw new IllegalStateException("SHA-256 is always available", e);

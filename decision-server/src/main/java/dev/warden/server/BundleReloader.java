@@ -10,8 +10,11 @@ import dev.warden.policy.bundle.CompileResult;
 import dev.warden.policy.diag.Diagnostic;
 import dev.warden.policy.source.Bundle;
 import dev.warden.server.admin.ServerMetrics;
+import dev.warden.server.source.BundleSource;
+import dev.warden.server.source.LocalSource;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.security.PublicKey;
 import java.time.Clock;
 import java.time.Instant;
@@ -22,6 +25,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -47,6 +51,19 @@ import org.slf4j.LoggerFactory;
  * the fields below are written by that thread only (volatile for the admin thread that reads
  * them); a check never overlaps another. Triggers (SIGHUP, `POST /bundles/reload`) only enqueue.
  *
+ * <p>A remote source (HTTP, OCI; {@link BundleSource}) is polled on a timer instead: every
+ * `reload.remote.interval`, jittered, backing off (doubling up to `reload.remote.max_backoff`)
+ * while fetches fail; it answers "not modified" for the bundle last accepted.
+ *
+ * <p><b>Staleness.</b> With `reload.max_staleness`, a bundle whose source has not been reached
+ * successfully for longer than that is <em>stale</em>: Warden turns not ready, or with
+ * `reload.stale_action: deny` also refuses every request, until a check succeeds again.
+ *
+ * <p><b>Rollback.</b> {@link #rollbackNow} activates the previous revision (kept compiled in
+ * memory) and <em>pins</em> it: checks that find the source still holding the revision rolled
+ * back from activate nothing; the first check that finds other content activates it and ends the
+ * pin. A second rollback returns to the revision left, which ends the pin too.
+ *
  * <p>Watching is polling a fingerprint of the path (every file's name, size, mtime and inode,
  * following links); inotify events ({@link PathEvents}) only make a poll come sooner. The JDK's
  * WatchService does not follow symlinks, and a Kubernetes ConfigMap update is one rename of the
@@ -60,7 +77,9 @@ final class BundleReloader implements AutoCloseable {
    * What one check found.
    *
    * @param result `ok` (a new bundle is active), `unchanged` (same content digest: nothing compiled) or `failed`
-   * @param stage the stage that failed; `activate` when ok, `digest` when unchanged
+   * @param stage the stage that failed; `activate` when ok; when unchanged, `digest` (same content),
+   *     `source` (a remote source answered "not modified") or `pinned` (the source still holds the
+   *     revision a rollback left)
    * @param diagnostics the rendered diagnostics of a bundle that did not compile, or null
    * @param failedTests the names of the bundle's tests that failed the gate
    */
@@ -83,6 +102,19 @@ final class BundleReloader implements AutoCloseable {
     }
   }
 
+  /**
+   * A compiled bundle the reloader can swap in again.
+   *
+   * @param fetched what the source returned for it (its signatures, its version)
+   */
+  private record Active(CompileResult result, BundleSource.Fetched fetched, String digest) {
+    String revision() {
+      return result.program().revision();
+    }
+  }
+
+  private final BundleSource source;
+  /** The source's path when it is local (watched by fingerprint), else null. */
   private final Path path;
   private final ServerConfig.Reload settings;
   private final ActiveBundle bundle;
@@ -99,6 +131,19 @@ final class BundleReloader implements AutoCloseable {
   private final AtomicLong failed = new AtomicLong();
   private final AtomicLong unchanged = new AtomicLong();
   private volatile String activeDigest;
+  /** The active bundle and the one before it, for a rollback; written on the reload thread only. */
+  private Active current;
+  private volatile Active previous;
+  /** While a rollback pins the active revision: the digest of the source's content it rolled back from. */
+  private volatile String pinnedAgainst;
+  private volatile Instant pinnedAt;
+  /** Remote fetches that failed in a row: the backoff's exponent. */
+  private volatile int fetchFailures;
+  private volatile Instant nextCheckAt;
+  /** Whether the active bundle is stale now (`reload.max_staleness` passed without a successful check). */
+  private volatile boolean stale;
+  /** Called on the reload thread when readiness may have changed (stale or fresh again). */
+  private volatile Runnable readinessChanged = () -> {};
   private volatile Outcome lastCheck;
   private volatile Outcome lastFailure;
   private volatile Instant lastSuccessAt;
@@ -114,7 +159,13 @@ final class BundleReloader implements AutoCloseable {
   private final java.util.concurrent.atomic.AtomicBoolean hinted = new java.util.concurrent.atomic.AtomicBoolean();
 
   BundleReloader(Path path, ServerConfig.Reload settings, ActiveBundle bundle, ServerMetrics metrics, Clock clock) {
-    this.path = path;
+    this(new LocalSource(path), settings, bundle, metrics, clock);
+  }
+
+  BundleReloader(BundleSource source, ServerConfig.Reload settings, ActiveBundle bundle, ServerMetrics metrics,
+      Clock clock) {
+    this.source = source;
+    this.path = source instanceof LocalSource l ? l.path() : null;
     this.settings = settings;
     this.bundle = bundle;
     this.metrics = metrics;
@@ -139,10 +190,12 @@ final class BundleReloader implements AutoCloseable {
    */
   CompileResult loadFirst() throws BundleReadException {
     trusted = BundleKeys.trusted(settings.trustedKeys());
-    lastFingerprint = BundleFingerprint.of(path);
-    BundleArchive.Signed signed;
+    if (path != null) {
+      lastFingerprint = BundleFingerprint.of(path);
+    }
+    BundleSource.Fetched fetched;
     try {
-      signed = BundleReader.readSigned(path);
+      fetched = source.fetch();
     } catch (BundleReadException e) {
       CompileResult fallback = loadPersisted(e);
       if (fallback == null) {
@@ -150,11 +203,15 @@ final class BundleReloader implements AutoCloseable {
       }
       return fallback;
     }
+    if (fetched == null) {
+      throw new BundleReadException(source.location() + " answered \"not modified\" to the first fetch");
+    }
+    BundleArchive.Signed signed = fetched.signed();
     Bundle read = signed.bundle();
     CompileResult result = compilerFor(signed).compile(read, System::nanoTime);
     if (result.ok()) {
       Instant at = clock.instant();
-      activate(result, signed, "start", at);
+      activate(result, fetched, "start", at);
       lastCheck = new Outcome("ok", "activate", "start", at, result.program().revision(), read.digest(), null, null,
           List.of());
       metrics.bundleStarted();
@@ -192,6 +249,7 @@ final class BundleReloader implements AutoCloseable {
     Instant at = clock.instant();
     bundle.activate(result.program(), file.toString(), at);
     activeDigest = signed.bundle().digest();
+    current = new Active(result, new BundleSource.Fetched(signed, null), activeDigest);
     activated.incrementAndGet();
     lastSuccessAt = at;
     metrics.bundleActivated(result.program().revision());
@@ -203,13 +261,23 @@ final class BundleReloader implements AutoCloseable {
         List.of());
     metrics.bundleStarted();
     log.warn("bundle {} unreachable ({}): serving the persisted revision {} from {} (degraded) until the source reads",
-        path, unreachable.getMessage(), result.program().revision(), file);
+        source.location(), unreachable.getMessage(), result.program().revision(), file);
     return result;
   }
 
-  /** Starts polling the path, when `reload.watch` is on. */
+  /**
+   * Starts the watch when `reload.watch` is on (a fingerprint poll of a local path, a timer for a
+   * remote source), and the staleness clock when `reload.max_staleness` is set.
+   */
   void start() {
-    if (settings.watch()) {
+    Duration maxStale = settings.maxStaleness();
+    if (!maxStale.isZero()) {
+      long every = Math.max(10_000_000L, Math.min(1_000_000_000L, maxStale.toNanos() / 10));
+      thread.scheduleWithFixedDelay(this::updateStaleness, every, every, TimeUnit.NANOSECONDS);
+    }
+    if (settings.watch() && path == null) {
+      scheduleRemote();
+    } else if (settings.watch()) {
       long every = settings.pollInterval().toNanos();
       thread.scheduleWithFixedDelay(this::poll, every, every, TimeUnit.NANOSECONDS);
       events = PathEvents.start(path, () -> {
@@ -227,8 +295,54 @@ final class BundleReloader implements AutoCloseable {
     }
   }
 
+  /** Schedules the next poll of a remote source: the interval after a success, backing off after failures. */
+  private void scheduleRemote() {
+    Duration delay = settings.remote().next(fetchFailures, ThreadLocalRandom.current().nextDouble());
+    nextCheckAt = clock.instant().plus(delay);
+    try {
+      thread.schedule(this::remotePoll, delay.toNanos(), TimeUnit.NANOSECONDS);
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      // Stopping.
+    }
+  }
+
+  private void remotePoll() {
+    try {
+      check("poll");
+    } catch (RuntimeException | Error e) {
+      log.warn("bundle poll: the check of {} failed", source.location(), e);
+    } finally {
+      scheduleRemote();
+    }
+  }
+
   /** Checks the bundle now, on the reload thread; the future completes with what the check found. */
   CompletableFuture<Outcome> checkNow(String cause) {
+    return enqueue(() -> check(cause));
+  }
+
+  /**
+   * Rolls back to the previous revision, on the reload thread, and pins it until the source
+   * changes. The outcome's result is `ok` (rolled back), or `failed` with stage `rollback` when
+   * there is no previous revision.
+   */
+  CompletableFuture<Outcome> rollbackNow(String cause) {
+    CompletableFuture<Outcome> done = new CompletableFuture<>();
+    try {
+      thread.execute(() -> {
+        try {
+          done.complete(rollback(cause));
+        } catch (RuntimeException | Error e) {
+          done.completeExceptionally(e);
+        }
+      });
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      done.completeExceptionally(new IllegalStateException("Warden is stopping"));
+    }
+    return done;
+  }
+
+  private CompletableFuture<Outcome> enqueue(java.util.function.Supplier<Outcome> task) {
     while (true) {
       CompletableFuture<Outcome> waiting = queued.get();
       if (waiting != null) {
@@ -240,7 +354,7 @@ final class BundleReloader implements AutoCloseable {
           thread.execute(() -> {
             queued.compareAndSet(mine, null);
             try {
-              mine.complete(check(cause));
+              mine.complete(task.get());
             } catch (RuntimeException | Error e) {
               mine.completeExceptionally(e);
             }
@@ -258,6 +372,11 @@ final class BundleReloader implements AutoCloseable {
     try {
       String now = BundleFingerprint.of(path);
       if (now.equals(lastFingerprint) || debounced != null) {
+        if (debounced == null && BundleFingerprint.readable(now) && lastFailure == null) {
+          // The source is there and unchanged since a check that succeeded: as fresh as a check.
+          lastSuccessAt = clock.instant();
+          metrics.bundleSourceSeen();
+        }
         return;
       }
       lastFingerprint = now;
@@ -290,32 +409,38 @@ final class BundleReloader implements AutoCloseable {
 
   private Outcome check(String cause) {
     checks.incrementAndGet();
-    lastFingerprint = BundleFingerprint.of(path);
+    if (path != null) {
+      lastFingerprint = BundleFingerprint.of(path);
+    }
     Instant at = clock.instant();
     long start = System.nanoTime();
-    BundleArchive.Signed signed;
+    BundleSource.Fetched fetched;
     try {
-      signed = BundleReader.readSigned(path);
+      fetched = source.fetch();
     } catch (BundleReadException | RuntimeException e) {
-      return failed(new Outcome("failed", "read", cause, at, bundle.snapshot().revision(), null,
+      fetchFailures++;
+      return failed(new Outcome("failed", source.stage(), cause, at, bundle.snapshot().revision(), null,
           e.getMessage() == null ? e.toString() : e.getMessage(), null, List.of()), System.nanoTime() - start);
     }
+    fetchFailures = 0;
+    if (fetched == null) {
+      // Not modified since the bundle last accepted, which is active (or pinned against).
+      return unchanged(pinnedAgainst != null ? "pinned" : "source", cause, at, activeDigest);
+    }
+    BundleArchive.Signed signed = fetched.signed();
     Bundle read = signed.bundle();
     String digest = read.digest();
+    if (pinnedAgainst != null && digest.equals(pinnedAgainst)) {
+      source.accept(fetched);
+      return unchanged("pinned", cause, at, activeDigest);
+    }
     // Degraded, the source's bundle activates even when it is the persisted one: that clears it.
     if (degraded == null && digest.equals(activeDigest)) {
-      unchanged.incrementAndGet();
-      Outcome o = new Outcome("unchanged", "digest", cause, at, bundle.snapshot().revision(), digest, null, null,
-          List.of());
-      metrics.bundleChecked(o.result(), o.stage(), -1);
-      succeeded(o);
-      if (cause.equals("watch")) {
-        log.debug("bundle check ({}): unchanged, revision {}", cause, o.revision());
-      } else {
-        // Asked for by an operator (SIGHUP, POST /bundles/reload): the answer is worth a line.
-        log.info("bundle check ({}): unchanged, still serving revision {}", cause, o.revision());
+      source.accept(fetched);
+      if (pinnedAgainst != null) {
+        unpin("the source holds the pinned revision " + bundle.snapshot().revision());
       }
-      return o;
+      return unchanged("digest", cause, at, digest);
     }
     CompileResult result = compilerFor(signed).compile(read, System::nanoTime);
     if (!result.ok()) {
@@ -326,11 +451,100 @@ final class BundleReloader implements AutoCloseable {
       return failed(new Outcome("failed", failedStage(result), cause, at, bundle.snapshot().revision(), digest,
           errors.size() + " error(s); the first: " + first, result.render(), tests), System.nanoTime() - start);
     }
-    activate(result, signed, cause, at);
+    if (pinnedAgainst != null) {
+      unpin("the source changed");
+    }
+    activate(result, fetched, cause, at);
     metrics.bundleChecked("ok", "activate", System.nanoTime() - start);
     Outcome o = new Outcome("ok", "activate", cause, at, result.program().revision(), digest, null, null, List.of());
     succeeded(o);
     return o;
+  }
+
+  /** A check that activated nothing because the active bundle is current (or pinned). */
+  private Outcome unchanged(String stage, String cause, Instant at, String digest) {
+    unchanged.incrementAndGet();
+    Outcome o = new Outcome("unchanged", stage, cause, at, bundle.snapshot().revision(), digest, null, null,
+        List.of());
+    metrics.bundleChecked(o.result(), o.stage(), -1);
+    succeeded(o);
+    if (cause.equals("watch") || cause.equals("poll")) {
+        log.debug("bundle check ({}): unchanged, revision {}", cause, o.revision());
+      } else {
+        // Asked for by an operator (SIGHUP, POST /bundles/reload): the answer is worth a line.
+        log.info("bundle check ({}): unchanged, still serving revision {}", cause, o.revision());
+      }
+    return o;
+  }
+
+  private Outcome rollback(String cause) {
+    Instant at = clock.instant();
+    Active back = previous;
+    Active from = current;
+    if (back == null || from == null) {
+      return new Outcome("failed", "rollback", cause, at, bundle.snapshot().revision(), activeDigest,
+          "no previous revision to roll back to: only one bundle has been active since Warden started", null,
+          List.of());
+    }
+    bundle.activate(back.result().program(), "rollback", at);
+    current = back;
+    previous = from;
+    activeDigest = back.digest();
+    metrics.bundleActivated(back.revision());
+    metrics.bundleRolledBack();
+    if (pinnedAgainst != null && back.digest().equals(pinnedAgainst)) {
+      unpin("rolled back to the source's revision " + back.revision());
+    } else if (pinnedAgainst == null) {
+      pinnedAgainst = from.digest();
+      pinnedAt = at;
+    }
+    log.warn("bundle rolled back ({}): revision {} active instead of {}; pinned until the source changes", cause,
+        back.revision(), from.revision());
+    persist(back.fetched().signed(), back.revision(), at);
+    return new Outcome("ok", "rollback", cause, at, back.revision(), back.digest(), null, null, List.of());
+  }
+
+  private void unpin(String why) {
+    log.info("bundle no longer pinned to revision {}: {}", bundle.snapshot().revision(), why);
+    pinnedAgainst = null;
+    pinnedAt = null;
+  }
+
+  /** Compares the time since the last successful check with `reload.max_staleness`; on the reload thread. */
+  private void updateStaleness() {
+    try {
+      Instant last = lastSuccessAt;
+      Duration max = settings.maxStaleness();
+      boolean now = last != null && Duration.between(last, clock.instant()).compareTo(max) > 0;
+      if (now == stale) {
+        return;
+      }
+      stale = now;
+      boolean deny = settings.staleAction().equals("deny");
+      String why = now ? "no successful check of the bundle source since " + last + " (reload.max_staleness "
+          + max.toMillis() + "ms)" : null;
+      bundle.stale(why, deny);
+      metrics.bundleStale(now);
+      if (now) {
+        log.error("bundle revision {} is stale: {}; {}", bundle.snapshot().revision(), why,
+            deny ? "denying every request (reload.stale_action: deny) and not ready" : "not ready");
+      } else {
+        log.info("bundle revision {} is fresh again: a check succeeded", bundle.snapshot().revision());
+      }
+      readinessChanged.run();
+    } catch (RuntimeException e) {
+      log.warn("bundle staleness: cannot update", e);
+    }
+  }
+
+  /** Whether the active bundle is stale now: Warden is not ready while it is. */
+  boolean stale() {
+    return stale;
+  }
+
+  /** Called on the reload thread whenever {@link #stale()} changes. */
+  void onReadinessChange(Runnable r) {
+    readinessChanged = r;
   }
 
   /** The pipeline for one read: with that read's `verify-signature` stage when keys are trusted. */
@@ -339,18 +553,25 @@ final class BundleReloader implements AutoCloseable {
         : compiler.withStageAfter(BundleCompiler.LOAD, BundleSignatures.stage(signed.signatures(), trusted));
   }
 
-  private void activate(CompileResult result, BundleArchive.Signed signed, String cause, Instant at) {
-    bundle.activate(result.program(), path.toString(), at);
+  private void activate(CompileResult result, BundleSource.Fetched fetched, String cause, Instant at) {
+    BundleArchive.Signed signed = fetched.signed();
+    bundle.activate(result.program(), source.location(), at);
     activeDigest = signed.bundle().digest();
+    Active now = new Active(result, fetched, activeDigest);
+    if (current != null) {
+      previous = current;
+    }
+    current = now;
+    source.accept(fetched);
     if (degraded != null) {
       degraded = null;
       metrics.bundleDegraded(false);
-      log.info("bundle {} readable again: no longer serving the persisted bundle", path);
+      log.info("bundle {} readable again: no longer serving the persisted bundle", source.location());
     }
     activated.incrementAndGet();
     lastSuccessAt = at;
     metrics.bundleActivated(result.program().revision());
-    log.info("bundle {} active ({}): revision {}, {} routes, compiled in {} ms", path, cause,
+    log.info("bundle {} active ({}): revision {}, {} routes, compiled in {} ms", source.location(), cause,
         result.program().revision(), result.program().routeCount(),
         result.stages().stream().mapToLong(s -> s.nanos()).sum() / 1_000_000);
     persist(signed, result.program().revision(), at);
@@ -362,7 +583,7 @@ final class BundleReloader implements AutoCloseable {
       return;
     }
     try {
-      persisted.save(signed.bundle(), signed.signatures(), revision, at, path.toString());
+      persisted.save(signed.bundle(), signed.signatures(), revision, at, source.location());
     } catch (IOException | RuntimeException e) {
       log.warn("bundle revision {} is active but was not persisted to `{}`: {}", revision, persisted.archive(),
           e.toString());
@@ -374,6 +595,9 @@ final class BundleReloader implements AutoCloseable {
     lastFailure = null;
     lastSuccessAt = o.at();
     bundle.recovered();
+    if (stale) {
+      updateStaleness();
+    }
   }
 
   private Outcome failed(Outcome o, long nanos) {
@@ -383,7 +607,7 @@ final class BundleReloader implements AutoCloseable {
     bundle.failed(o.stage() + ": " + o.error(), o.at());
     metrics.bundleLoadFailed();
     metrics.bundleChecked("failed", o.stage(), nanos);
-    log.warn("bundle {} not activated ({}): {} failed: {}; still serving revision {}", path, o.cause(), o.stage(),
+    log.warn("bundle {} not activated ({}): {} failed: {}; still serving revision {}", source.location(), o.cause(), o.stage(),
         o.error(), o.revision());
     return o;
   }
@@ -416,9 +640,36 @@ final class BundleReloader implements AutoCloseable {
       m.put("reason", why);
     }
     m.put("persist", persisted != null);
-    m.put("source", java.nio.file.Files.isDirectory(path) ? "directory" : "archive");
+    m.put("source", source.kind());
     m.put("watch", settings.watch());
-    m.put("poll_interval", settings.pollInterval().toMillis() + "ms");
+    if (path != null) {
+      m.put("poll_interval", settings.pollInterval().toMillis() + "ms");
+    } else {
+      Map<String, Object> remote = new LinkedHashMap<>();
+      remote.put("interval", settings.remote().interval().toMillis() + "ms");
+      remote.put("jitter", settings.remote().jitter());
+      remote.put("max_backoff", settings.remote().maxBackoff().toMillis() + "ms");
+      remote.put("consecutive_failures", fetchFailures);
+      Instant next = nextCheckAt;
+      remote.put("next_check_at", next == null || !settings.watch() ? null : next.toString());
+      m.put("remote", remote);
+    }
+    Duration maxStale = settings.maxStaleness();
+    m.put("max_staleness", maxStale.isZero() ? null : maxStale.toMillis() + "ms");
+    m.put("stale_action", settings.staleAction());
+    m.put("stale", stale);
+    Active back = previous;
+    m.put("previous_revision", back == null ? null : back.revision());
+    String pin = pinnedAgainst;
+    if (pin != null) {
+      Map<String, Object> pinned = new LinkedHashMap<>();
+      pinned.put("revision", bundle.snapshot().revision());
+      pinned.put("since", String.valueOf(pinnedAt));
+      pinned.put("until_source_differs_from", "sha256:" + pin);
+      m.put("pinned", pinned);
+    } else {
+      m.put("pinned", null);
+    }
     m.put("test_gate", settings.testGate());
     m.put("trusted_keys", new java.util.ArrayList<>(new java.util.TreeSet<>(trusted.keySet())));
     m.put("digest", activeDigest == null ? null : "sha256:" + activeDigest);

@@ -28,7 +28,7 @@ import java.util.Set;
  * environment and from flags are relative to the working directory, as a shell user expects.
  */
 public record ServerConfig(
-    Path bundle,
+    String bundleLocation,
     String grpcListen,
     int unixSocketMode,
     String httpListen,
@@ -67,11 +67,23 @@ public record ServerConfig(
    *     against, as `warden bundle verify --key` takes them; empty: signatures are not checked
    * @param persistDir where the last activated bundle is kept, to serve at start when the source
    *     cannot be read; null: nothing is persisted
+   * @param remote how an HTTP or OCI source is polled (`reload.remote.*`)
+   * @param maxStaleness how long the bundle may go without a successful check before it is stale;
+   *     zero: never stale
+   * @param staleAction `not_ready` (readiness and gRPC health fail) or `deny` (that, and every
+   *     request is refused with `authz.failure_status`)
    */
   public record Reload(boolean watch, Duration pollInterval, Duration debounce, boolean testGate,
-      List<String> trustedKeys, Path persistDir) {
+      List<String> trustedKeys, Path persistDir, dev.warden.server.source.Remote remote, Duration maxStaleness,
+      String staleAction) {
     public Reload {
       trustedKeys = List.copyOf(trustedKeys);
+    }
+
+    public Reload(boolean watch, Duration pollInterval, Duration debounce, boolean testGate,
+        List<String> trustedKeys, Path persistDir) {
+      this(watch, pollInterval, debounce, testGate, trustedKeys, persistDir, dev.warden.server.source.Remote.DEFAULTS,
+          Duration.ZERO, "not_ready");
     }
 
     public Reload(boolean watch, Duration pollInterval, Duration debounce, boolean testGate,
@@ -128,13 +140,23 @@ public record ServerConfig(
     d.put("reload.test_gate", "true");
     d.put("reload.trusted_keys", "");
     d.put("reload.persist_dir", null);
+    d.put("reload.max_staleness", "0s");
+    d.put("reload.stale_action", "not_ready");
+    d.put("reload.remote.interval", "30s");
+    d.put("reload.remote.jitter", "0.2");
+    d.put("reload.remote.max_backoff", "5m");
+    d.put("reload.remote.timeout", "10s");
+    d.put("reload.remote.token_file", null);
+    d.put("reload.remote.basic_auth_file", null);
+    d.put("reload.remote.plain_http", "false");
     return java.util.Collections.unmodifiableMap(d);
   }
 
   /** Keys whose value is a file or directory. */
   static final Set<String> FILE_PATHS =
       Set.of("bundle", "grpc.tls.cert", "grpc.tls.key", "grpc.tls.client_ca", "identity.jwt.jwks_file",
-          "reload.persist_dir");
+          "reload.persist_dir", "reload.remote.token_file",
+          "reload.remote.basic_auth_file");
 
   /** Keys whose value is a list of `[ID=]FILE` keys ({@link BundleKeys.TrustedKey}). */
   static final Set<String> KEY_LISTS = Set.of("reload.trusted_keys");
@@ -237,7 +259,7 @@ public record ServerConfig(
   private static void resolvePaths(Map<String, String> values, Path folder) throws ConfigException {
     for (String key : FILE_PATHS) {
       String v = values.get(key);
-      if (v != null && !v.isBlank()) {
+      if (v != null && !v.isBlank() && !(key.equals("bundle") && remote(v.trim()))) {
         values.put(key, resolve(folder, key, v.trim()));
       }
     }
@@ -350,15 +372,135 @@ public record ServerConfig(
       throw new ConfigException("`reload.debounce` must be from 0s to 1m, found `" + v.get("reload.debounce") + "`");
     }
     Reload reload = new Reload(bool(v, "reload.watch"), poll, debounce, bool(v, "reload.test_gate"),
-        list(v.get("reload.trusted_keys")), path(v.get("reload.persist_dir")));
+        list(v.get("reload.trusted_keys")), path(v.get("reload.persist_dir")), remote(v), staleness(v),
+        staleAction(v));
+    remoteAllowed(bundle.trim(), reload);
     String jwtAuthn = v.get("identity.jwt_authn_metadata_key");
     String ops = v.get("http.ops_listen");
-    return new ServerConfig(Path.of(bundle), v.get("grpc.listen"), socketMode, v.get("http.listen"),
+    return new ServerConfig(bundle.trim(), v.get("grpc.listen"), socketMode, v.get("http.listen"),
         ops == null || ops.isBlank() ? null : ops.trim(), requestTimeout, maxConnections, threads, calls, readBatch,
         bool(v, "grpc.reflection"), cert, key,
         path(v.get("grpc.tls.client_ca")), jwt, jwtAuthn == null || jwtAuthn.isBlank() ? null : jwtAuthn.trim(),
         v.get("identity.api_key.header").toLowerCase(java.util.Locale.ROOT), v.get("identity.api_key.data"), failure,
         strip, bool(v, "authz.dynamic_metadata"), deadline, heavy, drain, duration(v, "shutdown.grace"), reload);
+  }
+
+  /** The schemes `bundle` may name a remote source with; anything else is a path. */
+  static final List<String> REMOTE_SCHEMES = List.of("http://", "https://", "oci://");
+
+  /** Whether {@code location} names a remote source (an HTTP(S) URL, an OCI reference). */
+  static boolean remote(String location) {
+    String l = location.toLowerCase(java.util.Locale.ROOT);
+    return REMOTE_SCHEMES.stream().anyMatch(l::startsWith);
+  }
+
+  /** The local bundle path, or null when {@link #bundleLocation} is remote. */
+  public Path bundle() {
+    return remote(bundleLocation) ? null : Path.of(bundleLocation);
+  }
+
+  private static dev.warden.server.source.Remote remote(Map<String, String> v) throws ConfigException {
+    Duration interval = duration(v, "reload.remote.interval");
+    if (interval.compareTo(Duration.ofMillis(50)) < 0 || interval.compareTo(Duration.ofHours(24)) > 0) {
+      throw new ConfigException("`reload.remote.interval` must be from 50ms to 24h, found `"
+          + v.get("reload.remote.interval") + "`");
+    }
+    double jitter;
+    try {
+      jitter = Double.parseDouble(v.get("reload.remote.jitter").trim());
+    } catch (RuntimeException e) {
+      jitter = -1;
+    }
+    if (!(jitter >= 0 && jitter <= 0.5)) {
+      throw new ConfigException("`reload.remote.jitter` must be a fraction from 0 to 0.5 (0.2: each delay is drawn"
+          + " from 80% to 120% of it), found `" + v.get("reload.remote.jitter") + "`");
+    }
+    Duration backoff = duration(v, "reload.remote.max_backoff");
+    if (backoff.compareTo(interval) < 0 || backoff.compareTo(Duration.ofHours(24)) > 0) {
+      throw new ConfigException("`reload.remote.max_backoff` must be from `reload.remote.interval` to 24h, found `"
+          + v.get("reload.remote.max_backoff") + "`");
+    }
+    Duration timeout = duration(v, "reload.remote.timeout");
+    if (timeout.compareTo(Duration.ofMillis(100)) < 0 || timeout.compareTo(Duration.ofMinutes(10)) > 0) {
+      throw new ConfigException("`reload.remote.timeout` must be from 100ms to 10m, found `"
+          + v.get("reload.remote.timeout") + "`");
+    }
+    Path token = path(v.get("reload.remote.token_file"));
+    Path basic = path(v.get("reload.remote.basic_auth_file"));
+    if (token != null && basic != null) {
+      throw new ConfigException("`reload.remote.token_file` and `reload.remote.basic_auth_file` exclude each other:"
+          + " set the one the server expects");
+    }
+    return new dev.warden.server.source.Remote(interval, jitter, backoff, timeout, token, basic,
+        bool(v, "reload.remote.plain_http"));
+  }
+
+  private static Duration staleness(Map<String, String> v) throws ConfigException {
+    Duration d = duration(v, "reload.max_staleness");
+    if (d.isNegative() || d.compareTo(Duration.ofDays(30)) > 0 || !d.isZero() && d.compareTo(Duration.ofSeconds(1)) < 0) {
+      throw new ConfigException("`reload.max_staleness` must be 0s (off) or from 1s to 30 days, found `"
+          + v.get("reload.max_staleness") + "`");
+    }
+    return d;
+  }
+
+  private static String staleAction(Map<String, String> v) throws ConfigException {
+    String a = v.get("reload.stale_action").trim().toLowerCase(java.util.Locale.ROOT);
+    if (!a.equals("not_ready") && !a.equals("deny")) {
+      throw new ConfigException("`reload.stale_action` must be `not_ready` or `deny`, found `"
+          + v.get("reload.stale_action") + "`");
+    }
+    return a;
+  }
+
+  /**
+   * A bundle over plain HTTP (an `http://` URL, an OCI registry with `reload.remote.plain_http`)
+   * can be changed by anyone on the path: allowed only to a loopback host, or when
+   * `reload.trusted_keys` make every bundle prove where it comes from.
+   */
+  private static void remoteAllowed(String bundle, Reload reload) throws ConfigException {
+    if (!remote(bundle)) {
+      if (reload.remote().plainHttp()) {
+        throw new ConfigException("`reload.remote.plain_http` is for an `oci://` bundle; `bundle` is a path");
+      }
+      return;
+    }
+    boolean http = bundle.toLowerCase(java.util.Locale.ROOT).startsWith("http://");
+    boolean oci = bundle.toLowerCase(java.util.Locale.ROOT).startsWith("oci://");
+    if (oci) {
+      try {
+        dev.warden.server.oci.OciReference.parse(bundle);
+      } catch (IllegalArgumentException e) {
+        throw new ConfigException("`bundle`: " + e.getMessage());
+      }
+    } else {
+      URI url;
+      try {
+        url = new URI(bundle);
+      } catch (java.net.URISyntaxException e) {
+        throw new ConfigException("`bundle` is not a URL: " + e.getReason() + " at character " + (e.getIndex() + 1));
+      }
+      if (url.getHost() == null || url.getRawUserInfo() != null) {
+        throw new ConfigException("`bundle` `" + dev.warden.server.source.HttpSource.shown(url) + "` must be `http(s)://HOST[:PORT]/PATH`"
+            + (url.getRawUserInfo() != null ? " without credentials in it: put a token in `reload.remote.token_file`" : ""));
+      }
+    }
+    if (!oci && reload.remote().plainHttp()) {
+      throw new ConfigException("`reload.remote.plain_http` is for an `oci://` bundle; for HTTP, write the URL's"
+          + " scheme (`http://` or `https://`)");
+    }
+    if ((http || oci && reload.remote().plainHttp()) && reload.trustedKeys().isEmpty() && !loopback(bundle)) {
+      throw new ConfigException("`bundle` `" + bundle.replaceAll("[?#].*$", "") + "` is fetched over plain HTTP,"
+          + " where anyone on the path can change it: use HTTPS, or set `reload.trusted_keys` so that only signed"
+          + " bundles activate (plain HTTP to 127.0.0.1, ::1 or localhost is allowed)");
+    }
+  }
+
+  private static boolean loopback(String url) {
+    String rest = url.substring(url.indexOf("://") + 3);
+    String host = rest.startsWith("[") ? rest.substring(0, Math.max(rest.indexOf(']') + 1, 1))
+        : rest.split("[:/?#]", 2)[0];
+    return host.equals("127.0.0.1") || host.equals("[::1]") || host.equalsIgnoreCase("localhost");
   }
 
   private static int integer(Map<String, String> v, String key) throws ConfigException {

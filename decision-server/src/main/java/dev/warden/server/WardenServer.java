@@ -4,6 +4,7 @@ import dev.warden.bundle.BundleReadException;
 import dev.warden.policy.bundle.CompileResult;
 import dev.warden.server.admin.AdminServer;
 import dev.warden.server.admin.ServerMetrics;
+import dev.warden.server.source.BundleSources;
 import dev.warden.server.authz.Authorizer;
 import dev.warden.server.authz.DecideRequestMapper;
 import dev.warden.server.authz.DecisionIds;
@@ -172,15 +173,31 @@ public final class WardenServer implements AutoCloseable {
           public CompletableFuture<Map<String, Object>> reload(String cause) {
             return WardenServer.this.reload(cause);
           }
+
+          @Override
+          public CompletableFuture<Map<String, Object>> rollback(String cause) {
+            return reloader.rollbackNow(cause).thenApply(BundleReloader.Outcome::toMap);
+          }
         });
     admin.start();
+    reloader.onReadinessChange(this::updateHealth);
     reloader.start();
-    health.setStatus("", ServingStatus.SERVING);
-    health.setStatus(AuthorizationGrpc.SERVICE_NAME, ServingStatus.SERVING);
+    updateHealth();
+  }
+
+  /** SERVING while a bundle is active and not stale; NOT_SERVING once shutting down, for good. */
+  private synchronized void updateHealth() {
+    if (notServing.get()) {
+      return;
+    }
+    ServingStatus s = reloader.stale() ? ServingStatus.NOT_SERVING : ServingStatus.SERVING;
+    health.setStatus("", s);
+    health.setStatus(AuthorizationGrpc.SERVICE_NAME, s);
   }
 
   private void loadBundle() throws StartException {
-    reloader = new BundleReloader(config.bundle(), config.reload(), bundle, metrics, clock);
+    reloader = new BundleReloader(BundleSources.of(config.bundleLocation(), config.reload().remote()), config.reload(),
+        bundle, metrics, clock);
     CompileResult result;
     try {
       result = reloader.loadFirst();
@@ -189,7 +206,7 @@ public final class WardenServer implements AutoCloseable {
     }
     if (!result.ok()) {
       metrics.bundleLoadFailed();
-      throw new StartException("bundle " + config.bundle() + " has " + result.errors().size() + " error(s)", result);
+      throw new StartException("bundle " + config.bundleLocation() + " has " + result.errors().size() + " error(s)", result);
     }
     if (log.isDebugEnabled()) {
       result.stages().forEach(t -> log.debug("stage {}: {} µs", t.stage(), t.nanos() / 1_000));
@@ -370,7 +387,7 @@ public final class WardenServer implements AutoCloseable {
     }
   }
 
-  private void notServing() {
+  private synchronized void notServing() {
     if (notServing.compareAndSet(false, true)) {
       health.enterTerminalState();
       if (admin != null) {

@@ -62,7 +62,7 @@ class OciBundleCliTest {
     Run pull = run("bundle", "pull", ref("cli/shop@" + digest), "-o", pulled.toString(), "--plain-http");
     assertThat(pull.exit()).as(pull.err()).isZero();
     assertThat(pull.out()).startsWith("pulled " + ref("cli/shop@" + digest) + ": " + digest + ", layer sha256:")
-        .contains("unsigned), revision shop-2026.11.1, written to " + pulled);
+        .contains("unsigned), revision shop-2026.11.1@sha256:").contains(", written to " + pulled);
     assertThat(Files.readAllBytes(pulled)).isEqualTo(Files.readAllBytes(archive));
 
     Run byTag = run("bundle", "pull", ref("cli/shop:v1"), "-o", pulled.toString(), "--plain-http");

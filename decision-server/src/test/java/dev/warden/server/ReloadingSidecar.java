@@ -24,7 +24,6 @@ final class ReloadingSidecar {
 
   private ReloadingSidecar() {}
 
-  /** A sidecar started with these flags (as `warden serve` takes them), or closed again when it cannot start. */
   /**
    * A regular expression for the revision a bundle labelled {@code label} shows: the label, `@`,
    * then `sha256:` and 12 hex digits of its content digest (`Manifest.revision`).
@@ -33,6 +32,7 @@ final class ReloadingSidecar {
     return java.util.regex.Pattern.quote(label) + "@sha256:[0-9a-f]{12}";
   }
 
+  /** A sidecar started with these flags (as `warden serve` takes them), or closed again when it cannot start. */
   static WardenServer started(Map<String, String> flags) throws Exception {
     WardenServer server = new WardenServer(ServerConfig.load(null, Map.of(), flags), java.time.Clock.systemUTC());
     try {

@@ -48,6 +48,58 @@ class ServerConfigTest {
   }
 
   @Test
+  void aRemoteBundleIsAUrlOrAnOciReferenceAndIsNotResolvedAsAPath() throws Exception {
+    Path folder = Path.of("/etc/warden");
+    ServerConfig https = ServerConfig.load("bundle: https://bundles.example.com/shop.tar.gz\n", folder, Map.of(), Map.of());
+    assertThat(https.bundleLocation()).isEqualTo("https://bundles.example.com/shop.tar.gz");
+    assertThat(https.bundle()).isNull();
+    ServerConfig oci = ServerConfig.load("bundle: oci://registry.example.com/team/shop:live\n", folder, Map.of(), Map.of());
+    assertThat(oci.bundleLocation()).isEqualTo("oci://registry.example.com/team/shop:live");
+    assertThat(oci.reload().remote()).isEqualTo(dev.warden.server.source.Remote.DEFAULTS);
+    ServerConfig local = ServerConfig.load("bundle: shop\n", folder, Map.of(), Map.of());
+    assertThat(local.bundle()).isEqualTo(folder.resolve("shop"));
+  }
+
+  @Test
+  void remoteSettingsAreBounded() throws Exception {
+    ServerConfig c = ServerConfig.load("bundle: https://b.example/x.tar.gz\nreload:\n  remote:\n    interval: 2m\n"
+        + "    jitter: 0.1\n    max_backoff: 10m\n    timeout: 5s\n    token_file: token\n  max_staleness: 1h\n"
+        + "  stale_action: deny\n", Path.of("/etc/warden"), Map.of(), Map.of());
+    assertThat(c.reload().remote()).isEqualTo(new dev.warden.server.source.Remote(Duration.ofMinutes(2), 0.1,
+        Duration.ofMinutes(10), Duration.ofSeconds(5), Path.of("/etc/warden/token"), null, false));
+    assertThat(c.reload().maxStaleness()).isEqualTo(Duration.ofHours(1));
+    assertThat(c.reload().staleAction()).isEqualTo("deny");
+    Map<String, String> remote = Map.of("bundle", "https://b.example/x.tar.gz");
+    assertError("reload:\n  remote:\n    jitter: 0.9\n", remote, "`reload.remote.jitter` must be a fraction from 0 to 0.5");
+    assertError("reload:\n  remote:\n    jitter: lots\n", remote, "`reload.remote.jitter` must be a fraction");
+    assertError("reload:\n  remote:\n    interval: 1m\n    max_backoff: 30s\n", remote,
+        "`reload.remote.max_backoff` must be from `reload.remote.interval` to 24h");
+    assertError("reload:\n  remote:\n    interval: 10ms\n", remote, "`reload.remote.interval` must be from 50ms to 24h");
+    assertError("reload:\n  max_staleness: 10ms\n", remote, "`reload.max_staleness` must be 0s (off) or from 1s");
+    assertError("reload:\n  stale_action: panic\n", remote, "`reload.stale_action` must be `not_ready` or `deny`");
+    assertError("reload:\n  remote:\n    token_file: a\n    basic_auth_file: b\n", remote,
+        "exclude each other");
+  }
+
+  /** A bundle over plain HTTP can be changed on the way: only to loopback, or when signatures are required. */
+  @Test
+  void plainHttpBundlesNeedLoopbackOrTrustedKeys() throws Exception {
+    assertError(null, Map.of("bundle", "http://bundles.example.com/shop.tar.gz?sig=secret"),
+        "`bundle` `http://bundles.example.com/shop.tar.gz` is fetched over plain HTTP");
+    assertThat(ServerConfig.load(null, Map.of(), Map.of("bundle", "http://127.0.0.1:8080/shop.tar.gz")).bundleLocation())
+        .isEqualTo("http://127.0.0.1:8080/shop.tar.gz");
+    assertThat(ServerConfig.load(null, Map.of(), Map.of("bundle", "http://bundles.example.com/shop.tar.gz",
+        "reload.trusted_keys", "keys/ops.pem")).bundle()).isNull();
+    assertError(null, Map.of("bundle", "oci://registry.example.com/team/shop:live", "reload.remote.plain_http", "true"),
+        "is fetched over plain HTTP");
+    assertError(null, Map.of("bundle", "https://user:pw@bundles.example.com/shop.tar.gz"),
+        "without credentials in it: put a token in `reload.remote.token_file`");
+    assertError(null, Map.of("bundle", "oci://registry.example.com/Team/shop:live"), "`bundle`: ");
+    assertError(null, Map.of("bundle", "policies/shop", "reload.remote.plain_http", "true"),
+        "`reload.remote.plain_http` is for an `oci://` bundle");
+  }
+
+  @Test
   void theDrainIsZeroToAnHour() throws Exception {
     assertThat(ServerConfig.load("shutdown:\n  drain: 0s\n", Map.of(), BUNDLE).shutdownDrain()).isZero();
     assertThat(ServerConfig.load(null, Map.of("WARDEN_SHUTDOWN_DRAIN", "250ms"), BUNDLE).shutdownDrain())

@@ -83,6 +83,12 @@ public final class AdminServer implements AutoCloseable {
 
     /** Checks the bundle now; the future completes, on another thread, with the check's outcome. */
     CompletableFuture<Map<String, Object>> reload(String cause);
+
+    /**
+     * Activates the previous revision and pins it until the source changes; the future completes
+     * with the outcome (`result` `ok`, or `failed` with stage `rollback` when there is none).
+     */
+    CompletableFuture<Map<String, Object>> rollback(String cause);
   }
 
   private final EventLoopGroup loop;

@@ -49,9 +49,10 @@ final class Endpoints {
       case "/health" -> Reply.text(200, "ok\n");
       case "/ready" -> bundle.snapshot().program() == null ? Reply.text(503, "no bundle is active\n")
           : draining.getAsBoolean() ? Reply.text(503, "shutting down\n")
+          : bundle.snapshot().stale() != null ? Reply.text(503, "the bundle is stale (reload.max_staleness)\n")
           : Reply.text(200, "ready\n");
       case "/status" -> operator ? status(bundle.snapshot(), draining.getAsBoolean(), control) : notFound;
-      case RELOAD -> operator && control != null
+      case RELOAD, ROLLBACK -> operator && control != null
           ? new Reply(405, "text/plain", "only POST\n".getBytes(StandardCharsets.UTF_8), "POST") : notFound;
       case "/metrics" -> operator ? metrics() : notFound;
       default -> notFound;
@@ -59,26 +60,36 @@ final class Endpoints {
   }
 
   static final String RELOAD = "/bundles/reload";
+  static final String ROLLBACK = "/bundles/rollback";
 
   /**
    * The answer to a POST of {@code path}, when it completes (on whichever thread the check ends);
    * null when nothing here takes a POST there.
    */
   CompletableFuture<Reply> post(String path) {
-    if (!path.equals(RELOAD) || !operator || control == null) {
+    if (!operator || control == null) {
       return null;
     }
-    return control.reload("admin").handle((outcome, error) -> {
-      if (error != null) {
-        return Reply.text(503, "cannot check the bundle now: Warden is stopping\n");
-      }
-      return json(outcome);
-    });
+    if (path.equals(RELOAD)) {
+      return control.reload("admin").handle((outcome, error) -> error != null
+          ? Reply.text(503, "cannot check the bundle now: Warden is stopping\n") : json(200, outcome));
+    }
+    if (path.equals(ROLLBACK)) {
+      // 409: there is nothing to roll back to (one bundle only since the start); the body says so.
+      return control.rollback("admin").handle((outcome, error) -> error != null
+          ? Reply.text(503, "cannot roll back now: Warden is stopping\n")
+          : json("ok".equals(outcome.get("result")) ? 200 : 409, outcome));
+    }
+    return null;
   }
 
   private static Reply json(Map<String, Object> out) {
+    return json(200, out);
+  }
+
+  private static Reply json(int status, Map<String, Object> out) {
     try {
-      return new Reply(200, "application/json", (JSON.writeValueAsString(out) + "\n").getBytes(StandardCharsets.UTF_8));
+      return new Reply(status, "application/json", (JSON.writeValueAsString(out) + "\n").getBytes(StandardCharsets.UTF_8));
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("a map of strings, numbers, lists and booleans always serializes", e);
     }
@@ -87,7 +98,8 @@ final class Endpoints {
   /** The bundle's file path is left out: it tells whoever reaches the port how the host is laid out. */
   private static Reply status(ActiveBundle.Snapshot s, boolean draining, AdminServer.BundleControl control) {
     Map<String, Object> out = new LinkedHashMap<>();
-    out.put("ready", s.program() != null && !draining);
+    out.put("ready", s.program() != null && !draining && s.stale() == null);
+    out.put("stale", s.stale());
     out.put("revision", s.revision());
     out.put("activated_at", s.activatedAt() == null ? null : s.activatedAt().toString());
     out.put("routes", s.program() == null ? 0 : s.program().routeCount());

@@ -32,6 +32,9 @@ public final class ServerMetrics {
   private volatile long lastGoodCheckNanos;
   /** Whether the active bundle is the persisted one because the source could not be read at start. */
   private volatile boolean degraded;
+  /** Whether no bundle check has succeeded for longer than `reload.max_staleness`. */
+  private volatile boolean stale;
+  private final Counter rollbacks;
 
   public ServerMetrics() {
     decisions = Counter.builder().name("warden_decisions_total")
@@ -57,7 +60,7 @@ public final class ServerMetrics {
         .help("Conditions that could not be evaluated, by kind (overflow, anonymous, budget, deadline, internal)")
         .labelNames("kind").register(registry);
     reloads = Counter.builder().name("warden_bundle_reloads_total")
-        .help("Bundle checks by result (ok, failed, unchanged) and stage (the stage that failed; activate, or digest when unchanged)")
+        .help("Bundle checks by result (ok, failed, unchanged) and stage (the stage that failed; activate; digest, source or pinned when unchanged)")
         .labelNames("result", "stage").register(registry);
     activation = Histogram.builder().name("warden_bundle_activation_duration_seconds")
         .help("Time to read, compile, gate and swap in a changed bundle, failed attempts included")
@@ -77,6 +80,12 @@ public final class ServerMetrics {
         .help("1 while the active bundle is the persisted one because the source could not be read at start, else 0")
         .callback(cb -> cb.call(degraded ? 1 : 0))
         .register(registry);
+    GaugeWithCallback.builder().name("warden_bundle_stale")
+        .help("1 while no bundle check has succeeded for longer than reload.max_staleness, else 0")
+        .callback(cb -> cb.call(stale ? 1 : 0))
+        .register(registry);
+    rollbacks = Counter.builder().name("warden_bundle_rollbacks_total")
+        .help("Rollbacks to the previous revision (POST /bundles/rollback, warden bundle rollback)").register(registry);
     EvalError.Kind[] kinds = EvalError.Kind.values();
     evaluationErrorCounters = new CounterDataPoint[kinds.length];
     for (EvalError.Kind k : kinds) {
@@ -173,6 +182,20 @@ public final class ServerMetrics {
   /** The first bundle is active: the age of the last successful check counts from now. */
   public void bundleStarted() {
     lastGoodCheckNanos = System.nanoTime();
+  }
+
+  /** A watch poll found the local source readable and unchanged: as good as a check that found it unchanged. */
+  public void bundleSourceSeen() {
+    lastGoodCheckNanos = System.nanoTime();
+  }
+
+  /** Past `reload.max_staleness` (true), or a check succeeded again (false). */
+  public void bundleStale(boolean on) {
+    stale = on;
+  }
+
+  public void bundleRolledBack() {
+    rollbacks.inc();
   }
 
   public void internalError() {

@@ -87,9 +87,13 @@ public final class Authorizer {
     String id = ids.next();
     Request request = null;
     try {
-      Program program = bundle.snapshot().program();
+      ActiveBundle.Snapshot active = bundle.snapshot();
+      Program program = active.program();
       if (program == null) {
         return done(noPolicy(Api.EXT_AUTHZ, id, arrived));
+      }
+      if (active.refusesAsStale()) {
+        return done(stale(Api.EXT_AUTHZ, id, arrived, active));
       }
       MappedRequest m;
       try {
@@ -116,9 +120,13 @@ public final class Authorizer {
     String id = ids.next();
     Request request = null;
     try {
-      Program program = bundle.snapshot().program();
+      ActiveBundle.Snapshot active = bundle.snapshot();
+      Program program = active.program();
       if (program == null) {
         return done(noPolicy(Api.DECIDE, id, arrived));
+      }
+      if (active.refusesAsStale()) {
+        return done(stale(Api.DECIDE, id, arrived, active));
       }
       DecideRequestMapper.Mapped m;
       try {
@@ -222,6 +230,12 @@ public final class Authorizer {
   private DecisionRecord noPolicy(Api api, String id, long arrived) {
     return refused(api, id, arrived, null, Cause.NO_POLICY, Outcome.ERROR, failureStatus, "no policy is loaded",
         "no bundle is active", null);
+  }
+
+  /** Fail closed on a bundle too old to trust (`reload.stale_action: deny`): the reason is public, the why is logged. */
+  private DecisionRecord stale(Api api, String id, long arrived, ActiveBundle.Snapshot active) {
+    return refused(api, id, arrived, null, Cause.STALE_POLICY, Outcome.ERROR, failureStatus, "policy is stale",
+        active.stale(), active.revision());
   }
 
   private DecisionRecord internalError(Api api, String id, long arrived, Request request, Throwable e) {

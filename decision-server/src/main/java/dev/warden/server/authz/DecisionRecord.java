@@ -55,6 +55,8 @@ public record DecisionRecord(String id, Api api, Decision decision, Cause cause,
     POLICY,
     /** No bundle is active. */
     NO_POLICY,
+    /** The active bundle is stale (`reload.max_staleness` passed) and `reload.stale_action` is `deny`. */
+    STALE_POLICY,
     /** The call cannot be read as a request (Envoy's, or the decide API's parameters). */
     BAD_REQUEST,
     /** Credentials were presented and did not verify. */

@@ -104,6 +104,7 @@ public final class DecisionsService extends DecisionsGrpc.DecisionsImplBase {
       // The mapper's message names what is wrong with the caller's own input.
       case BAD_REQUEST -> Status.INVALID_ARGUMENT.withDescription(r.decision().explanation() + id);
       case NO_POLICY -> Status.UNAVAILABLE.withDescription("no policy is loaded" + id);
+      case STALE_POLICY -> Status.UNAVAILABLE.withDescription("the policy is stale" + id);
       case OVERLOADED -> Status.RESOURCE_EXHAUSTED.withDescription("overloaded" + id);
       case BAD_CREDENTIALS -> Status.UNAUTHENTICATED.withDescription("invalid credentials" + id);
       case POLICY, INTERNAL -> null;

@@ -145,7 +145,7 @@ class AdminServerTest {
     JsonNode after = json.readTree(status.body());
     List<String> fields = new ArrayList<>();
     after.fieldNames().forEachRemaining(fields::add);
-    assertThat(fields).containsExactly("ready", "revision", "activated_at", "routes", "last_error", "last_error_at");
+    assertThat(fields).containsExactly("ready", "stale", "revision", "activated_at", "routes", "last_error", "last_error_at");
     assertThat(after.get("ready").asBoolean()).isTrue();
     assertThat(after.get("revision").asText()).isEqualTo(program.revision());
     assertThat(after.get("activated_at").asText()).isEqualTo("2026-11-23T10:00:00Z");
