@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -26,9 +27,11 @@ import picocli.CommandLine.Command;
 final class ServeCommand implements Callable<Integer> {
   private static final Logger log = LoggerFactory.getLogger(ServeCommand.class);
 
-  @CommandLine.Option(names = "--bundle", paramLabel = "DIR|FILE.tar.gz|URL",
-      description = "The bundle: a directory or archive (watched for changes unless --no-watch), an http(s):// URL of an archive or an oci:// reference (polled every reload.remote.interval).")
-  String bundle;
+  @CommandLine.Option(names = "--bundle", paramLabel = "[NAME=]DIR|FILE.tar.gz|URL",
+      description = "The bundle: a directory or archive (watched for changes unless --no-watch), an http(s):// URL of an"
+          + " archive or an oci:// reference (polled every reload.remote.interval). Repeat it to serve several"
+          + " bundles with disjoint packages and routes, each named NAME (default: from its location).")
+  List<String> bundle;
 
   @CommandLine.Option(names = "--no-watch",
       description = "Do not watch the bundle: it changes only on SIGHUP or POST /bundles/reload (config `reload.watch`).")
@@ -62,7 +65,7 @@ final class ServeCommand implements Callable<Integer> {
       // Relative paths in the file are relative to its folder; those in flags and env to here.
       Path folder = config == null ? null : config.toAbsolutePath().getParent();
       Map<String, String> flags = new HashMap<>();
-      flags.put("bundle", bundle);
+      flags.put("bundle", bundle == null ? null : String.join(",", bundle));
       flags.put("grpc.listen", grpc);
       flags.put("http.listen", http);
       flags.put("reload.watch", noWatch ? "false" : null);
@@ -102,14 +105,19 @@ final class ServeCommand implements Callable<Integer> {
     }
     // SIGHUP checks the bundle now, on the reload thread; the outcome is logged there. Without
     // this handler the JVM would stop on SIGHUP as on SIGTERM.
-    String revision = server.bundle().snapshot().revision();
     if (!Signals.handle("HUP", () -> {
       log.info("SIGHUP: checking the bundle");
       server.reload("SIGHUP");
     })) {
       log.warn("this JVM does not let Warden handle SIGHUP (no sun.misc.Signal, or -Xrs): SIGHUP stops Warden");
     }
-    out.printf("warden: serving %s (revision %s)%n", cfg.bundleLocation().replaceFirst("[?#].*$", ""), revision);
+    List<ServerConfig.NamedBundle> served = cfg.bundles();
+    for (int i = 0; i < served.size(); i++) {
+      String revision = server.bundles().members().get(i).bundle().snapshot().revision();
+      String where = WardenServer.shown(served.get(i).location());
+      out.printf("warden: serving %s (revision %s)%n", served.size() == 1 ? where : served.get(i).name() + "=" + where,
+          revision);
+    }
     out.printf("warden: ext_authz gRPC on %s%n", server.grpcAddress());
     if (server.opsAddress() == null) {
       out.printf("warden: admin on http://%s:%d (/health /ready /status /metrics)%n",

@@ -2,6 +2,7 @@ package dev.warden.server;
 
 import dev.warden.policy.compile.Program;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -27,6 +28,31 @@ public final class ActiveBundle {
   }
 
   private volatile Snapshot current = new Snapshot(null, null, null, null, null, null, null, false);
+  /**
+   * The sets this bundle serves in (a one-bundle set wraps it for an API that takes a set, so
+   * there may be several); every one's view is rebuilt when this bundle changes. At most one has
+   * other members, and it checks each activation against them.
+   */
+  private final java.util.List<BundleSet> owners = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+  /** Called by each set this bundle joins. */
+  void joined(BundleSet set) {
+    owners.add(set);
+  }
+
+  /** The set with other bundles in it, which an activation must not conflict with; null if none. */
+  private BundleSet shared() {
+    for (BundleSet set : owners) {
+      if (set.members().size() > 1) {
+        return set;
+      }
+    }
+    return null;
+  }
+
+  private void rebuildOwners() {
+    owners.forEach(BundleSet::rebuild);
+  }
 
   public Snapshot snapshot() {
     return current;
@@ -37,9 +63,33 @@ public final class ActiveBundle {
     return Optional.ofNullable(current.program());
   }
 
-  /** Makes a compiled program active; its source was just read, so it is not stale. */
-  public synchronized void activate(Program program, String source, Instant now) {
-    current = new Snapshot(program, program.revision(), now, source, null, null, null, false);
+  /**
+   * Makes a compiled program active, unless it conflicts with another bundle of the set; its
+   * source was just read, so it is not stale.
+   *
+   * @return why it cannot serve beside the other bundles (it is not active then), or an empty list
+   */
+  public List<String> activate(Program program, String source, Instant now) {
+    Runnable swap = () -> {
+      synchronized (this) {
+        current = new Snapshot(program, program.revision(), now, source, null, null, null, false);
+      }
+    };
+    BundleSet set = shared();
+    List<String> conflicts = set == null ? List.of() : set.activate(this, program, swap);
+    if (set == null) {
+      swap.run();
+    }
+    if (conflicts.isEmpty()) {
+      rebuildOwners();
+    }
+    return conflicts;
+  }
+
+  /** Why {@code program} could not activate beside the set's other bundles now, or an empty list. */
+  public List<String> conflicts(Program program) {
+    BundleSet set = shared();
+    return set == null ? List.of() : set.conflicts(this, program);
   }
 
   /** Forgets the last load failure: a later check found the source good again (unchanged from the active bundle). */
@@ -63,9 +113,13 @@ public final class ActiveBundle {
    *
    * @param denies whether a stale bundle refuses every request
    */
-  public synchronized void stale(String why, boolean denies) {
-    Snapshot s = current;
-    current = new Snapshot(s.program(), s.revision(), s.activatedAt(), s.source(), s.lastError(), s.lastErrorAt(),
-        why, why != null && denies);
+  public void stale(String why, boolean denies) {
+    synchronized (this) {
+      Snapshot s = current;
+      current = new Snapshot(s.program(), s.revision(), s.activatedAt(), s.source(), s.lastError(), s.lastErrorAt(),
+          why, why != null && denies);
+    }
+    // Outside this bundle's lock: the set takes its own, then reads the snapshots.
+    rebuildOwners();
   }
 }

@@ -118,7 +118,9 @@ final class BundleReloader implements AutoCloseable {
   private final Path path;
   private final ServerConfig.Reload settings;
   private final ActiveBundle bundle;
-  private final ServerMetrics metrics;
+  private final ServerMetrics.Bundle metrics;
+  /** The bundle's name: `bundle` in config (`NAME=LOCATION`), its metrics' `bundle` label. */
+  private final String name;
   private final Clock clock;
   private final BundleCompiler compiler;
   /** The keys signatures are verified against, read by {@link #loadFirst}; empty: not checked. */
@@ -159,23 +161,29 @@ final class BundleReloader implements AutoCloseable {
   private final java.util.concurrent.atomic.AtomicBoolean hinted = new java.util.concurrent.atomic.AtomicBoolean();
 
   BundleReloader(Path path, ServerConfig.Reload settings, ActiveBundle bundle, ServerMetrics metrics, Clock clock) {
-    this(new LocalSource(path), settings, bundle, metrics, clock);
+    this("bundle", new LocalSource(path), settings, bundle, metrics, clock, settings.persistDir(), "warden-bundle");
   }
 
-  BundleReloader(BundleSource source, ServerConfig.Reload settings, ActiveBundle bundle, ServerMetrics metrics,
-      Clock clock) {
+  /**
+   * @param persistDir where this bundle is persisted (`reload.persist_dir`, or a folder of it per
+   *     bundle when there are several), or null
+   * @param threadName the reload thread's name
+   */
+  BundleReloader(String name, BundleSource source, ServerConfig.Reload settings, ActiveBundle bundle,
+      ServerMetrics metrics, Clock clock, Path persistDir, String threadName) {
+    this.name = name;
     this.source = source;
     this.path = source instanceof LocalSource l ? l.path() : null;
     this.settings = settings;
     this.bundle = bundle;
-    this.metrics = metrics;
+    this.metrics = metrics.bundle(name);
     this.clock = clock;
-    this.persisted = settings.persistDir() == null ? null : new BundlePersistence(settings.persistDir());
+    this.persisted = persistDir == null ? null : new BundlePersistence(persistDir);
     BundleCompiler standard = BundleCompiler.standard();
     this.compiler = settings.testGate()
         ? standard.withStageAfter(BundleCompiler.COMPILE, BundleCompiler.testGate(clock::instant)) : standard;
     ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1, r -> {
-      Thread th = new Thread(r, "warden-bundle");
+      Thread th = new Thread(r, threadName);
       th.setDaemon(true);
       return th;
     });
@@ -210,11 +218,19 @@ final class BundleReloader implements AutoCloseable {
     Bundle read = signed.bundle();
     CompileResult result = compilerFor(signed).compile(read, System::nanoTime);
     if (result.ok()) {
+      List<String> conflicts = bundle.conflicts(result.program());
+      if (!conflicts.isEmpty()) {
+        throw new BundleReadException("bundle `" + name + "` cannot serve beside the others: "
+            + String.join("; ", conflicts));
+      }
       Instant at = clock.instant();
-      activate(result, fetched, "start", at);
+      List<String> late = activate(result, fetched, "start", at);
+      if (!late.isEmpty()) {
+        throw new BundleReadException("bundle `" + name + "` cannot serve beside the others: " + String.join("; ", late));
+      }
       lastCheck = new Outcome("ok", "activate", "start", at, result.program().revision(), read.digest(), null, null,
           List.of());
-      metrics.bundleStarted();
+      metrics.started();
     }
     return result;
   }
@@ -247,19 +263,24 @@ final class BundleReloader implements AutoCloseable {
       return null;
     }
     Instant at = clock.instant();
-    bundle.activate(result.program(), file.toString(), at);
+    List<String> conflicts = bundle.activate(result.program(), file.toString(), at);
+    if (!conflicts.isEmpty()) {
+      log.warn("bundle `{}` source unreachable ({}); the persisted bundle `{}` is ignored: {}", name,
+          unreachable.getMessage(), file, String.join("; ", conflicts));
+      return null;
+    }
     activeDigest = signed.bundle().digest();
     current = new Active(result, new BundleSource.Fetched(signed, null), activeDigest);
     activated.incrementAndGet();
     lastSuccessAt = at;
-    metrics.bundleActivated(result.program().revision());
+    metrics.activated(result.program().revision());
     // No file paths in /status (as for `source`): the WARN line below names them.
     degraded = "source unreachable, serving the persisted bundle from `reload.persist_dir` (revision "
         + result.program().revision() + ")";
-    metrics.bundleDegraded(true);
+    metrics.degraded(true);
     lastCheck = new Outcome("ok", "activate", "start", at, result.program().revision(), activeDigest, null, null,
         List.of());
-    metrics.bundleStarted();
+    metrics.started();
     log.warn("bundle {} unreachable ({}): serving the persisted revision {} from {} (degraded) until the source reads",
         source.location(), unreachable.getMessage(), result.program().revision(), file);
     return result;
@@ -375,7 +396,7 @@ final class BundleReloader implements AutoCloseable {
         if (debounced == null && BundleFingerprint.readable(now) && lastFailure == null) {
           // The source is there and unchanged since a check that succeeded: as fresh as a check.
           lastSuccessAt = clock.instant();
-          metrics.bundleSourceSeen();
+          metrics.sourceSeen();
         }
         return;
       }
@@ -451,14 +472,36 @@ final class BundleReloader implements AutoCloseable {
       return failed(new Outcome("failed", failedStage(result), cause, at, bundle.snapshot().revision(), digest,
           errors.size() + " error(s); the first: " + first, result.render(), tests), System.nanoTime() - start);
     }
+    List<String> conflicts = bundle.conflicts(result.program());
+    if (!conflicts.isEmpty()) {
+      return failed(composeFailure(cause, at, digest, conflicts), System.nanoTime() - start);
+    }
     if (pinnedAgainst != null) {
       unpin("the source changed");
     }
-    activate(result, fetched, cause, at);
-    metrics.bundleChecked("ok", "activate", System.nanoTime() - start);
     Outcome o = new Outcome("ok", "activate", cause, at, result.program().revision(), digest, null, null, List.of());
+    // The status first, then the swap: whoever sees the new revision sees its check's outcome too.
+    Outcome before = lastCheck;
+    Outcome failedBefore = lastFailure;
     succeeded(o);
+    conflicts = activate(result, fetched, cause, at);
+    if (!conflicts.isEmpty()) {
+      // Another bundle activated in between and now conflicts: refused after all.
+      lastCheck = before;
+      lastFailure = failedBefore;
+      return failed(composeFailure(cause, at, digest, conflicts), System.nanoTime() - start);
+    }
+    metrics.checked("ok", "activate", System.nanoTime() - start);
     return o;
+  }
+
+  /** The stage that refuses a bundle that cannot serve beside the set's other bundles. */
+  static final String COMPOSE = "compose";
+
+  private Outcome composeFailure(String cause, Instant at, String digest, List<String> conflicts) {
+    return new Outcome("failed", COMPOSE, cause, at, bundle.snapshot().revision(), digest,
+        conflicts.size() + " conflict(s) with the other bundles; the first: " + conflicts.get(0),
+        String.join("\n", conflicts), List.of());
   }
 
   /** A check that activated nothing because the active bundle is current (or pinned). */
@@ -466,7 +509,7 @@ final class BundleReloader implements AutoCloseable {
     unchanged.incrementAndGet();
     Outcome o = new Outcome("unchanged", stage, cause, at, bundle.snapshot().revision(), digest, null, null,
         List.of());
-    metrics.bundleChecked(o.result(), o.stage(), -1);
+    metrics.checked(o.result(), o.stage(), -1);
     succeeded(o);
     if (cause.equals("watch") || cause.equals("poll")) {
         log.debug("bundle check ({}): unchanged, revision {}", cause, o.revision());
@@ -486,12 +529,17 @@ final class BundleReloader implements AutoCloseable {
           "no previous revision to roll back to: only one bundle has been active since Warden started", null,
           List.of());
     }
-    bundle.activate(back.result().program(), "rollback", at);
+    List<String> conflicts = bundle.activate(back.result().program(), "rollback", at);
+    if (!conflicts.isEmpty()) {
+      return new Outcome("failed", "rollback", cause, at, bundle.snapshot().revision(), activeDigest,
+          "revision " + back.revision() + " cannot serve beside the other bundles now: " + conflicts.get(0), null,
+          List.of());
+    }
     current = back;
     previous = from;
     activeDigest = back.digest();
-    metrics.bundleActivated(back.revision());
-    metrics.bundleRolledBack();
+    metrics.activated(back.revision());
+    metrics.rolledBack();
     if (pinnedAgainst != null && back.digest().equals(pinnedAgainst)) {
       unpin("rolled back to the source's revision " + back.revision());
     } else if (pinnedAgainst == null) {
@@ -524,7 +572,7 @@ final class BundleReloader implements AutoCloseable {
       String why = now ? "no successful check of the bundle source since " + last + " (reload.max_staleness "
           + max.toMillis() + "ms)" : null;
       bundle.stale(why, deny);
-      metrics.bundleStale(now);
+      metrics.stale(now);
       if (now) {
         log.error("bundle revision {} is stale: {}; {}", bundle.snapshot().revision(), why,
             deny ? "denying every request (reload.stale_action: deny) and not ready" : "not ready");
@@ -553,9 +601,13 @@ final class BundleReloader implements AutoCloseable {
         : compiler.withStageAfter(BundleCompiler.LOAD, BundleSignatures.stage(signed.signatures(), trusted));
   }
 
-  private void activate(CompileResult result, BundleSource.Fetched fetched, String cause, Instant at) {
+  /** Swaps the bundle in; returns why it could not (another bundle conflicts), or an empty list when it is active. */
+  private List<String> activate(CompileResult result, BundleSource.Fetched fetched, String cause, Instant at) {
     BundleArchive.Signed signed = fetched.signed();
-    bundle.activate(result.program(), source.location(), at);
+    List<String> conflicts = bundle.activate(result.program(), source.location(), at);
+    if (!conflicts.isEmpty()) {
+      return conflicts;
+    }
     activeDigest = signed.bundle().digest();
     Active now = new Active(result, fetched, activeDigest);
     if (current != null) {
@@ -565,16 +617,17 @@ final class BundleReloader implements AutoCloseable {
     source.accept(fetched);
     if (degraded != null) {
       degraded = null;
-      metrics.bundleDegraded(false);
+      metrics.degraded(false);
       log.info("bundle {} readable again: no longer serving the persisted bundle", source.location());
     }
     activated.incrementAndGet();
     lastSuccessAt = at;
-    metrics.bundleActivated(result.program().revision());
+    metrics.activated(result.program().revision());
     log.info("bundle {} active ({}): revision {}, {} routes, compiled in {} ms", source.location(), cause,
         result.program().revision(), result.program().routeCount(),
         result.stages().stream().mapToLong(s -> s.nanos()).sum() / 1_000_000);
     persist(signed, result.program().revision(), at);
+    return List.of();
   }
 
   /** Keeps the bundle just activated for a start without the source; a failure only costs that. */
@@ -605,8 +658,8 @@ final class BundleReloader implements AutoCloseable {
     lastCheck = o;
     lastFailure = o;
     bundle.failed(o.stage() + ": " + o.error(), o.at());
-    metrics.bundleLoadFailed();
-    metrics.bundleChecked("failed", o.stage(), nanos);
+    metrics.loadFailed();
+    metrics.checked("failed", o.stage(), nanos);
     log.warn("bundle {} not activated ({}): {} failed: {}; still serving revision {}", source.location(), o.cause(), o.stage(),
         o.error(), o.revision());
     return o;
@@ -634,6 +687,7 @@ final class BundleReloader implements AutoCloseable {
   /** The `bundle` object of `/status`. Read on the admin thread. */
   Map<String, Object> status() {
     Map<String, Object> m = new LinkedHashMap<>();
+    m.put("name", name);
     String why = degraded;
     m.put("state", why == null ? "healthy" : "degraded");
     if (why != null) {

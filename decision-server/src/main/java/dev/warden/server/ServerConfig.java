@@ -28,7 +28,7 @@ import java.util.Set;
  * environment and from flags are relative to the working directory, as a shell user expects.
  */
 public record ServerConfig(
-    String bundleLocation,
+    List<NamedBundle> bundles,
     String grpcListen,
     int unixSocketMode,
     String httpListen,
@@ -257,9 +257,22 @@ public record ServerConfig(
 
   /** Makes the file's relative paths relative to its folder; runs before env and flags apply. */
   private static void resolvePaths(Map<String, String> values, Path folder) throws ConfigException {
+    String bundles = values.get("bundle");
+    if (bundles != null && !bundles.isBlank()) {
+      List<String> resolved = new ArrayList<>();
+      for (String item : list(bundles)) {
+        String[] nl = nameAndLocation(item);
+        String at = remote(nl[1]) || nl[1].isEmpty() ? nl[1] : resolve(folder, "bundle", nl[1]);
+        resolved.add(nl[0] == null ? at : nl[0] + "=" + at);
+      }
+      values.put("bundle", String.join(",", resolved));
+    }
     for (String key : FILE_PATHS) {
       String v = values.get(key);
-      if (v != null && !v.isBlank() && !(key.equals("bundle") && remote(v.trim()))) {
+      if (key.equals("bundle")) {
+        continue;
+      }
+      if (v != null && !v.isBlank()) {
         values.put(key, resolve(folder, key, v.trim()));
       }
     }
@@ -294,6 +307,7 @@ public record ServerConfig(
     if (bundle == null || bundle.isBlank()) {
       throw new ConfigException("no bundle: pass `--bundle DIR`, set `bundle:` in the config file or WARDEN_BUNDLE");
     }
+    List<NamedBundle> bundles = bundles(bundle);
     int failure = integer(v, "authz.failure_status");
     if (!Set.of(403, 500, 503).contains(failure)) {
       throw new ConfigException("`authz.failure_status` must be 403, 500 or 503");
@@ -374,10 +388,15 @@ public record ServerConfig(
     Reload reload = new Reload(bool(v, "reload.watch"), poll, debounce, bool(v, "reload.test_gate"),
         list(v.get("reload.trusted_keys")), path(v.get("reload.persist_dir")), remote(v), staleness(v),
         staleAction(v));
-    remoteAllowed(bundle.trim(), reload);
+    for (NamedBundle b : bundles) {
+      remoteAllowed(b.location(), reload);
+    }
+    if (reload.remote().plainHttp() && bundles.stream().noneMatch(b -> b.location().startsWith("oci://"))) {
+      throw new ConfigException("`reload.remote.plain_http` is for an `oci://` bundle; no bundle is one");
+    }
     String jwtAuthn = v.get("identity.jwt_authn_metadata_key");
     String ops = v.get("http.ops_listen");
-    return new ServerConfig(bundle.trim(), v.get("grpc.listen"), socketMode, v.get("http.listen"),
+    return new ServerConfig(bundles, v.get("grpc.listen"), socketMode, v.get("http.listen"),
         ops == null || ops.isBlank() ? null : ops.trim(), requestTimeout, maxConnections, threads, calls, readBatch,
         bool(v, "grpc.reflection"), cert, key,
         path(v.get("grpc.tls.client_ca")), jwt, jwtAuthn == null || jwtAuthn.isBlank() ? null : jwtAuthn.trim(),
@@ -394,9 +413,80 @@ public record ServerConfig(
     return REMOTE_SCHEMES.stream().anyMatch(l::startsWith);
   }
 
-  /** The local bundle path, or null when {@link #bundleLocation} is remote. */
+  /**
+   * One bundle the sidecar serves: `bundle` is a list of `[NAME=]LOCATION`.
+   *
+   * @param name its name in `/status`, metrics (`bundle` label), logs and `reload.persist_dir`
+   * @param location a path, an `http(s)://` URL or an `oci://` reference
+   */
+  public record NamedBundle(String name, String location) {
+    /** The local path, or null when the location is remote. */
+    public Path path() {
+      return remote(location) ? null : Path.of(location);
+    }
+  }
+
+  /** The most bundles one sidecar serves. */
+  static final int MAX_BUNDLES = 16;
+  private static final java.util.regex.Pattern NAME = java.util.regex.Pattern.compile("[a-z0-9][a-z0-9_-]{0,62}");
+
+  /** The first bundle's location. */
+  public String bundleLocation() {
+    return bundles.get(0).location();
+  }
+
+  /** The first bundle's local path, or null when it is remote. */
   public Path bundle() {
-    return remote(bundleLocation) ? null : Path.of(bundleLocation);
+    return bundles.get(0).path();
+  }
+
+  /** `NAME=LOCATION` read as such only when NAME is a valid name: `https://h/x?a=b` stays a location. */
+  private static String[] nameAndLocation(String item) {
+    int eq = item.indexOf('=');
+    if (eq > 0 && NAME.matcher(item.substring(0, eq)).matches()) {
+      return new String[] {item.substring(0, eq), item.substring(eq + 1).trim()};
+    }
+    return new String[] {null, item};
+  }
+
+  /** A name from the location: the last path segment or repository component, without `.tar.gz`. */
+  static String defaultName(String location) {
+    String l = location.replaceFirst("[?#].*$", "");
+    if (l.toLowerCase(java.util.Locale.ROOT).startsWith("oci://")) {
+      l = l.replaceFirst("@sha256:.*$", "");
+      int slash = l.lastIndexOf('/');
+      int colon = l.lastIndexOf(':');
+      if (colon > slash) {
+        l = l.substring(0, colon);
+      }
+    }
+    l = l.replaceAll("/+$", "");
+    String last = l.substring(l.lastIndexOf('/') + 1).replaceFirst("(?i)\\.(tar\\.gz|tgz)$", "")
+        .toLowerCase(java.util.Locale.ROOT).replaceAll("[^a-z0-9_-]+", "-").replaceAll("^[-_]+", "");
+    if (last.length() > 63) {
+      last = last.substring(0, 63);
+    }
+    return last.isEmpty() || last.equals(".") ? "bundle" : last;
+  }
+
+  private static List<NamedBundle> bundles(String value) throws ConfigException {
+    List<NamedBundle> out = new ArrayList<>();
+    for (String item : list(value)) {
+      String[] nl = nameAndLocation(item);
+      if (nl[1].isEmpty()) {
+        throw new ConfigException("`bundle` `" + item + "` names no location after `=`");
+      }
+      String name = nl[0] != null ? nl[0] : defaultName(nl[1]);
+      if (out.stream().anyMatch(b -> b.name().equals(name))) {
+        throw new ConfigException("two bundles are called `" + name + "`: name them, as `NAME=LOCATION`"
+            + " (a name is lower-case letters, digits, `-` and `_`)");
+      }
+      out.add(new NamedBundle(name, nl[1]));
+    }
+    if (out.size() > MAX_BUNDLES) {
+      throw new ConfigException("`bundle` lists " + out.size() + " bundles; at most " + MAX_BUNDLES);
+    }
+    return out;
   }
 
   private static dev.warden.server.source.Remote remote(Map<String, String> v) throws ConfigException {
@@ -460,9 +550,6 @@ public record ServerConfig(
    */
   private static void remoteAllowed(String bundle, Reload reload) throws ConfigException {
     if (!remote(bundle)) {
-      if (reload.remote().plainHttp()) {
-        throw new ConfigException("`reload.remote.plain_http` is for an `oci://` bundle; `bundle` is a path");
-      }
       return;
     }
     boolean http = bundle.toLowerCase(java.util.Locale.ROOT).startsWith("http://");
@@ -484,10 +571,6 @@ public record ServerConfig(
         throw new ConfigException("`bundle` `" + dev.warden.server.source.HttpSource.shown(url) + "` must be `http(s)://HOST[:PORT]/PATH`"
             + (url.getRawUserInfo() != null ? " without credentials in it: put a token in `reload.remote.token_file`" : ""));
       }
-    }
-    if (!oci && reload.remote().plainHttp()) {
-      throw new ConfigException("`reload.remote.plain_http` is for an `oci://` bundle; for HTTP, write the URL's"
-          + " scheme (`http://` or `https://`)");
     }
     if ((http || oci && reload.remote().plainHttp()) && reload.trustedKeys().isEmpty() && !loopback(bundle)) {
       throw new ConfigException("`bundle` `" + bundle.replaceAll("[?#].*$", "") + "` is fetched over plain HTTP,"

@@ -62,13 +62,15 @@ public final class WardenServer implements AutoCloseable {
 
   private final ServerConfig config;
   private final Clock clock;
-  private final ActiveBundle bundle = new ActiveBundle();
+  /** Each configured bundle, in order, and the set Checks decide with. */
+  private final BundleSet bundles;
   private final ServerMetrics metrics = new ServerMetrics();
   private final HealthStatusManager health = new HealthStatusManager();
   private Server grpc;
   private Listen grpcListen;
   private AdminServer admin;
-  private BundleReloader reloader;
+  /** One reloader per bundle, by name, in configuration order. */
+  private final Map<String, BundleReloader> reloaders = new java.util.LinkedHashMap<>();
   private ExecutorService executor;
   /** Decides the heavy decisions, off the transport threads; null when calls run on {@link #executor}. */
   private ExecutorService heavy;
@@ -87,6 +89,11 @@ public final class WardenServer implements AutoCloseable {
   public WardenServer(ServerConfig config, Clock clock) {
     this.config = config;
     this.clock = clock;
+    List<BundleSet.Member> members = new java.util.ArrayList<>();
+    for (ServerConfig.NamedBundle b : config.bundles()) {
+      members.add(new BundleSet.Member(b.name(), new ActiveBundle()));
+    }
+    this.bundles = new BundleSet(members);
   }
 
   /** Thrown when the server cannot start; the message is for the operator. */
@@ -128,7 +135,7 @@ public final class WardenServer implements AutoCloseable {
     // With an executor of its own, every call is already off the transport thread: decided whole.
     Deciding deciding = new Deciding(heavy, config.decisionDeadline().toNanos(), metrics);
     // The one Authorizer, for both APIs; each API has its one exit (its service) and recorder.
-    Authorizer authorizer = new Authorizer(bundle, new RequestMapper(clock, config.jwtAuthnMetadataKey()),
+    Authorizer authorizer = new Authorizer(bundles, new RequestMapper(clock, config.jwtAuthnMetadataKey()),
         new DecideRequestMapper(clock), new IdentityResolver(jwt, config.apiKeyHeader(), config.apiKeyData()),
         new DecisionIds(), deciding, config.failureStatus());
     // Where every answered decision goes besides metrics and the log line: decision logs go here.
@@ -163,10 +170,10 @@ public final class WardenServer implements AutoCloseable {
       }
     }
     admin = new AdminServer(new AdminServer.Settings(http.tcp(), ops, config.httpRequestTimeout(),
-        config.httpMaxConnections()), bundle, metrics, new AdminServer.BundleControl() {
+        config.httpMaxConnections()), bundles, metrics, new AdminServer.BundleControl() {
           @Override
-          public Map<String, Object> status() {
-            return reloader.status();
+          public List<Map<String, Object>> status() {
+            return reloaders.values().stream().map(BundleReloader::status).toList();
           }
 
           @Override
@@ -175,13 +182,15 @@ public final class WardenServer implements AutoCloseable {
           }
 
           @Override
-          public CompletableFuture<Map<String, Object>> rollback(String cause) {
-            return reloader.rollbackNow(cause).thenApply(BundleReloader.Outcome::toMap);
+          public CompletableFuture<Map<String, Object>> rollback(String name, String cause) {
+            return WardenServer.this.rollback(name, cause);
           }
         });
     admin.start();
-    reloader.onReadinessChange(this::updateHealth);
-    reloader.start();
+    for (BundleReloader r : reloaders.values()) {
+      r.onReadinessChange(this::updateHealth);
+      r.start();
+    }
     updateHealth();
   }
 
@@ -190,38 +199,85 @@ public final class WardenServer implements AutoCloseable {
     if (notServing.get()) {
       return;
     }
-    ServingStatus s = reloader.stale() ? ServingStatus.NOT_SERVING : ServingStatus.SERVING;
+    boolean stale = reloaders.values().stream().anyMatch(BundleReloader::stale);
+    ServingStatus s = stale ? ServingStatus.NOT_SERVING : ServingStatus.SERVING;
     health.setStatus("", s);
     health.setStatus(AuthorizationGrpc.SERVICE_NAME, s);
   }
 
   private void loadBundle() throws StartException {
-    reloader = new BundleReloader(BundleSources.of(config.bundleLocation(), config.reload().remote()), config.reload(),
-        bundle, metrics, clock);
-    CompileResult result;
-    try {
-      result = reloader.loadFirst();
-    } catch (BundleReadException e) {
-      throw new StartException(e.getMessage(), null);
-    }
-    if (!result.ok()) {
-      metrics.bundleLoadFailed();
-      throw new StartException("bundle " + config.bundleLocation() + " has " + result.errors().size() + " error(s)", result);
-    }
-    if (log.isDebugEnabled()) {
-      result.stages().forEach(t -> log.debug("stage {}: {} µs", t.stage(), t.nanos() / 1_000));
+    boolean several = config.bundles().size() > 1;
+    for (int i = 0; i < config.bundles().size(); i++) {
+      ServerConfig.NamedBundle b = config.bundles().get(i);
+      java.nio.file.Path persist = config.reload().persistDir() == null ? null
+          : several ? config.reload().persistDir().resolve(b.name()) : config.reload().persistDir();
+      BundleReloader r;
+      try {
+        r = new BundleReloader(b.name(), BundleSources.of(b.location(), config.reload().remote()), config.reload(),
+            bundles.members().get(i).bundle(), metrics, clock, persist,
+            several ? "warden-bundle-" + b.name() : "warden-bundle");
+      } catch (IllegalArgumentException e) {
+        throw new StartException("bundle `" + b.name() + "`: " + e.getMessage(), null);
+      }
+      reloaders.put(b.name(), r);
+      CompileResult result;
+      try {
+        result = r.loadFirst();
+      } catch (BundleReadException e) {
+        metrics.bundle(b.name()).loadFailed();
+        throw new StartException(several ? "bundle `" + b.name() + "`: " + e.getMessage() : e.getMessage(), null);
+      }
+      if (!result.ok()) {
+        metrics.bundle(b.name()).loadFailed();
+        throw new StartException("bundle " + (several ? "`" + b.name() + "` (" + shown(b.location()) + ")"
+            : shown(b.location())) + " has " + result.errors().size() + " error(s)", result);
+      }
+      if (log.isDebugEnabled()) {
+        result.stages().forEach(t -> log.debug("bundle {}: stage {}: {} µs", b.name(), t.stage(), t.nanos() / 1_000));
+      }
     }
   }
 
+  /** A bundle location as logs and messages show it: no query string, which may hold credentials. */
+  public static String shown(String location) {
+    return location.replaceFirst("[?#].*$", "");
+  }
+
   /**
-   * Checks the bundle now (SIGHUP, `POST /bundles/reload`), on the reload thread; the future
-   * completes with what the check found, as the JSON `POST /bundles/reload` answers.
+   * Checks every bundle now (SIGHUP, `POST /bundles/reload`), each on its reload thread; the
+   * future completes with what the checks found, as the JSON `POST /bundles/reload` answers: the
+   * outcome itself for one bundle, `{"bundles": {NAME: outcome, …}}` for several.
    */
   public CompletableFuture<Map<String, Object>> reload(String cause) {
-    if (reloader == null) {
+    if (reloaders.isEmpty()) {
       return CompletableFuture.failedFuture(new IllegalStateException("Warden has not started"));
     }
-    return reloader.checkNow(cause).thenApply(BundleReloader.Outcome::toMap);
+    if (reloaders.size() == 1) {
+      return reloaders.values().iterator().next().checkNow(cause).thenApply(BundleReloader.Outcome::toMap);
+    }
+    Map<String, CompletableFuture<BundleReloader.Outcome>> each = new java.util.LinkedHashMap<>();
+    reloaders.forEach((name, r) -> each.put(name, r.checkNow(cause)));
+    return CompletableFuture.allOf(each.values().toArray(new CompletableFuture<?>[0])).thenApply(done -> {
+      Map<String, Object> by = new java.util.LinkedHashMap<>();
+      each.forEach((name, f) -> by.put(name, f.join().toMap()));
+      return Map.of("bundles", by);
+    });
+  }
+
+  /**
+   * Rolls bundle {@code name} back (null: the only bundle) to its previous revision.
+   *
+   * @throws IllegalArgumentException when there is no such bundle, or several and no name
+   */
+  public CompletableFuture<Map<String, Object>> rollback(String name, String cause) {
+    BundleReloader r = name == null && reloaders.size() == 1 ? reloaders.values().iterator().next()
+        : name == null ? null : reloaders.get(name);
+    if (r == null) {
+      throw new IllegalArgumentException(name == null
+          ? "Warden serves several bundles: name the one to roll back (" + String.join(", ", reloaders.keySet()) + ")"
+          : "no bundle is called `" + name + "`; the bundles are " + String.join(", ", reloaders.keySet()));
+    }
+    return r.rollbackNow(cause).thenApply(BundleReloader.Outcome::toMap);
   }
 
   private NettyServerBuilder grpcServer(Listen listen) throws IOException, StartException {
@@ -317,8 +373,14 @@ public final class WardenServer implements AutoCloseable {
     return admin.opsAddress();
   }
 
+  /** The first bundle (the only one, mostly). */
   public ActiveBundle bundle() {
-    return bundle;
+    return bundles.members().get(0).bundle();
+  }
+
+  /** Every bundle, as Checks see them. */
+  public BundleSet bundles() {
+    return bundles;
   }
 
   /**
@@ -363,9 +425,7 @@ public final class WardenServer implements AutoCloseable {
     }
     try {
       notServing();
-      if (reloader != null) {
-        reloader.close();
-      }
+      reloaders.values().forEach(BundleReloader::close);
       if (grpc != null) {
         stopGrpc();
       }

@@ -49,7 +49,7 @@ class BundlePersistenceTest {
 
   private void start(Path bundle, Map<String, String> more) throws Exception {
     Map<String, String> flags = new HashMap<>();
-    flags.put("bundle", bundle.toString());
+    flags.put("bundle", "work=" + bundle);
     flags.put("grpc.listen", "127.0.0.1:0");
     flags.put("http.listen", "127.0.0.1:0");
     flags.put("shutdown.grace", "2s");
@@ -115,7 +115,7 @@ class BundlePersistenceTest {
     assertThat(sidecar().path("activated_at").asText()).isNotEmpty();
     assertThat(bundleStatus().path("state").asText()).isEqualTo("healthy");
     assertThat(bundleStatus().path("persist").asBoolean()).isTrue();
-    assertThat(metric("warden_bundle_degraded")).isEqualTo(0.0);
+    assertThat(metric("warden_bundle_degraded{bundle=\"work\"}")).isEqualTo(0.0);
 
     BundleReloadTest.write(bundle, "rev-b", "bob");
     assertThat(await(() -> serving("rev-b"))).isTrue();
@@ -153,7 +153,7 @@ class BundlePersistenceTest {
         .matches(java.util.regex.Pattern.quote("source unreachable, serving the persisted bundle from `reload.persist_dir` (revision ")
             + ReloadingSidecar.rev("rev-a") + "\\)");
     assertThat(admin("/status").body()).as("no file paths in /status").doesNotContain(dir.toString());
-    assertThat(metric("warden_bundle_degraded")).isEqualTo(1.0);
+    assertThat(metric("warden_bundle_degraded{bundle=\"work\"}")).isEqualTo(1.0);
     assertThat(admin("/ready").statusCode()).as("a bundle is active: ready").isEqualTo(200);
 
     // The same bundle comes back: the source's copy activates (not "unchanged") and clears degraded.
@@ -166,7 +166,7 @@ class BundlePersistenceTest {
       }
     })).as("healthy again").isTrue();
     assertThat(bundleStatus().has("reason")).isFalse();
-    assertThat(metric("warden_bundle_degraded")).isEqualTo(0.0);
+    assertThat(metric("warden_bundle_degraded{bundle=\"work\"}")).isEqualTo(0.0);
     assertThat(server.bundle().snapshot().source()).isEqualTo(bundle.toString());
 
     BundleReloadTest.write(bundle, "rev-b", "bob");

@@ -69,7 +69,7 @@ class BundleReloadTest {
 
   private void start(Path bundle, Map<String, String> more) throws Exception {
     Map<String, String> flags = new HashMap<>();
-    flags.put("bundle", bundle.toString());
+    flags.put("bundle", "work=" + bundle);
     flags.put("grpc.listen", "127.0.0.1:0");
     flags.put("http.listen", "127.0.0.1:0");
     flags.put("shutdown.grace", "2s");
@@ -132,7 +132,7 @@ class BundleReloadTest {
     assertThat(decide("alice").getAllowed()).isTrue();
     assertThat(decide("alice").getRevision()).matches(ReloadingSidecar.rev("rev-a"));
     assertThat(status().path("bundle").path("last_check").path("cause").asText()).isEqualTo("start");
-    assertThat(admin("GET", "/metrics").body()).contains("warden_bundle_last_successful_check_age_seconds ");
+    assertThat(admin("GET", "/metrics").body()).contains("warden_bundle_last_successful_check_age_seconds{bundle=\"work\"} ");
 
     write(bundle, "rev-b", "bob");
     assertThat(await(() -> serving("rev-b"))).as("reloaded").isTrue();
@@ -150,19 +150,19 @@ class BundleReloadTest {
     assertThat(s.path("bundle").path("last_check").path("cause").asText()).isEqualTo("watch");
     assertThat(s.path("bundle").path("last_failure").isNull()).isTrue();
     assertThat(s.path("bundle").path("counters").path("activated").asLong()).isEqualTo(2);
-    assertThat(metric("warden_bundle_reloads_total{result=\"ok\",stage=\"activate\"}")).isEqualTo(1.0);
-    assertThat(metric("warden_bundle_activation_duration_seconds_count")).isEqualTo(1.0);
-    assertThat(metric("warden_bundle_info{revision=\"" + s.path("revision").asText() + "\"}")).isEqualTo(1.0);
+    assertThat(metric("warden_bundle_reloads_total{bundle=\"work\",result=\"ok\",stage=\"activate\"}")).isEqualTo(1.0);
+    assertThat(metric("warden_bundle_activation_duration_seconds_count{bundle=\"work\"}")).isEqualTo(1.0);
+    assertThat(metric("warden_bundle_info{bundle=\"work\",revision=\"" + s.path("revision").asText() + "\"}")).isEqualTo(1.0);
     assertThat(admin("GET", "/metrics").body()).doesNotContain("revision=\"rev-a@")
-        .contains("warden_bundle_last_successful_check_age_seconds ");
+        .contains("warden_bundle_last_successful_check_age_seconds{bundle=\"work\"} ");
 
     // Written again with the same bytes: the files changed on disk, the digest did not, nothing compiles.
     long unchanged = counter("unchanged");
     write(bundle, "rev-b", "bob");
     assertThat(await(() -> counter("unchanged") > unchanged)).as("checked again").isTrue();
     assertThat(counter("activated")).isEqualTo(2);
-    assertThat(metric("warden_bundle_activation_duration_seconds_count")).as("nothing compiled").isEqualTo(1.0);
-    assertThat(metric("warden_bundle_reloads_total{result=\"unchanged\",stage=\"digest\"}")).isGreaterThanOrEqualTo(1.0);
+    assertThat(metric("warden_bundle_activation_duration_seconds_count{bundle=\"work\"}")).as("nothing compiled").isEqualTo(1.0);
+    assertThat(metric("warden_bundle_reloads_total{bundle=\"work\",result=\"unchanged\",stage=\"digest\"}")).isGreaterThanOrEqualTo(1.0);
   }
 
   /** On Linux, inotify events make the watch poll at once: a change is seen long before the next interval. */
@@ -253,8 +253,8 @@ class BundleReloadTest {
     assertThat(failure.path("result").asText()).isEqualTo("failed");
     assertThat(failure.path("stage").asText()).isEqualTo(stage);
     assertThat(failure.path("diagnostics").asText()).contains(code).contains("work.warden");
-    assertThat(metric("warden_bundle_reloads_total{result=\"failed\",stage=\"" + stage + "\"}")).isEqualTo(1.0);
-    assertThat(metric("warden_bundle_info{revision=\"" + s.path("revision").asText() + "\"}")).isEqualTo(1.0);
+    assertThat(metric("warden_bundle_reloads_total{bundle=\"work\",result=\"failed\",stage=\"" + stage + "\"}")).isEqualTo(1.0);
+    assertThat(metric("warden_bundle_info{bundle=\"work\",revision=\"" + s.path("revision").asText() + "\"}")).isEqualTo(1.0);
     return failure;
   }
 

@@ -98,7 +98,7 @@ class EndToEndTest {
         assertThat(get(http, base + "/metrics").body())
             .contains("warden_decisions_total{api=\"ext_authz\",outcome=\"allow\",result=\"allow\",status=\"200\"}")
             .contains("warden_decisions_total{api=\"ext_authz\",outcome=\"forbid\",result=\"deny\",status=\"403\"}")
-            .containsPattern("warden_bundle_info\\{revision=\"shop-2026\\.11\\.1@sha256:[0-9a-f]{12}\"\\} 1");
+            .containsPattern("warden_bundle_info\\{bundle=\"shop\",revision=\"shop-2026\\.11\\.1@sha256:[0-9a-f]{12}\"\\} 1");
       } finally {
         channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
       }

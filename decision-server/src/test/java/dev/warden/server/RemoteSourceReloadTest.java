@@ -104,7 +104,7 @@ class RemoteSourceReloadTest {
 
   private void start(Map<String, String> more) throws Exception {
     Map<String, String> flags = new HashMap<>();
-    flags.put("bundle", url());
+    flags.put("bundle", "work=" + url());
     flags.put("grpc.listen", "127.0.0.1:0");
     flags.put("http.listen", "127.0.0.1:0");
     flags.put("shutdown.grace", "2s");
@@ -185,7 +185,7 @@ class RemoteSourceReloadTest {
     assertThat(await(() -> seen.size() >= before + 2)).isTrue();
     assertThat(seen.subList(before, before + 2)).allMatch(s -> s.startsWith("\"rev-a\" "));
     assertThat(decide("alice").getRevision()).matches(ReloadingSidecar.rev("rev-a"));
-    assertThat(ReloadingSidecar.metric(server, "warden_bundle_reloads_total{result=\"failed\",stage=\"fetch\"}", 0))
+    assertThat(ReloadingSidecar.metric(server, "warden_bundle_reloads_total{bundle=\"work\",result=\"failed\",stage=\"fetch\"}", 0))
         .isGreaterThanOrEqualTo(2.0);
 
     publish("rev-b", "bob");
@@ -266,7 +266,7 @@ class RemoteSourceReloadTest {
     assertThat(health.check(HealthCheckRequest.getDefaultInstance()).getStatus())
         .isEqualTo(HealthCheckResponse.ServingStatus.NOT_SERVING);
     assertThat(status().path("bundle").path("stale").asBoolean()).isTrue();
-    assertThat(ReloadingSidecar.metric(server, "warden_bundle_stale", -1)).isEqualTo(1.0);
+    assertThat(ReloadingSidecar.metric(server, "warden_bundle_stale{bundle=\"work\"}", -1)).isEqualTo(1.0);
     assertThatThrownBy(() -> decide("alice")).isInstanceOf(StatusRuntimeException.class)
         .hasMessageContaining("UNAVAILABLE: the policy is stale, decision ");
 
@@ -277,7 +277,7 @@ class RemoteSourceReloadTest {
     assertThat(ReloadingSidecar.admin(server, "GET", "/ready").statusCode()).isEqualTo(200);
     assertThat(health.check(HealthCheckRequest.getDefaultInstance()).getStatus())
         .isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
-    assertThat(ReloadingSidecar.metric(server, "warden_bundle_stale", -1)).isEqualTo(0.0);
+    assertThat(ReloadingSidecar.metric(server, "warden_bundle_stale{bundle=\"work\"}", -1)).isEqualTo(0.0);
   }
 
   /** `not_ready` (the default) only takes Warden out of rotation: requests are still decided. */
@@ -314,7 +314,7 @@ class RemoteSourceReloadTest {
     JsonNode s = status().path("bundle");
     assertThat(s.path("pinned").path("revision").asText()).matches(ReloadingSidecar.rev("rev-a"));
     assertThat(s.path("last_check").path("stage").asText()).isEqualTo("pinned");
-    assertThat(ReloadingSidecar.metric(server, "warden_bundle_rollbacks_total", 0)).isEqualTo(1.0);
+    assertThat(ReloadingSidecar.metric(server, "warden_bundle_rollbacks_total{bundle=\"work\"}", 0)).isEqualTo(1.0);
 
     publish("rev-c", "carol");
     assertThat(await(() -> serving("rev-c"))).isTrue();

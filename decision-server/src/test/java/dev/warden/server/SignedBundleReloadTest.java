@@ -77,7 +77,7 @@ class SignedBundleReloadTest {
 
   private void start(Path bundle, boolean watch, String... trustedKeys) throws Exception {
     Map<String, String> flags = new HashMap<>();
-    flags.put("bundle", bundle.toString());
+    flags.put("bundle", "work=" + bundle);
     flags.put("grpc.listen", "127.0.0.1:0");
     flags.put("http.listen", "127.0.0.1:0");
     flags.put("shutdown.grace", "2s");
@@ -131,7 +131,7 @@ class SignedBundleReloadTest {
     assertThat(s.path("ready").asBoolean()).isTrue();
     assertThat(s.path("last_error").asText()).startsWith("verify-signature: ");
     assertThat(s.path("bundle").path("last_failure").path("stage").asText()).isEqualTo("verify-signature");
-    assertThat(metric("warden_bundle_reloads_total{result=\"failed\",stage=\"verify-signature\"}")).isEqualTo(failures);
+    assertThat(metric("warden_bundle_reloads_total{bundle=\"work\",result=\"failed\",stage=\"verify-signature\"}")).isEqualTo(failures);
   }
 
   @Test
@@ -226,10 +226,10 @@ class SignedBundleReloadTest {
       archive(b, null, archive);
       long end = System.nanoTime() + Duration.ofSeconds(20).toNanos();
       while (System.nanoTime() < end && metric(
-          "warden_bundle_reloads_total{result=\"failed\",stage=\"verify-signature\"}") < 1) {
+          "warden_bundle_reloads_total{bundle=\"work\",result=\"failed\",stage=\"verify-signature\"}") < 1) {
         Thread.sleep(20);
       }
-      assertThat(metric("warden_bundle_reloads_total{result=\"failed\",stage=\"verify-signature\"}")).isEqualTo(1.0);
+      assertThat(metric("warden_bundle_reloads_total{bundle=\"work\",result=\"failed\",stage=\"verify-signature\"}")).isEqualTo(1.0);
       assertThat(decide("alice").getRevision()).matches(ReloadingSidecar.rev("rev-a"));
       assertThat(logs.warnings()).anySatisfy(l -> assertThat(l).contains("not activated (watch): verify-signature failed")
           .contains("the bundle is not signed").contains("still serving revision rev-a@sha256:"));

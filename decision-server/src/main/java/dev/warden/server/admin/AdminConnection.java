@@ -149,12 +149,21 @@ final class AdminConnection extends ChannelInboundHandlerAdapter {
     boolean head = method.equals(HttpMethod.HEAD);
     Reply reply;
     if (method.equals(HttpMethod.POST)) {
-      CompletableFuture<Reply> later = endpoints.post(path(r.uri()));
+      CompletableFuture<Reply> later;
+      try {
+        later = endpoints.post(path(r.uri()));
+      } catch (RuntimeException e) {
+        log.warn("admin endpoint POST `{}` failed", path(r.uri()), e);
+        later = CompletableFuture.completedFuture(Reply.text(500, "internal error\n"));
+      }
       if (later != null) {
         // Answered when the check is done, on this connection's event loop; nothing more is read
         // from it meanwhile (a pipelined request would be answered out of order), so it closes after.
         closing = true;
         later.whenComplete((done, error) -> ctx.executor().execute(() -> {
+          if (error != null) {
+            log.warn("admin endpoint POST `{}` failed", path(r.uri()), error);
+          }
           Reply answer = error != null ? Reply.text(500, "internal error\n") : done;
           closing = false;
           send(ctx, response(answer, false), false);

@@ -1,6 +1,7 @@
 package dev.warden.server.admin;
 
 import dev.warden.server.ActiveBundle;
+import dev.warden.server.BundleSet;
 import io.grpc.netty.shaded.io.netty.bootstrap.ServerBootstrap;
 import io.grpc.netty.shaded.io.netty.channel.Channel;
 import io.grpc.netty.shaded.io.netty.channel.ChannelFuture;
@@ -18,6 +19,7 @@ import io.grpc.netty.shaded.io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -78,17 +80,20 @@ public final class AdminServer implements AutoCloseable {
    * called on the admin thread and must not block: {@link #reload} only enqueues a check.
    */
   public interface BundleControl {
-    /** The `bundle` object of `/status`. */
-    Map<String, Object> status();
+    /** Each bundle's reload state, in configuration order: the `bundles` of `/status` (the first is `bundle`). */
+    List<Map<String, Object>> status();
 
     /** Checks the bundle now; the future completes, on another thread, with the check's outcome. */
     CompletableFuture<Map<String, Object>> reload(String cause);
 
     /**
-     * Activates the previous revision and pins it until the source changes; the future completes
-     * with the outcome (`result` `ok`, or `failed` with stage `rollback` when there is none).
+     * Activates bundle {@code name}'s previous revision (null: the only bundle's) and pins it until
+     * its source changes; the future completes with the outcome (`result` `ok`, or `failed` with
+     * stage `rollback` when there is none).
+     *
+     * @throws IllegalArgumentException when there is no such bundle, or several and no name
      */
-    CompletableFuture<Map<String, Object>> rollback(String cause);
+    CompletableFuture<Map<String, Object>> rollback(String name, String cause);
   }
 
   private final EventLoopGroup loop;
@@ -109,24 +114,30 @@ public final class AdminServer implements AutoCloseable {
    * @throws IOException when an address cannot be bound; the message names it
    */
   public AdminServer(Settings settings, ActiveBundle bundle, ServerMetrics metrics) throws IOException {
-    this(settings, bundle, metrics, null, Epoll.isAvailable());
+    this(settings, BundleSet.of(bundle), metrics, null, Epoll.isAvailable());
   }
 
   /**
    * Binds the listeners, with `POST /bundles/reload` and the `bundle` object of `/status` served
    * through {@code control} (on the listener that serves `/status`).
    */
+  public AdminServer(Settings settings, BundleSet bundles, ServerMetrics metrics, BundleControl control)
+      throws IOException {
+    this(settings, bundles, metrics, control, Epoll.isAvailable());
+  }
+
+  /** {@link #AdminServer(Settings, BundleSet, ServerMetrics, BundleControl)} for one bundle. */
   public AdminServer(Settings settings, ActiveBundle bundle, ServerMetrics metrics, BundleControl control)
       throws IOException {
-    this(settings, bundle, metrics, control, Epoll.isAvailable());
+    this(settings, BundleSet.of(bundle), metrics, control, Epoll.isAvailable());
   }
 
   AdminServer(Settings settings, ActiveBundle bundle, ServerMetrics metrics, boolean epoll) throws IOException {
-    this(settings, bundle, metrics, null, epoll);
+    this(settings, BundleSet.of(bundle), metrics, null, epoll);
   }
 
   /** @param epoll whether to use the native transport; a parameter so that tests can cover NIO too */
-  AdminServer(Settings settings, ActiveBundle bundle, ServerMetrics metrics, BundleControl control, boolean epoll)
+  AdminServer(Settings settings, BundleSet bundle, ServerMetrics metrics, BundleControl control, boolean epoll)
       throws IOException {
     IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
     Class<? extends ServerChannel> type = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;

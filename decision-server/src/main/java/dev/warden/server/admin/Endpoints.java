@@ -3,6 +3,9 @@ package dev.warden.server.admin;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.warden.server.ActiveBundle;
+import dev.warden.server.BundleSet;
+import java.util.ArrayList;
+import java.util.List;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -21,7 +24,7 @@ import java.util.function.BooleanSupplier;
 final class Endpoints {
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  private final ActiveBundle bundle;
+  private final BundleSet bundles;
   private final ServerMetrics metrics;
   private final AdminServer.BundleControl control;
   private final boolean operator;
@@ -32,9 +35,9 @@ final class Endpoints {
    * @param operator whether `/status` and `/metrics` are served here too
    * @param draining whether the server is shutting down, when it is not ready though a bundle is active
    */
-  Endpoints(ActiveBundle bundle, ServerMetrics metrics, AdminServer.BundleControl control, boolean operator,
+  Endpoints(BundleSet bundles, ServerMetrics metrics, AdminServer.BundleControl control, boolean operator,
       BooleanSupplier draining) {
-    this.bundle = bundle;
+    this.bundles = bundles;
     this.metrics = metrics;
     this.control = control;
     this.operator = operator;
@@ -47,16 +50,39 @@ final class Endpoints {
   Reply get(String path) {
     return switch (path) {
       case "/health" -> Reply.text(200, "ok\n");
-      case "/ready" -> bundle.snapshot().program() == null ? Reply.text(503, "no bundle is active\n")
-          : draining.getAsBoolean() ? Reply.text(503, "shutting down\n")
-          : bundle.snapshot().stale() != null ? Reply.text(503, "the bundle is stale (reload.max_staleness)\n")
-          : Reply.text(200, "ready\n");
-      case "/status" -> operator ? status(bundle.snapshot(), draining.getAsBoolean(), control) : notFound;
+      case "/ready" -> ready();
+      case "/status" -> operator ? status(draining.getAsBoolean()) : notFound;
       case RELOAD, ROLLBACK -> operator && control != null
           ? new Reply(405, "text/plain", "only POST\n".getBytes(StandardCharsets.UTF_8), "POST") : notFound;
       case "/metrics" -> operator ? metrics() : notFound;
-      default -> notFound;
+      default -> operator && control != null && rollbackOf(path) != null
+          ? new Reply(405, "text/plain", "only POST\n".getBytes(StandardCharsets.UTF_8), "POST") : notFound;
     };
+  }
+
+  /** Ready: every bundle active, none stale, not shutting down. */
+  private Reply ready() {
+    List<BundleSet.Member> members = bundles.members();
+    for (BundleSet.Member m : members) {
+      ActiveBundle.Snapshot s = m.bundle().snapshot();
+      String which = members.size() == 1 ? "the bundle" : "bundle `" + m.name() + "`";
+      if (s.program() == null) {
+        return Reply.text(503, members.size() == 1 ? "no bundle is active\n" : which + " is not active\n");
+      }
+      if (s.stale() != null && !draining.getAsBoolean()) {
+        return Reply.text(503, which + " is stale (reload.max_staleness)\n");
+      }
+    }
+    return draining.getAsBoolean() ? Reply.text(503, "shutting down\n") : Reply.text(200, "ready\n");
+  }
+
+  /** `/bundles/NAME/rollback`: NAME; else null. */
+  private static String rollbackOf(String path) {
+    if (path.length() > "/bundles//rollback".length() && path.startsWith("/bundles/") && path.endsWith("/rollback")) {
+      String name = path.substring("/bundles/".length(), path.length() - "/rollback".length());
+      return name.matches("[a-z0-9][a-z0-9_-]{0,62}") ? name : null;
+    }
+    return null;
   }
 
   static final String RELOAD = "/bundles/reload";
@@ -74,9 +100,16 @@ final class Endpoints {
       return control.reload("admin").handle((outcome, error) -> error != null
           ? Reply.text(503, "cannot check the bundle now: Warden is stopping\n") : json(200, outcome));
     }
-    if (path.equals(ROLLBACK)) {
+    String name = rollbackOf(path);
+    if (path.equals(ROLLBACK) || name != null) {
+      CompletableFuture<Map<String, Object>> rolled;
+      try {
+        rolled = control.rollback(name, "admin");
+      } catch (IllegalArgumentException e) {
+        return CompletableFuture.completedFuture(Reply.text(404, e.getMessage() + "\n"));
+      }
       // 409: there is nothing to roll back to (one bundle only since the start); the body says so.
-      return control.rollback("admin").handle((outcome, error) -> error != null
+      return rolled.handle((outcome, error) -> error != null
           ? Reply.text(503, "cannot roll back now: Warden is stopping\n")
           : json("ok".equals(outcome.get("result")) ? 200 : 409, outcome));
     }
@@ -95,10 +128,18 @@ final class Endpoints {
     }
   }
 
-  /** The bundle's file path is left out: it tells whoever reaches the port how the host is laid out. */
-  private static Reply status(ActiveBundle.Snapshot s, boolean draining, AdminServer.BundleControl control) {
+  /**
+   * The first bundle's state at the top (as with one bundle), `bundle` its reload state, and
+   * `bundles` every bundle's, each with its revision. File paths and URLs are left out: they tell
+   * whoever reaches the port how the host is laid out, and a URL may hold credentials.
+   */
+  private Reply status(boolean draining) {
+    List<BundleSet.Member> members = bundles.members();
+    ActiveBundle.Snapshot s = members.get(0).bundle().snapshot();
+    boolean ready = !draining && members.stream().map(m -> m.bundle().snapshot())
+        .allMatch(b -> b.program() != null && b.stale() == null);
     Map<String, Object> out = new LinkedHashMap<>();
-    out.put("ready", s.program() != null && !draining && s.stale() == null);
+    out.put("ready", ready);
     out.put("stale", s.stale());
     out.put("revision", s.revision());
     out.put("activated_at", s.activatedAt() == null ? null : s.activatedAt().toString());
@@ -106,7 +147,24 @@ final class Endpoints {
     out.put("last_error", s.lastError());
     out.put("last_error_at", s.lastErrorAt() == null ? null : s.lastErrorAt().toString());
     if (control != null) {
-      out.put("bundle", control.status());
+      List<Map<String, Object>> states = control.status();
+      out.put("bundle", states.isEmpty() ? null : states.get(0));
+      List<Map<String, Object>> each = new ArrayList<>();
+      for (int i = 0; i < members.size(); i++) {
+        ActiveBundle.Snapshot b = members.get(i).bundle().snapshot();
+        Map<String, Object> one = new LinkedHashMap<>();
+        one.put("name", members.get(i).name());
+        one.put("revision", b.revision());
+        one.put("activated_at", b.activatedAt() == null ? null : b.activatedAt().toString());
+        one.put("routes", b.program() == null ? 0 : b.program().routeCount());
+        one.put("packages", b.program() == null ? List.of() : b.program().packages());
+        one.put("last_error", b.lastError());
+        if (i < states.size()) {
+          states.get(i).forEach((k, v) -> one.putIfAbsent(k, v));
+        }
+        each.add(one);
+      }
+      out.put("bundles", each);
     }
     return json(out);
   }

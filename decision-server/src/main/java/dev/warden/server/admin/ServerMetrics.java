@@ -28,13 +28,9 @@ public final class ServerMetrics {
   private final CounterDataPoint[] evaluationErrorCounters;
   private final Counter reloads;
   private final Histogram activation;
-  /** When a bundle check last succeeded (activated, or found the bundle unchanged), in nanoTime; 0 for never. */
-  private volatile long lastGoodCheckNanos;
-  /** Whether the active bundle is the persisted one because the source could not be read at start. */
-  private volatile boolean degraded;
-  /** Whether no bundle check has succeeded for longer than `reload.max_staleness`. */
-  private volatile boolean stale;
   private final Counter rollbacks;
+  /** Every bundle's metrics, by name, in the order they were made (the config's). */
+  private final java.util.Map<String, Bundle> bundles = new java.util.concurrent.ConcurrentHashMap<>();
 
   public ServerMetrics() {
     decisions = Counter.builder().name("warden_decisions_total")
@@ -46,9 +42,10 @@ public final class ServerMetrics {
         .classicUpperBounds(0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05, 0.1)
         .register(registry);
     bundleInfo = Info.builder().name("warden_bundle")
-        .help("The active bundle's revision").labelNames("revision").register(registry);
+        .help("Each bundle's active revision").labelNames("bundle", "revision").register(registry);
     loadErrors = Counter.builder().name("warden_bundle_load_errors_total")
-        .help("Bundle loads that failed; the last good bundle kept serving").register(registry);
+        .help("Bundle loads that failed, by bundle; the last good bundle kept serving").labelNames("bundle")
+        .register(registry);
     internalErrors = Counter.builder().name("warden_internal_errors_total")
         .help("Checks that failed inside Warden and were denied (fail closed)").register(registry);
     heavyDecisions = Counter.builder().name("warden_heavy_decisions_total")
@@ -61,31 +58,36 @@ public final class ServerMetrics {
         .labelNames("kind").register(registry);
     reloads = Counter.builder().name("warden_bundle_reloads_total")
         .help("Bundle checks by result (ok, failed, unchanged) and stage (the stage that failed; activate; digest, source or pinned when unchanged)")
-        .labelNames("result", "stage").register(registry);
+        .labelNames("bundle", "result", "stage").register(registry);
     activation = Histogram.builder().name("warden_bundle_activation_duration_seconds")
         .help("Time to read, compile, gate and swap in a changed bundle, failed attempts included")
+        .labelNames("bundle")
         .classicOnly()
         .classicUpperBounds(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
         .register(registry);
     GaugeWithCallback.builder().name("warden_bundle_last_successful_check_age_seconds")
         .help("Seconds since a bundle check last succeeded (activated a bundle or found it unchanged)")
-        .callback(cb -> {
-          long at = lastGoodCheckNanos;
+        .labelNames("bundle")
+        .callback(cb -> bundles.values().forEach(b -> {
+          long at = b.lastGoodCheckNanos;
           if (at != 0) {
-            cb.call((System.nanoTime() - at) / 1e9);
+            cb.call((System.nanoTime() - at) / 1e9, b.name);
           }
-        })
+        }))
         .register(registry);
     GaugeWithCallback.builder().name("warden_bundle_degraded")
         .help("1 while the active bundle is the persisted one because the source could not be read at start, else 0")
-        .callback(cb -> cb.call(degraded ? 1 : 0))
+        .labelNames("bundle")
+        .callback(cb -> bundles.values().forEach(b -> cb.call(b.degraded ? 1 : 0, b.name)))
         .register(registry);
     GaugeWithCallback.builder().name("warden_bundle_stale")
         .help("1 while no bundle check has succeeded for longer than reload.max_staleness, else 0")
-        .callback(cb -> cb.call(stale ? 1 : 0))
+        .labelNames("bundle")
+        .callback(cb -> bundles.values().forEach(b -> cb.call(b.stale ? 1 : 0, b.name)))
         .register(registry);
     rollbacks = Counter.builder().name("warden_bundle_rollbacks_total")
-        .help("Rollbacks to the previous revision (POST /bundles/rollback, warden bundle rollback)").register(registry);
+        .help("Rollbacks to the previous revision (POST /bundles/rollback, warden bundle rollback)")
+        .labelNames("bundle").register(registry);
     EvalError.Kind[] kinds = EvalError.Kind.values();
     evaluationErrorCounters = new CounterDataPoint[kinds.length];
     for (EvalError.Kind k : kinds) {
@@ -149,53 +151,79 @@ public final class ServerMetrics {
     evaluationErrorCounters[kind.ordinal()].inc();
   }
 
-  public void bundleActivated(String revision) {
-    bundleInfo.setLabelValues(revision);
+  /** The metrics of the bundle called {@code name}, made at its first use; every series has its `bundle` label. */
+  public Bundle bundle(String name) {
+    return bundles.computeIfAbsent(name, Bundle::new);
   }
 
-  public void bundleLoadFailed() {
-    loadErrors.inc();
-  }
+  /** One bundle's series. Written by its reload thread; the gauges read its fields at scrape time. */
+  public final class Bundle {
+    private final String name;
+    /** When a check last succeeded (activated, or found the bundle unchanged), in nanoTime; 0 for never. */
+    private volatile long lastGoodCheckNanos;
+    /** Whether the active bundle is the persisted one because the source could not be read at start. */
+    private volatile boolean degraded;
+    /** Whether no check has succeeded for longer than `reload.max_staleness`. */
+    private volatile boolean stale;
+    private String revision;
 
-  /**
-   * Counts one bundle check.
-   *
-   * @param result `ok`, `failed` or `unchanged`
-   * @param stage the stage that failed (`read`, `load`, `parse`, `check`, `test_gate`, …), `activate` or `digest`
-   * @param nanos how long reading, compiling and gating took, or a negative number when nothing was compiled
-   */
-  public void bundleChecked(String result, String stage, long nanos) {
-    reloads.labelValues(result, stage).inc();
-    if (nanos >= 0) {
-      activation.observe(nanos / 1e9);
+    private Bundle(String name) {
+      this.name = name;
     }
-    if (!result.equals("failed")) {
+
+    public synchronized void activated(String newRevision) {
+      if (revision != null) {
+        bundleInfo.remove(name, revision);
+      }
+      revision = newRevision;
+      bundleInfo.addLabelValues(name, newRevision);
+    }
+
+    public void loadFailed() {
+      loadErrors.labelValues(name).inc();
+    }
+
+    /**
+     * Counts one check.
+     *
+     * @param result `ok`, `failed` or `unchanged`
+     * @param stage the stage that failed (`read`, `fetch`, `load`, `parse`, `check`, `test_gate`, …),
+     *     `activate`, or `digest`, `source` or `pinned` when unchanged
+     * @param nanos how long reading, compiling and gating took, or a negative number when nothing was compiled
+     */
+    public void checked(String result, String stage, long nanos) {
+      reloads.labelValues(name, result, stage).inc();
+      if (nanos >= 0) {
+        activation.labelValues(name).observe(nanos / 1e9);
+      }
+      if (!result.equals("failed")) {
+        lastGoodCheckNanos = System.nanoTime();
+      }
+    }
+
+    /** Serving the persisted bundle (true) or one from the source again (false). */
+    public void degraded(boolean on) {
+      degraded = on;
+    }
+
+    /** The first bundle is active: the age of the last successful check counts from now. */
+    public void started() {
       lastGoodCheckNanos = System.nanoTime();
     }
-  }
 
-  /** Serving the persisted bundle (true) or one from the source again (false). */
-  public void bundleDegraded(boolean on) {
-    degraded = on;
-  }
+    /** A watch poll found the local source readable and unchanged: as good as a check that found it unchanged. */
+    public void sourceSeen() {
+      lastGoodCheckNanos = System.nanoTime();
+    }
 
-  /** The first bundle is active: the age of the last successful check counts from now. */
-  public void bundleStarted() {
-    lastGoodCheckNanos = System.nanoTime();
-  }
+    /** Past `reload.max_staleness` (true), or a check succeeded again (false). */
+    public void stale(boolean on) {
+      stale = on;
+    }
 
-  /** A watch poll found the local source readable and unchanged: as good as a check that found it unchanged. */
-  public void bundleSourceSeen() {
-    lastGoodCheckNanos = System.nanoTime();
-  }
-
-  /** Past `reload.max_staleness` (true), or a check succeeded again (false). */
-  public void bundleStale(boolean on) {
-    stale = on;
-  }
-
-  public void bundleRolledBack() {
-    rollbacks.inc();
+    public void rolledBack() {
+      rollbacks.labelValues(name).inc();
+    }
   }
 
   public void internalError() {

@@ -7,6 +7,7 @@ import dev.warden.policy.runtime.Outcome;
 import dev.warden.policy.runtime.Request;
 import dev.warden.proto.v1.DecideRequest;
 import dev.warden.server.ActiveBundle;
+import dev.warden.server.BundleSet;
 import dev.warden.server.authz.DecisionRecord.Api;
 import dev.warden.server.authz.DecisionRecord.Cause;
 import dev.warden.server.identity.IdentityResolver;
@@ -36,7 +37,7 @@ import org.slf4j.LoggerFactory;
 public final class Authorizer {
   private static final Logger log = LoggerFactory.getLogger(Authorizer.class);
 
-  private final ActiveBundle bundle;
+  private final BundleSet bundles;
   private final RequestMapper requests;
   private final DecideRequestMapper decideRequests;
   private final IdentityResolver identities;
@@ -59,14 +60,31 @@ public final class Authorizer {
    * @param failureStatus the status of a denial caused by an error inside Warden (403, 500 or
    *     503: `authz.failure_status`)
    */
+  public Authorizer(BundleSet bundles, RequestMapper requests, DecideRequestMapper decideRequests,
+      IdentityResolver identities, DecisionIds ids, Deciding deciding, int failureStatus) {
+    this(bundles, requests, decideRequests, identities, ids, deciding, failureStatus, Authorizer::tryDecide);
+  }
+
+  /** An authorizer of one bundle. */
   public Authorizer(ActiveBundle bundle, RequestMapper requests, DecideRequestMapper decideRequests,
       IdentityResolver identities, DecisionIds ids, Deciding deciding, int failureStatus) {
-    this(bundle, requests, decideRequests, identities, ids, deciding, failureStatus, Authorizer::tryDecide);
+    this(BundleSet.of(bundle), requests, decideRequests, identities, ids, deciding, failureStatus,
+        Authorizer::tryDecide);
   }
 
   Authorizer(ActiveBundle bundle, RequestMapper requests, DecideRequestMapper decideRequests,
       IdentityResolver identities, DecisionIds ids, Deciding deciding, int failureStatus, Evaluation evaluation) {
-    this.bundle = bundle;
+    this(BundleSet.of(bundle), requests, decideRequests, identities, ids, deciding, failureStatus, evaluation);
+  }
+
+  /**
+   * With several bundles, each request is decided by the one whose routes it goes to
+   * ({@link BundleSet.View#select}), after it is mapped and before its caller is resolved: the
+   * identity comes from that bundle's principal and data.
+   */
+  Authorizer(BundleSet bundles, RequestMapper requests, DecideRequestMapper decideRequests,
+      IdentityResolver identities, DecisionIds ids, Deciding deciding, int failureStatus, Evaluation evaluation) {
+    this.bundles = bundles;
     this.requests = requests;
     this.decideRequests = decideRequests;
     this.identities = identities;
@@ -87,20 +105,21 @@ public final class Authorizer {
     String id = ids.next();
     Request request = null;
     try {
-      ActiveBundle.Snapshot active = bundle.snapshot();
-      Program program = active.program();
-      if (program == null) {
+      BundleSet.View view = bundles.view();
+      if (view.empty()) {
         return done(noPolicy(Api.EXT_AUTHZ, id, arrived));
-      }
-      if (active.refusesAsStale()) {
-        return done(stale(Api.EXT_AUTHZ, id, arrived, active));
       }
       MappedRequest m;
       try {
         m = requests.map(check);
       } catch (RequestMapper.BadCheckRequest e) {
         return done(refused(Api.EXT_AUTHZ, id, arrived, null, Cause.BAD_REQUEST, Outcome.BAD_REQUEST, 400,
-            "bad request", e.getMessage(), program.revision()));
+            "bad request", e.getMessage(), view.first().revision()));
+      }
+      ActiveBundle.Snapshot active = view.select(m.request());
+      Program program = active.program();
+      if (active.refusesAsStale()) {
+        return done(stale(Api.EXT_AUTHZ, id, arrived, active));
       }
       IdentityResolver.Result who = identities.resolve(m, program);
       if (who.error() != null) {
@@ -120,21 +139,28 @@ public final class Authorizer {
     String id = ids.next();
     Request request = null;
     try {
-      ActiveBundle.Snapshot active = bundle.snapshot();
-      Program program = active.program();
-      if (program == null) {
+      BundleSet.View view = bundles.view();
+      if (view.empty()) {
         return done(noPolicy(Api.DECIDE, id, arrived));
       }
-      if (active.refusesAsStale()) {
-        return done(stale(Api.DECIDE, id, arrived, active));
-      }
+      // A route call is decided by the bundle that declares the route; an HTTP target, once read,
+      // by the one whose routes its path goes to.
+      boolean byRoute = in.getTargetCase() == DecideRequest.TargetCase.ROUTE;
+      ActiveBundle.Snapshot active = byRoute ? view.selectRoute(in.getRoute().getName()) : view.first();
       DecideRequestMapper.Mapped m;
       try {
-        m = decideRequests.map(program, in);
+        m = decideRequests.map(active.program(), in);
       } catch (IllegalArgumentException e) {
         // The message names what is wrong with the caller's own input: the decide API returns it.
         return done(refused(Api.DECIDE, id, arrived, null, Cause.BAD_REQUEST, Outcome.BAD_REQUEST, 400,
-            "bad request", e.getMessage(), program.revision()));
+            "bad request", e.getMessage(), active.revision()));
+      }
+      if (!byRoute) {
+        active = view.select(m.request());
+      }
+      Program program = active.program();
+      if (active.refusesAsStale()) {
+        return done(stale(Api.DECIDE, id, arrived, active));
       }
       request = m.request();
       return decide(Api.DECIDE, id, arrived, program, m.call(), request);
@@ -254,10 +280,10 @@ public final class Authorizer {
         request, arrived, System.nanoTime(), false, failure);
   }
 
-  /** The active revision, for records made without the program at hand; null with none active. */
+  /** The first bundle's active revision, for records made without the program at hand; null with none active. */
   private String revision() {
-    Program p = bundle.snapshot().program();
-    return p == null ? null : p.revision();
+    ActiveBundle.Snapshot first = bundles.view().first();
+    return first == null ? null : first.revision();
   }
 
   private static CompletionStage<DecisionRecord> done(DecisionRecord r) {

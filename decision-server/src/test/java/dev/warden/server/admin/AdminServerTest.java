@@ -157,13 +157,13 @@ class AdminServerTest {
   @Test
   void metricsIsPrometheusText() throws Exception {
     InetSocketAddress at = start().address();
-    metrics.bundleLoadFailed();
+    metrics.bundle("shop").loadFailed();
 
     Response scrape = get(at, "/metrics");
     assertThat(scrape.status()).isEqualTo(200);
     assertThat(scrape.header("content-type")).isEqualTo(PrometheusTextFormatWriter.CONTENT_TYPE);
     assertThat(scrape.body()).contains("# TYPE warden_bundle_load_errors_total counter")
-        .contains("warden_bundle_load_errors_total 1");
+        .contains("warden_bundle_load_errors_total{bundle=\"shop\"} 1");
     // Query parameters and the absolute form do not change the answer.
     assertThat(get(at, "/metrics?name[]=warden_bundle_load_errors_total").status()).isEqualTo(200);
     assertThat(get(at, "http://127.0.0.1/metrics").status()).isEqualTo(200);
@@ -475,7 +475,7 @@ class AdminServerTest {
     assertThat(get(ops, "/health").status()).isEqualTo(200);
     assertThat(get(ops, "/ready").status()).isEqualTo(200);
     assertThat(get(ops, "/status").body()).contains("\"revision\":\"" + program.revision() + "\"");
-    assertThat(get(ops, "/metrics").body()).contains("warden_bundle_load_errors_total");
+    assertThat(get(ops, "/metrics").body()).contains("warden_decision_duration_seconds_count");
     assertThat(get(ops, "/nowhere").body()).isEqualTo(ALL_ENDPOINTS);
   }
 

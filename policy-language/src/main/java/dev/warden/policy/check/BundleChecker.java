@@ -83,8 +83,9 @@ public final class BundleChecker {
         .check(packaged, declaredIds);
     Map<String, SourceFile> sources = new LinkedHashMap<>();
     loaded.policies().forEach(s -> sources.put(s.name(), s));
+    List<String> packages = packaged.stream().map(PolicyFile::packageName).distinct().sorted().toList();
     return new CheckedBundle(loaded.manifest(), principal, routes, roles, grants, rules, data, fieldIds,
-        frameSize, tests, sources, obligations);
+        frameSize, tests, sources, obligations, packages);
   }
 
   private void notSupported(Decl.Reserved r) {

@@ -29,7 +29,8 @@ public record CheckedBundle(
     int frameSize,
     List<CheckedTest> tests,
     Map<String, SourceFile> sources,
-    List<CheckedOnBlock> obligations) {
+    List<CheckedOnBlock> obligations,
+    List<String> packages) {
 
   /** One field of the principal and where its value comes from, first source first. */
   public record PrincipalSpec(String name, int slot, Type type, List<ClaimSource> sources) {

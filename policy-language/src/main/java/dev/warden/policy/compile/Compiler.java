@@ -113,7 +113,8 @@ public final class Compiler {
       implies.put(r.name(), r.implies().toLongArray());
     }
     PrincipalBuilder principals = new PrincipalBuilder(bundle.principal(), implies);
-    return new Program(bundle.manifest(), bundle.frameSize(), trie, routes, principals, data, dataSlots);
+    return new Program(bundle.manifest(), bundle.frameSize(), trie, routes, principals, data, dataSlots,
+        bundle.packages());
   }
 
   /** For each route id, the indexes of the rules (or grants) covering it, in declaration order. */

@@ -47,7 +47,8 @@ public final class Program {
   private final Map<String, Integer> dataSlots;
 
   Program(Manifest manifest, int frameSize, RouteTrie trie, List<CompiledRoute> routes, PrincipalBuilder principals,
-      Object[] data, Map<String, Integer> dataSlots) {
+      Object[] data, Map<String, Integer> dataSlots, List<String> packages) {
+    this.packages = List.copyOf(packages);
     this.revision = manifest.revision();
     this.undeclaredStatus = manifest.undeclaredStatus();
     this.budget = manifest.stepBudget();
@@ -65,9 +66,66 @@ public final class Program {
   }
 
   private final Manifest manifest;
+  private final List<String> packages;
 
   public String revision() {
     return revision;
+  }
+
+  /** The packages of the bundle's policy files, sorted: its package roots. */
+  public List<String> packages() {
+    return packages;
+  }
+
+  /** The path template of a declared route, for tests of route overlap. */
+  dev.warden.policy.ast.PathTemplate routeTemplate(String routeName) {
+    return routesByName.get(routeName).template;
+  }
+
+  /** Whether the bundle declares a route of this (package-qualified) name. */
+  public boolean hasRoute(String routeName) {
+    return routesByName.containsKey(routeName);
+  }
+
+  /**
+   * Whether a declared route matches the request's method and path as this bundle reads them
+   * ({@link RequestLine} with its `requests:` rules): a sidecar with several bundles asks each
+   * which one the request is for. A request line this bundle refuses matches nothing.
+   */
+  public boolean declares(Request request) {
+    RequestLine line = RequestLine.of(request, requestRules);
+    return line.ok() && trie.match(line.method(), line.path(), new Object[trie.captureSize()]) != null;
+  }
+
+  /**
+   * Why this program and {@code other} cannot serve side by side in one sidecar, or an empty list:
+   * a package both declare, two routes a request could match in both (same method, paths that
+   * overlap), or different `requests:` rules (the two would read one request two ways).
+   */
+  public List<String> conflictsWith(Program other) {
+    List<String> out = new ArrayList<>();
+    List<String> shared = packages.stream().filter(other.packages::contains).toList();
+    if (!shared.isEmpty()) {
+      out.add("both declare package " + String.join(", ", shared.stream().map(p -> "`" + p + "`").toList()));
+    }
+    if (!requestRules.equals(other.requestRules)) {
+      out.add("their `requests:` settings in bundle.yaml differ, so one request would be read two ways");
+    }
+    int shown = 0;
+    for (CompiledRoute a : routes) {
+      for (CompiledRoute b : other.routes) {
+        if (a.method.equals(b.method) && RouteOverlap.overlap(a.template, b.template)) {
+          if (shown++ < 5) {
+            out.add("route `" + a.name + "` (" + a.method + " " + a.template.text() + ") and route `" + b.name + "` ("
+                + b.method + " " + b.template.text() + ") can match the same request");
+          }
+        }
+      }
+    }
+    if (shown > 5) {
+      out.add((shown - 5) + " more pair(s) of routes overlap");
+    }
+    return out;
   }
 
   /** How this bundle reads requests where upstream servers disagree (bundle.yaml `requests:`). */
@@ -181,7 +239,7 @@ public final class Program {
         changed[o.slot()] = java.util.Collections.unmodifiableMap(map);
       }
     }
-    return new Program(manifest, frameSize, trie, routes, principals, changed, dataSlots);
+    return new Program(manifest, frameSize, trie, routes, principals, changed, dataSlots, packages);
   }
 
   /** Decides one request. Never throws for any request: failures are denials with a reason. */
