@@ -80,7 +80,8 @@ public final class SwapBenchmark {
   }
 
   /** One measured phase: {@code swaps} null for a baseline; CPU time of the sidecar during it (-1: unknown). */
-  record Phase(int round, String name, OpenLoop.Result load, Swaps swaps, long serverCpuNanos, long wallNanos) {
+  record Phase(int round, String name, OpenLoop.Result load, Swaps swaps, long serverCpuNanos, long wallNanos,
+      java.time.Instant startedAt) {
     String cpuPerCheck() {
       return serverCpuNanos < 0 || load.answered() == 0 ? "n/a"
           : String.format(Locale.ROOT, "%.1f", serverCpuNanos / 1000.0 / load.answered());
@@ -239,6 +240,7 @@ public final class SwapBenchmark {
     java.util.concurrent.atomic.AtomicBoolean finished = new java.util.concurrent.atomic.AtomicBoolean(reloads == null);
     Thread swapper = null;
     long cpu0 = server.cpuNanos().getAsLong();
+    java.time.Instant startedAt = java.time.Instant.now();
     long t0 = System.nanoTime();
     if (reloads != null) {
       swapper = new Thread(() -> {
@@ -279,7 +281,7 @@ public final class SwapBenchmark {
     long cpu1 = server.cpuNanos().getAsLong();
     long cpu = cpu0 < 0 || cpu1 < 0 ? -1 : cpu1 - cpu0;
     Swaps swaps = reloads == null ? null : new Swaps(swapCount, (int) done.get(), swapLatency);
-    Phase p = new Phase(round, name, load, swaps, cpu, wall);
+    Phase p = new Phase(round, name, load, swaps, cpu, wall, startedAt);
     String where = round > 0 ? "round " + round + " " + name : name;
     if (swapProblem.get() != null && !swapProblem.get().equals(INTERRUPTED)) {
       throw new LoadBenchmark.BenchmarkFailure(String.format("%s: swap %d of %d failed: %s", where, done.get() + 1,
@@ -340,7 +342,9 @@ public final class SwapBenchmark {
     return String.format(Locale.ROOT, "%s: %,d sent, %,d answered (rev1 %d, rev2 %d), 0 failed, %.0f Checks/s;"
         + " p50 %.2f ms, p90 %.2f ms, p99 %.2f ms, max %.2f ms%s; sidecar CPU %s µs/Check (%s of a core)", p.name(),
         r.sent(), r.answered(), r.revisions()[1], r.revisions()[2], r.checksPerSecond(), r.millis(50), r.millis(90),
-        r.millis(99), r.latency().getMaxValue() / 1e6, swaps, p.cpuPerCheck(), p.cpuShare());
+        r.millis(99), r.latency().getMaxValue() / 1e6, swaps, p.cpuPerCheck(), p.cpuShare())
+        // Wall-clock bounds, to line the phase up with the sidecar's own logs (a GC log with `time`).
+        + String.format(Locale.ROOT, "; %s to %s", p.startedAt(), p.startedAt().plusNanos(p.wallNanos()));
   }
 
   /** The phases as a Markdown table, then the p99 ratio swaps/baseline per round and its median. */
