@@ -81,7 +81,25 @@ public final class SwapBenchmark {
 
   /** One measured phase: {@code swaps} null for a baseline; CPU time of the sidecar during it (-1: unknown). */
   record Phase(int round, String name, OpenLoop.Result load, Swaps swaps, long serverCpuNanos, long wallNanos,
-      java.time.Instant startedAt) {
+      java.time.Instant startedAt, long clientCpuNanos, long machineCpuNanos) {
+    /**
+     * The CPU time of every other process on the machine during the phase, in % of one core, or
+     * "n/a": the machine's busy time (/proc/stat) less the sidecar's and this JVM's. On a shared
+     * machine it says how much of the 2 cores someone else was using.
+     */
+    String othersShare() {
+      if (serverCpuNanos < 0 || clientCpuNanos < 0 || machineCpuNanos < 0 || wallNanos == 0) {
+        return "n/a";
+      }
+      return String.format(Locale.ROOT, "%.0f%%",
+          100.0 * Math.max(0, machineCpuNanos - serverCpuNanos - clientCpuNanos) / wallNanos);
+    }
+
+    String clientShare() {
+      return clientCpuNanos < 0 || wallNanos == 0 ? "n/a"
+          : String.format(Locale.ROOT, "%.0f%%", 100.0 * clientCpuNanos / wallNanos);
+    }
+
     String cpuPerCheck() {
       return serverCpuNanos < 0 || load.answered() == 0 ? "n/a"
           : String.format(Locale.ROOT, "%.1f", serverCpuNanos / 1000.0 / load.answered());
@@ -240,6 +258,8 @@ public final class SwapBenchmark {
     java.util.concurrent.atomic.AtomicBoolean finished = new java.util.concurrent.atomic.AtomicBoolean(reloads == null);
     Thread swapper = null;
     long cpu0 = server.cpuNanos().getAsLong();
+    long client0 = clientCpuNanos();
+    long machine0 = machineCpuNanos();
     java.time.Instant startedAt = java.time.Instant.now();
     long t0 = System.nanoTime();
     if (reloads != null) {
@@ -280,8 +300,11 @@ public final class SwapBenchmark {
     long wall = System.nanoTime() - t0;
     long cpu1 = server.cpuNanos().getAsLong();
     long cpu = cpu0 < 0 || cpu1 < 0 ? -1 : cpu1 - cpu0;
+    long client1 = clientCpuNanos();
+    long machine1 = machineCpuNanos();
     Swaps swaps = reloads == null ? null : new Swaps(swapCount, (int) done.get(), swapLatency);
-    Phase p = new Phase(round, name, load, swaps, cpu, wall, startedAt);
+    Phase p = new Phase(round, name, load, swaps, cpu, wall, startedAt,
+        client0 < 0 || client1 < 0 ? -1 : client1 - client0, machine0 < 0 || machine1 < 0 ? -1 : machine1 - machine0);
     String where = round > 0 ? "round " + round + " " + name : name;
     if (swapProblem.get() != null && !swapProblem.get().equals(INTERRUPTED)) {
       throw new LoadBenchmark.BenchmarkFailure(String.format("%s: swap %d of %d failed: %s", where, done.get() + 1,
@@ -292,6 +315,33 @@ public final class SwapBenchmark {
           swapCount, text(limit)), null);
     }
     return p;
+  }
+
+  /** The CPU time this JVM (the client) has used so far, or -1. */
+  private static long clientCpuNanos() {
+    java.lang.management.OperatingSystemMXBean os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+    return os instanceof com.sun.management.OperatingSystemMXBean sun ? sun.getProcessCpuTime() : -1;
+  }
+
+  /**
+   * The busy CPU time of the whole machine so far (all CPUs: user, nice, system, irq, softirq,
+   * steal), from the first line of /proc/stat, or -1 where there is none. Its unit is the kernel's
+   * clock tick, taken as the usual 100 Hz.
+   */
+  static long machineCpuNanos() {
+    try {
+      String[] f = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
+      if (!f[0].equals("cpu") || f.length < 9) {
+        return -1;
+      }
+      long ticks = 0;
+      for (int i : new int[] {1, 2, 3, 6, 7, 8}) {
+        ticks += Long.parseLong(f[i]);
+      }
+      return ticks * 10_000_000L;
+    } catch (IOException | RuntimeException e) {
+      return -1;
+    }
   }
 
   /** Swaps through the admin listener: flip the files, `POST /bundles/reload`, require ok with the new revision. */
@@ -343,6 +393,7 @@ public final class SwapBenchmark {
         + " p50 %.2f ms, p90 %.2f ms, p99 %.2f ms, max %.2f ms%s; sidecar CPU %s µs/Check (%s of a core)", p.name(),
         r.sent(), r.answered(), r.revisions()[1], r.revisions()[2], r.checksPerSecond(), r.millis(50), r.millis(90),
         r.millis(99), r.latency().getMaxValue() / 1e6, swaps, p.cpuPerCheck(), p.cpuShare())
+        + String.format(Locale.ROOT, "; client CPU %s, other processes %s of a core", p.clientShare(), p.othersShare())
         // Wall-clock bounds, to line the phase up with the sidecar's own logs (a GC log with `time`).
         + String.format(Locale.ROOT, "; %s to %s", p.startedAt(), p.startedAt().plusNanos(p.wallNanos()));
   }
@@ -354,16 +405,16 @@ public final class SwapBenchmark {
         options.rate(), text(options.baseline()), options.swaps(), options.rounds(),
         options.swapInterval().isZero() ? "back to back" : "one every " + text(options.swapInterval()));
     out.println("| round | phase | Checks/s | answered | failed | p50 ms | p90 ms | p99 ms | max ms | swaps "
-        + "| swap p50 ms | swap p99 ms | sidecar CPU µs/Check | sidecar CPU |");
-    out.println("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        + "| swap p50 ms | swap p99 ms | sidecar CPU µs/Check | sidecar CPU | client CPU | others' CPU |");
+    out.println("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     for (Phase p : phases) {
       OpenLoop.Result r = p.load();
-      out.printf(Locale.ROOT, "| %d | %s | %.0f | %,d | %d | %.2f | %.2f | %.2f | %.2f | %s | %s | %s | %s | %s |%n",
+      out.printf(Locale.ROOT, "| %d | %s | %.0f | %,d | %d | %.2f | %.2f | %.2f | %.2f | %s | %s | %s | %s | %s | %s | %s |%n",
           p.round(), p.name(), r.checksPerSecond(), r.answered(), r.failed(), r.millis(50), r.millis(90), r.millis(99),
           r.latency().getMaxValue() / 1e6, p.swaps() == null ? "–" : Integer.toString(p.swaps().done()),
           p.swaps() == null ? "–" : String.format(Locale.ROOT, "%.1f", p.swaps().millis(50)),
           p.swaps() == null ? "–" : String.format(Locale.ROOT, "%.1f", p.swaps().millis(99)), p.cpuPerCheck(),
-          p.cpuShare());
+          p.cpuShare(), p.clientShare(), p.othersShare());
     }
     List<Double> ratios = ratios(phases);
     StringBuilder each = new StringBuilder();

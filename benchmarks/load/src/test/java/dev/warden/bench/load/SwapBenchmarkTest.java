@@ -34,6 +34,11 @@ class SwapBenchmarkTest {
       assertThat(r.mismatches()).isZero();
       assertThat(r.latency().getTotalCount()).isEqualTo(r.answered());
       assertThat(p.serverCpuNanos()).isPositive();
+      assertThat(p.clientCpuNanos()).isPositive();
+      if (java.nio.file.Files.isReadable(Path.of("/proc/stat"))) {
+        assertThat(p.machineCpuNanos()).isPositive();
+        assertThat(p.othersShare()).matches("\\d+%");
+      }
       for (int i = 0; i < 3; i++) {
         byRevision[i] += r.revisions()[i];
       }
