@@ -37,7 +37,7 @@ import org.HdrHistogram.Histogram;
  * percentiles, the p99 ratio swaps/baseline per round and its median, swap latencies, and the
  * sidecar's CPU time.
  *
- * <p>{@code java -cp load.jar dev.warden.bench.load.SwapBenchmark --rate 500 --swaps 1000 --rounds 3};
+ * <p>{@code java -cp load.jar dev.warden.bench.load.SwapBenchmark --rate 500 --swaps 1000 --rounds 5};
  * {@code --help} lists the options.
  */
 public final class SwapBenchmark {
@@ -45,12 +45,12 @@ public final class SwapBenchmark {
       "usage: java -cp benchmarks/load/target/load.jar dev.warden.bench.load.SwapBenchmark [options]",
       "  --rate R             Checks per second, open loop, in every phase (default 500)",
       "  --swaps N            bundle swaps measured in all, shared out over the rounds (default 1000)",
-      "  --rounds N           baseline + swaps phase pairs (default 3)",
-      "  --baseline D         length of each baseline phase (default 20s)",
+      "  --rounds N           baseline + swaps phase pairs (default 5)",
+      "  --baseline D         length of each baseline phase (default 3s: about a swaps phase's, back to back)",
       "  --swap-interval D    a swap starts every D (default 0: back to back)",
       "  --swap-limit D       longest a swaps phase may take; longer fails the run (default 5m)",
-      "  --warmup D           warm-up at the rate before round 1, answers verified (default 15s)",
-      "  --warmup-swaps N     swaps during the warm-up, not counted (default 50)",
+      "  --warmup D           warm-up at the rate before round 1, answers verified (default 40s)",
+      "  --warmup-swaps N     swaps during the warm-up, not counted (default 200)",
       "  --server-jvm-args A  JVM options of the sidecar process, space separated (e.g. -Xlog:gc:file=gc.log)",
       "  --bundle DIR         the example bundle to copy (default policies/shop)",
       "  --mix N              generated requests in the sequence (default 4096)",
@@ -67,8 +67,8 @@ public final class SwapBenchmark {
       Duration swapLimit, Duration warmup, int warmupSwaps, List<String> serverJvmArgs, Path bundle, int mixSize,
       long seed) {
     public static Options defaults() {
-      return new Options(500, 1000, 3, Duration.ofSeconds(20), Duration.ZERO, Duration.ofMinutes(5),
-          Duration.ofSeconds(15), 50, List.of(), Path.of("policies/shop"), 4096, 42);
+      return new Options(500, 1000, 5, Duration.ofSeconds(3), Duration.ZERO, Duration.ofMinutes(5),
+          Duration.ofSeconds(40), 200, List.of(), Path.of("policies/shop"), 4096, 42);
     }
   }
 
