@@ -41,8 +41,8 @@ public enum Placement {
       Thread killer = new Thread(process::destroyForcibly, "stop-" + kind.label() + "-server");
       Runtime.getRuntime().addShutdownHook(killer);
       try {
-        String address = awaitAddress(process, kind);
-        return new ServerKind.Running(address, () -> stop(process, killer), () -> cpuNanos(process));
+        String[] addresses = awaitAddress(process, kind);
+        return new ServerKind.Running(addresses[0], () -> stop(process, killer), () -> cpuNanos(process), addresses[1]);
       } catch (Exception | Error e) {
         stop(process, killer);
         throw e;
@@ -74,8 +74,11 @@ public enum Placement {
     throw new IllegalArgumentException("unknown placement `" + label + "`; expected separate or same");
   }
 
-  /** Waits for the child's {@code listening} line; its stdout is then drained so it can never block on a full pipe. */
-  private static String awaitAddress(Process process, ServerKind kind) throws IOException, InterruptedException {
+  /**
+   * Waits for the child's {@code listening} line: its gRPC address, and the admin address of an
+   * earlier {@code admin} line or null. Its stdout is then drained so it can never block on a full pipe.
+   */
+  private static String[] awaitAddress(Process process, ServerKind kind) throws IOException, InterruptedException {
     BlockingQueue<String> lines = new ArrayBlockingQueue<>(1024);
     BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
     Thread reader = new Thread(() -> {
@@ -91,10 +94,14 @@ public enum Placement {
     reader.setDaemon(true);
     reader.start();
     long deadline = System.nanoTime() + STARTUP_LIMIT.toNanos();
+    String admin = null;
     while (System.nanoTime() < deadline) {
       String line = lines.poll(100, TimeUnit.MILLISECONDS);
+      if (line != null && line.startsWith(ServerMain.ADMIN)) {
+        admin = line.substring(ServerMain.ADMIN.length()).trim();
+      }
       if (line != null && line.startsWith(ServerMain.LISTENING)) {
-        return line.substring(ServerMain.LISTENING.length()).trim();
+        return new String[] {line.substring(ServerMain.LISTENING.length()).trim(), admin};
       }
       if (line == null && !process.isAlive()) {
         throw new IOException("the " + kind.label() + " server process exited with " + process.exitValue()

@@ -45,7 +45,9 @@ public enum ServerKind {
         server.close();
         throw e;
       }
-      return new Running(server.grpcAddress(), server::close);
+      java.net.InetSocketAddress admin = server.adminAddress();
+      return new Running(server.grpcAddress(), server::close, () -> -1,
+          admin == null ? null : admin.getHostString() + ":" + admin.getPort());
     }
 
     @Override
@@ -61,12 +63,13 @@ public enum ServerKind {
   };
 
   /**
-   * A started server: where it listens, how to stop it, and the CPU time its process has used so
-   * far in nanoseconds (-1 when the server shares the client's process and cannot be told apart).
+   * A started server: where it listens, how to stop it, the CPU time its process has used so far
+   * in nanoseconds (-1 when the server shares the client's process and cannot be told apart), and
+   * its admin HTTP listener's HOST:PORT (null: none, as for the no-op server).
    */
-  record Running(String address, Runnable stop, java.util.function.LongSupplier cpuNanos) {
+  record Running(String address, Runnable stop, java.util.function.LongSupplier cpuNanos, String admin) {
     Running(String address, Runnable stop) {
-      this(address, stop, () -> -1);
+      this(address, stop, () -> -1, null);
     }
   }
 

@@ -9,13 +9,16 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The server process of a separate-process run: {@code ServerMain KIND BUNDLE READ_BATCH MAX_SECONDS}.
- * Prints {@code listening HOST:PORT} on stdout once it serves, then serves until its standard
+ * Prints {@code listening HOST:PORT} on stdout once it serves (after {@code admin HOST:PORT}, the
+ * admin listener's address, when the server has one), then serves until its standard
  * input closes (the parent closes it to stop it, and the OS closes it if the parent dies) or
  * MAX_SECONDS pass, whichever comes first, so it never outlives a benchmark for long.
  */
 public final class ServerMain {
   /** The line prefix the parent waits for. */
   static final String LISTENING = "listening ";
+  /** The line before it that tells the admin listener's address, for a server that has one. */
+  static final String ADMIN = "admin ";
 
   private ServerMain() {}
 
@@ -43,6 +46,9 @@ public final class ServerMain {
     }, "stdin-watcher");
     watcher.setDaemon(true);
     watcher.start();
+    if (running.admin() != null) {
+      System.out.println(ADMIN + running.admin());
+    }
     System.out.println(LISTENING + running.address());
     System.out.flush();
     try {
