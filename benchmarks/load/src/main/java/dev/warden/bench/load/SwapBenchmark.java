@@ -397,7 +397,9 @@ public final class SwapBenchmark {
       }
       String body = response.substring(split + 4);
       JsonNode j = JSON.readTree(body);
-      if (!"ok".equals(j.path("result").asText()) || !bundle.name(next).equals(j.path("revision").asText())) {
+      // The revision shown is the label, `@`, and the content digest's first 12 hex digits.
+      if (!"ok".equals(j.path("result").asText())
+          || !j.path("revision").asText().matches(java.util.regex.Pattern.quote(bundle.name(next)) + "@sha256:[0-9a-f]{12}")) {
         throw new IOException("expected result ok with revision " + bundle.name(next) + ", got " + body.strip());
       }
       return nanos;
