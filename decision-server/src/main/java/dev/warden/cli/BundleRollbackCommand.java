@@ -16,8 +16,9 @@ import picocli.CommandLine.Command;
 /**
  * `warden bundle rollback [--admin URL]`: asks a running sidecar (`POST /bundles/rollback` on
  * its admin listener) to activate the revision before the active one and pin it until its
- * source changes. Exit 0 rolled back, 1 nothing to roll back to, 2 the sidecar cannot be reached
- * or answered something else.
+ * source changes; `--bundle NAME` names the bundle when it serves several. Exit 0 rolled back, 1
+ * nothing to roll back to, 2 the sidecar cannot be reached, has no such bundle, or answered
+ * something else.
  */
 @Command(name = "rollback", mixinStandardHelpOptions = true,
     description = "Make a running Warden serve its previous bundle revision until the source changes.")
@@ -27,6 +28,10 @@ final class BundleRollbackCommand implements Callable<Integer> {
   @CommandLine.Option(names = "--admin", paramLabel = "URL", defaultValue = "http://127.0.0.1:9192",
       description = "The sidecar's admin listener (http.listen, or http.ops_listen when set); default ${DEFAULT-VALUE}.")
   String admin;
+
+  @CommandLine.Option(names = "--bundle", paramLabel = "NAME",
+      description = "Which bundle to roll back, when Warden serves several (its name in /status).")
+  String bundle;
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -41,7 +46,11 @@ final class BundleRollbackCommand implements Callable<Integer> {
         err.println("error: --admin must be http://HOST:PORT (the admin listener speaks plain HTTP), found `" + admin + "`");
         return WardenCli.USAGE;
       }
-      target = URI.create(base + "/bundles/rollback");
+      if (bundle != null && !bundle.matches("[a-z0-9][a-z0-9_-]{0,62}")) {
+        err.println("error: --bundle `" + bundle + "` is not a bundle name (lower-case letters, digits, `-` and `_`)");
+        return WardenCli.USAGE;
+      }
+      target = URI.create(base + (bundle == null ? "/bundles/rollback" : "/bundles/" + bundle + "/rollback"));
     } catch (java.net.URISyntaxException e) {
       err.println("error: --admin `" + admin + "` is not a URL: " + e.getReason());
       return WardenCli.USAGE;
@@ -63,6 +72,10 @@ final class BundleRollbackCommand implements Callable<Integer> {
       body = JSON.readTree(response.body());
     } catch (IOException e) {
       body = null;
+    }
+    if (response.statusCode() == 404 && (body == null || !body.isObject())) {
+      err.println("error: " + response.body().strip());
+      return WardenCli.USAGE;
     }
     if (body == null || !body.isObject()) {
       err.println("error: " + target + " answered " + response.statusCode() + ": " + response.body().strip());

@@ -81,6 +81,46 @@ class BundleRollbackCliTest {
     assertThat(server.reload("test").get()).containsEntry("result", "unchanged").containsEntry("stage", "digest");
   }
 
+  /** With several bundles, `--bundle NAME` says which; without it the sidecar names them. */
+  @Test
+  void withSeveralBundlesTheBundleIsNamed() throws Exception {
+    Path shop = copyOfExample();
+    Path extra = dir.resolve("extra");
+    Files.createDirectories(extra);
+    Files.writeString(extra.resolve("extra.warden"), """
+        package extra
+
+        principal {
+          id: string = jwt.sub
+        }
+
+        api "Extra" {
+          route ping GET /extra/ping
+        }
+
+        permit ping when principal.id == "ann"
+        """);
+    server = new WardenServer(ServerConfig.load(null, Map.of(), Map.of("bundle", shop + ",extra=" + extra,
+        "grpc.listen", "127.0.0.1:0", "http.listen", "127.0.0.1:0", "reload.watch", "false", "shutdown.grace", "1s")),
+        Clock.systemUTC());
+    server.start();
+    String first = server.bundles().members().get(1).bundle().snapshot().revision();
+    Files.writeString(extra.resolve("bundle.yaml"), "revision: extra-2\n");
+    server.reload("test").get();
+    assertThat(server.bundles().members().get(1).bundle().snapshot().revision()).startsWith("extra-2@");
+
+    Run unnamed = run("bundle", "rollback", "--admin", admin());
+    assertThat(unnamed.exit()).isEqualTo(2);
+    assertThat(unnamed.err()).contains("Warden serves several bundles: name the one to roll back (shop, extra)");
+    Run unknown = run("bundle", "rollback", "--admin", admin(), "--bundle", "nobody");
+    assertThat(unknown.exit()).isEqualTo(2);
+    assertThat(unknown.err()).contains("no bundle is called `nobody`");
+    Run named = run("bundle", "rollback", "--admin", admin(), "--bundle", "extra");
+    assertThat(named.exit()).as(named.err()).isZero();
+    assertThat(server.bundles().members().get(1).bundle().snapshot().revision()).isEqualTo(first);
+    assertThat(run("bundle", "rollback", "--admin", admin(), "--bundle", "Bad Name").exit()).isEqualTo(2);
+  }
+
   @Test
   void withOneRevisionOnlyThereIsNothingToRollBackTo() throws Exception {
     start(copyOfExample());

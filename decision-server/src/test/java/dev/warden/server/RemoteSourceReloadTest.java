@@ -211,6 +211,59 @@ class RemoteSourceReloadTest {
     }
   }
 
+  /** A tar.gz of {@code entries}: name → content, or a link/device kind for an entry with no content. */
+  private static byte[] tarGz(Map<String, Object> entries) throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try (var tar = new org.apache.commons.compress.archivers.tar.TarArchiveOutputStream(
+        new org.apache.commons.compress.compressors.gzip.GzipCompressorOutputStream(out))) {
+      tar.setLongFileMode(org.apache.commons.compress.archivers.tar.TarArchiveOutputStream.LONGFILE_POSIX);
+      for (Map.Entry<String, Object> e : entries.entrySet()) {
+        byte kind = e.getValue() instanceof Byte b ? b : org.apache.commons.compress.archivers.tar.TarConstants.LF_NORMAL;
+        var t = new org.apache.commons.compress.archivers.tar.TarArchiveEntry(e.getKey(), kind, true);
+        byte[] data = e.getValue() instanceof byte[] bytes ? bytes : new byte[0];
+        if (kind == org.apache.commons.compress.archivers.tar.TarConstants.LF_SYMLINK
+            || kind == org.apache.commons.compress.archivers.tar.TarConstants.LF_LINK) {
+          t.setLinkName("/etc/passwd");
+        }
+        t.setSize(data.length);
+        tar.putArchiveEntry(t);
+        tar.write(data);
+        tar.closeArchiveEntry();
+      }
+    }
+    return out.toByteArray();
+  }
+
+  /**
+   * Every hostile archive a bundle server (or whoever sits on its path) could send: each refused
+   * at `fetch` with a message naming what is wrong, rev-a serving all along.
+   */
+  @Test
+  void everyHostileArchiveIsRefusedAndTheLastGoodRevisionServes() throws Exception {
+    publish("rev-a", "alice");
+    start(Map.of());
+    byte[] zeros = new byte[10 << 20];
+    Map<String, Map<String, Object>> hostile = new java.util.LinkedHashMap<>();
+    hostile.put("leaves the bundle (`..`)", Map.of("../escape.warden", "package x\n".getBytes()));
+    hostile.put("is an absolute path", Map.of("/etc/escape.warden", "package x\n".getBytes()));
+    hostile.put("is a symbolic link", Map.of("work.warden",
+        org.apache.commons.compress.archivers.tar.TarConstants.LF_SYMLINK));
+    hostile.put("is a hard link", Map.of("work.warden", org.apache.commons.compress.archivers.tar.TarConstants.LF_LINK));
+    hostile.put("device", Map.of("dev.warden", org.apache.commons.compress.archivers.tar.TarConstants.LF_CHR));
+    hostile.put("refused as a possible archive bomb", Map.of("data/a.json", zeros, "data/b.json", zeros));
+    int n = 0;
+    for (Map.Entry<String, Map<String, Object>> h : hostile.entrySet()) {
+      n++;
+      answer.set(new Answer(200, tarGz(h.getValue()), "\"hostile-" + n + "\""));
+      JsonNode outcome = post("/bundles/reload");
+      assertThat(outcome.path("result").asText()).as(h.getKey()).isEqualTo("failed");
+      assertThat(outcome.path("stage").asText()).as(h.getKey()).isEqualTo("fetch");
+      assertThat(outcome.path("error").asText()).as(outcome.toString()).contains(h.getKey());
+      assertThat(decide("alice").getRevision()).as(h.getKey()).matches(ReloadingSidecar.rev("rev-a"));
+    }
+    assertThat(ReloadingSidecar.admin(server, "GET", "/ready").statusCode()).isEqualTo(200);
+  }
+
   @Test
   void aTokenFileIsSentAsABearerTokenAndReadAtEveryFetch() throws Exception {
     Path token = dir.resolve("token");
