@@ -68,11 +68,7 @@ class BundleReloadTest {
   }
 
   private void start(Path bundle, Map<String, String> more) throws Exception {
-    Map<String, String> flags = new HashMap<>();
-    flags.put("bundle", "work=" + bundle);
-    flags.put("grpc.listen", "127.0.0.1:0");
-    flags.put("http.listen", "127.0.0.1:0");
-    flags.put("shutdown.grace", "2s");
+    Map<String, String> flags = ReloadingSidecar.loopbackFlags("work=" + bundle);
     flags.put("reload.poll_interval", "100ms");
     flags.put("reload.debounce", "100ms");
     flags.putAll(more);

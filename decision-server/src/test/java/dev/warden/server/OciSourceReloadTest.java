@@ -75,14 +75,10 @@ class OciSourceReloadTest {
   }
 
   private void start(String repo) throws Exception {
-    Map<String, String> flags = new HashMap<>();
-    flags.put("bundle", reference(repo));
+    Map<String, String> flags = ReloadingSidecar.loopbackFlags(reference(repo));
     flags.put("reload.remote.plain_http", "true");
     flags.put("reload.remote.interval", "100ms");
     flags.put("reload.remote.jitter", "0");
-    flags.put("grpc.listen", "127.0.0.1:0");
-    flags.put("http.listen", "127.0.0.1:0");
-    flags.put("shutdown.grace", "2s");
     server = ReloadingSidecar.started(flags);
     channel = NettyChannelBuilder.forTarget(server.grpcAddress()).usePlaintext().build();
   }

@@ -32,6 +32,19 @@ final class ReloadingSidecar {
     return java.util.regex.Pattern.quote(label) + "@sha256:[0-9a-f]{12}";
   }
 
+  /**
+   * The flags every reload test starts with: both listeners on loopback ports the OS picks, and a
+   * short grace so that a test's stop is quick; a mutable map for the test's own.
+   */
+  static Map<String, String> loopbackFlags(String bundle) {
+    Map<String, String> flags = new java.util.HashMap<>();
+    flags.put("bundle", bundle);
+    flags.put("grpc.listen", "127.0.0.1:0");
+    flags.put("http.listen", "127.0.0.1:0");
+    flags.put("shutdown.grace", "2s");
+    return flags;
+  }
+
   /** A sidecar started with these flags (as `warden serve` takes them), or closed again when it cannot start. */
   static WardenServer started(Map<String, String> flags) throws Exception {
     WardenServer server = new WardenServer(ServerConfig.load(null, Map.of(), flags), java.time.Clock.systemUTC());

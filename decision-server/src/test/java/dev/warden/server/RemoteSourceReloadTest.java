@@ -103,11 +103,7 @@ class RemoteSourceReloadTest {
   }
 
   private void start(Map<String, String> more) throws Exception {
-    Map<String, String> flags = new HashMap<>();
-    flags.put("bundle", "work=" + url());
-    flags.put("grpc.listen", "127.0.0.1:0");
-    flags.put("http.listen", "127.0.0.1:0");
-    flags.put("shutdown.grace", "2s");
+    Map<String, String> flags = ReloadingSidecar.loopbackFlags("work=" + url());
     flags.put("reload.remote.interval", "100ms");
     flags.put("reload.remote.jitter", "0");
     flags.put("reload.remote.max_backoff", "400ms");

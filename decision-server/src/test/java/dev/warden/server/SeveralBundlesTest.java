@@ -71,10 +71,7 @@ class SeveralBundlesTest {
   }
 
   private void start(Map<String, String> more) throws Exception {
-    Map<String, String> flags = new HashMap<>();
-    flags.put("grpc.listen", "127.0.0.1:0");
-    flags.put("http.listen", "127.0.0.1:0");
-    flags.put("shutdown.grace", "2s");
+    Map<String, String> flags = ReloadingSidecar.loopbackFlags(null);
     flags.put("reload.watch", "false");
     flags.put("identity.jwt_authn_metadata_key", "jwt_payload");
     flags.putAll(more);

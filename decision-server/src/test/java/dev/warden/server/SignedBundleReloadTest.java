@@ -76,11 +76,7 @@ class SignedBundleReloadTest {
   }
 
   private void start(Path bundle, boolean watch, String... trustedKeys) throws Exception {
-    Map<String, String> flags = new HashMap<>();
-    flags.put("bundle", "work=" + bundle);
-    flags.put("grpc.listen", "127.0.0.1:0");
-    flags.put("http.listen", "127.0.0.1:0");
-    flags.put("shutdown.grace", "2s");
+    Map<String, String> flags = ReloadingSidecar.loopbackFlags("work=" + bundle);
     flags.put("reload.watch", Boolean.toString(watch));
     flags.put("reload.poll_interval", "100ms");
     flags.put("reload.debounce", "100ms");

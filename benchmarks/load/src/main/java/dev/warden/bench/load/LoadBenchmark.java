@@ -87,22 +87,34 @@ public final class LoadBenchmark {
   private LoadBenchmark() {}
 
   public static void main(String[] args) {
-    Options options;
+    main(args, USAGE, LoadBenchmark::parse, options -> report(options, run(options, System.out), System.out));
+  }
+
+  /** What a benchmark's main runs once its options are read. */
+  interface Body<O> {
+    void run(O options) throws BenchmarkFailure, InterruptedException;
+  }
+
+  /**
+   * A benchmark's main: reads the options ({@code parse} returns null for `--help`), runs
+   * {@code body} and exits 0; 2 on bad options (with the usage), 1 when the benchmark fails.
+   */
+  static <O> void main(String[] args, String usage, java.util.function.Function<String[], O> parse, Body<O> body) {
+    O options;
     try {
-      options = parse(args);
+      options = parse.apply(args);
     } catch (IllegalArgumentException e) {
       System.err.println("error: " + e.getMessage());
-      System.err.println(USAGE);
+      System.err.println(usage);
       System.exit(2);
       return;
     }
     if (options == null) {
-      System.out.println(USAGE);
+      System.out.println(usage);
       return;
     }
     try {
-      List<Measurement> results = run(options, System.out);
-      report(options, results, System.out);
+      body.run(options);
       System.exit(0);
     } catch (BenchmarkFailure e) {
       System.err.println("FAILED: " + e.getMessage());

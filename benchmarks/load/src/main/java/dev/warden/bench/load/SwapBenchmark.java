@@ -112,33 +112,7 @@ public final class SwapBenchmark {
   private SwapBenchmark() {}
 
   public static void main(String[] args) {
-    Options options;
-    try {
-      options = parse(args);
-    } catch (IllegalArgumentException e) {
-      System.err.println("error: " + e.getMessage());
-      System.err.println(USAGE);
-      System.exit(2);
-      return;
-    }
-    if (options == null) {
-      System.out.println(USAGE);
-      return;
-    }
-    try {
-      List<Phase> phases = run(options, System.out);
-      report(options, phases, System.out);
-      System.exit(0);
-    } catch (LoadBenchmark.BenchmarkFailure e) {
-      System.err.println("FAILED: " + e.getMessage());
-      if (e.getCause() != null) {
-        e.getCause().printStackTrace();
-      }
-      System.exit(1);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      System.exit(1);
-    }
+    LoadBenchmark.main(args, USAGE, SwapBenchmark::parse, options -> report(options, run(options, System.out), System.out));
   }
 
   /** The answers of either revision are right; which revision gave one comes from its metadata. */
