@@ -65,7 +65,8 @@ final class ServeCommand implements Callable<Integer> {
       // Relative paths in the file are relative to its folder; those in flags and env to here.
       Path folder = config == null ? null : config.toAbsolutePath().getParent();
       Map<String, String> flags = new HashMap<>();
-      flags.put("bundle", bundle == null ? null : String.join(",", bundle));
+      // One per line: a location may hold a comma.
+      flags.put("bundle", bundle == null ? null : String.join("\n", bundle));
       flags.put("grpc.listen", grpc);
       flags.put("http.listen", http);
       flags.put("reload.watch", noWatch ? "false" : null);

@@ -70,7 +70,16 @@ public final class ActiveBundle {
    * @return why it cannot serve beside the other bundles (it is not active then), or an empty list
    */
   public List<String> activate(Program program, String source, Instant now) {
+    return activate(program, source, now, () -> {});
+  }
+
+  /**
+   * {@link #activate(Program, String, Instant)}, running {@code beforeSwap} just before the swap
+   * once no conflict is left (under the set's lock, when there is one): it must not block.
+   */
+  public List<String> activate(Program program, String source, Instant now, Runnable beforeSwap) {
     Runnable swap = () -> {
+      beforeSwap.run();
       synchronized (this) {
         current = new Snapshot(program, program.revision(), now, source, null, null, null, false);
       }

@@ -51,6 +51,19 @@ final class BundlePersistence {
     return BundleReader.readSigned(archive());
   }
 
+  /**
+   * When the persisted bundle was activated from its source (`last-bundle.json`), or null when
+   * that file is missing or unreadable: how stale the persisted bundle is.
+   */
+  Instant activatedAt() {
+    try {
+      String at = JSON.readTree(dir.resolve(SIDECAR).toFile()).path("activated_at").asText(null);
+      return at == null ? null : Instant.parse(at);
+    } catch (IOException | RuntimeException e) {
+      return null;
+    }
+  }
+
   /** Replaces the persisted bundle with {@code bundle}, just activated from {@code source}. */
   void save(Bundle bundle, byte[] signatures, String revision, Instant activatedAt, String source)
       throws IOException {

@@ -126,6 +126,8 @@ final class BundleReloader implements AutoCloseable {
   /** The keys signatures are verified against, read by {@link #loadFirst}; empty: not checked. */
   private volatile Map<String, PublicKey> trusted = Map.of();
   private final ScheduledExecutorService thread;
+  /** Compares the last successful check with `reload.max_staleness`, whatever the reload thread is doing. */
+  private final ScheduledExecutorService staleness;
   /** A trigger's check that has not started yet: later triggers join it rather than queue another. */
   private final AtomicReference<CompletableFuture<Outcome>> queued = new AtomicReference<>();
   private final AtomicLong checks = new AtomicLong();
@@ -190,6 +192,11 @@ final class BundleReloader implements AutoCloseable {
     t.setRemoveOnCancelPolicy(true);
     t.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
     this.thread = t;
+    this.staleness = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread th = new Thread(r, threadName + "-staleness");
+      th.setDaemon(true);
+      return th;
+    });
   }
 
   /**
@@ -272,7 +279,9 @@ final class BundleReloader implements AutoCloseable {
     activeDigest = signed.bundle().digest();
     current = new Active(result, new BundleSource.Fetched(signed, null), activeDigest);
     activated.incrementAndGet();
-    lastSuccessAt = at;
+    // The source was not reached: the bundle is as fresh as when it was last activated from it.
+    Instant persistedAt = persisted.activatedAt();
+    lastSuccessAt = persistedAt != null && persistedAt.isBefore(at) ? persistedAt : at;
     metrics.activated(result.program().revision());
     // No file paths in /status (as for `source`): the WARN line below names them.
     degraded = "source unreachable, serving the persisted bundle from `reload.persist_dir` (revision "
@@ -293,8 +302,9 @@ final class BundleReloader implements AutoCloseable {
   void start() {
     Duration maxStale = settings.maxStaleness();
     if (!maxStale.isZero()) {
+      // Its own thread: a fetch that hangs on the reload thread must not keep the bundle fresh.
       long every = Math.max(10_000_000L, Math.min(1_000_000_000L, maxStale.toNanos() / 10));
-      thread.scheduleWithFixedDelay(this::updateStaleness, every, every, TimeUnit.NANOSECONDS);
+      staleness.scheduleWithFixedDelay(this::updateStaleness, 0, every, TimeUnit.NANOSECONDS);
     }
     if (settings.watch() && path == null) {
       scheduleRemote();
@@ -476,21 +486,22 @@ final class BundleReloader implements AutoCloseable {
     if (!conflicts.isEmpty()) {
       return failed(composeFailure(cause, at, digest, conflicts), System.nanoTime() - start);
     }
+    Outcome o = new Outcome("ok", "activate", cause, at, result.program().revision(), digest, null, null, List.of());
+    // The status is written just before the swap, under the set's lock once no conflict is left:
+    // whoever sees the new revision sees its check's outcome too, and a late conflict changes neither.
+    conflicts = activate(result, fetched, cause, at, () -> {
+      lastCheck = o;
+      lastFailure = null;
+      lastSuccessAt = o.at();
+    });
+    if (!conflicts.isEmpty()) {
+      // Another bundle activated in between and now conflicts: refused after all.
+      return failed(composeFailure(cause, at, digest, conflicts), System.nanoTime() - start);
+    }
     if (pinnedAgainst != null) {
       unpin("the source changed");
     }
-    Outcome o = new Outcome("ok", "activate", cause, at, result.program().revision(), digest, null, null, List.of());
-    // The status first, then the swap: whoever sees the new revision sees its check's outcome too.
-    Outcome before = lastCheck;
-    Outcome failedBefore = lastFailure;
     succeeded(o);
-    conflicts = activate(result, fetched, cause, at);
-    if (!conflicts.isEmpty()) {
-      // Another bundle activated in between and now conflicts: refused after all.
-      lastCheck = before;
-      lastFailure = failedBefore;
-      return failed(composeFailure(cause, at, digest, conflicts), System.nanoTime() - start);
-    }
     metrics.checked("ok", "activate", System.nanoTime() - start);
     return o;
   }
@@ -540,6 +551,11 @@ final class BundleReloader implements AutoCloseable {
     activeDigest = back.digest();
     metrics.activated(back.revision());
     metrics.rolledBack();
+    if (stale) {
+      // The swap made a fresh snapshot; a rollback reaches no source, so the bundle is as stale as before.
+      stale = false;
+      updateStaleness();
+    }
     if (pinnedAgainst != null && back.digest().equals(pinnedAgainst)) {
       unpin("rolled back to the source's revision " + back.revision());
     } else if (pinnedAgainst == null) {
@@ -559,7 +575,7 @@ final class BundleReloader implements AutoCloseable {
   }
 
   /** Compares the time since the last successful check with `reload.max_staleness`; on the reload thread. */
-  private void updateStaleness() {
+  private synchronized void updateStaleness() {
     try {
       Instant last = lastSuccessAt;
       Duration max = settings.maxStaleness();
@@ -603,8 +619,14 @@ final class BundleReloader implements AutoCloseable {
 
   /** Swaps the bundle in; returns why it could not (another bundle conflicts), or an empty list when it is active. */
   private List<String> activate(CompileResult result, BundleSource.Fetched fetched, String cause, Instant at) {
+    return activate(result, fetched, cause, at, () -> {});
+  }
+
+  /** {@link #activate}, running {@code beforeSwap} right before the swap once no conflict is left. */
+  private List<String> activate(CompileResult result, BundleSource.Fetched fetched, String cause, Instant at,
+      Runnable beforeSwap) {
     BundleArchive.Signed signed = fetched.signed();
-    List<String> conflicts = bundle.activate(result.program(), source.location(), at);
+    List<String> conflicts = bundle.activate(result.program(), source.location(), at, beforeSwap);
     if (!conflicts.isEmpty()) {
       return conflicts;
     }
@@ -748,6 +770,7 @@ final class BundleReloader implements AutoCloseable {
       events.close();
     }
     thread.shutdownNow();
+    staleness.shutdownNow();
     try {
       thread.awaitTermination(5, TimeUnit.SECONDS);
     } catch (InterruptedException e) {

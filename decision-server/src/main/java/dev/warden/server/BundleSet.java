@@ -2,6 +2,7 @@ package dev.warden.server;
 
 import dev.warden.policy.compile.Program;
 import dev.warden.policy.runtime.Request;
+import dev.warden.policy.runtime.RequestLine;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -80,8 +81,10 @@ public final class BundleSet {
     /** The bundle whose routes the request goes to; the first when none declares it (or there is only one). */
     public ActiveBundle.Snapshot select(Request request) {
       if (active.size() > 1) {
+        // The bundles read requests alike (their `requests:` rules are equal): read it once.
+        RequestLine line = RequestLine.of(request, active.get(0).program().requestRules());
         for (ActiveBundle.Snapshot s : active) {
-          if (s.program().declares(request)) {
+          if (s.program().declares(line)) {
             return s;
           }
         }

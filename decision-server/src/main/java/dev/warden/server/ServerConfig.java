@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.warden.bundle.BundleKeys;
 import dev.warden.server.identity.JwtConfig;
+import dev.warden.server.source.Remote;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -248,7 +249,8 @@ public record ServerConfig(
       if (v.isArray()) {
         List<String> items = new ArrayList<>();
         v.forEach(i -> items.add(i.asText()));
-        out.put(key, String.join(",", items));
+        // A bundle location may hold a comma (a URL's query): its list keeps items apart by line.
+        out.put(key, String.join(key.equals("bundle") ? "\n" : ",", items));
       } else {
         out.put(key, v.isNull() ? null : v.asText());
       }
@@ -260,12 +262,12 @@ public record ServerConfig(
     String bundles = values.get("bundle");
     if (bundles != null && !bundles.isBlank()) {
       List<String> resolved = new ArrayList<>();
-      for (String item : list(bundles)) {
+      for (String item : bundleItems(bundles)) {
         String[] nl = nameAndLocation(item);
         String at = remote(nl[1]) || nl[1].isEmpty() ? nl[1] : resolve(folder, "bundle", nl[1]);
         resolved.add(nl[0] == null ? at : nl[0] + "=" + at);
       }
-      values.put("bundle", String.join(",", resolved));
+      values.put("bundle", String.join("\n", resolved));
     }
     for (String key : FILE_PATHS) {
       String v = values.get(key);
@@ -391,6 +393,7 @@ public record ServerConfig(
     for (NamedBundle b : bundles) {
       remoteAllowed(b.location(), reload);
     }
+    credentialsScoped(bundles, reload);
     if (reload.remote().plainHttp() && bundles.stream().noneMatch(b -> b.location().startsWith("oci://"))) {
       throw new ConfigException("`reload.remote.plain_http` is for an `oci://` bundle; no bundle is one");
     }
@@ -469,12 +472,33 @@ public record ServerConfig(
     return last.isEmpty() || last.equals(".") ? "bundle" : last;
   }
 
+  /**
+   * The items of a `bundle` value: one per line when it has several lines (a YAML list, repeated
+   * `--bundle` flags), else comma-separated (`WARDEN_BUNDLE`, one flag).
+   */
+  static List<String> bundleItems(String value) {
+    if (value.indexOf('\n') < 0) {
+      return list(value);
+    }
+    List<String> out = new ArrayList<>();
+    for (String line : value.split("\n")) {
+      if (!line.isBlank()) {
+        out.add(line.trim());
+      }
+    }
+    return out;
+  }
+
   private static List<NamedBundle> bundles(String value) throws ConfigException {
     List<NamedBundle> out = new ArrayList<>();
-    for (String item : list(value)) {
+    for (String item : bundleItems(value)) {
       String[] nl = nameAndLocation(item);
       if (nl[1].isEmpty()) {
         throw new ConfigException("`bundle` `" + item + "` names no location after `=`");
+      }
+      if (nl[1].matches("(?s)[A-Za-z][A-Za-z0-9+.-]*://.*") && !remote(nl[1])) {
+        throw new ConfigException("`bundle` `" + nl[1].replaceFirst("[?#].*$", "") + "`: Warden fetches bundles from a path,"
+            + " `https://`, `http://` (loopback) or `oci://`, not `" + nl[1].substring(0, nl[1].indexOf("://") + 3) + "`");
       }
       String name = nl[0] != null ? nl[0] : defaultName(nl[1]);
       if (out.stream().anyMatch(b -> b.name().equals(name))) {
@@ -489,7 +513,7 @@ public record ServerConfig(
     return out;
   }
 
-  private static dev.warden.server.source.Remote remote(Map<String, String> v) throws ConfigException {
+  private static Remote remote(Map<String, String> v) throws ConfigException {
     Duration interval = duration(v, "reload.remote.interval");
     if (interval.compareTo(Duration.ofMillis(50)) < 0 || interval.compareTo(Duration.ofHours(24)) > 0) {
       throw new ConfigException("`reload.remote.interval` must be from 50ms to 24h, found `"
@@ -521,7 +545,7 @@ public record ServerConfig(
       throw new ConfigException("`reload.remote.token_file` and `reload.remote.basic_auth_file` exclude each other:"
           + " set the one the server expects");
     }
-    return new dev.warden.server.source.Remote(interval, jitter, backoff, timeout, token, basic,
+    return new Remote(interval, jitter, backoff, timeout, token, basic,
         bool(v, "reload.remote.plain_http"));
   }
 
@@ -576,6 +600,39 @@ public record ServerConfig(
       throw new ConfigException("`bundle` `" + bundle.replaceAll("[?#].*$", "") + "` is fetched over plain HTTP,"
           + " where anyone on the path can change it: use HTTPS, or set `reload.trusted_keys` so that only signed"
           + " bundles activate (plain HTTP to 127.0.0.1, ::1 or localhost is allowed)");
+    }
+  }
+
+  /**
+   * `reload.remote.token_file` and `basic_auth_file` are one set of credentials: they may go to
+   * one origin only, and never in the clear but to loopback. A token meant for one registry sent
+   * to another team's bundle server, or over plain HTTP, is a token given away.
+   */
+  private static void credentialsScoped(List<NamedBundle> bundles, Reload reload) throws ConfigException {
+    Remote r = reload.remote();
+    if (r.tokenFile() == null && r.basicAuthFile() == null) {
+      return;
+    }
+    String key = r.tokenFile() != null ? "reload.remote.token_file" : "reload.remote.basic_auth_file";
+    java.util.Set<String> origins = new java.util.TreeSet<>();
+    for (NamedBundle b : bundles) {
+      String l = b.location();
+      if (!remote(l)) {
+        continue;
+      }
+      boolean oci = l.toLowerCase(java.util.Locale.ROOT).startsWith("oci://");
+      boolean plain = l.toLowerCase(java.util.Locale.ROOT).startsWith("http://") || oci && r.plainHttp();
+      if (plain && !loopback(l)) {
+        throw new ConfigException("`" + key + "` would be sent in the clear to `" + l.replaceFirst("[?#].*$", "")
+            + "`: use HTTPS for a bundle source that needs credentials");
+      }
+      String rest = l.substring(l.indexOf("://") + 3);
+      origins.add(rest.split("[/?#]", 2)[0].toLowerCase(java.util.Locale.ROOT));
+    }
+    if (origins.size() > 1) {
+      throw new ConfigException("`" + key + "` is one credential, but the remote bundles are on " + origins.size()
+          + " hosts (" + String.join(", ", origins) + "): it would be sent to each; serve bundles that need"
+          + " credentials from one host");
     }
   }
 

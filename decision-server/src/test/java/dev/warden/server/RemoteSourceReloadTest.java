@@ -50,6 +50,8 @@ class RemoteSourceReloadTest {
   /** Every request's If-None-Match and Authorization header ("-" when absent). */
   private final List<String> seen = new CopyOnWriteArrayList<>();
   private final AtomicInteger notModified = new AtomicInteger();
+  /** Where a 302 answer points. */
+  private final AtomicReference<String> redirectTo = new AtomicReference<>();
   private WardenServer server;
   private ManagedChannel channel;
 
@@ -72,10 +74,18 @@ class RemoteSourceReloadTest {
           exchange.sendResponseHeaders(304, -1);
           return;
         }
+        if (a.status() == 302) {
+          exchange.getResponseHeaders().set("Location", redirectTo.get());
+        }
         exchange.sendResponseHeaders(a.status(), a.body().length == 0 ? -1 : a.body().length);
         exchange.getResponseBody().write(a.body());
       }
     });
+    bundles.setExecutor(java.util.concurrent.Executors.newCachedThreadPool(r -> {
+      Thread t = new Thread(r, "bundle-server");
+      t.setDaemon(true);
+      return t;
+    }));
     bundles.start();
   }
 
@@ -338,6 +348,94 @@ class RemoteSourceReloadTest {
     assertThat(await(() -> server.bundle().snapshot().stale() != null)).isTrue();
     assertThat(ReloadingSidecar.admin(server, "GET", "/ready").statusCode()).isEqualTo(503);
     assertThat(decide("alice").getAllowed()).isTrue();
+  }
+
+  /** A rollback reaches no source: a stale bundle denied before it is still denied after it. */
+  @Test
+  void aRollbackDoesNotMakeAStaleBundleFresh() throws Exception {
+    publish("rev-a", "alice");
+    start(Map.of("reload.max_staleness", "1s", "reload.stale_action", "deny"));
+    publish("rev-b", "bob");
+    assertThat(await(() -> serving("rev-b"))).isTrue();
+    answer.set(new Answer(503, new byte[0], null));
+    assertThat(await(() -> server.bundle().snapshot().refusesAsStale())).isTrue();
+    assertThat(post("/bundles/rollback").path("result").asText()).isEqualTo("ok");
+    assertThat(serving("rev-a")).isTrue();
+    assertThat(server.bundle().snapshot().refusesAsStale()).as("still stale, still denying").isTrue();
+    assertThatThrownBy(() -> decide("alice")).isInstanceOf(StatusRuntimeException.class)
+        .hasMessageContaining("the policy is stale");
+    assertThat(ReloadingSidecar.admin(server, "GET", "/ready").statusCode()).isEqualTo(503);
+  }
+
+  /** A server that sends its headers and then trickles the body is cut off at `reload.remote.timeout`. */
+  @Test
+  void aBodyThatTricklesIsCutOffAtTheTimeoutAndStalenessStillCounts() throws Exception {
+    publish("rev-a", "alice");
+    start(Map.of("reload.remote.timeout", "300ms", "reload.max_staleness", "1s"));
+    bundles.createContext("/slow.tar.gz", exchange -> {
+      try (exchange) {
+        exchange.sendResponseHeaders(200, 1_000);
+        for (int i = 0; i < 30; i++) {
+          exchange.getResponseBody().write(0);
+          exchange.getResponseBody().flush();
+          Thread.sleep(100);
+        }
+      } catch (InterruptedException | IOException e) {
+        // the client hung up
+      }
+    });
+    answer.set(new Answer(302, new byte[0], null));
+    redirectTo.set("/slow.tar.gz");
+    long t0 = System.nanoTime();
+    JsonNode outcome = post("/bundles/reload");
+    long ms = (System.nanoTime() - t0) / 1_000_000;
+    assertThat(outcome.path("stage").asText()).as(outcome.toString()).isEqualTo("fetch");
+    assertThat(outcome.path("error").asText()).contains("no complete answer within 300 ms");
+    assertThat(ms).as("cut off, not read for 3 s").isLessThan(2_900);
+    assertThat(await(() -> server.bundle().snapshot().stale() != null)).isTrue();
+  }
+
+  /** The token goes to the configured origin only: a redirect elsewhere is followed without it. */
+  @Test
+  void aRedirectToAnotherHostIsFollowedWithoutTheToken() throws Exception {
+    Path token = dir.resolve("token");
+    Files.writeString(token, "secret-token");
+    byte[] archive = publish("rev-a", "alice");
+    HttpServer cdn = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 4);
+    List<String> cdnAuth = new CopyOnWriteArrayList<>();
+    cdn.createContext("/cdn/work.tar.gz", exchange -> {
+      try (exchange) {
+        String auth = exchange.getRequestHeaders().getFirst("Authorization");
+        cdnAuth.add(auth == null ? "-" : auth);
+        exchange.sendResponseHeaders(200, archive.length);
+        exchange.getResponseBody().write(archive);
+      }
+    });
+    cdn.start();
+    try {
+      answer.set(new Answer(302, new byte[0], null));
+      redirectTo.set("http://localhost:" + cdn.getAddress().getPort() + "/cdn/work.tar.gz");
+      start(Map.of("reload.remote.token_file", token.toString(), "reload.watch", "false"));
+      assertThat(decide("alice").getRevision()).matches(ReloadingSidecar.rev("rev-a"));
+      assertThat(seen.get(0)).endsWith(" Bearer secret-token");
+      assertThat(cdnAuth).containsExactly("-");
+    } finally {
+      cdn.stop(0);
+    }
+  }
+
+  /** A persisted bundle is as fresh as its last activation from the source, not as the restart. */
+  @Test
+  void aPersistedBundleServedAtStartIsAsStaleAsItsActivation() throws Exception {
+    Path state = dir.resolve("state");
+    publish("rev-a", "alice");
+    start(Map.of("reload.persist_dir", state.toString()));
+    ReloadingSidecar.stop(channel, server);
+    Thread.sleep(1_500);
+    answer.set(new Answer(500, new byte[0], null));
+    start(Map.of("reload.persist_dir", state.toString(), "reload.max_staleness", "1s"));
+    assertThat(await(() -> server.bundle().snapshot().stale() != null)).as("stale at once").isTrue();
+    assertThat(status().path("bundle").path("state").asText()).isEqualTo("degraded");
   }
 
   /** A rollback pins the previous revision while the server still publishes the one rolled back from. */

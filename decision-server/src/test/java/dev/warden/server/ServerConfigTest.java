@@ -99,6 +99,28 @@ class ServerConfigTest {
         "`reload.remote.plain_http` is for an `oci://` bundle");
   }
 
+  /** One set of credentials goes to one host, never in the clear. */
+  @Test
+  void remoteCredentialsAreScopedToOneHostAndNeverInTheClear() throws Exception {
+    assertError(null, Map.of("bundle", "a=https://one.example/a.tar.gz,b=oci://two.example/team/b:live",
+        "reload.remote.token_file", "/t"), "is one credential, but the remote bundles are on 2 hosts");
+    assertError(null, Map.of("bundle", "http://bundles.example/a.tar.gz", "reload.trusted_keys", "k.pem",
+        "reload.remote.token_file", "/t"), "would be sent in the clear");
+    assertThat(ServerConfig.load(null, Map.of(), Map.of("bundle",
+        "a=https://one.example/a.tar.gz,b=https://one.example/b.tar.gz,c=/local", "reload.remote.token_file", "/t"))
+        .bundles()).hasSize(3);
+  }
+
+  @Test
+  void aYamlListKeepsACommaInALocationAndUnknownSchemesAreRefused() throws Exception {
+    ServerConfig c = ServerConfig.load("bundle:\n  - https://b.example/x.tar.gz?sig=a,b\n  - pay=/etc/pay\n",
+        Path.of("/etc/warden"), Map.of(), Map.of());
+    assertThat(c.bundles()).containsExactly(
+        new ServerConfig.NamedBundle("x", "https://b.example/x.tar.gz?sig=a,b"),
+        new ServerConfig.NamedBundle("pay", "/etc/pay"));
+    assertError(null, Map.of("bundle", "file:///etc/warden/bundle"), "not `file://`");
+  }
+
   @Test
   void theDrainIsZeroToAnHour() throws Exception {
     assertThat(ServerConfig.load("shutdown:\n  drain: 0s\n", Map.of(), BUNDLE).shutdownDrain()).isZero();

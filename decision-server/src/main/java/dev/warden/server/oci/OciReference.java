@@ -161,7 +161,8 @@ public record OciReference(String host, int port, String repository, String tag,
   }
 
   private static IllegalArgumentException bad(String text, String why) {
-    return new IllegalArgumentException("`" + text + "` is not a valid OCI reference: " + why
+    // A query may hold a credential someone put there: it is never echoed.
+    return new IllegalArgumentException("`" + text.replaceFirst("[?#].*$", "?…") + "` is not a valid OCI reference: " + why
         + " (expected oci://HOST[:PORT]/REPO[:TAG|@sha256:HEX])");
   }
 }

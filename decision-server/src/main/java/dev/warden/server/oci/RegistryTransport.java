@@ -138,32 +138,26 @@ final class RegistryTransport {
     if (authorization != null && sameOrigin(uri)) {
       b.header("Authorization", authorization);
     }
-    HttpResponse<InputStream> response;
+    boolean head = method.equals("HEAD");
+    dev.warden.server.fetch.BoundedBody.Result result;
     try {
-      response = http.send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
+      result = dev.warden.server.fetch.BoundedBody.send(http, b.build(),
+          status -> head ? 0 : status / 100 == 2 ? maxBody : MAX_SMALL_BODY, requestTimeout);
     } catch (HttpTimeoutException e) {
-      throw new OciException(registry() + ": " + step + ": no answer within " + requestTimeout.toMillis() + " ms", 0, e);
+      throw new OciException(registry() + ": " + step + ": no complete answer within " + requestTimeout.toMillis()
+          + " ms", 0, e);
     } catch (IOException e) {
       throw new OciException(registry() + ": " + step + ": cannot reach " + uri.getHost() + ": " + e, 0, e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new OciException(registry() + ": " + step + ": interrupted", 0, e);
     }
+    HttpResponse<byte[]> response = result.response();
     int status = response.statusCode();
-    long limit = method.equals("HEAD") ? 0 : status / 100 == 2 ? maxBody : MAX_SMALL_BODY;
-    try (InputStream in = response.body()) {
-      byte[] bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, limit + 1));
-      if (bytes.length > limit && status / 100 == 2) {
-        throw new OciException(registry() + ": " + step + ": the answer is larger than " + limit + " bytes");
-      }
-      return new Response(status, response.headers(), bytes.length > limit ? java.util.Arrays.copyOf(bytes, (int) limit)
-          : bytes, uri);
-    } catch (HttpTimeoutException e) {
-      throw new OciException(registry() + ": " + step + ": no complete answer within " + requestTimeout.toMillis()
-          + " ms", 0, e);
-    } catch (IOException e) {
-      throw new OciException(registry() + ": " + step + ": reading the answer failed: " + e, 0, e);
+    if (result.truncated() && status / 100 == 2) {
+      throw new OciException(registry() + ": " + step + ": the answer is larger than " + maxBody + " bytes");
     }
+    return new Response(status, response.headers(), response.body(), uri);
   }
 
   /** Answers a 401's challenge: sets {@link #authorization} or throws saying why it cannot. */
@@ -218,20 +212,20 @@ final class RegistryTransport {
       b.header("Authorization", credentials.authorization());
     }
     String where = registry() + ": " + step + ": the token service " + uri.getHost();
-    HttpResponse<InputStream> response;
+    HttpResponse<byte[]> response;
+    byte[] bytes;
     try {
-      response = http.send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
+      dev.warden.server.fetch.BoundedBody.Result result = dev.warden.server.fetch.BoundedBody.send(http, b.build(),
+          status -> MAX_SMALL_BODY, requestTimeout);
+      response = result.response();
+      bytes = result.truncated() ? new byte[MAX_SMALL_BODY + 1] : result.body();
+    } catch (HttpTimeoutException e) {
+      throw new OciException(where + ": no complete answer within " + requestTimeout.toMillis() + " ms", 0, e);
     } catch (IOException e) {
       throw new OciException(where + " cannot be reached: " + e, 0, e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new OciException(where + ": interrupted", 0, e);
-    }
-    byte[] bytes;
-    try (InputStream in = response.body()) {
-      bytes = in.readNBytes(MAX_SMALL_BODY + 1);
-    } catch (IOException e) {
-      throw new OciException(where + ": reading its answer failed: " + e, 0, e);
     }
     if (response.statusCode() != 200) {
       throw new OciException(where + " answered HTTP " + response.statusCode()

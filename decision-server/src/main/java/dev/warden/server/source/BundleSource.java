@@ -48,7 +48,4 @@ public interface BundleSource {
   default String stage() {
     return local() ? "read" : "fetch";
   }
-
-  /** Forgets what was accepted, so that the next fetch reads the bundle whole (after a rollback). */
-  default void forget() {}
 }

@@ -3,8 +3,8 @@ package dev.warden.server.source;
 import dev.warden.bundle.BundleArchive;
 import dev.warden.bundle.BundleReadException;
 import dev.warden.bundle.BundleReader;
+import dev.warden.server.fetch.BoundedBody;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -12,16 +12,23 @@ import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.OptionalLong;
 
 /**
  * A bundle archive served over HTTP(S), polled with `If-None-Match`: a server that answers `304`
  * for the `ETag` of the bundle that is active costs one small round trip per check. Any other
  * answer than `200` or `304` is a failed fetch naming the status; a body longer than
- * {@link #MAX_ARCHIVE_BYTES} (by `Content-Length`, or while reading) is refused before it is
- * read whole; the body is then read as any archive, under the same limits.
+ * {@link #MAX_ARCHIVE_BYTES} is refused without being read further; the whole exchange must end
+ * within `reload.remote.timeout` ({@link BoundedBody}); the body is then read as any archive,
+ * under the same limits.
+ *
+ * <p>Redirects are followed here, at most {@link #MAX_REDIRECTS}, never from `https` to `http`:
+ * the token goes only to the origin of the configured URL, never to the host a redirect names
+ * (a CDN, object storage, or whoever answered the redirect).
  */
 public final class HttpSource implements BundleSource {
+  /** The most redirects one fetch follows. */
+  static final int MAX_REDIRECTS = 5;
+
   /** The largest archive downloaded: the reader's bound on a whole bundle, compressed or not. */
   public static final long MAX_ARCHIVE_BYTES = BundleReader.MAX_TOTAL_BYTES;
 
@@ -36,7 +43,7 @@ public final class HttpSource implements BundleSource {
     this.url = url;
     this.settings = settings;
     this.client = HttpClient.newBuilder().connectTimeout(settings.timeout())
-        .followRedirects(HttpClient.Redirect.NORMAL).build();
+        .followRedirects(HttpClient.Redirect.NEVER).build();
     this.shown = shown(url);
   }
 
@@ -63,28 +70,36 @@ public final class HttpSource implements BundleSource {
 
   @Override
   public Fetched fetch() throws BundleReadException {
-    HttpRequest.Builder request = HttpRequest.newBuilder(url).timeout(settings.timeout()).GET()
-        .header("Accept", "application/gzip, application/x-gzip, application/octet-stream");
     String token = token(settings.tokenFile());
-    if (token != null) {
-      request.header("Authorization", "Bearer " + token);
-    }
-    if (acceptedEtag != null) {
-      request.header("If-None-Match", acceptedEtag);
-    }
-    HttpResponse<InputStream> response;
-    try {
-      response = client.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
-    } catch (HttpTimeoutException e) {
-      throw new BundleReadException("GET " + shown + ": no answer within " + settings.timeout().toMillis() + " ms");
-    } catch (IOException e) {
-      throw new BundleReadException("GET " + shown + ": " + (e.getMessage() == null ? e.toString() : e.getMessage()));
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new BundleReadException("GET " + shown + ": interrupted (Warden is stopping)");
-    }
-    try (InputStream body = response.body()) {
+    URI at = url;
+    for (int hop = 0; ; hop++) {
+      HttpRequest.Builder request = HttpRequest.newBuilder(at).timeout(settings.timeout()).GET()
+          .header("Accept", "application/gzip, application/x-gzip, application/octet-stream");
+      if (token != null && sameOrigin(at, url)) {
+        request.header("Authorization", "Bearer " + token);
+      }
+      if (acceptedEtag != null) {
+        request.header("If-None-Match", acceptedEtag);
+      }
+      BoundedBody.Result result;
+      try {
+        result = BoundedBody.send(client, request.build(), status -> status == 200 ? MAX_ARCHIVE_BYTES : 0,
+            settings.timeout());
+      } catch (HttpTimeoutException e) {
+        throw new BundleReadException("GET " + shown + ": no complete answer within " + settings.timeout().toMillis()
+            + " ms");
+      } catch (IOException e) {
+        throw new BundleReadException("GET " + shown + ": " + (e.getMessage() == null ? e.toString() : e.getMessage()));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new BundleReadException("GET " + shown + ": interrupted (Warden is stopping)");
+      }
+      HttpResponse<byte[]> response = result.response();
       int status = response.statusCode();
+      if (status == 301 || status == 302 || status == 303 || status == 307 || status == 308) {
+        at = redirect(at, response, hop);
+        continue;
+      }
       if (status == 304 && acceptedEtag != null) {
         return null;
       }
@@ -93,26 +108,47 @@ public final class HttpSource implements BundleSource {
             ? " (not modified) to a request that was not conditional" : status == 401 || status == 403
             ? ": check `reload.remote.token_file`" : ""));
       }
-      OptionalLong length = response.headers().firstValueAsLong("content-length");
-      if (length.isPresent() && length.getAsLong() > MAX_ARCHIVE_BYTES) {
-        throw new BundleReadException("GET " + shown + ": the archive is " + length.getAsLong()
-            + " bytes, more than the " + MAX_ARCHIVE_BYTES + " a bundle may have");
+      if (result.truncated()) {
+        throw new BundleReadException("GET " + shown + ": the archive is more than the " + MAX_ARCHIVE_BYTES
+            + " bytes a bundle may have");
       }
-      byte[] archive = readBounded(body);
-      BundleArchive.Signed signed = BundleArchive.readSigned(new java.io.ByteArrayInputStream(archive), shown);
+      BundleArchive.Signed signed = BundleArchive.readSigned(new java.io.ByteArrayInputStream(response.body()), shown);
       return new Fetched(signed, response.headers().firstValue("etag").orElse(null));
-    } catch (IOException e) {
-      throw new BundleReadException("GET " + shown + ": the body broke off: " + e.getMessage());
     }
   }
 
-  private byte[] readBounded(InputStream body) throws IOException, BundleReadException {
-    byte[] bytes = body.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, MAX_ARCHIVE_BYTES + 1));
-    if (bytes.length > MAX_ARCHIVE_BYTES) {
-      throw new BundleReadException("GET " + shown + ": the archive is more than the " + MAX_ARCHIVE_BYTES
-          + " bytes a bundle may have");
+  /** Where a redirect leads: absolute, at most {@link #MAX_REDIRECTS}, never from https down to http. */
+  private URI redirect(URI from, HttpResponse<?> response, int hop) throws BundleReadException {
+    if (hop + 1 > MAX_REDIRECTS) {
+      throw new BundleReadException("GET " + shown + ": more than " + MAX_REDIRECTS + " redirects");
     }
-    return bytes;
+    String location = response.headers().firstValue("location").orElseThrow(() -> new BundleReadException(
+        "GET " + shown + " answered " + response.statusCode() + " without a Location"));
+    URI to;
+    try {
+      to = from.resolve(location);
+    } catch (IllegalArgumentException e) {
+      throw new BundleReadException("GET " + shown + ": the redirect's Location is not a URL");
+    }
+    String scheme = to.getScheme() == null ? "" : to.getScheme().toLowerCase(java.util.Locale.ROOT);
+    if (!scheme.equals("https") && !(scheme.equals("http") && "http".equalsIgnoreCase(from.getScheme()))) {
+      throw new BundleReadException("GET " + shown + ": refusing a redirect from " + from.getScheme() + " to "
+          + (scheme.isEmpty() ? "a relative scheme" : scheme));
+    }
+    if (to.getHost() == null) {
+      throw new BundleReadException("GET " + shown + ": the redirect names no host");
+    }
+    return to;
+  }
+
+  /** Same scheme, host and port: where the token may go. */
+  static boolean sameOrigin(URI a, URI b) {
+    return a.getScheme().equalsIgnoreCase(b.getScheme()) && a.getHost().equalsIgnoreCase(b.getHost())
+        && port(a) == port(b);
+  }
+
+  private static int port(URI u) {
+    return u.getPort() >= 0 ? u.getPort() : "https".equalsIgnoreCase(u.getScheme()) ? 443 : 80;
   }
 
   /** The token in {@code file}, trimmed; null without a file. Never part of a message. */
@@ -137,8 +173,4 @@ public final class HttpSource implements BundleSource {
     acceptedEtag = fetched.version();
   }
 
-  @Override
-  public void forget() {
-    acceptedEtag = null;
-  }
 }

@@ -103,9 +103,4 @@ public final class OciSource implements BundleSource {
   public void accept(Fetched fetched) {
     acceptedDigest = fetched.version();
   }
-
-  @Override
-  public void forget() {
-    acceptedDigest = null;
-  }
 }

@@ -18,7 +18,8 @@ import java.util.function.LongPredicate;
  * @param revision the bundle's revision as shown in decisions, status and metrics: the author's
  *     {@code label}, `@`, then `sha256:` and the first 12 hex digits of the content digest of every
  *     file ({@code shop-2026.11.1@sha256:3f2a9c1b7d0e}); without a label, the digest part alone. Two
- *     bundles with different content never show the same revision, even with the same label.
+ *     bundles with different content show different revisions, even with the same label (48 bits:
+ *     no chance collisions; the full digest, which Warden compares, is in the status)
  * @param label the author's `revision:` from `bundle.yaml`, or null when it has none
  * @param undeclaredStatus the status for a request to an undeclared route: 404 (default) or 403
  * @param stepBudget the most evaluation steps one decision may take
