@@ -1,0 +1,338 @@
+package dev.warden.server.decisionlog;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.LockSupport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The bounded, asynchronous pipeline: the request path only offers; one daemon thread
+ * {@code warden-decision-log} writes batches to a {@link LogSink}.
+ *
+ * <p>Invariants:
+ * <ul>
+ *   <li>{@link #offer} never blocks: it reserves a place among {@code capacity} with one CAS, or
+ *       counts a drop and returns false;
+ *   <li>{@code buffered} counts every accepted record not yet written, in the queue or in the batch
+ *       being written (in flight), so {@code buffered <= capacity} at every instant and a sink that
+ *       stops makes exactly the records past {@code capacity} drop;
+ *   <li>{@code produced = delivered + dropped + buffered} whenever no offer is half-way (exactly
+ *       after {@link #close}, and while the sink is stopped and nobody offers); every record is in
+ *       exactly one of the last three;
+ *   <li>a batch that fails to write stays buffered and is retried, with a backoff from 100 ms
+ *       doubling to 5 s, until it is written; it is counted delivered once, when a write returns;
+ *   <li>a written line waits at most about {@code flushEvery} for {@link LogSink#flush};
+ *   <li>records are written in the order they entered the queue: per offering thread, the order it
+ *       offered them.
+ * </ul>
+ * Drops are logged once when they start (WARN) and once when they stop (INFO), never per record.
+ */
+public final class DecisionLogPipeline implements AutoCloseable {
+  /** What happened to the records offered so far; {@code produced = delivered + dropped + buffered} when quiescent. */
+  public record Counts(long produced, long delivered, long dropped, long buffered, long failedWrites) {}
+
+  static final String THREAD_NAME = "warden-decision-log";
+  static final Duration FIRST_BACKOFF = Duration.ofMillis(100);
+  static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
+  private static final Duration IDLE_TICK = Duration.ofSeconds(1);
+  private static final Duration CLOSING_TICK = Duration.ofMillis(10);
+  private static final Duration ABANDON_GRACE = Duration.ofMillis(200);
+  /** Wakes the writer when closing; never counted, never written. */
+  private static final byte[] WAKE = new byte[0];
+
+  private static final Logger log = LoggerFactory.getLogger(DecisionLogPipeline.class);
+
+  private final LogSink sink;
+  private final int capacity;
+  private final int maxBatch;
+  private final long flushEveryNanos;
+  private final BlockingQueue<byte[]> queue;
+  private final Thread writer;
+
+  private final LongAdder produced = new LongAdder();
+  private final LongAdder delivered = new LongAdder();
+  private final LongAdder dropped = new LongAdder();
+  private final AtomicLong buffered = new AtomicLong();
+  private final LongAdder failedWrites = new LongAdder();
+
+  private final AtomicBoolean dropping = new AtomicBoolean();
+  private final AtomicLong droppedBeforeEpisode = new AtomicLong();
+  private final AtomicBoolean warnedClosed = new AtomicBoolean();
+  private volatile boolean closed;
+  /** Set when close timed out: the writer counts what is left as dropped and closes the sink. */
+  private volatile boolean abandoned;
+
+  /**
+   * Starts the writer thread.
+   *
+   * @param capacity how many records may wait (queued or being written) before offers drop
+   * @param maxBatch the most lines handed to one {@link LogSink#write}
+   * @param flushEvery how long a written line may wait for {@link LogSink#flush}
+   */
+  public DecisionLogPipeline(LogSink sink, int capacity, int maxBatch, Duration flushEvery) {
+    this.sink = Objects.requireNonNull(sink, "sink");
+    if (capacity < 1) {
+      throw new IllegalArgumentException("decision log buffer of " + capacity + " records; expected at least 1");
+    }
+    if (maxBatch < 1) {
+      throw new IllegalArgumentException("decision log batch of " + maxBatch + " records; expected at least 1");
+    }
+    if (flushEvery.isNegative() || flushEvery.isZero()) {
+      throw new IllegalArgumentException("decision log flush interval of " + flushEvery + "; expected more than 0");
+    }
+    this.capacity = capacity;
+    this.maxBatch = maxBatch;
+    this.flushEveryNanos = flushEvery.toNanos();
+    this.queue = new ArrayBlockingQueue<>(capacity + 1); // + 1: room for WAKE
+    this.writer = new Thread(this::run, THREAD_NAME);
+    writer.setDaemon(true);
+    writer.start();
+  }
+
+  /**
+   * Never blocks; returns false (and counts a drop) when the buffer is full or the pipeline is
+   * closed.
+   */
+  public boolean offer(byte[] line) {
+    Objects.requireNonNull(line, "line");
+    produced.increment();
+    long before = reserve();
+    if (before < 0) {
+      dropped.increment();
+      startDropping();
+      return false;
+    }
+    // Reserve first, then look at closed: the writer, once it has seen closed, waits for
+    // buffered == 0, so a record reserved before it looks is either backed out here or written.
+    if (closed) {
+      buffered.decrementAndGet();
+      dropped.increment();
+      if (warnedClosed.compareAndSet(false, true)) {
+        log.warn("decision log to {} is closed; records offered from now on are dropped", sink.describe());
+      }
+      return false;
+    }
+    if (!queue.offer(line)) { // cannot happen: the queue has room for every reservation
+      buffered.decrementAndGet();
+      dropped.increment();
+      return false;
+    }
+    stopDroppingIfDrained(before);
+    return true;
+  }
+
+  /** The counts now; exact ({@code produced = delivered + dropped + buffered}) when quiescent. */
+  public Counts counts() {
+    // Read buffered before delivered: a batch moves from buffered to delivered by adding to
+    // delivered first, so a concurrent read errs towards counting it twice, never not at all.
+    long b = buffered.get();
+    long d = delivered.sum();
+    long x = dropped.sum();
+    long p = produced.sum();
+    return new Counts(p, d, x, b, failedWrites.sum());
+  }
+
+  /**
+   * Stops accepting, writes everything buffered, flushes and closes the sink, within
+   * {@code timeout}; returns the counts after. A clean shutdown loses nothing.
+   *
+   * <p>When the sink is still failing at the deadline the writer gives up: what it still holds is
+   * counted as dropped and an ERROR says how much. A sink blocked in a write cannot be stopped; its
+   * batch stays counted as buffered.
+   */
+  public Counts close(Duration timeout) {
+    closed = true;
+    queue.offer(WAKE);
+    if (!join(timeout)) {
+      abandoned = true;
+      LockSupport.unpark(writer);
+      if (!join(ABANDON_GRACE)) {
+        log.error("decision log to {} did not stop within {}: its writer is stuck in the sink with {} records"
+            + " not written; they are lost when the process exits", sink.describe(), timeout, buffered.get());
+      }
+    }
+    return counts();
+  }
+
+  /** {@code close(Duration.ofSeconds(10))}. */
+  @Override
+  public void close() {
+    close(Duration.ofSeconds(10));
+  }
+
+  /** Takes one place in the buffer; returns how many were taken before, or -1 when it is full. */
+  private long reserve() {
+    long b;
+    do {
+      b = buffered.get();
+      if (b >= capacity) {
+        return -1;
+      }
+    } while (!buffered.compareAndSet(b, b + 1));
+    return b;
+  }
+
+  private void startDropping() {
+    if (!closed && !dropping.get() && dropping.compareAndSet(false, true)) {
+      droppedBeforeEpisode.set(dropped.sum() - 1);
+      log.warn("decision log buffer of {} records is full ({} not keeping up); dropping records until it drains",
+          capacity, sink.describe());
+    }
+  }
+
+  /** Drops stop when the buffer is back to half full, so that a buffer hovering at full logs once. */
+  private void stopDroppingIfDrained(long before) {
+    if (dropping.get() && before <= capacity / 2 && dropping.compareAndSet(true, false)) {
+      log.info("decision log to {} is keeping up again; {} records were dropped", sink.describe(),
+          dropped.sum() - droppedBeforeEpisode.get());
+    }
+  }
+
+  // ---- the writer thread ----
+
+  private void run() {
+    List<byte[]> batch = new ArrayList<>(maxBatch);
+    long flushDeadline = 0; // when dirty: by when the written lines must be flushed
+    boolean dirty = false;
+    try {
+      while (true) {
+        if (abandoned) {
+          abandon(batch);
+          break;
+        }
+        if (closed && buffered.get() == 0) {
+          break;
+        }
+        long wait = dirty ? Math.max(0, flushDeadline - System.nanoTime()) : IDLE_TICK.toNanos();
+        if (closed) {
+          wait = Math.min(wait, CLOSING_TICK.toNanos()); // an offer may be backing out: look again soon
+        }
+        if (take(batch, wait) && write(batch)) {
+          if (!dirty) {
+            dirty = true;
+            flushDeadline = System.nanoTime() + flushEveryNanos;
+          }
+        }
+        if (dirty && (System.nanoTime() - flushDeadline >= 0 || closed)) {
+          if (flush()) {
+            dirty = false;
+          } else {
+            flushDeadline = System.nanoTime() + Math.max(flushEveryNanos, FIRST_BACKOFF.toNanos());
+          }
+        }
+      }
+      if (dirty && !abandoned) {
+        flush();
+      }
+    } catch (InterruptedException e) {
+      log.error("decision log writer to {} was interrupted; {} records not written", sink.describe(), buffered.get());
+    } finally {
+      closeSink();
+    }
+  }
+
+  /** Fills {@code batch} (empty) with up to maxBatch lines, waiting up to {@code nanos} for the first. */
+  private boolean take(List<byte[]> batch, long nanos) throws InterruptedException {
+    byte[] first = queue.poll(nanos, TimeUnit.NANOSECONDS);
+    if (first == null) {
+      return false;
+    }
+    if (first != WAKE) {
+      batch.add(first);
+    }
+    queue.drainTo(batch, maxBatch - batch.size());
+    batch.removeIf(line -> line == WAKE);
+    return !batch.isEmpty();
+  }
+
+  /** Writes the batch, retrying with backoff; false only when the pipeline was abandoned meanwhile. */
+  private boolean write(List<byte[]> batch) {
+    long backoff = FIRST_BACKOFF.toNanos();
+    int failures = 0;
+    while (true) {
+      try {
+        sink.write(batch);
+        delivered.add(batch.size());
+        buffered.addAndGet(-batch.size());
+        if (failures > 0) {
+          log.info("decision log to {} works again after {} failed writes", sink.describe(), failures);
+        }
+        batch.clear();
+        return true;
+      } catch (Exception e) {
+        failedWrites.increment();
+        failures++;
+        if (failures == 1) {
+          log.warn("decision log cannot write to {} ({}); retrying, {} records held", sink.describe(), e.toString(),
+              buffered.get());
+        }
+      }
+      if (!pause(backoff)) {
+        return false;
+      }
+      backoff = Math.min(backoff * 2, MAX_BACKOFF.toNanos());
+    }
+  }
+
+  private boolean flush() {
+    try {
+      sink.flush();
+      return true;
+    } catch (Exception e) {
+      failedWrites.increment();
+      log.warn("decision log cannot flush {} ({}); trying again at the next write or flush", sink.describe(),
+          e.toString());
+      return false;
+    }
+  }
+
+  /** Sleeps {@code nanos} unless abandoned; false when abandoned. */
+  private boolean pause(long nanos) {
+    long until = System.nanoTime() + nanos;
+    long left;
+    while (!abandoned && (left = until - System.nanoTime()) > 0) {
+      LockSupport.parkNanos(this, left);
+    }
+    return !abandoned;
+  }
+
+  /** Counts what the writer still holds as dropped, so that the counts stay whole after a timed-out close. */
+  private void abandon(List<byte[]> batch) {
+    queue.drainTo(batch);
+    batch.removeIf(line -> line == WAKE);
+    long lost = batch.size();
+    batch.clear();
+    if (lost > 0) {
+      dropped.add(lost);
+      buffered.addAndGet(-lost);
+      log.error("decision log to {} gave up at close: {} records could not be written and are dropped",
+          sink.describe(), lost);
+    }
+  }
+
+  private void closeSink() {
+    try {
+      sink.close();
+    } catch (Exception e) {
+      log.warn("decision log could not close {} ({})", sink.describe(), e.toString());
+    }
+  }
+
+  private boolean join(Duration timeout) {
+    try {
+      writer.join(Math.max(1, timeout.toMillis()));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    return !writer.isAlive();
+  }
+}
