@@ -70,6 +70,8 @@ public final class DecisionLogPipeline implements AutoCloseable {
   private volatile boolean closed;
   /** Set when close timed out: the writer counts what is left as dropped and closes the sink. */
   private volatile boolean abandoned;
+  /** Writer thread only: whether the last flush failed. */
+  private boolean flushFailing;
 
   /**
    * Starts the writer thread.
@@ -222,7 +224,7 @@ public final class DecisionLogPipeline implements AutoCloseable {
             flushDeadline = System.nanoTime() + flushEveryNanos;
           }
         }
-        if (dirty && (System.nanoTime() - flushDeadline >= 0 || closed)) {
+        if (dirty && (System.nanoTime() - flushDeadline >= 0 || (closed && !flushFailing))) {
           if (flush()) {
             dirty = false;
           } else {
@@ -283,14 +285,21 @@ public final class DecisionLogPipeline implements AutoCloseable {
     }
   }
 
+  /** Flushes the sink; a failure is counted, logged once per streak, and tried again later. */
   private boolean flush() {
     try {
       sink.flush();
+      if (flushFailing) {
+        flushFailing = false;
+        log.info("decision log flushes {} again", sink.describe());
+      }
       return true;
     } catch (Exception e) {
       failedWrites.increment();
-      log.warn("decision log cannot flush {} ({}); trying again at the next write or flush", sink.describe(),
-          e.toString());
+      if (!flushFailing) {
+        flushFailing = true;
+        log.warn("decision log cannot flush {} ({}); trying again", sink.describe(), e.toString());
+      }
       return false;
     }
   }
