@@ -34,7 +34,8 @@ import org.slf4j.LoggerFactory;
  *   <li>records are written in the order they entered the queue: per offering thread, the order it
  *       offered them.
  * </ul>
- * Drops are logged once when they start (WARN) and once when they stop (INFO), never per record.
+ * Drops are logged once when they start (WARN) and once when they stop (INFO), never per record:
+ * they stop when the buffer is back to half full and nothing was dropped for 5 s.
  */
 public final class DecisionLogPipeline implements AutoCloseable {
   /** What happened to the records offered so far; {@code produced = delivered + dropped + buffered} when quiescent. */
@@ -43,6 +44,8 @@ public final class DecisionLogPipeline implements AutoCloseable {
   static final String THREAD_NAME = "warden-decision-log";
   static final Duration FIRST_BACKOFF = Duration.ofMillis(100);
   static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
+  /** How long without a drop before drops count as stopped (and INFO says so). */
+  static final Duration DEFAULT_QUIET = Duration.ofSeconds(5);
   private static final Duration IDLE_TICK = Duration.ofSeconds(1);
   private static final Duration CLOSING_TICK = Duration.ofMillis(10);
   private static final Duration ABANDON_GRACE = Duration.ofMillis(200);
@@ -55,6 +58,7 @@ public final class DecisionLogPipeline implements AutoCloseable {
   private final int capacity;
   private final int maxBatch;
   private final long flushEveryNanos;
+  private final long quietNanos;
   private final BlockingQueue<byte[]> queue;
   private final Thread writer;
 
@@ -67,6 +71,7 @@ public final class DecisionLogPipeline implements AutoCloseable {
   private final AtomicBoolean dropping = new AtomicBoolean();
   private final AtomicLong droppedBeforeEpisode = new AtomicLong();
   private final AtomicBoolean warnedClosed = new AtomicBoolean();
+  private volatile long lastDropNanos;
   private volatile boolean closed;
   /** Set when close timed out: the writer counts what is left as dropped and closes the sink. */
   private volatile boolean abandoned;
@@ -81,6 +86,12 @@ public final class DecisionLogPipeline implements AutoCloseable {
    * @param flushEvery how long a written line may wait for {@link LogSink#flush}
    */
   public DecisionLogPipeline(LogSink sink, int capacity, int maxBatch, Duration flushEvery) {
+    this(sink, capacity, maxBatch, flushEvery, DEFAULT_QUIET);
+  }
+
+  /** As above, drops counting as stopped after {@code quiet} without one (tests shorten it). */
+  DecisionLogPipeline(LogSink sink, int capacity, int maxBatch, Duration flushEvery, Duration quiet) {
+    this.quietNanos = quiet.toNanos();
     this.sink = Objects.requireNonNull(sink, "sink");
     if (capacity < 1) {
       throw new IllegalArgumentException("decision log buffer of " + capacity + " records; expected at least 1");
@@ -107,8 +118,7 @@ public final class DecisionLogPipeline implements AutoCloseable {
   public boolean offer(byte[] line) {
     Objects.requireNonNull(line, "line");
     produced.increment();
-    long before = reserve();
-    if (before < 0) {
+    if (!reserve()) {
       dropped.increment();
       startDropping();
       return false;
@@ -128,7 +138,6 @@ public final class DecisionLogPipeline implements AutoCloseable {
       dropped.increment();
       return false;
     }
-    stopDroppingIfDrained(before);
     return true;
   }
 
@@ -171,19 +180,20 @@ public final class DecisionLogPipeline implements AutoCloseable {
     close(Duration.ofSeconds(10));
   }
 
-  /** Takes one place in the buffer; returns how many were taken before, or -1 when it is full. */
-  private long reserve() {
+  /** Takes one place in the buffer, or returns false when it is full. */
+  private boolean reserve() {
     long b;
     do {
       b = buffered.get();
       if (b >= capacity) {
-        return -1;
+        return false;
       }
     } while (!buffered.compareAndSet(b, b + 1));
-    return b;
+    return true;
   }
 
   private void startDropping() {
+    lastDropNanos = System.nanoTime();
     if (!closed && !dropping.get() && dropping.compareAndSet(false, true)) {
       droppedBeforeEpisode.set(dropped.sum() - 1);
       log.warn("decision log buffer of {} records is full ({} not keeping up); dropping records until it drains",
@@ -191,9 +201,13 @@ public final class DecisionLogPipeline implements AutoCloseable {
     }
   }
 
-  /** Drops stop when the buffer is back to half full, so that a buffer hovering at full logs once. */
-  private void stopDroppingIfDrained(long before) {
-    if (dropping.get() && before <= capacity / 2 && dropping.compareAndSet(true, false)) {
+  /**
+   * Drops stop when the buffer is back to half full and nothing was dropped for {@code quiet}, so
+   * that a buffer hovering at full logs once, not once per burst. The writer looks, on every turn.
+   */
+  private void stopDroppingIfDrained() {
+    if (dropping.get() && buffered.get() <= capacity / 2 && System.nanoTime() - lastDropNanos >= quietNanos
+        && dropping.compareAndSet(true, false)) {
       log.info("decision log to {} is keeping up again; {} records were dropped", sink.describe(),
           dropped.sum() - droppedBeforeEpisode.get());
     }
@@ -214,9 +228,13 @@ public final class DecisionLogPipeline implements AutoCloseable {
         if (closed && buffered.get() == 0) {
           break;
         }
+        stopDroppingIfDrained();
         long wait = dirty ? Math.max(0, flushDeadline - System.nanoTime()) : IDLE_TICK.toNanos();
         if (closed) {
           wait = Math.min(wait, CLOSING_TICK.toNanos()); // an offer may be backing out: look again soon
+        }
+        if (dropping.get()) {
+          wait = Math.min(wait, quietNanos); // to say soon after the quiet period that drops stopped
         }
         if (take(batch, wait) && write(batch)) {
           if (!dirty) {
@@ -274,7 +292,7 @@ public final class DecisionLogPipeline implements AutoCloseable {
         failedWrites.increment();
         failures++;
         if (failures == 1) {
-          log.warn("decision log cannot write to {} ({}); retrying, {} records held", sink.describe(), e.toString(),
+          log.warn("decision log cannot write to {} ({}); retrying; records held: {}", sink.describe(), e.toString(),
               buffered.get());
         }
       }
