@@ -255,6 +255,10 @@ public final class DecisionLogPipeline implements AutoCloseable {
       }
     } catch (InterruptedException e) {
       log.error("decision log writer to {} was interrupted; {} records not written", sink.describe(), buffered.get());
+    } catch (Error e) {
+      log.error("decision log writer to {} stopped on {}; {} records not written, later ones are dropped",
+          sink.describe(), e, buffered.get());
+      throw e;
     } finally {
       closeSink();
     }
