@@ -51,10 +51,6 @@ public final class RotatingFileSink implements LogSink {
     this.file = file.toAbsolutePath();
     this.maxBytes = maxBytes;
     this.maxFiles = maxFiles;
-    Path folder = this.file.getParent();
-    if (folder != null) {
-      Files.createDirectories(folder);
-    }
     open();
   }
 
@@ -91,7 +87,12 @@ public final class RotatingFileSink implements LogSink {
     return n == 0 ? file : file.resolveSibling(file.getFileName() + "." + n);
   }
 
+  /** Opens {@code file} to append, creating its folder (again, should someone have removed it). */
   private void open() throws IOException {
+    Path folder = file.getParent();
+    if (folder != null) {
+      Files.createDirectories(folder);
+    }
     out = new BufferedOutputStream(new FileOutputStream(file.toFile(), true), BUFFER_BYTES);
     size = Files.size(file);
   }

@@ -71,6 +71,21 @@ class RotatingFileSinkTest {
     assertThat(Files.exists(file.resolveSibling("decisions.log.2"))).isFalse();
   }
 
+  @Test
+  void aRemovedFolderIsCreatedAgainAtTheNextRotation() throws IOException {
+    Path folder = dir.resolve("logs");
+    Path file = folder.resolve("decisions.log");
+    try (RotatingFileSink sink = new RotatingFileSink(file, 10, 2)) {
+      sink.write(List.of(bytes("aaaa")));
+      sink.flush();
+      Files.delete(file);
+      Files.delete(folder); // the next rotation finds nothing to rename, and no folder to start in
+      sink.write(List.of(bytes("bbbbbbbb")));
+      sink.flush();
+    }
+    assertThat(Files.readString(file)).isEqualTo("bbbbbbbb\n");
+  }
+
   private static void assertFilesBounded(Path file, long maxBytes, int maxFiles) throws IOException {
     try (Stream<Path> files = Files.list(file.getParent())) {
       List<Path> all = files.toList();
