@@ -33,6 +33,11 @@ final class ServeCommand implements Callable<Integer> {
           + " bundles with disjoint packages and routes, each named NAME (default: from its location).")
   List<String> bundle;
 
+  @CommandLine.Option(names = "--decision-log", paramLabel = "PATH|stdout",
+      description = "Write a decision record for every call (masked; JSON lines) to this file, rotated, or to"
+          + " standard output (config `decision_log.path`).")
+  String decisionLog;
+
   @CommandLine.Option(names = "--no-watch",
       description = "Do not watch the bundle: it changes only on SIGHUP or POST /bundles/reload (config `reload.watch`).")
   boolean noWatch;
@@ -67,6 +72,7 @@ final class ServeCommand implements Callable<Integer> {
       Map<String, String> flags = new HashMap<>();
       // One per line: a location may hold a comma.
       flags.put("bundle", bundle == null ? null : String.join("\n", bundle));
+      flags.put("decision_log.path", decisionLog);
       flags.put("grpc.listen", grpc);
       flags.put("http.listen", http);
       flags.put("reload.watch", noWatch ? "false" : null);

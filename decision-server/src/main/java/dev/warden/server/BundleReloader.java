@@ -601,6 +601,21 @@ final class BundleReloader implements AutoCloseable {
     }
   }
 
+  String name() {
+    return name;
+  }
+
+  /** The active revision, or null before the first activation. */
+  String revision() {
+    Active a = current;
+    return a == null ? null : a.revision();
+  }
+
+  /** The active bundle's content digest (64 hex digits), or null. */
+  String digest() {
+    return activeDigest;
+  }
+
   /** Whether the active bundle is stale now: Warden is not ready while it is. */
   boolean stale() {
     return stale;

@@ -54,7 +54,25 @@ public record ServerConfig(
     int heavyThreads,
     Duration shutdownDrain,
     Duration shutdownGrace,
-    Reload reload) {
+    Reload reload,
+    DecisionLogSettings decisionLog) {
+
+  /**
+   * Where decision records go (`decision_log.*`, `--decision-log`).
+   *
+   * @param path `stdout`, a file (rotated), or null: no decision log
+   * @param maxFileBytes the size at which the file is rotated
+   * @param maxFiles how many rotated files are kept beside it
+   * @param buffer how many records wait for the writer at most; more are dropped and counted
+   * @param sampleAllows the fraction of allowed decisions logged; denials and errors always are
+   */
+  public record DecisionLogSettings(String path, long maxFileBytes, int maxFiles, int buffer, double sampleAllows) {
+    public static final DecisionLogSettings OFF = new DecisionLogSettings(null, 64L << 20, 10, 8192, 1.0);
+
+    public boolean on() {
+      return path != null;
+    }
+  }
 
   /**
    * How the bundle is kept current (`reload.*`).
@@ -141,6 +159,11 @@ public record ServerConfig(
     d.put("reload.test_gate", "true");
     d.put("reload.trusted_keys", "");
     d.put("reload.persist_dir", null);
+    d.put("decision_log.path", null);
+    d.put("decision_log.max_file_bytes", Long.toString(64L << 20));
+    d.put("decision_log.max_files", "10");
+    d.put("decision_log.buffer", "8192");
+    d.put("decision_log.sample_allows", "1.0");
     d.put("reload.max_staleness", "0s");
     d.put("reload.stale_action", "not_ready");
     d.put("reload.remote.interval", "30s");
@@ -268,6 +291,10 @@ public record ServerConfig(
         resolved.add(nl[0] == null ? at : nl[0] + "=" + at);
       }
       values.put("bundle", String.join("\n", resolved));
+    }
+    String log = values.get("decision_log.path");
+    if (log != null && !log.isBlank() && !log.trim().equals("stdout")) {
+      values.put("decision_log.path", resolve(folder, "decision_log.path", log.trim()));
     }
     for (String key : FILE_PATHS) {
       String v = values.get(key);
@@ -399,12 +426,14 @@ public record ServerConfig(
     }
     String jwtAuthn = v.get("identity.jwt_authn_metadata_key");
     String ops = v.get("http.ops_listen");
+    DecisionLogSettings decisionLog = decisionLog(v);
     return new ServerConfig(bundles, v.get("grpc.listen"), socketMode, v.get("http.listen"),
         ops == null || ops.isBlank() ? null : ops.trim(), requestTimeout, maxConnections, threads, calls, readBatch,
         bool(v, "grpc.reflection"), cert, key,
         path(v.get("grpc.tls.client_ca")), jwt, jwtAuthn == null || jwtAuthn.isBlank() ? null : jwtAuthn.trim(),
         v.get("identity.api_key.header").toLowerCase(java.util.Locale.ROOT), v.get("identity.api_key.data"), failure,
-        strip, bool(v, "authz.dynamic_metadata"), deadline, heavy, drain, duration(v, "shutdown.grace"), reload);
+        strip, bool(v, "authz.dynamic_metadata"), deadline, heavy, drain, duration(v, "shutdown.grace"), reload,
+        decisionLog);
   }
 
   /** The schemes `bundle` may name a remote source with; anything else is a path. */
@@ -547,6 +576,40 @@ public record ServerConfig(
     }
     return new Remote(interval, jitter, backoff, timeout, token, basic,
         bool(v, "reload.remote.plain_http"));
+  }
+
+  private static DecisionLogSettings decisionLog(Map<String, String> v) throws ConfigException {
+    String path = v.get("decision_log.path");
+    path = path == null || path.isBlank() ? null : path.trim();
+    long maxBytes;
+    try {
+      maxBytes = Long.parseLong(v.get("decision_log.max_file_bytes").trim());
+    } catch (RuntimeException e) {
+      maxBytes = -1;
+    }
+    if (maxBytes < 1L << 16 || maxBytes > 1L << 40) {
+      throw new ConfigException("`decision_log.max_file_bytes` must be a whole number of bytes from 65536 to 2^40,"
+          + " found `" + v.get("decision_log.max_file_bytes") + "`");
+    }
+    int files = integer(v, "decision_log.max_files");
+    if (files < 0 || files > 1000) {
+      throw new ConfigException("`decision_log.max_files` must be from 0 to 1000, found `" + files + "`");
+    }
+    int buffer = integer(v, "decision_log.buffer");
+    if (buffer < 16 || buffer > 1_000_000) {
+      throw new ConfigException("`decision_log.buffer` must be from 16 to 1000000 records, found `" + buffer + "`");
+    }
+    double sample;
+    try {
+      sample = Double.parseDouble(v.get("decision_log.sample_allows").trim());
+    } catch (RuntimeException e) {
+      sample = -1;
+    }
+    if (!(sample >= 0 && sample <= 1)) {
+      throw new ConfigException("`decision_log.sample_allows` must be a fraction from 0 to 1 (1: every allow is"
+          + " logged; denials and errors always are), found `" + v.get("decision_log.sample_allows") + "`");
+    }
+    return new DecisionLogSettings(path, maxBytes, files, buffer, sample);
   }
 
   private static Duration staleness(Map<String, String> v) throws ConfigException {

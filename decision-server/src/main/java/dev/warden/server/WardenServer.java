@@ -69,6 +69,8 @@ public final class WardenServer implements AutoCloseable {
   private Server grpc;
   private Listen grpcListen;
   private AdminServer admin;
+  /** The decision log, or null when `decision_log.path` is unset. */
+  private dev.warden.server.decisionlog.DecisionLogger decisionLog;
   /** One reloader per bundle, by name, in configuration order. */
   private final Map<String, BundleReloader> reloaders = new java.util.LinkedHashMap<>();
   private ExecutorService executor;
@@ -114,6 +116,7 @@ public final class WardenServer implements AutoCloseable {
 
   public void start() throws StartException, IOException, ServerConfig.ConfigException {
     loadBundle();
+    startDecisionLog();
     JwtVerifier jwt = null;
     if (config.jwt() != null) {
       if (config.jwt().jwksFile() != null) {
@@ -139,7 +142,7 @@ public final class WardenServer implements AutoCloseable {
         new DecideRequestMapper(clock), new IdentityResolver(jwt, config.apiKeyHeader(), config.apiKeyData()),
         new DecisionIds(), deciding, config.failureStatus());
     // Where every answered decision goes besides metrics and the log line: decision logs go here.
-    List<DecisionSink> sinks = List.of();
+    List<DecisionSink> sinks = decisionLog == null ? List.of() : List.of(decisionLog);
     ExtAuthzService authz = new ExtAuthzService(authorizer,
         new ResponseMapper(config.stripHeaders(), config.dynamicMetadata()),
         new DecisionRecorder(DecisionRecord.Api.EXT_AUTHZ, metrics, sinks));
@@ -236,6 +239,43 @@ public final class WardenServer implements AutoCloseable {
         result.stages().forEach(t -> log.debug("bundle {}: stage {}: {} µs", b.name(), t.stage(), t.nanos() / 1_000));
       }
     }
+  }
+
+  /** Opens the decision log's sink and pipeline, when `decision_log.path` is set. */
+  private void startDecisionLog() throws StartException {
+    ServerConfig.DecisionLogSettings s = config.decisionLog();
+    if (!s.on()) {
+      return;
+    }
+    dev.warden.server.decisionlog.LogSink sink;
+    try {
+      sink = s.path().equals("stdout") ? new dev.warden.server.decisionlog.ConsoleSink(System.out)
+          : new dev.warden.server.decisionlog.RotatingFileSink(java.nio.file.Path.of(s.path()), s.maxFileBytes(),
+              s.maxFiles());
+    } catch (IOException e) {
+      throw new StartException("cannot open the decision log `" + s.path() + "`: " + e.getMessage(), null);
+    }
+    dev.warden.server.decisionlog.DecisionLogPipeline pipeline =
+        new dev.warden.server.decisionlog.DecisionLogPipeline(sink, s.buffer(), 512, Duration.ofSeconds(1));
+    dev.warden.server.decisionlog.RecordEncoder encoder = new dev.warden.server.decisionlog.RecordEncoder(
+        dev.warden.server.decisionlog.Masking.defaults(config.apiKeyHeader()), this::loggedBundle, clock.instant(),
+        System.nanoTime());
+    decisionLog = new dev.warden.server.decisionlog.DecisionLogger(encoder, pipeline, s.sampleAllows());
+    metrics.decisionLog(pipeline::counts, decisionLog::sampledOut);
+    log.info("decision log: {} (buffer {} records, allows sampled at {})", sink.describe(), s.buffer(),
+        s.sampleAllows());
+  }
+
+  /** The name and full digest of the bundle that shows {@code revision}, or null when none does now. */
+  private dev.warden.proto.v1.LoggedBundle loggedBundle(String revision) {
+    for (BundleReloader r : reloaders.values()) {
+      if (revision.equals(r.revision())) {
+        String digest = r.digest();
+        return dev.warden.proto.v1.LoggedBundle.newBuilder().setName(r.name()).setRevision(revision)
+            .setDigest(digest == null ? "" : "sha256:" + digest).build();
+      }
+    }
+    return null;
   }
 
   /** A bundle location as logs and messages show it: no query string, which may hold credentials. */
@@ -428,6 +468,12 @@ public final class WardenServer implements AutoCloseable {
       reloaders.values().forEach(BundleReloader::close);
       if (grpc != null) {
         stopGrpc();
+      }
+      if (decisionLog != null) {
+        // After the listeners: every answered call's record is in the buffer; write it all out.
+        dev.warden.server.decisionlog.DecisionLogPipeline.Counts c = decisionLog.pipeline().close(Duration.ofSeconds(10));
+        log.info("decision log closed: {} produced, {} delivered, {} dropped, {} left", c.produced(), c.delivered(),
+            c.dropped(), c.buffered());
       }
       if (admin != null) {
         admin.close();

@@ -226,6 +226,34 @@ public final class ServerMetrics {
     }
   }
 
+  /**
+   * The decision log's series, read at scrape time: `warden_decision_log_records_total{state}`
+   * with `produced = delivered + dropped + buffered`, and the allows left out by sampling.
+   */
+  public void decisionLog(java.util.function.Supplier<dev.warden.server.decisionlog.DecisionLogPipeline.Counts> counts,
+      java.util.function.LongSupplier sampledOut) {
+    io.prometheus.metrics.core.metrics.CounterWithCallback.builder().name("warden_decision_log_records_total")
+        .help("Decision records by state: produced (offered to the buffer), delivered (written), dropped"
+            + " (buffer full or closed); produced = delivered + dropped + buffered")
+        .labelNames("state")
+        .callback(cb -> {
+          var c = counts.get();
+          cb.call(c.produced(), "produced");
+          cb.call(c.delivered(), "delivered");
+          cb.call(c.dropped(), "dropped");
+        })
+        .register(registry);
+    GaugeWithCallback.builder().name("warden_decision_log_buffered")
+        .help("Decision records waiting for the writer").callback(cb -> cb.call(counts.get().buffered()))
+        .register(registry);
+    io.prometheus.metrics.core.metrics.CounterWithCallback.builder().name("warden_decision_log_sampled_out_total")
+        .help("Allowed decisions not logged because of decision_log.sample_allows")
+        .callback(cb -> cb.call(sampledOut.getAsLong())).register(registry);
+    io.prometheus.metrics.core.metrics.CounterWithCallback.builder().name("warden_decision_log_write_failures_total")
+        .help("Writes to the decision log's sink that failed and were retried")
+        .callback(cb -> cb.call(counts.get().failedWrites())).register(registry);
+  }
+
   public void internalError() {
     internalErrors.inc();
   }

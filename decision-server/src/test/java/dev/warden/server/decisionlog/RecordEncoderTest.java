@@ -1,0 +1,169 @@
+package dev.warden.server.decisionlog;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.warden.bundle.BundleReader;
+import dev.warden.policy.bundle.BundleCompiler;
+import dev.warden.policy.compile.Program;
+import dev.warden.policy.runtime.Decision;
+import dev.warden.policy.runtime.Identity;
+import dev.warden.policy.runtime.Outcome;
+import dev.warden.policy.runtime.Request;
+import dev.warden.proto.v1.DecisionLog;
+import dev.warden.proto.v1.LoggedBundle;
+import dev.warden.server.authz.DecisionRecord;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Decision records of the example bundle's decisions, every outcome kind, and masking as a property. */
+class RecordEncoderTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Instant NOW = Instant.parse("2026-12-01T10:00:00Z");
+  private static final String ORDER = "7f0c2a9e-1b2c-4d3e-8f40-5a6b7c8d9e01";
+  private static Program shop;
+  private static final RecordEncoder ENCODER = new RecordEncoder(Masking.defaults("x-api-key"),
+      revision -> LoggedBundle.newBuilder().setName("shop").setRevision(revision).setDigest("sha256:" + "ab".repeat(32))
+          .build(), NOW, 0);
+
+  @BeforeAll
+  static void compile() throws Exception {
+    shop = BundleCompiler.standard().compile(BundleReader.read(Path.of("..", "policies", "shop"))).program();
+  }
+
+  private static Request request(String method, String path, Map<String, Object> claims, Map<String, String> headers) {
+    return Request.builder(method, path, NOW).headers(headers)
+        .identity(claims == null ? Identity.anonymous() : Identity.ofClaims(claims)).build();
+  }
+
+  private static JsonNode logged(Request q) throws Exception {
+    Decision d = shop.decide(q);
+    DecisionRecord r = new DecisionRecord("d-1", DecisionRecord.Api.EXT_AUTHZ, d, DecisionRecord.Cause.POLICY, q,
+        1_000_000, 1_250_000, false, null);
+    return JSON.readTree(ENCODER.line(r));
+  }
+
+  private static Map<String, Object> alice() {
+    return Map.of("sub", "alice", "roles", List.of("customer"), "tenant", "acme");
+  }
+
+  @Test
+  void anAllowRecordsWhoWhatWhenAndWhy() throws Exception {
+    JsonNode r = logged(request("GET", "/orders/" + ORDER, alice(), Map.of(
+        "traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", "x-request-id", "req-42")));
+    assertThat(r.path("version").asInt()).isEqualTo(1);
+    assertThat(r.path("decisionId").asText()).isEqualTo("d-1");
+    assertThat(r.path("time").asText()).isEqualTo("2026-12-01T10:00:00.001Z");
+    assertThat(r.path("api").asText()).isEqualTo("ext_authz");
+    assertThat(r.path("outcome").asText()).isEqualTo("allow");
+    assertThat(r.path("allowed").asBoolean()).isTrue();
+    assertThat(r.path("status").asInt()).isEqualTo(200);
+    assertThat(r.path("route").asText()).isEqualTo("orders.read");
+    assertThat(r.path("rules").get(0).path("location").asText()).matches("[a-z_]+\\.warden:\\d+");
+    assertThat(r.path("bundle").path("name").asText()).isEqualTo("shop");
+    assertThat(r.path("bundle").path("revision").asText()).isEqualTo(shop.revision());
+    assertThat(r.path("principal").path("id").asText()).isEqualTo("alice");
+    assertThat(r.path("principal").path("roles").toString()).isEqualTo("[\"customer\"]");
+    assertThat(r.path("trace").path("traceId").asText()).isEqualTo("4bf92f3577b34da6a3ce929d0e0e4736");
+    assertThat(r.path("trace").path("parentSpanId").asText()).isEqualTo("00f067aa0ba902b7");
+    assertThat(r.path("trace").path("requestId").asText()).isEqualTo("req-42");
+    assertThat(r.path("latencyMicros").asLong()).isEqualTo(250);
+    assertThat(r.path("request").path("path").asText()).isEqualTo("/orders/" + ORDER);
+  }
+
+  @Test
+  void everyOutcomeKindIsRecordedWithItsStatusAndReason() throws Exception {
+    Map<String, Request> cases = new HashMap<>();
+    cases.put("forbid", request("GET", "/orders/" + ORDER, Map.of("sub", "mallory", "roles", List.of("customer"),
+        "tenant", "acme"), Map.of()));
+    cases.put("no_route", request("GET", "/nowhere", alice(), Map.of()));
+    cases.put("unauthenticated", request("GET", "/orders", null, Map.of()));
+    cases.put("retired", request("GET", "/v1/orders/7", alice(), Map.of()));
+    cases.put("bad_request", request("GET", "/static/..;/admin/users", alice(), Map.of()));
+    for (Map.Entry<String, Request> c : cases.entrySet()) {
+      JsonNode r = logged(c.getValue());
+      Decision d = shop.decide(c.getValue());
+      assertThat(r.path("outcome").asText()).as(c.getKey()).isEqualTo(d.outcome().label()).isEqualTo(c.getKey());
+      assertThat(r.path("allowed").asBoolean()).as(c.getKey()).isFalse();
+      assertThat(r.path("status").asInt()).as(c.getKey()).isEqualTo(d.status());
+      assertThat(r.path("reason").asText()).as(c.getKey()).isEqualTo(d.reason());
+    }
+    // A refusal Warden made without the program: no request, no bundle, its cause.
+    DecisionRecord none = new DecisionRecord("d-2", DecisionRecord.Api.DECIDE,
+        Decision.refused(Outcome.ERROR, 503, "no policy is loaded", "no bundle is active", null),
+        DecisionRecord.Cause.NO_POLICY, null, 0, 10_000, false, null);
+    JsonNode r = JSON.readTree(ENCODER.line(none));
+    assertThat(r.path("cause").asText()).isEqualTo("no_policy");
+    assertThat(r.path("outcome").asText()).isEqualTo("error");
+    assertThat(r.has("request")).isFalse();
+    assertThat(r.has("bundle")).isFalse();
+  }
+
+  @Test
+  void credentialsJwtSignaturesAndSecretQueryValuesAreMaskedAndListed() throws Exception {
+    String jwt = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2lnbmF0dXJlLXNlY3JldA";
+    DecisionLog r = ENCODER.record(new DecisionRecord("d-3", DecisionRecord.Api.EXT_AUTHZ,
+        shop.decide(request("GET", "/orders?%74oken=abc123&page=2", alice(), Map.of())), DecisionRecord.Cause.POLICY,
+        request("GET", "/orders?%74oken=abc123&page=2&Sig=zz9", alice(), Map.of("authorization", "Bearer " + jwt,
+            "cookie", "session=s3cr3t", "x-api-key", "k-123", "x-id-token", jwt, "accept", "application/json")),
+        0, 1, false, null));
+    assertThat(r.getRequest().getHeadersMap()).containsEntry("authorization", Masking.MASK)
+        .containsEntry("cookie", Masking.MASK).containsEntry("x-api-key", Masking.MASK)
+        .containsEntry("x-id-token", "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9." + Masking.MASK)
+        .containsEntry("accept", "application/json");
+    assertThat(r.getRequest().getQueryMap()).containsEntry("%74oken", Masking.MASK).containsEntry("page", "2")
+        .containsEntry("Sig", Masking.MASK);
+    assertThat(r.getMaskedList()).contains("request.headers.authorization", "request.headers.cookie",
+        "request.headers.x-api-key", "request.headers.x-id-token#signature", "request.query.token", "request.query.sig");
+  }
+
+  // Masking as a property: no secret value ever appears in the encoded line.
+
+  @Provide
+  Arbitrary<String> secrets() {
+    return Arbitraries.strings().withChars("abcdefghijklmnopqrstuvwxyz0123456789-_").ofMinLength(12).ofMaxLength(40)
+        .map(s -> "S3CR" + s);
+  }
+
+  @Provide
+  Arbitrary<String> plain() {
+    return Arbitraries.strings().withChars("abcdefghijklmnopqrstuvwxyz0123456789").ofMinLength(1).ofMaxLength(20)
+        .map(s -> "PLAIN" + s);
+  }
+
+  @Provide
+  Arbitrary<String> secretHeaders() {
+    return Arbitraries.of(Masking.DEFAULT_HEADERS.stream().sorted().toList())
+        .flatMap(h -> Arbitraries.of(h, h.toUpperCase(java.util.Locale.ROOT)));
+  }
+
+  @Provide
+  Arbitrary<String> secretParams() {
+    return Arbitraries.of(Masking.DEFAULT_QUERY.stream().toList());
+  }
+
+  @Property(tries = 300)
+  void noSecretEverAppearsInALine(@ForAll("secrets") String secret, @ForAll("secretHeaders") String header,
+      @ForAll("secretParams") String param, @ForAll("plain") String other) throws Exception {
+    String jwt = "eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJhIn0." + secret;
+    String encodedParam = param.chars().mapToObj(c -> String.format("%%%02X", c)).reduce("", String::concat);
+    Request q = request("GET", "/orders?" + param + "=" + secret + "&" + encodedParam + "=" + secret + "&q=" + other,
+        alice(), Map.of(header, secret, "x-forwarded-jwt", jwt, "x-other", "Bearer " + jwt, "accept", other));
+    DecisionRecord r = new DecisionRecord("d", DecisionRecord.Api.DECIDE, shop.decide(q), DecisionRecord.Cause.POLICY,
+        q, 0, 1, false, null);
+    String line = new String(ENCODER.line(r), StandardCharsets.UTF_8);
+    assertThat(line).doesNotContain(secret).contains(other);
+  }
+}
