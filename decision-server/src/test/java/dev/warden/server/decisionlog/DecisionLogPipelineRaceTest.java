@@ -42,7 +42,7 @@ class DecisionLogPipelineRaceTest {
     Counts counts = pipeline.close(Duration.ofSeconds(5));
     logger.detachAppender(events);
 
-    assertThat(events.list.stream().filter(e -> e.getFormattedMessage().contains("is full")))
+    assertThat(snapshot(events).stream().filter(e -> e.getFormattedMessage().contains("is full")))
         .as("one WARN for one stretch of drops").hasSizeLessThanOrEqualTo(1);
     assertThat(counts.produced()).isEqualTo(8 * 20_000);
     assertThat(counts.buffered()).isZero();
@@ -101,13 +101,13 @@ class DecisionLogPipelineRaceTest {
       }
       sink.recover();
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-      while (events.list.stream().noneMatch(e -> e.getLevel() == Level.INFO
+      while (snapshot(events).stream().noneMatch(e -> e.getLevel() == Level.INFO
           && e.getFormattedMessage().contains("keeping up again")) && System.nanoTime() < deadline) {
         Thread.sleep(5);
       }
       pipeline.close(Duration.ofSeconds(5));
 
-      List<String> messages = events.list.stream()
+      List<String> messages = snapshot(events).stream()
           .filter(e -> e.getFormattedMessage().contains("full") || e.getFormattedMessage().contains("keeping up again"))
           .map(e -> e.getLevel() + " " + e.getFormattedMessage())
           .toList();
@@ -116,6 +116,13 @@ class DecisionLogPipelineRaceTest {
       assertThat(messages.get(1)).startsWith(Level.INFO.toString()).contains("990 records were dropped");
     } finally {
       logger.detachAppender(events);
+    }
+  }
+
+  /** The events so far; appending holds the appender's lock, so copying under it never races. */
+  private static List<ILoggingEvent> snapshot(ListAppender<ILoggingEvent> events) {
+    synchronized (events) {
+      return List.copyOf(events.list);
     }
   }
 
