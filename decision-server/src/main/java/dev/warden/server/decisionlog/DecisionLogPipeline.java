@@ -156,6 +156,10 @@ public final class DecisionLogPipeline implements AutoCloseable {
    * Stops accepting, writes everything buffered, flushes and closes the sink, within
    * {@code timeout}; returns the counts after. A clean shutdown loses nothing.
    *
+   * <p>The counts returned are exact unless offers race the close: such an offer takes a place
+   * for an instant before it sees the pipeline closed and counts a drop, so {@code buffered} may be
+   * momentarily one per racing thread too high. Nothing offered after this returns is written.
+   *
    * <p>When the sink is still failing at the deadline the writer gives up: what it still holds is
    * counted as dropped and an ERROR says how much. A sink blocked in a write cannot be stopped; its
    * batch stays counted as buffered.

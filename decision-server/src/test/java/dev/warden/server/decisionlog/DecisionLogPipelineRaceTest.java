@@ -80,7 +80,9 @@ class DecisionLogPipelineRaceTest {
     pool.shutdown();
 
     Counts after = pipeline.counts();
-    assertThat(atClose.buffered()).isZero();
+    // atClose is not quiescent: an offer racing close may be counted buffered for an instant before
+    // it backs out as a drop; once the offers are over, nothing is left buffered.
+    assertThat(atClose.buffered()).isLessThanOrEqualTo(4);
     assertThat(after.buffered()).isZero();
     assertThat(after.delivered()).isEqualTo(accepted.sum()).isEqualTo(atClose.delivered());
     assertThat(after.produced()).isEqualTo(4 * 20_000).isEqualTo(after.delivered() + after.dropped());
