@@ -58,6 +58,8 @@ public final class DecisionLogPipeline implements AutoCloseable {
   private final int capacity;
   private final int maxBatch;
   private final long flushEveryNanos;
+  /** How long the writer waits, after a first record, for more to write with it. */
+  static final Duration LINGER = Duration.ofMillis(5);
   private final long quietNanos;
   private final BlockingQueue<byte[]> queue;
   private final Thread writer;
@@ -276,6 +278,11 @@ public final class DecisionLogPipeline implements AutoCloseable {
     }
     if (first != WAKE) {
       batch.add(first);
+      if (!closed && queue.size() < maxBatch) {
+        // Let a batch gather: one wake-up and one write per LINGER rather than per record, and an
+        // offer that finds the writer lingering (not waiting on the queue) wakes nobody.
+        LockSupport.parkNanos(LINGER.toNanos());
+      }
     }
     queue.drainTo(batch, maxBatch - batch.size());
     batch.removeIf(line -> line == WAKE);
