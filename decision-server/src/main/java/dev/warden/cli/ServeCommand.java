@@ -121,7 +121,7 @@ final class ServeCommand implements Callable<Integer> {
     List<ServerConfig.NamedBundle> served = cfg.bundles();
     for (int i = 0; i < served.size(); i++) {
       String revision = server.bundles().members().get(i).bundle().snapshot().revision();
-      String where = WardenServer.shown(served.get(i).location());
+      String where = ServerConfig.shown(served.get(i).location());
       out.printf("warden: serving %s (revision %s)%n", served.size() == 1 ? where : served.get(i).name() + "=" + where,
           revision);
     }

@@ -406,10 +406,7 @@ public record ServerConfig(
     if (drain.isNegative() || drain.compareTo(Duration.ofHours(1)) > 0) {
       throw new ConfigException("`shutdown.drain` must be from 0s to 1h, found `" + v.get("shutdown.drain") + "`");
     }
-    Duration poll = duration(v, "reload.poll_interval");
-    if (poll.compareTo(Duration.ofMillis(50)) < 0 || poll.compareTo(Duration.ofHours(1)) > 0) {
-      throw new ConfigException("`reload.poll_interval` must be from 50ms to 1h, found `" + v.get("reload.poll_interval") + "`");
-    }
+    Duration poll = within(v, "reload.poll_interval", Duration.ofMillis(50), Duration.ofHours(1), "50ms to 1h");
     Duration debounce = duration(v, "reload.debounce");
     if (debounce.isNegative() || debounce.compareTo(Duration.ofMinutes(1)) > 0) {
       throw new ConfigException("`reload.debounce` must be from 0s to 1m, found `" + v.get("reload.debounce") + "`");
@@ -483,7 +480,7 @@ public record ServerConfig(
 
   /** A name from the location: the last path segment or repository component, without `.tar.gz`. */
   static String defaultName(String location) {
-    String l = location.replaceFirst("[?#].*$", "");
+    String l = shown(location);
     if (l.toLowerCase(java.util.Locale.ROOT).startsWith("oci://")) {
       l = l.replaceFirst("@sha256:.*$", "");
       int slash = l.lastIndexOf('/');
@@ -526,7 +523,7 @@ public record ServerConfig(
         throw new ConfigException("`bundle` `" + item + "` names no location after `=`");
       }
       if (nl[1].matches("(?s)[A-Za-z][A-Za-z0-9+.-]*://.*") && !remote(nl[1])) {
-        throw new ConfigException("`bundle` `" + nl[1].replaceFirst("[?#].*$", "") + "`: Warden fetches bundles from a path,"
+        throw new ConfigException("`bundle` `" + shown(nl[1]) + "`: Warden fetches bundles from a path,"
             + " `https://`, `http://` (loopback) or `oci://`, not `" + nl[1].substring(0, nl[1].indexOf("://") + 3) + "`");
       }
       String name = nl[0] != null ? nl[0] : defaultName(nl[1]);
@@ -543,31 +540,11 @@ public record ServerConfig(
   }
 
   private static Remote remote(Map<String, String> v) throws ConfigException {
-    Duration interval = duration(v, "reload.remote.interval");
-    if (interval.compareTo(Duration.ofMillis(50)) < 0 || interval.compareTo(Duration.ofHours(24)) > 0) {
-      throw new ConfigException("`reload.remote.interval` must be from 50ms to 24h, found `"
-          + v.get("reload.remote.interval") + "`");
-    }
-    double jitter;
-    try {
-      jitter = Double.parseDouble(v.get("reload.remote.jitter").trim());
-    } catch (RuntimeException e) {
-      jitter = -1;
-    }
-    if (!(jitter >= 0 && jitter <= 0.5)) {
-      throw new ConfigException("`reload.remote.jitter` must be a fraction from 0 to 0.5 (0.2: each delay is drawn"
-          + " from 80% to 120% of it), found `" + v.get("reload.remote.jitter") + "`");
-    }
-    Duration backoff = duration(v, "reload.remote.max_backoff");
-    if (backoff.compareTo(interval) < 0 || backoff.compareTo(Duration.ofHours(24)) > 0) {
-      throw new ConfigException("`reload.remote.max_backoff` must be from `reload.remote.interval` to 24h, found `"
-          + v.get("reload.remote.max_backoff") + "`");
-    }
-    Duration timeout = duration(v, "reload.remote.timeout");
-    if (timeout.compareTo(Duration.ofMillis(100)) < 0 || timeout.compareTo(Duration.ofMinutes(10)) > 0) {
-      throw new ConfigException("`reload.remote.timeout` must be from 100ms to 10m, found `"
-          + v.get("reload.remote.timeout") + "`");
-    }
+    Duration interval = within(v, "reload.remote.interval", Duration.ofMillis(50), Duration.ofHours(24), "50ms to 24h");
+    double jitter = fraction(v, "reload.remote.jitter", 0.5, " (0.2: each delay is drawn from 80% to 120% of it)");
+    Duration backoff = within(v, "reload.remote.max_backoff", interval, Duration.ofHours(24),
+        "`reload.remote.interval` to 24h");
+    Duration timeout = within(v, "reload.remote.timeout", Duration.ofMillis(100), Duration.ofMinutes(10), "100ms to 10m");
     Path token = path(v.get("reload.remote.token_file"));
     Path basic = path(v.get("reload.remote.basic_auth_file"));
     if (token != null && basic != null) {
@@ -599,17 +576,40 @@ public record ServerConfig(
     if (buffer < 16 || buffer > 1_000_000) {
       throw new ConfigException("`decision_log.buffer` must be from 16 to 1000000 records, found `" + buffer + "`");
     }
-    double sample;
-    try {
-      sample = Double.parseDouble(v.get("decision_log.sample_allows").trim());
-    } catch (RuntimeException e) {
-      sample = -1;
-    }
-    if (!(sample >= 0 && sample <= 1)) {
-      throw new ConfigException("`decision_log.sample_allows` must be a fraction from 0 to 1 (1: every allow is"
-          + " logged; denials and errors always are), found `" + v.get("decision_log.sample_allows") + "`");
-    }
+    double sample = fraction(v, "decision_log.sample_allows", 1,
+        " (1: every allow is logged; denials and errors always are)");
     return new DecisionLogSettings(path, maxBytes, files, buffer, sample);
+  }
+
+  /** A duration from {@code min} to {@code max}; {@code range} says so in the error. */
+  private static Duration within(Map<String, String> v, String key, Duration min, Duration max, String range)
+      throws ConfigException {
+    Duration d = duration(v, key);
+    if (d.compareTo(min) < 0 || d.compareTo(max) > 0) {
+      throw new ConfigException("`" + key + "` must be from " + range + ", found `" + v.get(key) + "`");
+    }
+    return d;
+  }
+
+  /** A fraction from 0 to {@code max}; {@code example} follows the range in the error. */
+  private static double fraction(Map<String, String> v, String key, double max, String example)
+      throws ConfigException {
+    double f;
+    try {
+      f = Double.parseDouble(v.get(key).trim());
+    } catch (RuntimeException e) {
+      f = -1;
+    }
+    if (!(f >= 0 && f <= max)) {
+      throw new ConfigException("`" + key + "` must be a fraction from 0 to " + (max == 1 ? "1" : Double.toString(max))
+          + example + ", found `" + v.get(key) + "`");
+    }
+    return f;
+  }
+
+  /** A bundle location as messages and logs show it: without a query or fragment, which may hold a credential. */
+  public static String shown(String location) {
+    return location.replaceFirst("[?#].*$", "");
   }
 
   private static Duration staleness(Map<String, String> v) throws ConfigException {
@@ -660,7 +660,7 @@ public record ServerConfig(
       }
     }
     if ((http || oci && reload.remote().plainHttp()) && reload.trustedKeys().isEmpty() && !loopback(bundle)) {
-      throw new ConfigException("`bundle` `" + bundle.replaceAll("[?#].*$", "") + "` is fetched over plain HTTP,"
+      throw new ConfigException("`bundle` `" + shown(bundle) + "` is fetched over plain HTTP,"
           + " where anyone on the path can change it: use HTTPS, or set `reload.trusted_keys` so that only signed"
           + " bundles activate (plain HTTP to 127.0.0.1, ::1 or localhost is allowed)");
     }
@@ -686,7 +686,7 @@ public record ServerConfig(
       boolean oci = l.toLowerCase(java.util.Locale.ROOT).startsWith("oci://");
       boolean plain = l.toLowerCase(java.util.Locale.ROOT).startsWith("http://") || oci && r.plainHttp();
       if (plain && !loopback(l)) {
-        throw new ConfigException("`" + key + "` would be sent in the clear to `" + l.replaceFirst("[?#].*$", "")
+        throw new ConfigException("`" + key + "` would be sent in the clear to `" + shown(l)
             + "`: use HTTPS for a bundle source that needs credentials");
       }
       String rest = l.substring(l.indexOf("://") + 3);

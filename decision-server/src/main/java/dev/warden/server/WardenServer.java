@@ -232,8 +232,8 @@ public final class WardenServer implements AutoCloseable {
       }
       if (!result.ok()) {
         metrics.bundle(b.name()).loadFailed();
-        throw new StartException("bundle " + (several ? "`" + b.name() + "` (" + shown(b.location()) + ")"
-            : shown(b.location())) + " has " + result.errors().size() + " error(s)", result);
+        throw new StartException("bundle " + (several ? "`" + b.name() + "` (" + ServerConfig.shown(b.location()) + ")"
+            : ServerConfig.shown(b.location())) + " has " + result.errors().size() + " error(s)", result);
       }
       if (log.isDebugEnabled()) {
         result.stages().forEach(t -> log.debug("bundle {}: stage {}: {} µs", b.name(), t.stage(), t.nanos() / 1_000));
@@ -278,10 +278,6 @@ public final class WardenServer implements AutoCloseable {
     return null;
   }
 
-  /** A bundle location as logs and messages show it: no query string, which may hold credentials. */
-  public static String shown(String location) {
-    return location.replaceFirst("[?#].*$", "");
-  }
 
   /**
    * Checks every bundle now (SIGHUP, `POST /bundles/reload`), each on its reload thread; the
