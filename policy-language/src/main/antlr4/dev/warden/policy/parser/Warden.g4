@@ -2,6 +2,34 @@
 // explains it. Only dev.warden.policy.parser sees the generated classes.
 grammar Warden;
 
+@lexer::members {
+  /**
+   * Whether blanks and then the word `permit` or `forbid` follow: only there is `shadow` a
+   * keyword. Everywhere else it lexes as a name.
+   */
+  private boolean beforeEffect() {
+    int i = 1;
+    int c = _input.LA(i);
+    if (c != ' ' && c != '\t' && c != '\r' && c != '\n') {
+      return false;
+    }
+    while (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
+      c = _input.LA(++i);
+    }
+    for (String word : new String[] {"permit", "forbid"}) {
+      int j = 0;
+      while (j < word.length() && _input.LA(i + j) == word.charAt(j)) {
+        j++;
+      }
+      int next = _input.LA(i + j);
+      if (j == word.length() && !(Character.isLetterOrDigit(next) || next == '_')) {
+        return true;
+      }
+    }
+    return false;
+  }
+}
+
 file
   : packageDecl? decl* EOF
   ;
@@ -58,8 +86,11 @@ grant
   ;
 
 // ---- rules --------------------------------------------------------------------------------
+// `shadow forbid …` and `shadow permit …` are tried, never enforced: the decision records what
+// they would have changed. `shadow` is a keyword only right before `permit` or `forbid` (see
+// SHADOW), so that it stays free to name routes, fields and data.
 ruleDecl
-  : effect=(PERMIT | FORBID) label=STRING? targets condition* (BECAUSE reason=STRING)?
+  : shadow=SHADOW? effect=(PERMIT | FORBID) label=STRING? targets condition* (BECAUSE reason=STRING)?
   ;
 
 condition
@@ -229,6 +260,7 @@ ALLOW     : 'allow';
 DENY      : 'deny';
 PERMIT    : 'permit';
 FORBID    : 'forbid';
+SHADOW    : 'shadow' {beforeEffect()}?;
 WHEN      : 'when';
 UNLESS    : 'unless';
 BECAUSE   : 'because';

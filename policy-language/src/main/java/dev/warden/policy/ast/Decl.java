@@ -53,9 +53,13 @@ public sealed interface Decl {
     }
   }
 
-  /** A `permit` or `forbid` rule. {@code label} and {@code reason} may be null. */
+  /**
+   * A `permit` or `forbid` rule; a `shadow` one is tried beside the others and never enforced.
+   * {@code label} and {@code reason} may be null.
+   */
   record Rule(
       Span span,
+      boolean shadow,
       Effect effect,
       String label,
       List<Target> targets,
@@ -65,6 +69,12 @@ public sealed interface Decl {
     public Rule {
       targets = List.copyOf(targets);
       conditions = List.copyOf(conditions);
+    }
+
+    /** An enforced rule. */
+    public Rule(Span span, Effect effect, String label, List<Target> targets, List<Condition> conditions,
+        String reason) {
+      this(span, false, effect, label, targets, conditions, reason);
     }
   }
 

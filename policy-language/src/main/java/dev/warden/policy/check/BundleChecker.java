@@ -262,8 +262,11 @@ public final class BundleChecker {
     Map<String, Span> labels = new HashMap<>();
     for (PolicyFile f : files) {
       for (Decl.Rule r : f.declsOf(Decl.Rule.class)) {
-        int n = counters.merge(f.packageName() + "." + r.effect().keyword(), 1, Integer::sum);
-        String id = r.label() == null ? f.packageName() + "." + r.effect().keyword() + "#" + n
+        // Shadow rules count apart (`orders.shadow-forbid#1`), so that trying one renumbers no
+        // enforced rule that tests and logs name.
+        String kind = (r.shadow() ? "shadow-" : "") + r.effect().keyword();
+        int n = counters.merge(f.packageName() + "." + kind, 1, Integer::sum);
+        String id = r.label() == null ? f.packageName() + "." + kind + "#" + n
             : f.packageName() + "." + r.label();
         if (r.label() != null && !r.label().matches("[A-Za-z_][A-Za-z0-9_-]*")) {
           diagnostics.add(Diagnostic.error("check.bad_label", r.span(), "rule label `" + r.label() + "` is not a name")
@@ -283,7 +286,7 @@ public final class BundleChecker {
         }
         List<CheckedCondition> conditions = conditions(r.conditions(), covered, routes, env);
         if (conditions != null) {
-          out.add(new CheckedRule(id, r.effect(), covered, conditions, r.reason(), r.span()));
+          out.add(new CheckedRule(id, r.shadow(), r.effect(), covered, conditions, r.reason(), r.span()));
         }
       }
     }

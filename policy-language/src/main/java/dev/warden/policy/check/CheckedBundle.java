@@ -106,9 +106,12 @@ public record CheckedBundle(
     }
   }
 
-  /** A `permit` or `forbid` rule. {@code reason} may be null. */
-  public record CheckedRule(
-      String id, Decl.Effect effect, BitSet routes, List<CheckedCondition> conditions, String reason, Span span) {
+  /**
+   * A `permit` or `forbid` rule. {@code reason} may be null. A {@code shadow} rule is never
+   * enforced: the program tells what the decision would have been with it.
+   */
+  public record CheckedRule(String id, boolean shadow, Decl.Effect effect, BitSet routes,
+      List<CheckedCondition> conditions, String reason, Span span) {
     public CheckedRule {
       conditions = List.copyOf(conditions);
     }

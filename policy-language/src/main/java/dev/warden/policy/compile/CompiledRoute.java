@@ -30,6 +30,13 @@ final class CompiledRoute {
   /** For each role id, the grant that opened the route to it (null when none). */
   CompiledRule[] openGrants = new CompiledRule[0];
   CompiledRule[] allows = new CompiledRule[0];
+  /**
+   * The forbids, and the conditional grants and permits, with the route's shadow rules among
+   * them in declaration order: what decides the would-be decision. Null when no shadow rule
+   * covers the route, so that a bundle without shadow rules pays nothing for them.
+   */
+  CompiledRule[] shadowForbids;
+  CompiledRule[] shadowAllows;
   /** The route's `on allow` / `on deny` obligations, or null when it has none. */
   CompiledObligations obligations;
 

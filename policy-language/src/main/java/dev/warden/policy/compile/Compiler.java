@@ -64,7 +64,8 @@ public final class Compiler {
     List<List<Integer>> blocksOf = byRoute(routes.size(),
         bundle.obligations().stream().map(CheckedBundle.CheckedOnBlock::routes).toList());
     List<RuleRef> ruleRefs = bundle.rules().stream()
-        .map(rule -> new RuleRef(rule.id(), rule.effect().keyword(), rule.span().fileLine())).toList();
+        .map(rule -> new RuleRef(rule.id(), (rule.shadow() ? "shadow " : "") + rule.effect().keyword(),
+            rule.span().fileLine())).toList();
     List<RuleRef> grantRefs = bundle.grants().stream()
         .map(g -> new RuleRef(g.id(), "grant", g.span().fileLine())).toList();
     for (CompiledRoute route : routes) {
@@ -74,11 +75,20 @@ public final class Compiler {
       route.obligations = obligations(blocks, exprs, written);
       List<CompiledRule> forbids = new ArrayList<>();
       List<CompiledRule> allows = new ArrayList<>();
+      // With the shadow rules among the others, in declaration order: the would-be policy.
+      List<CompiledRule> shadowForbids = new ArrayList<>();
+      List<CompiledRule> shadowAllows = new ArrayList<>();
+      boolean shadowed = false;
       for (int index : rulesOf.get(route.id)) {
         CheckedRule rule = bundle.rules().get(index);
         CompiledRule c = new CompiledRule(ruleRefs.get(index), -1, null, conditions(rule.conditions(), exprs),
             rule.reason());
-        (rule.effect() == Decl.Effect.FORBID ? forbids : allows).add(c);
+        boolean forbid = rule.effect() == Decl.Effect.FORBID;
+        if (!rule.shadow()) {
+          (forbid ? forbids : allows).add(c);
+        }
+        shadowed |= rule.shadow();
+        (forbid ? shadowForbids : shadowAllows).add(c);
       }
       BitSet open = new BitSet(roleCount);
       CompiledRule[] openGrants = new CompiledRule[roleCount];
@@ -100,6 +110,12 @@ public final class Compiler {
         }
       }
       route.forbids = forbids.toArray(new CompiledRule[0]);
+      if (shadowed) {
+        route.shadowForbids = shadowForbids.toArray(new CompiledRule[0]);
+        List<CompiledRule> withShadow = new ArrayList<>(conditionalGrants);
+        withShadow.addAll(shadowAllows);
+        route.shadowAllows = withShadow.toArray(new CompiledRule[0]);
+      }
       conditionalGrants.addAll(allows);
       route.allows = conditionalGrants.toArray(new CompiledRule[0]);
       route.openRoles = open.toLongArray();

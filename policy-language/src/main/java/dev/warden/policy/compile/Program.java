@@ -63,7 +63,10 @@ public final class Program {
     this.principals = principals;
     this.data = data;
     this.dataSlots = Map.copyOf(dataSlots);
+    this.hasShadowRules = routes.stream().anyMatch(r -> r.shadowForbids != null);
   }
+
+  private final boolean hasShadowRules;
 
   private final Manifest manifest;
   private final List<String> packages;
@@ -365,14 +368,10 @@ public final class Program {
       return deny(Outcome.RETIRED, 410, "route retired",
           () -> "route `" + route.name + "` was retired on " + route.retired, route.refs, route.name, List.of());
     }
-    Frame f = new Frame(request, p.slots(), p.anonymous(), p.roles(), p.roleNames(), data, frameSize, budget, steps,
-        deadline);
-    f.params = params;
-    f.line = line;
-    f.path = line.path();
-    f.routeName = route.name;
+    Frame f = frame(request, p, params, line, route, steps, deadline);
+    Decision enforced;
     try {
-      return authorize(route, f);
+      enforced = authorize(route, route.forbids, route.allows, f);
     } catch (EvalException e) {
       // Only the limits of the decision and defects escape rule evaluation; see applies().
       if (e.yielded) {
@@ -381,15 +380,52 @@ public final class Program {
       if (e.kind == EvalError.Kind.INTERNAL) {
         return failed(e, route.name, f.errors());
       }
-      String why = e.getMessage();
-      return deny(Outcome.BUDGET, 403, "policy evaluation limit exceeded", () -> why, List.of(), route.name,
-          f.errors());
+      return limited(e, route, f);
     }
+    if (route.shadowForbids == null) {
+      return enforced;
+    }
+    // The would-be decision, with the route's shadow rules enforced too: in a frame of its own,
+    // within the same limits, so that it can change nothing of the decision that stands.
+    Frame g = frame(request, p, params, line, route, steps, deadline);
+    Decision shadow;
+    try {
+      shadow = authorize(route, route.shadowForbids, route.shadowAllows, g);
+    } catch (EvalException e) {
+      if (e.yielded) {
+        return null;
+      }
+      shadow = e.kind == EvalError.Kind.INTERNAL ? failed(e, route.name, g.errors()) : limited(e, route, g);
+    }
+    return enforced.withShadow(shadow);
   }
 
-  private Decision authorize(CompiledRoute route, Frame f) {
+  private Frame frame(Request request, PrincipalBuilder.Principal p, Object[] params, RequestLine line,
+      CompiledRoute route, int steps, Deadline deadline) {
+    Frame f = new Frame(request, p.slots(), p.anonymous(), p.roles(), p.roleNames(), data, frameSize, budget, steps,
+        deadline);
+    f.params = params;
+    f.line = line;
+    f.path = line.path();
+    f.routeName = route.name;
+    return f;
+  }
+
+  /** The denial of a decision that reached the step budget or the deadline. */
+  private Decision limited(EvalException e, CompiledRoute route, Frame f) {
+    String why = e.getMessage();
+    return deny(Outcome.BUDGET, 403, "policy evaluation limit exceeded", () -> why, List.of(), route.name,
+        f.errors());
+  }
+
+  /** Whether some route of the bundle has a shadow rule. */
+  public boolean hasShadowRules() {
+    return hasShadowRules;
+  }
+
+  private Decision authorize(CompiledRoute route, CompiledRule[] forbids, CompiledRule[] allows, Frame f) {
     int refusal = f.anonymous ? 401 : 403;
-    for (CompiledRule forbid : route.forbids) {
+    for (CompiledRule forbid : forbids) {
       int result = applies(forbid, f);
       if (result != FAILS) {
         return forbidden(forbid, result, f, refusal, route);
@@ -402,7 +438,7 @@ public final class Program {
       }
     }
     List<Miss> misses = null;
-    for (CompiledRule allow : route.allows) {
+    for (CompiledRule allow : allows) {
       boolean hasRole = allow.role < 0 || f.hasRole(allow.role);
       int result = hasRole ? applies(allow, f) : FAILS;
       if (result == APPLIES) {

@@ -35,14 +35,14 @@ public final class Lints {
   private void run(List<RouteInfo> routes, List<CheckedGrant> grants, List<CheckedRule> rules) {
     BitSet alwaysForbidden = new BitSet();
     for (CheckedRule r : rules) {
-      if (r.effect() == Decl.Effect.FORBID && r.conditions().isEmpty()) {
+      if (r.effect() == Decl.Effect.FORBID && r.conditions().isEmpty() && !r.shadow()) {
         alwaysForbidden.or(r.routes());
       }
     }
     Map<String, CheckedRule> seen = new HashMap<>();
     BitSet allowed = new BitSet();
     for (CheckedRule r : rules) {
-      String key = r.effect() + " " + r.routes() + " " + texts(r.conditions());
+      String key = (r.shadow() ? "shadow " : "") + r.effect() + " " + r.routes() + " " + texts(r.conditions());
       CheckedRule twin = seen.putIfAbsent(key, r);
       if (twin != null) {
         diagnostics.add(Diagnostic.warning("check.duplicate_rule", r.span(),
@@ -50,7 +50,7 @@ public final class Lints {
             .withHelp("remove one of them"));
       }
       neverTrue(r.id(), r.conditions());
-      if (r.effect() == Decl.Effect.PERMIT) {
+      if (r.effect() == Decl.Effect.PERMIT && !r.shadow()) {
         shadowed(r.id(), r.routes(), alwaysForbidden, r.span());
         allowed.or(r.routes());
       }

@@ -138,7 +138,8 @@ final class AstBuilder {
 
   private Decl.Rule rule(RuleDeclContext c) {
     return new Decl.Rule(
-        span(c.effect),
+        span(c.shadow != null ? c.shadow : c.effect),
+        c.shadow != null,
         c.effect.getType() == WardenLexer.PERMIT ? Decl.Effect.PERMIT : Decl.Effect.FORBID,
         c.label == null ? null : string(c.label),
         targets(c.targets()),

@@ -183,7 +183,7 @@ final class SyntaxErrors extends BaseErrorListener {
           WardenLexer.REQUEST, WardenLexer.DATA -> anExpression;
       case WardenLexer.GET, WardenLexer.POST, WardenLexer.PUT, WardenLexer.PATCH,
           WardenLexer.DELETE, WardenLexer.HEAD, WardenLexer.OPTIONS -> aMethod;
-      case WardenLexer.API, WardenLexer.ROLE, WardenLexer.PERMIT, WardenLexer.FORBID,
+      case WardenLexer.API, WardenLexer.ROLE, WardenLexer.PERMIT, WardenLexer.FORBID, WardenLexer.SHADOW,
           WardenLexer.TEST, WardenLexer.SCHEMA, WardenLexer.QUOTA, WardenLexer.REDACT,
           WardenLexer.LOOKUP, WardenLexer.ON, WardenLexer.PACKAGE -> aDecl;
       default -> false;

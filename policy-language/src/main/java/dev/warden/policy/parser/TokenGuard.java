@@ -105,7 +105,7 @@ final class TokenGuard {
   private static boolean startsDeclaration(int type) {
     return type == WardenLexer.PACKAGE || type == WardenLexer.PRINCIPAL || type == WardenLexer.API
         || type == WardenLexer.ROLE || type == WardenLexer.PERMIT || type == WardenLexer.FORBID
-        || type == WardenLexer.DATA || type == WardenLexer.TEST;
+        || type == WardenLexer.SHADOW || type == WardenLexer.DATA || type == WardenLexer.TEST;
   }
 
   /** One diagnostic for a run of bad characters such as `&&`, with a hint for common slips. */

@@ -20,6 +20,8 @@ public final class Decision {
   private final String revision;
   private final Obligations obligations;
   private final List<EvalError> errors;
+  /** The would-be decision with the route's shadow rules enforced, or null when none covers it. */
+  private final Decision shadow;
   // Benign race: two threads may both build the same immutable string.
   private String explanation;
 
@@ -46,6 +48,44 @@ public final class Decision {
     this.revision = revision;
     this.obligations = obligations == null ? Obligations.NONE : obligations;
     this.errors = List.copyOf(errors);
+    this.shadow = null;
+  }
+
+  private Decision(Decision d, Decision shadow) {
+    this.outcome = d.outcome;
+    this.allowed = d.allowed;
+    this.status = d.status;
+    this.reason = d.reason;
+    this.explain = d.explain;
+    this.rules = d.rules;
+    this.route = d.route;
+    this.revision = d.revision;
+    this.obligations = d.obligations;
+    this.errors = d.errors;
+    this.shadow = shadow;
+  }
+
+  /** This decision, with {@code shadow} as what it would have been had the shadow rules been enforced. */
+  public Decision withShadow(Decision shadow) {
+    if (shadow != null && shadow.shadow != null) {
+      throw new IllegalArgumentException("a would-be decision has no would-be decision of its own");
+    }
+    return new Decision(this, shadow);
+  }
+
+  /**
+   * What the decision would have been with the route's `shadow` rules enforced beside the others,
+   * or null when no shadow rule covers the route (or the request was refused before its rules:
+   * a request that cannot be read, an invalid identity, no route, a route not yet or no longer
+   * served). Never enforced: the sidecar logs and counts it.
+   */
+  public Decision shadow() {
+    return shadow;
+  }
+
+  /** Whether the would-be decision answers differently: allowed, status or outcome. False without one. */
+  public boolean shadowChanges() {
+    return shadow != null && (shadow.allowed != allowed || shadow.status != status || shadow.outcome != outcome);
   }
 
   /**
@@ -127,7 +167,8 @@ public final class Decision {
   public boolean equals(Object o) {
     return o instanceof Decision d && outcome == d.outcome && status == d.status && reason.equals(d.reason)
         && rules.equals(d.rules) && Objects.equals(route, d.route) && Objects.equals(revision, d.revision)
-        && obligations.equals(d.obligations) && errors.equals(d.errors) && explanation().equals(d.explanation());
+        && obligations.equals(d.obligations) && errors.equals(d.errors) && Objects.equals(shadow, d.shadow)
+        && explanation().equals(d.explanation());
   }
 
   @Override
