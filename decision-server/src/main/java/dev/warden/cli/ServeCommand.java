@@ -33,6 +33,11 @@ final class ServeCommand implements Callable<Integer> {
           + " bundles with disjoint packages and routes, each named NAME (default: from its location).")
   List<String> bundle;
 
+  @CommandLine.Option(names = "--shadow-bundle", paramLabel = "[NAME=]DIR|FILE.tar.gz|URL",
+      description = "A candidate bundle decided beside the bundle it is named after (or the only one) and never"
+          + " enforced: its would-be decisions are logged and counted (config `shadow_bundle`). Repeatable.")
+  List<String> shadowBundle;
+
   @CommandLine.Option(names = "--decision-log", paramLabel = "PATH|stdout",
       description = "Write a decision record for every call (masked; JSON lines) to this file, rotated, or to"
           + " standard output (config `decision_log.path`).")
@@ -72,6 +77,7 @@ final class ServeCommand implements Callable<Integer> {
       Map<String, String> flags = new HashMap<>();
       // One per line: a location may hold a comma.
       flags.put("bundle", bundle == null ? null : String.join("\n", bundle));
+      flags.put("shadow_bundle", shadowBundle == null ? null : String.join("\n", shadowBundle));
       flags.put("decision_log.path", decisionLog);
       flags.put("grpc.listen", grpc);
       flags.put("http.listen", http);

@@ -30,6 +30,7 @@ import java.util.Set;
  */
 public record ServerConfig(
     List<NamedBundle> bundles,
+    List<NamedBundle> shadowBundles,
     String grpcListen,
     int unixSocketMode,
     String httpListen,
@@ -121,6 +122,7 @@ public record ServerConfig(
   private static Map<String, String> defaults() {
     Map<String, String> d = new java.util.LinkedHashMap<>();
     d.put("bundle", null);
+    d.put("shadow_bundle", null);
     d.put("grpc.listen", "127.0.0.1:9191");
     d.put("grpc.unix_socket_mode", "0660");
     d.put("grpc.executor_threads", "0");
@@ -273,24 +275,30 @@ public record ServerConfig(
         List<String> items = new ArrayList<>();
         v.forEach(i -> items.add(i.asText()));
         // A bundle location may hold a comma (a URL's query): its list keeps items apart by line.
-        out.put(key, String.join(key.equals("bundle") ? "\n" : ",", items));
+        out.put(key, String.join(BUNDLE_LISTS.contains(key) ? "\n" : ",", items));
       } else {
         out.put(key, v.isNull() ? null : v.asText());
       }
     }
   }
 
+  /** Keys whose value is a list of `[NAME=]LOCATION` bundles, one per line. */
+  static final Set<String> BUNDLE_LISTS = Set.of("bundle", "shadow_bundle");
+
   /** Makes the file's relative paths relative to its folder; runs before env and flags apply. */
   private static void resolvePaths(Map<String, String> values, Path folder) throws ConfigException {
-    String bundles = values.get("bundle");
-    if (bundles != null && !bundles.isBlank()) {
+    for (String key : BUNDLE_LISTS) {
+      String bundles = values.get(key);
+      if (bundles == null || bundles.isBlank()) {
+        continue;
+      }
       List<String> resolved = new ArrayList<>();
       for (String item : bundleItems(bundles)) {
         String[] nl = nameAndLocation(item);
-        String at = remote(nl[1]) || nl[1].isEmpty() ? nl[1] : resolve(folder, "bundle", nl[1]);
+        String at = remote(nl[1]) || nl[1].isEmpty() ? nl[1] : resolve(folder, key, nl[1]);
         resolved.add(nl[0] == null ? at : nl[0] + "=" + at);
       }
-      values.put("bundle", String.join("\n", resolved));
+      values.put(key, String.join("\n", resolved));
     }
     String log = values.get("decision_log.path");
     if (log != null && !log.isBlank() && !log.trim().equals("stdout")) {
@@ -336,7 +344,8 @@ public record ServerConfig(
     if (bundle == null || bundle.isBlank()) {
       throw new ConfigException("no bundle: pass `--bundle DIR`, set `bundle:` in the config file or WARDEN_BUNDLE");
     }
-    List<NamedBundle> bundles = bundles(bundle);
+    List<NamedBundle> bundles = bundles("bundle", bundle);
+    List<NamedBundle> shadowBundles = shadowBundles(v.get("shadow_bundle"), bundles);
     int failure = integer(v, "authz.failure_status");
     if (!Set.of(403, 500, 503).contains(failure)) {
       throw new ConfigException("`authz.failure_status` must be 403, 500 or 503");
@@ -414,17 +423,19 @@ public record ServerConfig(
     Reload reload = new Reload(bool(v, "reload.watch"), poll, debounce, bool(v, "reload.test_gate"),
         list(v.get("reload.trusted_keys")), path(v.get("reload.persist_dir")), remote(v), staleness(v),
         staleAction(v));
-    for (NamedBundle b : bundles) {
+    List<NamedBundle> fetched = new ArrayList<>(bundles);
+    fetched.addAll(shadowBundles);
+    for (NamedBundle b : fetched) {
       remoteAllowed(b.location(), reload);
     }
-    credentialsScoped(bundles, reload);
-    if (reload.remote().plainHttp() && bundles.stream().noneMatch(b -> b.location().startsWith("oci://"))) {
+    credentialsScoped(fetched, reload);
+    if (reload.remote().plainHttp() && fetched.stream().noneMatch(b -> b.location().startsWith("oci://"))) {
       throw new ConfigException("`reload.remote.plain_http` is for an `oci://` bundle; no bundle is one");
     }
     String jwtAuthn = v.get("identity.jwt_authn_metadata_key");
     String ops = v.get("http.ops_listen");
     DecisionLogSettings decisionLog = decisionLog(v);
-    return new ServerConfig(bundles, v.get("grpc.listen"), socketMode, v.get("http.listen"),
+    return new ServerConfig(bundles, shadowBundles, v.get("grpc.listen"), socketMode, v.get("http.listen"),
         ops == null || ops.isBlank() ? null : ops.trim(), requestTimeout, maxConnections, threads, calls, readBatch,
         bool(v, "grpc.reflection"), cert, key,
         path(v.get("grpc.tls.client_ca")), jwt, jwtAuthn == null || jwtAuthn.isBlank() ? null : jwtAuthn.trim(),
@@ -515,26 +526,46 @@ public record ServerConfig(
     return out;
   }
 
-  private static List<NamedBundle> bundles(String value) throws ConfigException {
+  /**
+   * The shadow bundles (`shadow_bundle`, `--shadow-bundle`): candidates decided beside the bundles
+   * and never enforced. Each is named after the bundle it shadows; with one bundle, any name
+   * shadows it.
+   */
+  private static List<NamedBundle> shadowBundles(String value, List<NamedBundle> bundles) throws ConfigException {
+    if (value == null || value.isBlank()) {
+      return List.of();
+    }
+    List<NamedBundle> out = bundles("shadow_bundle", value);
+    for (NamedBundle s : out) {
+      if (bundles.size() > 1 && bundles.stream().noneMatch(b -> b.name().equals(s.name()))) {
+        throw new ConfigException("shadow bundle `" + s.name() + "` shadows no bundle: with several bundles, name each"
+            + " shadow bundle after the one it is a candidate for, as `NAME=LOCATION` (bundles: "
+            + String.join(", ", bundles.stream().map(NamedBundle::name).toList()) + ")");
+      }
+    }
+    return out;
+  }
+
+  private static List<NamedBundle> bundles(String key, String value) throws ConfigException {
     List<NamedBundle> out = new ArrayList<>();
     for (String item : bundleItems(value)) {
       String[] nl = nameAndLocation(item);
       if (nl[1].isEmpty()) {
-        throw new ConfigException("`bundle` `" + item + "` names no location after `=`");
+        throw new ConfigException("`" + key + "` `" + item + "` names no location after `=`");
       }
       if (nl[1].matches("(?s)[A-Za-z][A-Za-z0-9+.-]*://.*") && !remote(nl[1])) {
-        throw new ConfigException("`bundle` `" + shown(nl[1]) + "`: Warden fetches bundles from a path,"
+        throw new ConfigException("`" + key + "` `" + shown(nl[1]) + "`: Warden fetches bundles from a path,"
             + " `https://`, `http://` (loopback) or `oci://`, not `" + nl[1].substring(0, nl[1].indexOf("://") + 3) + "`");
       }
       String name = nl[0] != null ? nl[0] : defaultName(nl[1]);
       if (out.stream().anyMatch(b -> b.name().equals(name))) {
-        throw new ConfigException("two bundles are called `" + name + "`: name them, as `NAME=LOCATION`"
+        throw new ConfigException("`" + key + "`: two bundles are called `" + name + "`: name them, as `NAME=LOCATION`"
             + " (a name is lower-case letters, digits, `-` and `_`)");
       }
       out.add(new NamedBundle(name, nl[1]));
     }
     if (out.size() > MAX_BUNDLES) {
-      throw new ConfigException("`bundle` lists " + out.size() + " bundles; at most " + MAX_BUNDLES);
+      throw new ConfigException("`" + key + "` lists " + out.size() + " bundles; at most " + MAX_BUNDLES);
     }
     return out;
   }

@@ -73,6 +73,10 @@ public final class WardenServer implements AutoCloseable {
   private dev.warden.server.decisionlog.DecisionLogger decisionLog;
   /** One reloader per bundle, by name, in configuration order. */
   private final Map<String, BundleReloader> reloaders = new java.util.LinkedHashMap<>();
+  /** Candidate bundles decided beside the served ones, never enforced (`shadow_bundle`). */
+  private final dev.warden.server.authz.ShadowBundles shadows;
+  /** One reloader per shadow bundle, by its name in `/status` and metrics: `shadow:NAME`. */
+  private final Map<String, BundleReloader> shadowReloaders = new java.util.LinkedHashMap<>();
   private ExecutorService executor;
   /** Decides the heavy decisions, off the transport threads; null when calls run on {@link #executor}. */
   private ExecutorService heavy;
@@ -96,6 +100,11 @@ public final class WardenServer implements AutoCloseable {
       members.add(new BundleSet.Member(b.name(), new ActiveBundle()));
     }
     this.bundles = new BundleSet(members);
+    List<dev.warden.server.authz.ShadowBundles.Member> candidates = new java.util.ArrayList<>();
+    for (ServerConfig.NamedBundle b : config.shadowBundles()) {
+      candidates.add(new dev.warden.server.authz.ShadowBundles.Member(b.name(), b.name(), new ActiveBundle()));
+    }
+    this.shadows = new dev.warden.server.authz.ShadowBundles(candidates, bundles);
   }
 
   /** Thrown when the server cannot start; the message is for the operator. */
@@ -116,6 +125,7 @@ public final class WardenServer implements AutoCloseable {
 
   public void start() throws StartException, IOException, ServerConfig.ConfigException {
     loadBundle();
+    loadShadowBundles();
     startDecisionLog();
     JwtVerifier jwt = null;
     if (config.jwt() != null) {
@@ -145,7 +155,7 @@ public final class WardenServer implements AutoCloseable {
     List<DecisionSink> sinks = decisionLog == null ? List.of() : List.of(decisionLog);
     ExtAuthzService authz = new ExtAuthzService(authorizer,
         new ResponseMapper(config.stripHeaders(), config.dynamicMetadata()),
-        new DecisionRecorder(DecisionRecord.Api.EXT_AUTHZ, metrics, sinks));
+        new DecisionRecorder(DecisionRecord.Api.EXT_AUTHZ, metrics, sinks, shadows));
     DecisionsService decide = new DecisionsService(authorizer,
         new DecisionRecorder(DecisionRecord.Api.DECIDE, metrics, sinks));
     grpcListen = Listen.parse(config.grpcListen(), "grpc.listen");
@@ -176,7 +186,8 @@ public final class WardenServer implements AutoCloseable {
         config.httpMaxConnections()), bundles, metrics, new AdminServer.BundleControl() {
           @Override
           public List<Map<String, Object>> status() {
-            return reloaders.values().stream().map(BundleReloader::status).toList();
+            return java.util.stream.Stream.concat(reloaders.values().stream(), shadowReloaders.values().stream())
+                .map(BundleReloader::status).toList();
           }
 
           @Override
@@ -194,6 +205,8 @@ public final class WardenServer implements AutoCloseable {
       r.onReadinessChange(this::updateHealth);
       r.start();
     }
+    // A shadow bundle never makes Warden unready: it enforces nothing.
+    shadowReloaders.values().forEach(BundleReloader::start);
     updateHealth();
   }
 
@@ -237,6 +250,41 @@ public final class WardenServer implements AutoCloseable {
       }
       if (log.isDebugEnabled()) {
         result.stages().forEach(t -> log.debug("bundle {}: stage {}: {} µs", b.name(), t.stage(), t.nanos() / 1_000));
+      }
+    }
+  }
+
+  /**
+   * Loads each shadow bundle. One that cannot be read or compiled at start does not stop Warden,
+   * which enforces the served bundles only: it is logged, counted, and tried again as the bundle
+   * changes (its reloader watches or polls it like any other).
+   */
+  private void loadShadowBundles() throws StartException {
+    List<ServerConfig.NamedBundle> configured = config.shadowBundles();
+    for (int i = 0; i < configured.size(); i++) {
+      ServerConfig.NamedBundle b = configured.get(i);
+      String name = "shadow:" + b.name();
+      BundleReloader r;
+      try {
+        r = new BundleReloader(name, BundleSources.of(b.location(), config.reload().remote()), config.reload(),
+            shadows.members().get(i).bundle(), metrics, clock, null, "warden-bundle-shadow-" + b.name());
+      } catch (IllegalArgumentException e) {
+        throw new StartException("shadow bundle `" + b.name() + "`: " + e.getMessage(), null);
+      }
+      shadowReloaders.put(name, r);
+      try {
+        CompileResult result = r.loadFirst();
+        if (!result.ok()) {
+          metrics.bundle(name).loadFailed();
+          log.warn("shadow bundle `{}` ({}) has {} error(s); nothing is shadowed until it compiles:\n{}", b.name(),
+              ServerConfig.shown(b.location()), result.errors().size(), result.render());
+        } else {
+          log.info("shadow bundle `{}`: {} (revision {}), decided beside the served bundles, never enforced",
+              b.name(), ServerConfig.shown(b.location()), r.revision());
+        }
+      } catch (BundleReadException e) {
+        metrics.bundle(name).loadFailed();
+        log.warn("shadow bundle `{}` cannot be read ({}); nothing is shadowed until it can", b.name(), e.getMessage());
       }
     }
   }
@@ -288,6 +336,8 @@ public final class WardenServer implements AutoCloseable {
     if (reloaders.isEmpty()) {
       return CompletableFuture.failedFuture(new IllegalStateException("Warden has not started"));
     }
+    // Shadow bundles are checked too; the answer is the served bundles'.
+    shadowReloaders.values().forEach(r -> r.checkNow(cause));
     if (reloaders.size() == 1) {
       return reloaders.values().iterator().next().checkNow(cause).thenApply(BundleReloader.Outcome::toMap);
     }
@@ -462,6 +512,7 @@ public final class WardenServer implements AutoCloseable {
     try {
       notServing();
       reloaders.values().forEach(BundleReloader::close);
+      shadowReloaders.values().forEach(BundleReloader::close);
       if (grpc != null) {
         stopGrpc();
       }

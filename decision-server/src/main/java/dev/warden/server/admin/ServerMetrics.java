@@ -265,4 +265,18 @@ public final class ServerMetrics {
   public void overloaded() {
     overloaded.inc();
   }
+
+  /**
+   * A would-be decision, never enforced: `warden_shadow_decisions_total{source, bundle, changed}`,
+   * source `rules` (the deciding bundle's shadow rules; bundle empty) or `bundle` (a shadow
+   * bundle, by name), changed when it answers otherwise than the decision that stood.
+   */
+  public void shadowDecision(String source, String bundle, boolean changed) {
+    shadowDecisions.labelValues(source, bundle, changed ? "true" : "false").inc();
+  }
+
+  private final Counter shadowDecisions = Counter.builder().name("warden_shadow_decisions_total")
+      .help("Would-be decisions of shadow rules and shadow bundles, never enforced, by source (rules, bundle), shadow"
+          + " bundle and whether they answer otherwise than the decision that stood")
+      .labelNames("source", "bundle", "changed").register(registry);
 }

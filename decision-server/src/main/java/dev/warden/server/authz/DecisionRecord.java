@@ -31,7 +31,29 @@ import java.util.Map;
  * @param failure the exception behind an internal error, for the log only; else null
  */
 public record DecisionRecord(String id, Api api, Decision decision, Cause cause, Request request, long arrivedNanos,
-    long decidedNanos, boolean heavy, Throwable failure) {
+    long decidedNanos, boolean heavy, Throwable failure, List<ShadowDecision> shadowBundles) {
+
+  public DecisionRecord {
+    shadowBundles = List.copyOf(shadowBundles);
+  }
+
+  /** A record without shadow bundles' decisions. */
+  public DecisionRecord(String id, Api api, Decision decision, Cause cause, Request request, long arrivedNanos,
+      long decidedNanos, boolean heavy, Throwable failure) {
+    this(id, api, decision, cause, request, arrivedNanos, decidedNanos, heavy, failure, List.of());
+  }
+
+  /**
+   * What a shadow bundle would have decided for the same request: never enforced, logged and
+   * counted. {@code changed} when it answers otherwise than the decision that stood (allowed,
+   * status or outcome).
+   */
+  public record ShadowDecision(String bundle, String revision, Decision decision, boolean changed) {}
+
+  /** This record with the shadow bundles' decisions. */
+  public DecisionRecord withShadowBundles(List<ShadowDecision> shadows) {
+    return new DecisionRecord(id, api, decision, cause, request, arrivedNanos, decidedNanos, heavy, failure, shadows);
+  }
 
   /** The APIs that ask the Authorizer, by the name metrics and logs use. */
   public enum Api {

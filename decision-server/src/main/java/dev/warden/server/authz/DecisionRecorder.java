@@ -28,11 +28,22 @@ public final class DecisionRecorder {
   private final ServerMetrics metrics;
   private final ServerMetrics.Decisions decisions;
   private final DecisionSink[] sinks;
+  /** Shadow bundles, or null when none is configured. */
+  private final ShadowBundles shadows;
 
-  public DecisionRecorder(DecisionRecord.Api api, ServerMetrics metrics, List<DecisionSink> sinks) {
+  /**
+   * @param shadows the shadow bundles, decided once the answer is out; null or empty for none
+   */
+  public DecisionRecorder(DecisionRecord.Api api, ServerMetrics metrics, List<DecisionSink> sinks,
+      ShadowBundles shadows) {
     this.metrics = metrics;
     this.decisions = metrics.decisions(api.label());
     this.sinks = sinks.toArray(new DecisionSink[0]);
+    this.shadows = shadows == null || shadows.isEmpty() ? null : shadows;
+  }
+
+  public DecisionRecorder(DecisionRecord.Api api, ServerMetrics metrics, List<DecisionSink> sinks) {
+    this(api, metrics, sinks, null);
   }
 
   /** A recorder without sinks. */
@@ -58,6 +69,19 @@ public final class DecisionRecorder {
       metrics.internalError();
     } else if (r.cause() == Cause.OVERLOADED) {
       metrics.overloaded();
+    }
+    if (d.shadow() != null) {
+      metrics.shadowDecision("rules", "", d.shadowChanges());
+    }
+    if (shadows != null) {
+      try {
+        r = shadows.evaluate(r);
+      } catch (RuntimeException | StackOverflowError e) {
+        log.warn("decision {}: shadow bundles could not decide", r.id(), e);
+      }
+      for (DecisionRecord.ShadowDecision s : r.shadowBundles()) {
+        metrics.shadowDecision("bundle", s.bundle(), s.changed());
+      }
     }
     log(r, serious);
     for (DecisionSink sink : sinks) {

@@ -11,6 +11,7 @@ import dev.warden.proto.v1.LoggedObligations;
 import dev.warden.proto.v1.LoggedPrincipal;
 import dev.warden.proto.v1.LoggedRequest;
 import dev.warden.proto.v1.LoggedRule;
+import dev.warden.proto.v1.LoggedShadow;
 import dev.warden.proto.v1.LoggedTrace;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -60,29 +61,8 @@ final class JsonLine {
       str(g, "reason", d.getReason());
       str(g, "cause", d.getCause());
       str(g, "route", d.getRoute());
-      if (d.getRulesCount() > 0) {
-        g.writeArrayFieldStart("rules");
-        for (LoggedRule r : d.getRulesList()) {
-          g.writeStartObject();
-          str(g, "id", r.getId());
-          str(g, "kind", r.getKind());
-          str(g, "location", r.getLocation());
-          g.writeEndObject();
-        }
-        g.writeEndArray();
-      }
-      if (d.getErrorsCount() > 0) {
-        g.writeArrayFieldStart("errors");
-        for (LoggedError e : d.getErrorsList()) {
-          g.writeStartObject();
-          str(g, "kind", e.getKind());
-          str(g, "rule", e.getRule());
-          str(g, "location", e.getLocation());
-          str(g, "message", e.getMessage());
-          g.writeEndObject();
-        }
-        g.writeEndArray();
-      }
+      rules(g, d.getRulesList());
+      errors(g, d.getErrorsList());
       if (d.hasObligations()) {
         obligations(g, d.getObligations());
       }
@@ -99,11 +79,68 @@ final class JsonLine {
         g.writeStringField("latencyMicros", Long.toString(d.getLatencyMicros()));
       }
       strings(g, "masked", d.getMaskedList());
+      if (d.getShadowCount() > 0) {
+        g.writeArrayFieldStart("shadow");
+        for (LoggedShadow s : d.getShadowList()) {
+          shadow(g, s);
+        }
+        g.writeEndArray();
+      }
       g.writeEndObject();
     } catch (IOException e) {
       throw new UncheckedIOException("writing to memory does not fail", e);
     }
     return out.toByteArray();
+  }
+
+  private static void rules(JsonGenerator g, List<LoggedRule> rules) throws IOException {
+    if (rules.isEmpty()) {
+      return;
+    }
+    g.writeArrayFieldStart("rules");
+    for (LoggedRule r : rules) {
+      g.writeStartObject();
+      str(g, "id", r.getId());
+      str(g, "kind", r.getKind());
+      str(g, "location", r.getLocation());
+      g.writeEndObject();
+    }
+    g.writeEndArray();
+  }
+
+  private static void errors(JsonGenerator g, List<LoggedError> errors) throws IOException {
+    if (errors.isEmpty()) {
+      return;
+    }
+    g.writeArrayFieldStart("errors");
+    for (LoggedError e : errors) {
+      g.writeStartObject();
+      str(g, "kind", e.getKind());
+      str(g, "rule", e.getRule());
+      str(g, "location", e.getLocation());
+      str(g, "message", e.getMessage());
+      g.writeEndObject();
+    }
+    g.writeEndArray();
+  }
+
+  private static void shadow(JsonGenerator g, LoggedShadow s) throws IOException {
+    g.writeStartObject();
+    str(g, "source", s.getSource());
+    str(g, "bundle", s.getBundle());
+    str(g, "revision", s.getRevision());
+    str(g, "outcome", s.getOutcome());
+    if (s.getAllowed()) {
+      g.writeBooleanField("allowed", true);
+    }
+    num(g, "status", s.getStatus());
+    str(g, "reason", s.getReason());
+    rules(g, s.getRulesList());
+    errors(g, s.getErrorsList());
+    if (s.getChanged()) {
+      g.writeBooleanField("changed", true);
+    }
+    g.writeEndObject();
   }
 
   private static void bundle(JsonGenerator g, LoggedBundle b) throws IOException {

@@ -17,6 +17,7 @@ import dev.warden.proto.v1.LoggedObligations;
 import dev.warden.proto.v1.LoggedPrincipal;
 import dev.warden.proto.v1.LoggedRequest;
 import dev.warden.proto.v1.LoggedRule;
+import dev.warden.proto.v1.LoggedShadow;
 import dev.warden.proto.v1.LoggedTrace;
 import dev.warden.server.authz.DecisionRecord;
 import java.nio.charset.StandardCharsets;
@@ -76,12 +77,10 @@ public final class RecordEncoder {
       b.setBundle(known != null ? known : LoggedBundle.newBuilder().setRevision(d.revision()).build());
     }
     for (RuleRef rule : d.rules()) {
-      b.addRules(LoggedRule.newBuilder().setId(rule.id()).setKind(nonNull(rule.kind()))
-          .setLocation(nonNull(rule.location())));
+      b.addRules(rule(rule));
     }
     for (EvalError e : d.errors()) {
-      b.addErrors(LoggedError.newBuilder().setKind(e.kind().label()).setRule(e.rule() == null ? "" : e.rule().id())
-          .setLocation(nonNull(e.location())).setMessage(nonNull(e.message())));
+      b.addErrors(error(e));
     }
     Obligations o = d.obligations();
     if (o != null && !o.isEmpty()) {
@@ -99,7 +98,36 @@ public final class RecordEncoder {
       b.setTrace(trace(q.headers()));
       b.setPrincipal(principal(r, q.identity()));
     }
-    return b.addAllMasked(masked.stream().distinct().toList()).build();
+    b.addAllMasked(masked.stream().distinct().toList());
+    if (d.shadow() != null) {
+      b.addShadow(shadow("rules", null, d.shadow(), d.shadowChanges()));
+    }
+    for (DecisionRecord.ShadowDecision s : r.shadowBundles()) {
+      b.addShadow(shadow("bundle", s, s.decision(), s.changed()));
+    }
+    return b.build();
+  }
+
+  /** A would-be decision: of the shadow rules ({@code bundle} null) or of a shadow bundle. */
+  private static LoggedShadow shadow(String source, DecisionRecord.ShadowDecision bundle, Decision d, boolean changed) {
+    LoggedShadow.Builder s = LoggedShadow.newBuilder().setSource(source).setOutcome(d.outcome().label())
+        .setAllowed(d.allowed()).setStatus(d.status()).setReason(nonNull(d.reason())).setChanged(changed);
+    if (bundle != null) {
+      s.setBundle(nonNull(bundle.bundle())).setRevision(nonNull(bundle.revision()));
+    }
+    d.rules().forEach(rule -> s.addRules(rule(rule)));
+    d.errors().forEach(e -> s.addErrors(error(e)));
+    return s.build();
+  }
+
+  private static LoggedRule rule(RuleRef rule) {
+    return LoggedRule.newBuilder().setId(rule.id()).setKind(nonNull(rule.kind())).setLocation(nonNull(rule.location()))
+        .build();
+  }
+
+  private static LoggedError error(EvalError e) {
+    return LoggedError.newBuilder().setKind(e.kind().label()).setRule(e.rule() == null ? "" : e.rule().id())
+        .setLocation(nonNull(e.location())).setMessage(nonNull(e.message())).build();
   }
 
   /**

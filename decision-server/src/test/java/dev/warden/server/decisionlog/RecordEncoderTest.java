@@ -150,6 +150,25 @@ class RecordEncoderTest {
     }
   }
 
+  @Test
+  void wouldBeDecisionsPrintAsProtobufWould() throws Exception {
+    Request q = request("GET", "/orders/" + ORDER, alice(), Map.of("accept", "a"));
+    dev.warden.policy.runtime.Decision d = shop.decide(q);
+    dev.warden.policy.runtime.Decision would = dev.warden.policy.runtime.Decision.refused(
+        dev.warden.policy.runtime.Outcome.FORBID, 403, "not yet", "a candidate forbids it", "next@sha256:0123456789ab");
+    DecisionRecord r = new DecisionRecord("d-s", DecisionRecord.Api.EXT_AUTHZ, d.withShadow(would),
+        DecisionRecord.Cause.POLICY, q, 0, 2_000, false, null,
+        List.of(new DecisionRecord.ShadowDecision("shop", "next@sha256:0123456789ab", would, true),
+            new DecisionRecord.ShadowDecision("shop", "same@sha256:0123456789ab", d, false)));
+    DecisionLog log = ENCODER.record(r);
+    assertThat(log.getShadowList()).extracting(s -> s.getSource(), s -> s.getAllowed(), s -> s.getChanged())
+        .containsExactly(org.assertj.core.groups.Tuple.tuple("rules", false, d.allowed()),
+            org.assertj.core.groups.Tuple.tuple("bundle", false, true),
+            org.assertj.core.groups.Tuple.tuple("bundle", d.allowed(), false));
+    assertThat(log.getShadow(1).getRevision()).isEqualTo("next@sha256:0123456789ab");
+    assertThat(JSON.readTree(ENCODER.line(r))).isEqualTo(JSON.readTree(ENCODER.referenceLine(r)));
+  }
+
   // Masking as a property: no secret value ever appears in the encoded line.
 
   @Provide

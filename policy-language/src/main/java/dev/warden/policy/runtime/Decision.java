@@ -85,7 +85,12 @@ public final class Decision {
 
   /** Whether the would-be decision answers differently: allowed, status or outcome. False without one. */
   public boolean shadowChanges() {
-    return shadow != null && (shadow.allowed != allowed || shadow.status != status || shadow.outcome != outcome);
+    return shadow != null && !answersAs(shadow);
+  }
+
+  /** Whether {@code other} gives the same answer: allowed, status and outcome. */
+  public boolean answersAs(Decision other) {
+    return other.allowed == allowed && other.status == status && other.outcome == outcome;
   }
 
   /**
