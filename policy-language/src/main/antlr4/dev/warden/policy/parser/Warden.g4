@@ -145,8 +145,8 @@ testDecl
 testStep
   : REQUEST httpMethod PATH requestOption*                   # requestStep
   | DATA name=IDENT (LBRACK key=expr RBRACK)? ASSIGN value=expr # dataStep
-  | EXPECT ALLOW headerExpect*                                # expectAllow
-  | EXPECT DENY INT? (BY ruleRef)? (REASON STRING)? headerExpect* # expectDeny
+  | EXPECT shadow=IDENT? ALLOW headerExpect*                  # expectAllow
+  | EXPECT shadow=IDENT? DENY INT? (BY ruleRef)? (REASON STRING)? headerExpect* # expectDeny
   ;
 
 // `with header "x-user-id" = "alice"`, `without header "x-debug"`, `and response header "…"`:

@@ -27,18 +27,32 @@ public sealed interface TestStep {
   /** `data orders["k"] = {…}` ({@code key} non-null) or `data orders = {…}`. */
   record Data(Span span, String name, Span nameSpan, Expr key, Expr value) implements TestStep {}
 
-  /** `expect allow [with header "…" = "…" …]`. */
-  record ExpectAllow(Span span, List<HeaderCheck> headers) implements TestStep {
+  /**
+   * `expect allow [with header "…" = "…" …]`; `expect shadow allow …` ({@code shadow}) for the
+   * would-be decision with the bundle's shadow rules enforced.
+   */
+  record ExpectAllow(Span span, boolean shadow, List<HeaderCheck> headers) implements TestStep {
     public ExpectAllow {
       headers = List.copyOf(headers);
     }
+
+    public ExpectAllow(Span span, List<HeaderCheck> headers) {
+      this(span, false, headers);
+    }
   }
 
-  /** `expect deny [status] [by rule] [reason "…"] [with response header …]`; absent parts are null. */
-  record ExpectDeny(Span span, Integer status, String rule, String reason, List<HeaderCheck> headers)
+  /**
+   * `expect [shadow] deny [status] [by rule] [reason "…"] [with response header …]`; absent parts
+   * are null.
+   */
+  record ExpectDeny(Span span, boolean shadow, Integer status, String rule, String reason, List<HeaderCheck> headers)
       implements TestStep {
     public ExpectDeny {
       headers = List.copyOf(headers);
+    }
+
+    public ExpectDeny(Span span, Integer status, String rule, String reason, List<HeaderCheck> headers) {
+      this(span, false, status, rule, reason, headers);
     }
   }
 

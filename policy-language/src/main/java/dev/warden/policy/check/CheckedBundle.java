@@ -148,10 +148,18 @@ public record CheckedBundle(
   public record DataDocument(String name, int slot, Type type, JsonNode json, String file) {}
 
   /** A test block, checked. */
-  public record CheckedTest(
-      String name, Span span, TestRequest request, List<DataOverride> data, Expectation expect) {
+  /**
+   * A test block, checked. {@code shadowExpect} is what the test expects of the would-be decision
+   * with the bundle's shadow rules enforced (`expect shadow …`), or null.
+   */
+  public record CheckedTest(String name, Span span, TestRequest request, List<DataOverride> data, Expectation expect,
+      Expectation shadowExpect) {
     public CheckedTest {
       data = List.copyOf(data);
+    }
+
+    public CheckedTest(String name, Span span, TestRequest request, List<DataOverride> data, Expectation expect) {
+      this(name, span, request, data, expect, null);
     }
   }
 

@@ -60,6 +60,7 @@ final class TestChecker {
   private CheckedTest test(Decl.Test t, List<String> ruleIds) {
     TestRequest request = null;
     Expectation expect = null;
+    Expectation shadowExpect = null;
     List<DataOverride> overrides = new ArrayList<>();
     boolean ok = true;
     for (TestStep s : t.steps()) {
@@ -79,16 +80,23 @@ final class TestChecker {
           overrides.add(o);
         }
       } else if (s instanceof TestStep.ExpectAllow a) {
-        if (expect != null) {
-          diagnostics.add(Diagnostic.error("test.bad_steps", a.span(), "a test has one `expect`"));
+        if ((a.shadow() ? shadowExpect : expect) != null) {
+          diagnostics.add(Diagnostic.error("test.bad_steps", a.span(),
+              a.shadow() ? "a test has one `expect shadow`" : "a test has one `expect`"));
           ok = false;
         }
         List<CheckedBundle.HeaderExpectation> headers = headers(a.headers(), true);
         ok &= headers != null;
-        expect = new Expectation(true, null, null, null, a.span(), headers == null ? List.of() : headers);
+        Expectation e = new Expectation(true, null, null, null, a.span(), headers == null ? List.of() : headers);
+        if (a.shadow()) {
+          shadowExpect = e;
+        } else {
+          expect = e;
+        }
       } else if (s instanceof TestStep.ExpectDeny d) {
-        if (expect != null) {
-          diagnostics.add(Diagnostic.error("test.bad_steps", d.span(), "a test has one `expect`"));
+        if ((d.shadow() ? shadowExpect : expect) != null) {
+          diagnostics.add(Diagnostic.error("test.bad_steps", d.span(),
+              d.shadow() ? "a test has one `expect shadow`" : "a test has one `expect`"));
           ok = false;
         }
         if (d.rule() != null && !ruleIds.contains(d.rule())) {
@@ -103,7 +111,13 @@ final class TestChecker {
         }
         List<CheckedBundle.HeaderExpectation> headers = headers(d.headers(), false);
         ok &= headers != null;
-        expect = new Expectation(false, d.status(), d.rule(), d.reason(), d.span(), headers == null ? List.of() : headers);
+        Expectation e = new Expectation(false, d.status(), d.rule(), d.reason(), d.span(),
+            headers == null ? List.of() : headers);
+        if (d.shadow()) {
+          shadowExpect = e;
+        } else {
+          expect = e;
+        }
       }
     }
     if (request == null || expect == null) {
@@ -114,7 +128,7 @@ final class TestChecker {
       }
       return null;
     }
-    return ok ? new CheckedTest(t.name(), t.span(), request, overrides, expect) : null;
+    return ok ? new CheckedTest(t.name(), t.span(), request, overrides, expect, shadowExpect) : null;
   }
 
   /** The header checks of an `expect`, or null after a diagnostic. */

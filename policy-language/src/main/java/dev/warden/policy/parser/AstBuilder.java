@@ -340,7 +340,8 @@ final class AstBuilder {
           d.key == null ? null : expr(d.key, 0), expr(d.value, 0));
     }
     if (s instanceof ExpectAllowContext a) {
-      return new TestStep.ExpectAllow(expectSpan(a, a.headerExpect()), headerChecks(a.headerExpect()));
+      return new TestStep.ExpectAllow(expectSpan(a, a.headerExpect()), shadowWord(a.shadow, "allow"),
+          headerChecks(a.headerExpect()));
     }
     ExpectDenyContext d = (ExpectDenyContext) s;
     Integer status = null;
@@ -353,8 +354,27 @@ final class AstBuilder {
       rule = ref.STRING() != null ? string(ref.STRING().getSymbol()) : ref.getText();
     }
     String reason = d.STRING() == null ? null : string(d.STRING().getSymbol());
-    return new TestStep.ExpectDeny(expectSpan(d, d.headerExpect()), status, rule, reason,
-        headerChecks(d.headerExpect()));
+    return new TestStep.ExpectDeny(expectSpan(d, d.headerExpect()), shadowWord(d.shadow, "deny"), status, rule,
+        reason, headerChecks(d.headerExpect()));
+  }
+
+  /**
+   * Whether `expect` is followed by `shadow` (the would-be decision); any other word between
+   * `expect` and `allow`/`deny` is a diagnostic.
+   */
+  private boolean shadowWord(Token word, String answer) {
+    if (word == null) {
+      return false;
+    }
+    if (!word.getText().equals("shadow")) {
+      Diagnostic d = Diagnostic.error("parse.unexpected_token", span(word),
+          "unexpected `" + word.getText() + "` between `expect` and `" + answer + "`");
+      diagnostics.add(EditDistance.closest(word.getText(), List.of("shadow"))
+          .map(w -> d.withHelp("did you mean `" + w + "`?"))
+          .orElse(d.withHelp("write `expect " + answer + " …`, or `expect shadow " + answer
+              + " …` for the decision with the bundle's shadow rules enforced")));
+    }
+    return true;
   }
 
   // ---- expressions ----------------------------------------------------------------------

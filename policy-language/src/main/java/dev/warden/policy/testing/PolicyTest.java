@@ -56,7 +56,18 @@ public final class PolicyTest {
    * {@link #program()}, the parity test through the sidecar.
    */
   public TestOutcome judge(Decision d) {
-    return judge(d, d.obligations().upstream(headers(test.request())), d.obligations().response());
+    TestOutcome enforced = judge(d, d.obligations().upstream(headers(test.request())), d.obligations().response());
+    Expectation s = test.shadowExpect();
+    if (!enforced.passed() || s == null) {
+      return enforced;
+    }
+    // No shadow rule covers the route (or the request was refused before the rules): the
+    // would-be decision is the decision itself.
+    Decision would = d.shadow() != null ? d.shadow() : d;
+    String failure = failure(s, would, would.obligations().upstream(headers(test.request())),
+        would.obligations().response());
+    return new TestOutcome(test.name(), location(), enforced.expected() + "; shadow " + expected(s), d,
+        failure == null ? null : "expected shadow " + failure.substring("expected ".length()));
   }
 
   /**
@@ -65,7 +76,17 @@ public final class PolicyTest {
    * parity test passes what Envoy makes of the sidecar's answer.
    */
   public TestOutcome judge(Decision d, Map<String, List<String>> upstream, Map<String, List<String>> response) {
-    Expectation e = test.expect();
+    return new TestOutcome(test.name(), location(), expected(test.expect()), d,
+        failure(test.expect(), d, upstream, response));
+  }
+
+  /**
+   * Why decision {@code d} does not meet expectation {@code e}, as `expected …, got …`, or null.
+   * The sidecar's answers carry no would-be decision: a test's `expect shadow` is judged by
+   * {@link #judge(Decision)}, offline, only.
+   */
+  private static String failure(Expectation e, Decision d, Map<String, List<String>> upstream,
+      Map<String, List<String>> response) {
     String expected = expected(e);
     String failure = null;
     if (e.allow() != d.allowed()) {
@@ -84,7 +105,7 @@ public final class PolicyTest {
         failure = "expected " + expected + ", got " + got;
       }
     }
-    return new TestOutcome(test.name(), location(), expected, d, failure);
+    return failure;
   }
 
   /**

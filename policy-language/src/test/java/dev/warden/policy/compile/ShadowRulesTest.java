@@ -185,4 +185,63 @@ class ShadowRulesTest {
     assertThat(with.shadow().allowed()).isEqualTo(promoted.allowed());
     assertThat(with.shadow().status()).isEqualTo(promoted.status());
   }
+
+  @Test
+  void testsStateTheWouldBeDecisionWithExpectShadow() {
+    dev.warden.policy.bundle.CompileResult r = compile(SHOP + """
+        shadow forbid "no-bob" read when principal.id == "bob" because "bob is suspended"
+
+        test "bob is still served, and would be refused" {
+          request GET /orders/o1 as {sub: "bob", roles: ["customer"]}
+          expect allow
+          expect shadow deny 403 by shop.no-bob reason "bob is suspended"
+        }
+        test "wrong about the would-be decision" {
+          request GET /orders/o1 as {sub: "bob", roles: ["customer"]}
+          expect allow
+          expect shadow allow
+        }
+        test "a route without shadow rules would answer the same" {
+          request GET /ping
+          expect allow
+          expect shadow allow
+        }
+        """);
+    assertThat(r.ok()).as(r.render()).isTrue();
+    java.util.Map<String, dev.warden.policy.testing.TestOutcome> o = new java.util.HashMap<>();
+    r.tests(n -> true).forEach(t -> o.put(t.name(), t.run(dev.warden.policy.support.Bundles.NOW)));
+    assertThat(o.get("bob is still served, and would be refused").failure()).isNull();
+    assertThat(o.get("bob is still served, and would be refused").expected())
+        .isEqualTo("allow; shadow deny 403 by shop.no-bob reason \"bob is suspended\"");
+    assertThat(o.get("wrong about the would-be decision").failure())
+        .startsWith("expected shadow allow, got deny 403 by shop.no-bob");
+    assertThat(o.get("a route without shadow rules would answer the same").failure()).isNull();
+  }
+
+  @Test
+  void expectShadowIsCheckedLikeExpect() {
+    assertThat(codes(compile(SHOP + """
+        test "t" {
+          request GET /ping
+          expect allow
+          expect shadow allow
+          expect shadow deny
+        }
+        """))).containsExactly("test.bad_steps");
+    dev.warden.policy.bundle.CompileResult typo = compile(SHOP + """
+        test "t" {
+          request GET /ping
+          expect allow
+          expect shadwo deny
+        }
+        """);
+    assertThat(codes(typo)).containsExactly("parse.unexpected_token");
+    assertThat(typo.render()).contains("did you mean `shadow`?");
+    assertThat(codes(compile(SHOP + """
+        test "t" {
+          request GET /ping
+          expect shadow deny by shop.nothing
+        }
+        """))).contains("test.unknown_rule");
+  }
 }
