@@ -66,9 +66,12 @@ public record ServerConfig(
    * @param maxFiles how many rotated files are kept beside it
    * @param buffer how many records wait for the writer at most; more are dropped and counted
    * @param sampleAllows the fraction of allowed decisions logged; denials and errors always are
+   * @param maxFileAge the age at which a non-empty file is rotated too; zero: by size only
    */
-  public record DecisionLogSettings(String path, long maxFileBytes, int maxFiles, int buffer, double sampleAllows) {
-    public static final DecisionLogSettings OFF = new DecisionLogSettings(null, 64L << 20, 10, 8192, 1.0);
+  public record DecisionLogSettings(String path, long maxFileBytes, int maxFiles, int buffer, double sampleAllows,
+      Duration maxFileAge) {
+    public static final DecisionLogSettings OFF = new DecisionLogSettings(null, 64L << 20, 10, 8192, 1.0,
+        Duration.ZERO);
 
     public boolean on() {
       return path != null;
@@ -166,6 +169,7 @@ public record ServerConfig(
     d.put("decision_log.max_files", "10");
     d.put("decision_log.buffer", "8192");
     d.put("decision_log.sample_allows", "1.0");
+    d.put("decision_log.max_file_age", "0s");
     d.put("reload.max_staleness", "0s");
     d.put("reload.stale_action", "not_ready");
     d.put("reload.remote.interval", "30s");
@@ -609,7 +613,12 @@ public record ServerConfig(
     }
     double sample = fraction(v, "decision_log.sample_allows", 1,
         " (1: every allow is logged; denials and errors always are)");
-    return new DecisionLogSettings(path, maxBytes, files, buffer, sample);
+    Duration age = duration(v, "decision_log.max_file_age");
+    if (!age.isZero() && (age.compareTo(Duration.ofMinutes(1)) < 0 || age.compareTo(Duration.ofDays(31)) > 0)) {
+      throw new ConfigException("`decision_log.max_file_age` must be 0s (rotate by size only) or from 1m to 31d,"
+          + " found `" + v.get("decision_log.max_file_age") + "`");
+    }
+    return new DecisionLogSettings(path, maxBytes, files, buffer, sample, age);
   }
 
   /** A duration from {@code min} to {@code max}; {@code range} says so in the error. */

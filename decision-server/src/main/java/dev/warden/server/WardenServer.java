@@ -299,7 +299,7 @@ public final class WardenServer implements AutoCloseable {
     try {
       sink = s.path().equals("stdout") ? new dev.warden.server.decisionlog.ConsoleSink(System.out)
           : new dev.warden.server.decisionlog.RotatingFileSink(java.nio.file.Path.of(s.path()), s.maxFileBytes(),
-              s.maxFiles());
+              s.maxFiles(), s.maxFileAge(), System::nanoTime);
     } catch (IOException e) {
       throw new StartException("cannot open the decision log `" + s.path() + "`: " + e.getMessage(), null);
     }

@@ -10,7 +10,8 @@ import java.nio.file.StandardCopyOption;
 import java.util.List;
 
 /**
- * Appends lines to a file and rotates it by size: {@code file} is the newest, then {@code file.1},
+ * Appends lines to a file and rotates it by size, and by age when a maximum age is set:
+ * {@code file} is the newest, then {@code file.1},
  * {@code file.2} … {@code file.<maxFiles>}, the oldest.
  *
  * <p>Invariants:
@@ -22,7 +23,10 @@ import java.util.List;
  *   <li>at most {@code maxFiles} rotated files exist (the oldest is deleted), so the total is bounded
  *       by {@code (maxFiles + 1) × maxBytes} (with the exception above, by the longest line);
  *   <li>reading {@code file.<maxFiles>} … {@code file.1}, {@code file} gives the lines in the order
- *       they were written.
+ *       they were written;
+ *   <li>with a maximum age, a line is never written to a non-empty file opened that long ago or
+ *       longer: the file is rotated first (the age counts from when this sink opened the file, so a
+ *       restart starts the count again; an empty file is never rotated).
  * </ul>
  * An existing {@code file} is appended to, its size counted. Not thread-safe: the pipeline's one
  * writer thread uses it.
@@ -33,8 +37,11 @@ public final class RotatingFileSink implements LogSink {
   private final Path file;
   private final long maxBytes;
   private final int maxFiles;
+  private final long maxAgeNanos;
+  private final java.util.function.LongSupplier nanoClock;
   private OutputStream out;
   private long size;
+  private long openedNanos;
 
   /**
    * Appends lines to {@code file}; when it would pass maxBytes, renames it to file.1 (file.1 →
@@ -42,6 +49,20 @@ public final class RotatingFileSink implements LogSink {
    * the total is bounded by (maxFiles + 1) × maxBytes. Creates the folder.
    */
   public RotatingFileSink(Path file, long maxBytes, int maxFiles) throws IOException {
+    this(file, maxBytes, maxFiles, java.time.Duration.ZERO, System::nanoTime);
+  }
+
+  /**
+   * As above, rotating also a non-empty file once it was opened {@code maxAge} ago (zero: by size
+   * only), by {@code nanoClock} ({@link System#nanoTime} but in tests).
+   */
+  public RotatingFileSink(Path file, long maxBytes, int maxFiles, java.time.Duration maxAge,
+      java.util.function.LongSupplier nanoClock) throws IOException {
+    if (maxAge.isNegative()) {
+      throw new IllegalArgumentException("decision log file age limit of " + maxAge + "; expected 0 or more");
+    }
+    this.maxAgeNanos = maxAge.toNanos();
+    this.nanoClock = nanoClock;
     if (maxBytes < 1) {
       throw new IllegalArgumentException("decision log file size limit of " + maxBytes + " bytes; expected at least 1");
     }
@@ -58,7 +79,7 @@ public final class RotatingFileSink implements LogSink {
   public void write(List<byte[]> lines) throws IOException {
     for (byte[] line : lines) {
       long length = line.length + 1L;
-      if (size > 0 && size + length > maxBytes) {
+      if (size > 0 && (size + length > maxBytes || maxAgeNanos > 0 && nanoClock.getAsLong() - openedNanos >= maxAgeNanos)) {
         rotate();
       }
       out.write(line);
@@ -95,6 +116,7 @@ public final class RotatingFileSink implements LogSink {
     }
     out = new BufferedOutputStream(new FileOutputStream(file.toFile(), true), BUFFER_BYTES);
     size = Files.size(file);
+    openedNanos = nanoClock.getAsLong();
   }
 
   private void rotate() throws IOException {

@@ -1,6 +1,7 @@
 package dev.warden.server.decisionlog;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -117,5 +118,30 @@ class RotatingFileSinkTest {
 
   private static byte[] bytes(String s) {
     return s.getBytes(StandardCharsets.UTF_8);
+  }
+
+  @Test
+  void aFileIsRotatedByAgeTooButNeverWhenEmpty() throws Exception {
+    Path file = dir.resolve("age.log");
+    long[] now = {0};
+    try (RotatingFileSink sink = new RotatingFileSink(file, 1 << 20, 3, java.time.Duration.ofMinutes(10),
+        () -> now[0])) {
+      sink.write(List.of("a".getBytes(StandardCharsets.UTF_8)));
+      now[0] += java.time.Duration.ofMinutes(9).toNanos();
+      sink.write(List.of("b".getBytes(StandardCharsets.UTF_8)));
+      now[0] += java.time.Duration.ofMinutes(1).toNanos();
+      sink.write(List.of("c".getBytes(StandardCharsets.UTF_8)));
+      sink.flush();
+      assertThat(Files.readAllLines(sink.rotated(1))).containsExactly("a", "b");
+      assertThat(Files.readAllLines(file)).containsExactly("c");
+      // The new file's age counts from its opening; an empty file is never rotated.
+      now[0] += java.time.Duration.ofMinutes(9).toNanos();
+      sink.write(List.of("d".getBytes(StandardCharsets.UTF_8)));
+      sink.flush();
+      assertThat(Files.readAllLines(file)).containsExactly("c", "d");
+      assertThat(Files.exists(sink.rotated(2))).isFalse();
+    }
+    assertThatThrownBy(() -> new RotatingFileSink(file, 10, 1, java.time.Duration.ofSeconds(-1), System::nanoTime))
+        .isInstanceOf(IllegalArgumentException.class);
   }
 }
