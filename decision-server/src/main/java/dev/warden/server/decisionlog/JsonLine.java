@@ -18,7 +18,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 
 /**
  * A {@link DecisionLog} as protobuf's JSON mapping prints it — lowerCamelCase names in field
@@ -212,7 +211,8 @@ final class JsonLine {
       return;
     }
     g.writeObjectFieldStart(name);
-    for (Map.Entry<String, String> e : new TreeMap<>(m).entrySet()) {
+    // In the order the encoder put them, which is sorted (it builds them from sorted maps).
+    for (Map.Entry<String, String> e : m.entrySet()) {
       g.writeStringField(e.getKey(), e.getValue());
     }
     g.writeEndObject();
@@ -241,8 +241,11 @@ final class JsonLine {
     }
   }
 
-  /** RFC 3339 in UTC, with 0, 3, 6 or 9 fraction digits, as protobuf's `Timestamps.toString`. */
+  /**
+   * RFC 3339 in UTC, with 0, 3, 6 or 9 fraction digits, as protobuf's `Timestamps.toString`
+   * prints it (and {@link java.time.Instant#toString} does, without its date formatter).
+   */
   private static String time(Timestamp t) {
-    return com.google.protobuf.util.Timestamps.toString(t);
+    return java.time.Instant.ofEpochSecond(t.getSeconds(), t.getNanos()).toString();
   }
 }

@@ -62,6 +62,9 @@ public final class Masking {
       masked.add("request.headers." + n);
       return MASK;
     }
+    if (value.indexOf("eyJ") < 0) { // no JWT can start here: spare the regex
+      return value;
+    }
     java.util.regex.Matcher m = JWT.matcher(value);
     if (m.find()) {
       masked.add("request.headers." + n + "#signature");
@@ -76,6 +79,9 @@ public final class Masking {
     if (query.contains(n)) {
       masked.add("request.query." + n);
       return MASK;
+    }
+    if (value.indexOf("eyJ") < 0) {
+      return value;
     }
     java.util.regex.Matcher m = JWT.matcher(value);
     if (m.find()) {

@@ -28,7 +28,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.Function;
-import java.util.regex.Pattern;
 
 /**
  * A {@link DecisionRecord} as the `warden.v1.DecisionLog` it is logged as, masked
@@ -37,7 +36,6 @@ import java.util.regex.Pattern;
 public final class RecordEncoder {
   /** The version this encoder writes. */
   public static final int VERSION = 1;
-  private static final Pattern TRACEPARENT = Pattern.compile("00-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}");
   private static final JsonFormat.Printer JSON = JsonFormat.printer().omittingInsignificantWhitespace();
 
   private final Masking masking;
@@ -210,9 +208,12 @@ public final class RecordEncoder {
     LoggedTrace.Builder t = LoggedTrace.newBuilder();
     String parent = headers.get("traceparent");
     if (parent != null) {
-      java.util.regex.Matcher m = TRACEPARENT.matcher(parent.trim());
-      if (m.matches() && !m.group(1).equals("0".repeat(32)) && !m.group(2).equals("0".repeat(16))) {
-        t.setTraceId(m.group(1)).setParentSpanId(m.group(2));
+      String p = parent.trim();
+      // `00-<32 hex trace id>-<16 hex span id>-<2 hex flags>`, neither id all zeros (W3C Trace Context).
+      if (p.length() == 55 && p.startsWith("00-") && p.charAt(35) == '-' && p.charAt(52) == '-'
+          && lowerHex(p, 3, 35) && lowerHex(p, 36, 52) && lowerHex(p, 53, 55)
+          && !p.regionMatches(3, ZEROS, 0, 32) && !p.regionMatches(36, ZEROS, 0, 16)) {
+        t.setTraceId(p.substring(3, 35)).setParentSpanId(p.substring(36, 52));
       }
     }
     String id = headers.get("x-request-id");
@@ -220,6 +221,18 @@ public final class RecordEncoder {
       t.setRequestId(id);
     }
     return t.build();
+  }
+
+  private static final String ZEROS = "0".repeat(32);
+
+  private static boolean lowerHex(String s, int from, int to) {
+    for (int i = from; i < to; i++) {
+      char c = s.charAt(i);
+      if (!(c >= '0' && c <= '9' || c >= 'a' && c <= 'f')) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static LoggedPrincipal principal(DecisionRecord r, Identity who) {
