@@ -152,7 +152,7 @@ class TelemetryTest {
         "grpc_server_handling_seconds_bucket{" + check + ",le=\"0.2\"}")
         .doesNotContain("Nope");
     // Decision latency: fine below 1 ms, on to Envoy's 200 ms timeout and 1 s.
-    for (String le : List.of("2.5E-5", "1.0E-4", "7.5E-4", "0.001", "0.2", "0.5", "1.0", "+Inf")) {
+    for (String le : List.of("5.0E-6", "1.0E-5", "2.5E-5", "1.0E-4", "0.001", "0.2", "0.25", "0.5", "1.0", "+Inf")) {
       assertThat(m).contains("warden_decision_duration_seconds_bucket{le=\"" + le + "\"}");
     }
     assertThat(m).contains("warden_decision_duration_seconds_count 5");
