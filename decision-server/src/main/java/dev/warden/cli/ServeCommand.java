@@ -43,6 +43,11 @@ final class ServeCommand implements Callable<Integer> {
           + " standard output (config `decision_log.path`).")
   String decisionLog;
 
+  @CommandLine.Option(names = "--log-format", paramLabel = "text|json",
+      description = "Application logs on standard error as text lines (default) or one JSON object per line"
+          + " (config `log.format`, WARDEN_LOG_FORMAT).")
+  String logFormat;
+
   @CommandLine.Option(names = "--no-watch",
       description = "Do not watch the bundle: it changes only on SIGHUP or POST /bundles/reload (config `reload.watch`).")
   boolean noWatch;
@@ -79,6 +84,7 @@ final class ServeCommand implements Callable<Integer> {
       flags.put("bundle", bundle == null ? null : String.join("\n", bundle));
       flags.put("shadow_bundle", shadowBundle == null ? null : String.join("\n", shadowBundle));
       flags.put("decision_log.path", decisionLog);
+      flags.put("log.format", logFormat);
       flags.put("grpc.listen", grpc);
       flags.put("http.listen", http);
       flags.put("reload.watch", noWatch ? "false" : null);
@@ -91,6 +97,7 @@ final class ServeCommand implements Callable<Integer> {
       err.println("error: " + e.getMessage());
       return WardenCli.USAGE;
     }
+    LogFormat.apply(cfg.telemetry().logFormat());
     WardenServer server = new WardenServer(cfg, Clock.systemUTC());
     try {
       server.start();

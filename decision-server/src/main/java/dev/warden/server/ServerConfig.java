@@ -56,7 +56,25 @@ public record ServerConfig(
     Duration shutdownDrain,
     Duration shutdownGrace,
     Reload reload,
-    DecisionLogSettings decisionLog) {
+    DecisionLogSettings decisionLog,
+    Telemetry telemetry) {
+
+  /**
+   * Application logs and metrics (`log.*`, `metrics.*`).
+   *
+   * @param logFormat `text` (one line per event, for people) or `json` (one JSON object per line,
+   *     Logback's JsonEncoder, for a log pipeline)
+   * @param maxRoutes the most declared routes with a label of their own in
+   *     `warden_route_decisions_total`; the others count as `other`
+   */
+  public record Telemetry(String logFormat, int maxRoutes) {
+    public static final List<String> LOG_FORMATS = List.of("text", "json");
+    public static final Telemetry DEFAULTS = new Telemetry("text", 500);
+
+    public boolean jsonLogs() {
+      return logFormat.equals("json");
+    }
+  }
 
   /**
    * Where decision records go (`decision_log.*`, `--decision-log`).
@@ -179,6 +197,8 @@ public record ServerConfig(
     d.put("reload.remote.token_file", null);
     d.put("reload.remote.basic_auth_file", null);
     d.put("reload.remote.plain_http", "false");
+    d.put("log.format", "text");
+    d.put("metrics.max_routes", "500");
     return java.util.Collections.unmodifiableMap(d);
   }
 
@@ -439,13 +459,33 @@ public record ServerConfig(
     String jwtAuthn = v.get("identity.jwt_authn_metadata_key");
     String ops = v.get("http.ops_listen");
     DecisionLogSettings decisionLog = decisionLog(v);
+    Telemetry telemetry = telemetry(v);
     return new ServerConfig(bundles, shadowBundles, v.get("grpc.listen"), socketMode, v.get("http.listen"),
         ops == null || ops.isBlank() ? null : ops.trim(), requestTimeout, maxConnections, threads, calls, readBatch,
         bool(v, "grpc.reflection"), cert, key,
         path(v.get("grpc.tls.client_ca")), jwt, jwtAuthn == null || jwtAuthn.isBlank() ? null : jwtAuthn.trim(),
         v.get("identity.api_key.header").toLowerCase(java.util.Locale.ROOT), v.get("identity.api_key.data"), failure,
         strip, bool(v, "authz.dynamic_metadata"), deadline, heavy, drain, duration(v, "shutdown.grace"), reload,
-        decisionLog);
+        decisionLog, telemetry);
+  }
+
+  private static Telemetry telemetry(Map<String, String> v) throws ConfigException {
+    String format = v.get("log.format") == null ? "" : v.get("log.format").trim().toLowerCase(java.util.Locale.ROOT);
+    if (!Telemetry.LOG_FORMATS.contains(format)) {
+      throw new ConfigException("`log.format` must be `text` (lines for people) or `json` (one JSON object per line),"
+          + " found `" + v.get("log.format") + "`");
+    }
+    int maxRoutes;
+    try {
+      maxRoutes = Integer.parseInt(v.get("metrics.max_routes").trim());
+    } catch (RuntimeException e) {
+      maxRoutes = -1;
+    }
+    if (maxRoutes < 0 || maxRoutes > 10_000) {
+      throw new ConfigException("`metrics.max_routes` must be a whole number from 0 to 10000 (routes past it are"
+          + " labelled `other` in warden_route_decisions_total), found `" + v.get("metrics.max_routes") + "`");
+    }
+    return new Telemetry(format, maxRoutes);
   }
 
   /** The schemes `bundle` may name a remote source with; anything else is a path. */

@@ -64,7 +64,7 @@ public final class WardenServer implements AutoCloseable {
   private final Clock clock;
   /** Each configured bundle, in order, and the set Checks decide with. */
   private final BundleSet bundles;
-  private final ServerMetrics metrics = new ServerMetrics();
+  private final ServerMetrics metrics;
   private final HealthStatusManager health = new HealthStatusManager();
   private Server grpc;
   private Listen grpcListen;
@@ -95,6 +95,7 @@ public final class WardenServer implements AutoCloseable {
   public WardenServer(ServerConfig config, Clock clock) {
     this.config = config;
     this.clock = clock;
+    this.metrics = new ServerMetrics(config.telemetry().maxRoutes());
     List<BundleSet.Member> members = new java.util.ArrayList<>();
     for (ServerConfig.NamedBundle b : config.bundles()) {
       members.add(new BundleSet.Member(b.name(), new ActiveBundle()));
@@ -124,6 +125,8 @@ public final class WardenServer implements AutoCloseable {
   }
 
   public void start() throws StartException, IOException, ServerConfig.ConfigException {
+    metrics.jvm();
+    metrics.declaredRoutes(this::declaredRoutes);
     loadBundle();
     loadShadowBundles();
     startDecisionLog();
@@ -162,7 +165,8 @@ public final class WardenServer implements AutoCloseable {
     NettyServerBuilder builder = grpcServer(grpcListen)
         .addService(authz)
         .addService(decide)
-        .addService(health.getHealthService());
+        .addService(health.getHealthService())
+        .intercept(new GrpcMetricsInterceptor(metrics.grpcCalls()));
     if (config.reflection()) {
       // Off by default: reflection hands anyone who reaches the port the full API surface.
       builder.addService(ProtoReflectionServiceV1.newInstance());
@@ -312,6 +316,18 @@ public final class WardenServer implements AutoCloseable {
     metrics.decisionLog(pipeline::counts, decisionLog::sampledOut);
     log.info("decision log: {} (buffer {} records, allows sampled at {})", sink.describe(), s.buffer(),
         s.sampleAllows());
+  }
+
+  /** The routes every active bundle declares, in configuration and declaration order: the route labels' source. */
+  private List<String> declaredRoutes() {
+    List<String> out = new java.util.ArrayList<>();
+    for (BundleSet.Member m : bundles.members()) {
+      dev.warden.policy.compile.Program p = m.bundle().snapshot().program();
+      if (p != null) {
+        out.addAll(p.routeNames());
+      }
+    }
+    return out;
   }
 
   /** The name and full digest of the bundle that shows {@code revision}, or null when none does now. */

@@ -275,6 +275,25 @@ class ServerConfigTest {
     }
   }
 
+  @Test
+  void telemetrySettingsComeFromEveryLayerAndAreBounded() throws Exception {
+    assertThat(ServerConfig.load(null, Map.of(), BUNDLE).telemetry()).isEqualTo(ServerConfig.Telemetry.DEFAULTS);
+    ServerConfig c = ServerConfig.load("bundle: b\nlog:\n  format: json\nmetrics:\n  max_routes: 20\n", Map.of(),
+        Map.of());
+    assertThat(c.telemetry()).isEqualTo(new ServerConfig.Telemetry("json", 20));
+    assertThat(c.telemetry().jsonLogs()).isTrue();
+    assertThat(ServerConfig.load(null, Map.of("WARDEN_LOG_FORMAT", "JSON", "WARDEN_METRICS_MAX_ROUTES", "0"), BUNDLE)
+        .telemetry()).isEqualTo(new ServerConfig.Telemetry("json", 0));
+    assertThat(ServerConfig.load("log:\n  format: json\n", Map.of(), Map.of("bundle", "b", "log.format", "text"))
+        .telemetry().jsonLogs()).isFalse();
+    assertError("bundle: b\nlog:\n  format: logfmt\n", Map.of(),
+        "`log.format` must be `text` (lines for people) or `json` (one JSON object per line), found `logfmt`");
+    assertError("bundle: b\nmetrics:\n  max_routes: -1\n", Map.of(), "`metrics.max_routes` must be a whole number from 0"
+        + " to 10000 (routes past it are labelled `other` in warden_route_decisions_total), found `-1`");
+    assertError("bundle: b\nmetrics:\n  max_routes: lots\n", Map.of(), "`metrics.max_routes` must be a whole number");
+    assertError("bundle: b\nlog:\n  level: debug\n", Map.of(), "unknown config key `log.level`");
+  }
+
   /** docs/operations.md has a row for every key, showing its default (— for none or empty). */
   @Test
   void everyKeyIsDocumentedWithItsDefault() throws Exception {

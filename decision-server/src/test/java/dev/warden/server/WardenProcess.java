@@ -60,6 +60,12 @@ public final class WardenProcess implements AutoCloseable {
    * until it says where.
    */
   public static WardenProcess start(List<String> serveArgs, Duration startup) throws IOException, InterruptedException {
+    return start(serveArgs, java.util.Map.of(), startup);
+  }
+
+  /** {@link #start(List, Duration)} with these environment variables (`WARDEN_LOG_LEVEL`, …) set for the child. */
+  public static WardenProcess start(List<String> serveArgs, java.util.Map<String, String> env, Duration startup)
+      throws IOException, InterruptedException {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.add("-Xmx256m");
@@ -71,6 +77,7 @@ public final class WardenProcess implements AutoCloseable {
     ProcessBuilder builder = new ProcessBuilder(command);
     // WARDEN_* variables override the config file: none of this JVM's may reach the child.
     builder.environment().keySet().removeIf(k -> k.startsWith("WARDEN_"));
+    builder.environment().putAll(env);
     Process process = builder.start();
     Thread killer = new Thread(process::destroyForcibly, "stop-warden-serve");
     Runtime.getRuntime().addShutdownHook(killer);

@@ -11,14 +11,32 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 
 /**
  * Warden's Prometheus metrics. Recording is lock-free (the library's striped adders); the
- * registry is exported by the admin listener at `/metrics`. The latency histogram has classic
+ * registry is exported by the admin listener at `/metrics`. The latency histograms have classic
  * buckets only: the text format `/metrics` serves cannot carry native histograms, and keeping
  * one would cost every Check.
  */
 public final class ServerMetrics {
+  /**
+   * The upper bounds of the latency histograms, in seconds: fine from 5 µs to 1 ms, where nearly
+   * every decision is answered (a few µs in memory; a heavy decision or a busy machine in the
+   * hundreds), then on to Envoy's ext_authz default timeout (200 ms) and the 250 ms of the
+   * deploy/ configuration, past which Envoy has given up on the answer, and on to 1 s to show how
+   * late. 18 buckets: one striped adder each; an observation scans them from the smallest, so a
+   * decision of a few µs stops at the first.
+   */
+  public static final double[] LATENCY_BUCKETS = {0.000005, 0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005,
+      0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.25, 0.5, 1};
+  /** Default of `metrics.max_routes`. */
+  public static final int DEFAULT_MAX_ROUTES = 500;
+
   private final PrometheusRegistry registry = new PrometheusRegistry();
   private final Counter decisions;
   private final Histogram latency;
+  private final RouteDecisions routeDecisions;
+  /** The route ids the active bundles declare, read at every activation; null until the server sets it. */
+  private volatile java.util.function.Supplier<java.util.List<String>> declaredRoutes;
+  private GrpcCalls grpcCalls;
+  private boolean jvm;
   private final Info bundleInfo;
   private final Counter loadErrors;
   private final Counter internalErrors;
@@ -33,14 +51,23 @@ public final class ServerMetrics {
   private final java.util.Map<String, Bundle> bundles = new java.util.concurrent.ConcurrentHashMap<>();
 
   public ServerMetrics() {
+    this(DEFAULT_MAX_ROUTES);
+  }
+
+  /** @param maxRoutes the most declared routes with a label of their own in `warden_route_decisions_total` */
+  public ServerMetrics(int maxRoutes) {
     decisions = Counter.builder().name("warden_decisions_total")
         .help("Decisions answered, by API (ext_authz, decide), result (allow, deny), outcome and HTTP status")
         .labelNames("api", "result", "outcome", "status").register(registry);
     latency = Histogram.builder().name("warden_decision_duration_seconds")
         .help("Time to answer one Check, from request to response")
         .classicOnly()
-        .classicUpperBounds(0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05, 0.1)
+        .classicUpperBounds(LATENCY_BUCKETS)
         .register(registry);
+    routeDecisions = new RouteDecisions(Counter.builder().name("warden_route_decisions_total")
+        .help("Decisions answered, by declared route (`other` past metrics.max_routes, `none` when no route matched)"
+            + " and outcome")
+        .labelNames("route", "outcome").register(registry), maxRoutes);
     bundleInfo = Info.builder().name("warden_bundle")
         .help("Each bundle's active revision").labelNames("bundle", "revision").register(registry);
     loadErrors = Counter.builder().name("warden_bundle_load_errors_total")
@@ -99,15 +126,125 @@ public final class ServerMetrics {
     return registry;
   }
 
+  /**
+   * Where the route ids the active bundles declare come from (the server's bundle set); read now
+   * and at every activation, to fix which routes have a label.
+   */
+  public void declaredRoutes(java.util.function.Supplier<java.util.List<String>> routes) {
+    declaredRoutes = routes;
+    routeDecisions.declared(routes.get());
+  }
+
+  /** `warden_route_decisions_total`, for tests and the decide API alike. */
+  public RouteDecisions routes() {
+    return routeDecisions;
+  }
+
+  /**
+   * Adds the JVM and process series of Prometheus' own instrumentation (`jvm_*`, `process_*`:
+   * memory and pools, GC, threads, classes, JIT, buffer pools, CPU, open files, resident memory)
+   * to this registry. Once; a process has one server, and some of them listen to the GC for good.
+   */
+  public synchronized void jvm() {
+    if (!jvm) {
+      jvm = true;
+      io.prometheus.metrics.instrumentation.jvm.JvmMetrics.builder().register(registry);
+    }
+  }
+
+  /** The gRPC server's series (`grpc_server_*`), made at the first call, for the listener's interceptor. */
+  public synchronized GrpcCalls grpcCalls() {
+    if (grpcCalls == null) {
+      grpcCalls = new GrpcCalls();
+    }
+    return grpcCalls;
+  }
+
+  /**
+   * `grpc_server_started_total`, `grpc_server_handled_total` and `grpc_server_handling_seconds`,
+   * named and labelled as go-grpc-prometheus and grpc-java's dashboards know them: by
+   * `grpc_service`, `grpc_method`, `grpc_type` and (handled) `grpc_code`. Labels come from the
+   * methods the server registered only: a call to an unknown method is refused before any
+   * interceptor sees it.
+   */
+  public final class GrpcCalls {
+    private final Counter started;
+    private final Counter handled;
+    private final Histogram handling;
+    private final java.util.concurrent.ConcurrentHashMap<String, Method> methods =
+        new java.util.concurrent.ConcurrentHashMap<>();
+
+    private GrpcCalls() {
+      started = Counter.builder().name("grpc_server_started_total")
+          .help("RPCs started on the gRPC listener").labelNames("grpc_service", "grpc_method", "grpc_type")
+          .register(registry);
+      handled = Counter.builder().name("grpc_server_handled_total")
+          .help("RPCs completed on the gRPC listener, by status code (CANCELLED when the client gave up)")
+          .labelNames("grpc_service", "grpc_method", "grpc_type", "grpc_code").register(registry);
+      handling = Histogram.builder().name("grpc_server_handling_seconds")
+          .help("Time from an RPC's start to its status, on the gRPC listener")
+          .labelNames("grpc_service", "grpc_method", "grpc_type")
+          .classicOnly()
+          .classicUpperBounds(LATENCY_BUCKETS)
+          .register(registry);
+    }
+
+    /** One method's series, looked up once and kept. */
+    public Method method(io.grpc.MethodDescriptor<?, ?> m) {
+      Method known = methods.get(m.getFullMethodName());
+      return known != null ? known : methods.computeIfAbsent(m.getFullMethodName(), k -> new Method(m));
+    }
+
+    /** One method's children: started, the handling time, and handled by status code (each made at its first use). */
+    public final class Method {
+      private final String service;
+      private final String name;
+      private final String type;
+      private final CounterDataPoint startedCount;
+      private final io.prometheus.metrics.core.datapoints.DistributionDataPoint time;
+      private final CounterDataPoint[] byCode = new CounterDataPoint[io.grpc.Status.Code.values().length];
+
+      private Method(io.grpc.MethodDescriptor<?, ?> m) {
+        String service = m.getServiceName();
+        this.service = service == null ? "" : service;
+        this.name = m.getBareMethodName() == null ? m.getFullMethodName() : m.getBareMethodName();
+        this.type = switch (m.getType()) {
+          case UNARY -> "unary";
+          case CLIENT_STREAMING -> "client_stream";
+          case SERVER_STREAMING -> "server_stream";
+          case BIDI_STREAMING -> "bidi_stream";
+          case UNKNOWN -> "unknown";
+        };
+        startedCount = started.labelValues(this.service, name, type);
+        time = handling.labelValues(this.service, name, type);
+      }
+
+      public void started() {
+        startedCount.inc();
+      }
+
+      /** Counts one RPC completed with {@code code}, {@code nanos} after it started. */
+      public void handled(io.grpc.Status.Code code, long nanos) {
+        CounterDataPoint c = byCode[code.ordinal()];
+        if (c == null) {
+          c = handled.labelValues(service, name, type, code.name());
+          byCode[code.ordinal()] = c;
+        }
+        c.inc();
+        time.observe(nanos / 1e9);
+      }
+    }
+  }
+
   /** The decision counters of one API ({@code ext_authz}, {@code decide}), for its exit. */
   public Decisions decisions(String api) {
     return new Decisions(api);
   }
 
   /**
-   * `warden_decisions_total`'s children for one API and the latency histogram. A child is looked
-   * up once per outcome and status and kept: the label lookup would otherwise build a key on
-   * every call. Races only ever store the same child.
+   * `warden_decisions_total`'s children for one API, the latency histogram and the route
+   * counters. A child is looked up once per outcome and status and kept: the label lookup would
+   * otherwise build a key on every call. Races only ever store the same child.
    */
   public final class Decisions {
     private final String api;
@@ -117,9 +254,13 @@ public final class ServerMetrics {
       this.api = api;
     }
 
-    /** Counts one answered decision that took {@code nanos} from arrival to answer. */
-    public void decided(Outcome outcome, int status, long nanos) {
+    /**
+     * Counts one answered decision of {@code route} (the matched route's qualified name, or null)
+     * that took {@code nanos} from arrival to answer.
+     */
+    public void decided(Outcome outcome, int status, String route, long nanos) {
       counter(outcome, status).inc();
+      routeDecisions.decided(route, outcome);
       latency.observe(nanos / 1e9);
     }
 
@@ -177,6 +318,10 @@ public final class ServerMetrics {
       }
       revision = newRevision;
       bundleInfo.addLabelValues(name, newRevision);
+      java.util.function.Supplier<java.util.List<String>> routes = declaredRoutes;
+      if (routes != null) {
+        routeDecisions.declared(routes.get());
+      }
     }
 
     public void loadFailed() {

@@ -11,9 +11,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * What the exit of each API does with a decision once it has answered: counts it
- * (`warden_decisions_total` by API, result, outcome and status, the latency, the evaluation
- * errors by kind, internal errors and overloads), logs it in one line, and offers it to the
- * {@link DecisionSink}s. One per API; its service calls {@link #answered} exactly once per call.
+ * (`warden_decisions_total` by API, result, outcome and status, `warden_route_decisions_total`
+ * by route and outcome, the latency, the evaluation errors by kind, internal errors and
+ * overloads), logs it in one line (with the key-value `decision_id`, which JSON logs show as a
+ * field), and offers it to the {@link DecisionSink}s. One per API; its service calls {@link #answered} exactly once per call.
  *
  * <p>The line's level says who should look: ERROR for an internal error (with the stack trace),
  * WARN for an overload, INFO for a denial caused by bad input (a request that cannot be read,
@@ -57,7 +58,7 @@ public final class DecisionRecorder {
    */
   public void answered(DecisionRecord r, long answeredNanos) {
     Decision d = r.decision();
-    decisions.decided(d.outcome(), d.status(), answeredNanos - r.arrivedNanos());
+    decisions.decided(d.outcome(), d.status(), d.route(), answeredNanos - r.arrivedNanos());
     List<EvalError> errors = d.errors();
     boolean serious = false;
     for (int i = 0; i < errors.size(); i++) {
@@ -96,18 +97,18 @@ public final class DecisionRecorder {
   private static void log(DecisionRecord r, boolean seriousErrors) {
     if (r.internalError()) {
       if (log.isErrorEnabled()) {
-        log.error(line(r), r.failure());
+        log.atError().addKeyValue("decision_id", r.id()).setCause(r.failure()).log(line(r));
       }
     } else if (r.cause() == Cause.OVERLOADED) {
       if (log.isWarnEnabled()) {
-        log.warn(line(r));
+        log.atWarn().addKeyValue("decision_id", r.id()).log(line(r));
       }
     } else if (r.cause() != Cause.POLICY || seriousErrors) {
       if (log.isInfoEnabled()) {
-        log.info(line(r));
+        log.atInfo().addKeyValue("decision_id", r.id()).log(line(r));
       }
     } else if (log.isDebugEnabled()) {
-      log.debug(line(r));
+      log.atDebug().addKeyValue("decision_id", r.id()).log(line(r));
     }
   }
 

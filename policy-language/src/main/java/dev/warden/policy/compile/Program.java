@@ -242,6 +242,11 @@ public final class Program {
     return routes.size();
   }
 
+  /** The declared routes' qualified names, as {@link dev.warden.policy.runtime.Decision#route()} names them, in declaration order. */
+  public List<String> routeNames() {
+    return routes.stream().map(r -> r.name).toList();
+  }
+
   /**
    * The same program deciding over changed data: what a test's `data` lines set. Each override
    * replaces a document, or one key of a map or record document.
