@@ -56,4 +56,64 @@ class DecisionLogEndToEndTest {
     }
     assertThat(logged).containsExactlyInAnyOrderElementsOf(ids);
   }
+
+  @Test
+  void theBundlesRedactLogMasksItsRecordsWithTheConfiguredKey() throws Exception {
+    Path bundle = dir.resolve("bundle");
+    BundleReloadTest.write(bundle, "rev-r", "permit read\n"
+        + "redact log {\n  request.headers.x-user-email hash\n  request.query[\"card\"] last4, request.query.debug remove\n}\n",
+        "alice");
+    Path key = dir.resolve("hash.key");
+    Files.writeString(key, "0123456789abcdef0123456789abcdef\n");
+    Path file = dir.resolve("decisions.log");
+    Map<String, String> flags = ReloadingSidecar.loopbackFlags("work=" + bundle);
+    flags.put("decision_log.path", file.toString());
+    flags.put("decision_log.hash_key_file", key.toString());
+    flags.put("reload.watch", "false");
+    WardenServer server = ReloadingSidecar.started(flags);
+    ManagedChannel channel = NettyChannelBuilder.forTarget(server.grpcAddress()).usePlaintext().build();
+    try {
+      DecideResponse r = dev.warden.proto.v1.DecisionsGrpc.newBlockingStub(channel)
+          .withDeadlineAfter(10, java.util.concurrent.TimeUnit.SECONDS)
+          .decide(dev.warden.proto.v1.DecideRequest.newBuilder()
+              .setClaims(com.google.protobuf.Struct.newBuilder().putFields("sub",
+                  com.google.protobuf.Value.newBuilder().setStringValue("alice").build()))
+              .setHttp(dev.warden.proto.v1.HttpTarget.newBuilder().setMethod("GET")
+                  .setPath("/items/1?card=4111111111114242&debug=on&page=2"))
+              .putHeaders("X-User-Email", "alice@example.com").putHeaders("authorization", "Bearer s3cr3t-token")
+              .build());
+      assertThat(r.getAllowed()).isTrue();
+    } finally {
+      ReloadingSidecar.stop(channel, server);
+    }
+    List<String> lines = Files.readAllLines(file);
+    assertThat(lines).hasSize(1);
+    assertThat(lines.get(0)).doesNotContain("alice@example.com", "411111111111", "s3cr3t-token");
+    JsonNode request = JSON.readTree(lines.get(0)).path("request");
+    assertThat(request.path("headers").path("x-user-email").asText())
+        .isEqualTo(dev.warden.server.decisionlog.ValueHasher.fromFile(key).hash("alice@example.com"));
+    assertThat(request.path("headers").path("authorization").asText()).isEqualTo("[masked]");
+    assertThat(request.path("query").path("card").asText()).isEqualTo("[masked]4242");
+    assertThat(request.path("query").path("page").asText()).isEqualTo("2");
+    assertThat(request.path("query").has("debug")).isFalse();
+    List<String> masked = new ArrayList<>();
+    JSON.readTree(lines.get(0)).path("masked").forEach(m -> masked.add(m.asText()));
+    assertThat(masked).containsExactlyInAnyOrder("request.headers.x-user-email#hash", "request.headers.authorization",
+        "request.query.card#last4", "request.query.debug#remove");
+  }
+
+  @Test
+  void aHashKeyFileTooShortStopsTheStartWithWhatToDo() throws Exception {
+    Path bundle = dir.resolve("bundle");
+    BundleReloadTest.write(bundle, "rev-a", "alice");
+    Path key = dir.resolve("hash.key");
+    Files.writeString(key, "short");
+    Map<String, String> flags = ReloadingSidecar.loopbackFlags("work=" + bundle);
+    flags.put("decision_log.path", dir.resolve("decisions.log").toString());
+    flags.put("decision_log.hash_key_file", key.toString());
+    flags.put("reload.watch", "false");
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> ReloadingSidecar.started(flags))
+        .hasMessageContaining("cannot use `decision_log.hash_key_file` `" + key + "`: it holds 5 bytes; a key needs at"
+            + " least 32");
+  }
 }
