@@ -273,8 +273,8 @@ public final class WardenServer implements AutoCloseable {
         clock.instant(), System.nanoTime());
     decisionLog = new dev.warden.server.decisionlog.DecisionLogger(encoder, pipeline, s.sampleAllows());
     metrics.decisionLog(pipeline::counts, decisionLog::sampledOut);
-    log.info("decision log: {} (buffer {} records, allows sampled at {})", sink.describe(), s.buffer(),
-        s.sampleAllows());
+    log.info("decision log: {} (buffer {} records, allows sampled at {}, hash key {})", sink.describe(), s.buffer(),
+        s.sampleAllows(), hasher.randomKey() ? "random for this run" : "from decision_log.hash_key_file");
   }
 
   /**

@@ -100,34 +100,34 @@ public final class Masking {
     return apply(Field.CLAIM, name, value, false, policy, masked);
   }
 
+  // Invariant: a value left as it is costs no allocation (no path is built for it); most are.
   private String apply(Field field, String n, String value, boolean secret, PolicyRedactions policy,
       List<String> masked) {
-    String path = field.path() + "." + n;
     Action action = policy.action(field, n);
     if (action == Action.REMOVE) {
-      masked.add(path + "#remove");
+      masked.add(field.path() + "." + n + "#remove");
       return null;
     }
     if (secret) {
-      masked.add(path);
+      masked.add(field.path() + "." + n);
       return MASK;
     }
     java.util.regex.Matcher jwt = JWT.matcher(value);
     boolean hasJwt = jwt.find();
     if (action == Action.MASK || (action == Action.LAST4 && (hasJwt || value.codePointCount(0, value.length()) < 8))) {
-      masked.add(path);
+      masked.add(field.path() + "." + n);
       return MASK;
     }
     if (action == Action.LAST4) {
-      masked.add(path + "#last4");
+      masked.add(field.path() + "." + n + "#last4");
       return MASK + value.substring(value.offsetByCodePoints(value.length(), -4));
     }
     if (action == Action.HASH) {
-      masked.add(path + "#hash");
+      masked.add(field.path() + "." + n + "#hash");
       return hasher.hash(value);
     }
     if (hasJwt) {
-      masked.add(path + "#signature");
+      masked.add(field.path() + "." + n + "#signature");
       return jwt.replaceAll(r -> java.util.regex.Matcher.quoteReplacement(r.group(1) + MASK));
     }
     return value;
