@@ -116,4 +116,47 @@ class DecisionLogEndToEndTest {
         .hasMessageContaining("cannot use `decision_log.hash_key_file` `" + key + "`: it holds 5 bytes; a key needs at"
             + " least 32");
   }
+
+  /** After a reload, each record is masked by the `redact log` of the revision that decided it. */
+  @Test
+  void eachRecordIsMaskedByThePolicyThatDecidedIt() throws Exception {
+    Path bundle = dir.resolve("bundle");
+    BundleReloadTest.write(bundle, "rev-a", "permit read\nredact log { request.headers.x-a hash }\n", "alice");
+    Path file = dir.resolve("decisions.log");
+    Map<String, String> flags = ReloadingSidecar.loopbackFlags("work=" + bundle);
+    flags.put("decision_log.path", file.toString());
+    flags.put("reload.watch", "false");
+    WardenServer server = ReloadingSidecar.started(flags);
+    ManagedChannel channel = NettyChannelBuilder.forTarget(server.grpcAddress()).usePlaintext().build();
+    try {
+      decideWithHeaders(channel);
+      BundleReloadTest.write(bundle, "rev-b", "permit read\nredact log { request.headers.x-b remove }\n", "alice");
+      assertThat(server.reload("test").get(30, java.util.concurrent.TimeUnit.SECONDS).get("result")).isEqualTo("ok");
+      decideWithHeaders(channel);
+    } finally {
+      ReloadingSidecar.stop(channel, server);
+    }
+    List<String> lines = Files.readAllLines(file);
+    assertThat(lines).hasSize(2);
+    JsonNode a = JSON.readTree(lines.get(0));
+    JsonNode b = JSON.readTree(lines.get(1));
+    assertThat(a.path("bundle").path("revision").asText()).matches(ReloadingSidecar.rev("rev-a"));
+    assertThat(a.path("request").path("headers").path("x-a").asText()).startsWith("hmac:");
+    assertThat(a.path("request").path("headers").path("x-b").asText()).isEqualTo("plain-b");
+    assertThat(b.path("bundle").path("revision").asText()).matches(ReloadingSidecar.rev("rev-b"));
+    assertThat(b.path("request").path("headers").path("x-a").asText()).isEqualTo("plain-a");
+    assertThat(b.path("request").path("headers").has("x-b")).isFalse();
+    assertThat(b.path("masked").toString()).isEqualTo("[\"request.headers.x-b#remove\"]");
+  }
+
+  private static void decideWithHeaders(ManagedChannel channel) {
+    DecideResponse r = dev.warden.proto.v1.DecisionsGrpc.newBlockingStub(channel)
+        .withDeadlineAfter(10, java.util.concurrent.TimeUnit.SECONDS)
+        .decide(dev.warden.proto.v1.DecideRequest.newBuilder()
+            .setClaims(com.google.protobuf.Struct.newBuilder().putFields("sub",
+                com.google.protobuf.Value.newBuilder().setStringValue("alice").build()))
+            .setHttp(dev.warden.proto.v1.HttpTarget.newBuilder().setMethod("GET").setPath("/items/1"))
+            .putHeaders("x-a", "plain-a").putHeaders("x-b", "plain-b").build());
+    assertThat(r.getAllowed()).isTrue();
+  }
 }
