@@ -616,6 +616,19 @@ final class BundleReloader implements AutoCloseable {
     return activeDigest;
   }
 
+  /**
+   * The active or the previous bundle if it shows {@code revision} (a decision made just before
+   * an activation is logged just after it), as its program and content digest; else null.
+   */
+  Map.Entry<dev.warden.policy.compile.Program, String> served(String revision) {
+    for (Active a : new Active[] {current, previous}) {
+      if (a != null && revision.equals(a.revision())) {
+        return Map.entry(a.result().program(), a.digest() == null ? "" : a.digest());
+      }
+    }
+    return null;
+  }
+
   /** Whether the active bundle is stale now: Warden is not ready while it is. */
   boolean stale() {
     return stale;

@@ -85,11 +85,13 @@ public record ServerConfig(
    * @param buffer how many records wait for the writer at most; more are dropped and counted
    * @param sampleAllows the fraction of allowed decisions logged; denials and errors always are
    * @param maxFileAge the age at which a non-empty file is rotated too; zero: by size only
+   * @param hashKeyFile the key of `redact log`'s `hash` action (`decision_log.hash_key_file`), or
+   *     null: a random key per start, so hashes correlate within one run only
    */
   public record DecisionLogSettings(String path, long maxFileBytes, int maxFiles, int buffer, double sampleAllows,
-      Duration maxFileAge) {
+      Duration maxFileAge, Path hashKeyFile) {
     public static final DecisionLogSettings OFF = new DecisionLogSettings(null, 64L << 20, 10, 8192, 1.0,
-        Duration.ZERO);
+        Duration.ZERO, null);
 
     public boolean on() {
       return path != null;
@@ -188,6 +190,7 @@ public record ServerConfig(
     d.put("decision_log.buffer", "8192");
     d.put("decision_log.sample_allows", "1.0");
     d.put("decision_log.max_file_age", "0s");
+    d.put("decision_log.hash_key_file", null);
     d.put("reload.max_staleness", "0s");
     d.put("reload.stale_action", "not_ready");
     d.put("reload.remote.interval", "30s");
@@ -206,7 +209,7 @@ public record ServerConfig(
   static final Set<String> FILE_PATHS =
       Set.of("bundle", "grpc.tls.cert", "grpc.tls.key", "grpc.tls.client_ca", "identity.jwt.jwks_file",
           "reload.persist_dir", "reload.remote.token_file",
-          "reload.remote.basic_auth_file");
+          "reload.remote.basic_auth_file", "decision_log.hash_key_file");
 
   /** Keys whose value is a list of `[ID=]FILE` keys ({@link BundleKeys.TrustedKey}). */
   static final Set<String> KEY_LISTS = Set.of("reload.trusted_keys");
@@ -658,7 +661,8 @@ public record ServerConfig(
       throw new ConfigException("`decision_log.max_file_age` must be 0s (rotate by size only) or from 1m to 31d,"
           + " found `" + v.get("decision_log.max_file_age") + "`");
     }
-    return new DecisionLogSettings(path, maxBytes, files, buffer, sample, age);
+    return new DecisionLogSettings(path, maxBytes, files, buffer, sample, age,
+        path(v.get("decision_log.hash_key_file")));
   }
 
   /** A duration from {@code min} to {@code max}; {@code range} says so in the error. */

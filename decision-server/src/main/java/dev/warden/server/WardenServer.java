@@ -77,6 +77,9 @@ public final class WardenServer implements AutoCloseable {
   private final dev.warden.server.authz.ShadowBundles shadows;
   /** One reloader per shadow bundle, by its name in `/status` and metrics: `shadow:NAME`. */
   private final Map<String, BundleReloader> shadowReloaders = new java.util.LinkedHashMap<>();
+  /** What the decision log knows of recent revisions ({@link #loggedBundle}). */
+  private final Map<String, dev.warden.server.decisionlog.RecordEncoder.KnownBundle> loggedBundles =
+      new java.util.concurrent.ConcurrentHashMap<>();
   private ExecutorService executor;
   /** Decides the heavy decisions, off the transport threads; null when calls run on {@link #executor}. */
   private ExecutorService heavy;
@@ -309,13 +312,21 @@ public final class WardenServer implements AutoCloseable {
     }
     dev.warden.server.decisionlog.DecisionLogPipeline pipeline =
         new dev.warden.server.decisionlog.DecisionLogPipeline(sink, s.buffer(), 512, Duration.ofSeconds(1));
+    dev.warden.server.decisionlog.ValueHasher hasher;
+    try {
+      hasher = s.hashKeyFile() == null ? dev.warden.server.decisionlog.ValueHasher.random()
+          : dev.warden.server.decisionlog.ValueHasher.fromFile(s.hashKeyFile());
+    } catch (IOException | IllegalArgumentException e) {
+      throw new StartException("cannot use `decision_log.hash_key_file` `" + s.hashKeyFile() + "`: "
+          + e.getMessage(), null);
+    }
     dev.warden.server.decisionlog.RecordEncoder encoder = new dev.warden.server.decisionlog.RecordEncoder(
-        dev.warden.server.decisionlog.Masking.defaults(config.apiKeyHeader()), this::loggedBundle, clock.instant(),
-        System.nanoTime());
+        dev.warden.server.decisionlog.Masking.defaults(config.apiKeyHeader(), hasher), this::loggedBundle,
+        clock.instant(), System.nanoTime());
     decisionLog = new dev.warden.server.decisionlog.DecisionLogger(encoder, pipeline, s.sampleAllows());
     metrics.decisionLog(pipeline::counts, decisionLog::sampledOut);
-    log.info("decision log: {} (buffer {} records, allows sampled at {})", sink.describe(), s.buffer(),
-        s.sampleAllows());
+    log.info("decision log: {} (buffer {} records, allows sampled at {}, hash key {})", sink.describe(), s.buffer(),
+        s.sampleAllows(), hasher.randomKey() ? "random for this run" : "from decision_log.hash_key_file");
   }
 
   /** The routes every active bundle declares, in configuration and declaration order: the route labels' source. */
@@ -330,13 +341,29 @@ public final class WardenServer implements AutoCloseable {
     return out;
   }
 
-  /** The name and full digest of the bundle that shows {@code revision}, or null when none does now. */
-  private dev.warden.proto.v1.LoggedBundle loggedBundle(String revision) {
+  /**
+   * The name, full digest and `redact log` entries of the bundle that shows {@code revision}, or
+   * null when neither the active nor the previous bundle of any reloader does. Remembered by
+   * revision (a revision names its content), a few at a time, so that a record does not rebuild
+   * its bundle's redactions.
+   */
+  private dev.warden.server.decisionlog.RecordEncoder.KnownBundle loggedBundle(String revision) {
+    dev.warden.server.decisionlog.RecordEncoder.KnownBundle known = loggedBundles.get(revision);
+    if (known != null) {
+      return known;
+    }
     for (BundleReloader r : reloaders.values()) {
-      if (revision.equals(r.revision())) {
-        String digest = r.digest();
-        return dev.warden.proto.v1.LoggedBundle.newBuilder().setName(r.name()).setRevision(revision)
-            .setDigest(digest == null ? "" : "sha256:" + digest).build();
+      Map.Entry<dev.warden.policy.compile.Program, String> served = r.served(revision);
+      if (served != null) {
+        known = new dev.warden.server.decisionlog.RecordEncoder.KnownBundle(
+            dev.warden.proto.v1.LoggedBundle.newBuilder().setName(r.name()).setRevision(revision)
+                .setDigest(served.getValue().isEmpty() ? "" : "sha256:" + served.getValue()).build(),
+            dev.warden.server.decisionlog.PolicyRedactions.of(served.getKey().logRedactions()));
+        if (loggedBundles.size() >= 16) {
+          loggedBundles.clear();
+        }
+        loggedBundles.put(revision, known);
+        return known;
       }
     }
     return null;

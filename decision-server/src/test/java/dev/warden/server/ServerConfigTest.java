@@ -61,6 +61,18 @@ class ServerConfigTest {
   }
 
   @Test
+  void theHashKeyFileIsAPathBesideTheConfigFileOrNone() throws Exception {
+    Path folder = Path.of("/etc/warden");
+    ServerConfig keyed = ServerConfig.load("bundle: shop\ndecision_log:\n  path: stdout\n  hash_key_file: keys/log.key\n",
+        folder, Map.of(), Map.of());
+    assertThat(keyed.decisionLog().hashKeyFile()).isEqualTo(folder.resolve("keys/log.key"));
+    ServerConfig env = ServerConfig.load("bundle: shop\n", folder, Map.of("WARDEN_DECISION_LOG_HASH_KEY_FILE", "/k"),
+        Map.of());
+    assertThat(env.decisionLog().hashKeyFile()).isEqualTo(Path.of("/k"));
+    assertThat(ServerConfig.load("bundle: shop\n", folder, Map.of(), Map.of()).decisionLog().hashKeyFile()).isNull();
+  }
+
+  @Test
   void remoteSettingsAreBounded() throws Exception {
     ServerConfig c = ServerConfig.load("bundle: https://b.example/x.tar.gz\nreload:\n  remote:\n    interval: 2m\n"
         + "    jitter: 0.1\n    max_backoff: 10m\n    timeout: 5s\n    token_file: token\n  max_staleness: 1h\n"

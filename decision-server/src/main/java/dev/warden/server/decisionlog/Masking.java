@@ -1,5 +1,8 @@
 package dev.warden.server.decisionlog;
 
+import dev.warden.policy.runtime.LogRedaction.Action;
+import dev.warden.policy.runtime.LogRedaction.Field;
+import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.TreeSet;
@@ -9,10 +12,23 @@ import java.util.regex.Pattern;
  * What never leaves the process in a decision record. Header values of credential headers and
  * query values of secret parameters are replaced with {@link #MASK}; a JWT anywhere in a header
  * value (three base64url segments) keeps its header and claims, which say who the caller is, and
- * loses its signature, which would let a reader replay it. Names are matched case-insensitively.
+ * loses its signature, which would let a reader replay it. Names are matched case-insensitively,
+ * query names once percent-decoded.
  *
- * <p>Invariant: a value is either kept or replaced whole; nothing is truncated into something that
- * still holds a secret.
+ * <p>On top of these defaults, the deciding bundle's `redact log` entries ({@link
+ * PolicyRedactions}) rewrite more fields: `mask`, `remove` (the field is left out), `hash`
+ * ({@link ValueHasher}) or `last4` (the last four characters kept after {@link #MASK} when the
+ * value has at least eight, else masked whole; a value holding a JWT is masked whole, since its
+ * last four are its signature's). A policy cannot weaken a default: a default-masked name stays
+ * masked whatever the policy says, unless it says `remove`, which is stricter.
+ *
+ * <p>Every field changed is named in the record's `masked` list: its path for a masked value
+ * (`request.headers.authorization`), the path and `#` and the action for the others
+ * (`request.headers.x-user-email#hash`, `…#last4`, `…#remove`), `#signature` for a JWT whose
+ * signature was cut.
+ *
+ * <p>Invariant: a value is kept, replaced whole, reduced to its last four characters of eight or
+ * more, or left out; nothing is truncated into something that still holds a secret.
  */
 public final class Masking {
   /** What a masked value reads as. */
@@ -34,19 +50,25 @@ public final class Masking {
 
   private final Set<String> headers;
   private final Set<String> query;
+  private final ValueHasher hasher;
 
-  /** The defaults, plus the API-key header Warden reads ({@code identity.api_key.header}). */
-  public static Masking defaults(String apiKeyHeader) {
+  /**
+   * The defaults, plus the API-key header Warden reads ({@code identity.api_key.header}).
+   *
+   * @param hasher what `hash` redactions hash with
+   */
+  public static Masking defaults(String apiKeyHeader, ValueHasher hasher) {
     Set<String> h = new TreeSet<>(DEFAULT_HEADERS);
     if (apiKeyHeader != null && !apiKeyHeader.isBlank()) {
       h.add(apiKeyHeader.toLowerCase(Locale.ROOT));
     }
-    return new Masking(h, DEFAULT_QUERY);
+    return new Masking(h, DEFAULT_QUERY, hasher);
   }
 
-  public Masking(Set<String> headers, Set<String> query) {
+  public Masking(Set<String> headers, Set<String> query, ValueHasher hasher) {
     this.headers = lower(headers);
     this.query = lower(query);
+    this.hasher = hasher;
   }
 
   private static Set<String> lower(Set<String> names) {
@@ -55,38 +77,59 @@ public final class Masking {
     return Set.copyOf(out);
   }
 
-  /** A header value as it may be logged; {@code masked} gets the path of what was changed. */
-  String header(String name, String value, java.util.List<String> masked) {
+  /**
+   * A header value as it may be logged, or null when the policy removes the header; {@code
+   * masked} gets the path of what was changed.
+   */
+  String header(String name, String value, PolicyRedactions policy, List<String> masked) {
     String n = name.toLowerCase(Locale.ROOT);
-    if (headers.contains(n)) {
-      masked.add("request.headers." + n);
-      return MASK;
-    }
-    if (value.indexOf("eyJ") < 0) { // no JWT can start here: spare the regex
-      return value;
-    }
-    java.util.regex.Matcher m = JWT.matcher(value);
-    if (m.find()) {
-      masked.add("request.headers." + n + "#signature");
-      return m.replaceAll(r -> java.util.regex.Matcher.quoteReplacement(r.group(1) + MASK));
-    }
-    return value;
+    return apply(Field.HEADER, n, value, headers.contains(n), policy, masked);
   }
 
-  /** A query parameter's value as it may be logged. */
-  String queryValue(String name, String value, java.util.List<String> masked) {
+  /** A query parameter's value (by its decoded name) as it may be logged, or null when removed. */
+  String queryValue(String name, String value, PolicyRedactions policy, List<String> masked) {
     String n = name.toLowerCase(Locale.ROOT);
-    if (query.contains(n)) {
-      masked.add("request.query." + n);
+    return apply(Field.QUERY, n, value, query.contains(n), policy, masked);
+  }
+
+  /**
+   * A claim's value, as text, as it may be logged under `principal.claims`, or null when the
+   * policy removes the claim. No claim is masked by default; a JWT inside one loses its signature.
+   */
+  public String claim(String name, String value, PolicyRedactions policy, List<String> masked) {
+    return apply(Field.CLAIM, name, value, false, policy, masked);
+  }
+
+  // Invariant: a value left as it is costs no allocation (no path is built for it); most are.
+  private String apply(Field field, String n, String value, boolean secret, PolicyRedactions policy,
+      List<String> masked) {
+    Action action = policy.action(field, n);
+    if (action == Action.REMOVE) {
+      masked.add(field.path() + "." + n + "#remove");
+      return null;
+    }
+    if (secret) {
+      masked.add(field.path() + "." + n);
       return MASK;
     }
-    if (value.indexOf("eyJ") < 0) {
-      return value;
+    // No JWT can start without `eyJ`: most values spare the regex.
+    java.util.regex.Matcher jwt = value.indexOf("eyJ") < 0 ? null : JWT.matcher(value);
+    boolean hasJwt = jwt != null && jwt.find();
+    if (action == Action.MASK || (action == Action.LAST4 && (hasJwt || value.codePointCount(0, value.length()) < 8))) {
+      masked.add(field.path() + "." + n);
+      return MASK;
     }
-    java.util.regex.Matcher m = JWT.matcher(value);
-    if (m.find()) {
-      masked.add("request.query." + n + "#signature");
-      return m.replaceAll(r -> java.util.regex.Matcher.quoteReplacement(r.group(1) + MASK));
+    if (action == Action.LAST4) {
+      masked.add(field.path() + "." + n + "#last4");
+      return MASK + value.substring(value.offsetByCodePoints(value.length(), -4));
+    }
+    if (action == Action.HASH) {
+      masked.add(field.path() + "." + n + "#hash");
+      return hasher.hash(value);
+    }
+    if (hasJwt) {
+      masked.add(field.path() + "." + n + "#signature");
+      return jwt.replaceAll(r -> java.util.regex.Matcher.quoteReplacement(r.group(1) + MASK));
     }
     return value;
   }

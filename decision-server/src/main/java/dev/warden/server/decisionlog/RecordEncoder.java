@@ -39,15 +39,22 @@ public final class RecordEncoder {
   private static final JsonFormat.Printer JSON = JsonFormat.printer().omittingInsignificantWhitespace();
 
   private final Masking masking;
-  private final Function<String, LoggedBundle> bundles;
+  private final Function<String, KnownBundle> bundles;
   private final long epochNanosAtOrigin;
   private final long nanoOrigin;
 
   /**
-   * @param bundles the bundle a revision is (name, digest), or null when it is not known any more
+   * What the encoder knows of the bundle that decided: its name and digest, and its `redact log`
+   * entries, which mask the record of its decisions.
+   */
+  public record KnownBundle(LoggedBundle bundle, PolicyRedactions redactions) {}
+
+  /**
+   * @param bundles the bundle a revision is, or null when it is not known any more (the record
+   *     then keeps only the revision, and every value of its request is masked: fail closed)
    * @param now the wall clock's instant at {@code nanoTime}, to date records from their arrival nanos
    */
-  public RecordEncoder(Masking masking, Function<String, LoggedBundle> bundles, Instant now, long nanoTime) {
+  public RecordEncoder(Masking masking, Function<String, KnownBundle> bundles, Instant now, long nanoTime) {
     this.masking = masking;
     this.bundles = bundles;
     this.epochNanosAtOrigin = now.getEpochSecond() * 1_000_000_000L + now.getNano();
@@ -70,9 +77,12 @@ public final class RecordEncoder {
         .setCause(r.cause().name().toLowerCase(Locale.ROOT))
         .setRoute(nonNull(d.route()))
         .setLatencyMicros(Math.max(0, r.decideNanos() / 1_000));
+    // The policy that decided is the policy that masks; a record without one has no policy redactions.
+    PolicyRedactions policy = PolicyRedactions.NONE;
     if (d.revision() != null) {
-      LoggedBundle known = bundles.apply(d.revision());
-      b.setBundle(known != null ? known : LoggedBundle.newBuilder().setRevision(d.revision()).build());
+      KnownBundle known = bundles.apply(d.revision());
+      b.setBundle(known != null ? known.bundle() : LoggedBundle.newBuilder().setRevision(d.revision()).build());
+      policy = known != null ? known.redactions() : PolicyRedactions.UNKNOWN;
     }
     for (RuleRef rule : d.rules()) {
       b.addRules(rule(rule));
@@ -92,7 +102,7 @@ public final class RecordEncoder {
     }
     Request q = r.request();
     if (q != null) {
-      b.setRequest(request(q, masked));
+      b.setRequest(request(q, policy, masked));
       b.setTrace(trace(q.headers()));
       b.setPrincipal(principal(r, q.identity()));
     }
@@ -150,7 +160,7 @@ public final class RecordEncoder {
     return LoggedHeader.newBuilder().setName(h.name()).setValue(h.value()).setAppend(h.append()).build();
   }
 
-  private LoggedRequest request(Request q, List<String> masked) {
+  private LoggedRequest request(Request q, PolicyRedactions policy, List<String> masked) {
     String full = q.path();
     int mark = full.indexOf('?');
     LoggedRequest.Builder b = LoggedRequest.newBuilder().setMethod(q.method())
@@ -168,14 +178,20 @@ public final class RecordEncoder {
         String value = eq < 0 ? "" : pair.substring(eq + 1);
         // Matched as the upstream reads it: `%74oken` is `token`.
         String name = decoded(rawName);
-        String shown = masking.queryValue(name, value, masked);
-        query.merge(rawName, shown, (a, c) -> a + "," + c);
+        String shown = masking.queryValue(name, value, policy, masked);
+        if (shown != null) {
+          query.merge(rawName, shown, (a, c) -> a + "," + c);
+        }
       }
       b.putAllQuery(query);
     }
     Map<String, String> headers = new TreeMap<>();
-    q.headers().forEach((name, value) -> headers.put(name.toLowerCase(Locale.ROOT), masking.header(name, value,
-        masked)));
+    q.headers().forEach((name, value) -> {
+      String shown = masking.header(name, value, policy, masked);
+      if (shown != null) {
+        headers.put(name.toLowerCase(Locale.ROOT), shown);
+      }
+    });
     return b.putAllHeaders(headers).build();
   }
 

@@ -34,9 +34,9 @@ class RecordEncoderTest {
   private static final Instant NOW = Instant.parse("2026-12-01T10:00:00Z");
   private static final String ORDER = "7f0c2a9e-1b2c-4d3e-8f40-5a6b7c8d9e01";
   private static Program shop;
-  private static final RecordEncoder ENCODER = new RecordEncoder(Masking.defaults("x-api-key"),
-      revision -> LoggedBundle.newBuilder().setName("shop").setRevision(revision).setDigest("sha256:" + "ab".repeat(32))
-          .build(), NOW, 0);
+  private static final RecordEncoder ENCODER = new RecordEncoder(Masking.defaults("x-api-key", ValueHasher.random()),
+      revision -> new RecordEncoder.KnownBundle(LoggedBundle.newBuilder().setName("shop").setRevision(revision)
+          .setDigest("sha256:" + "ab".repeat(32)).build(), PolicyRedactions.of(shop.logRedactions())), NOW, 0);
 
   @BeforeAll
   static void compile() throws Exception {
@@ -205,5 +205,135 @@ class RecordEncoderTest {
         q, 0, 1, false, null);
     String line = new String(ENCODER.line(r), StandardCharsets.UTF_8);
     assertThat(line).doesNotContain(secret).contains(other);
+  }
+
+  // The property with a policy's `redact log`: random redactions of random headers and query
+  // parameters (defaults among them, which no policy weakens), in random spellings.
+
+  private static final List<String> HEADER_POOL = List.of("x-user-email", "x-card", "x-name", "x-forwarded-jwt",
+      "authorization", "cookie", "x-api-key", "x-plain");
+  private static final List<String> QUERY_POOL = List.of("email", "card", "name", "token", "sig", "page");
+  private static final ValueHasher HASHER = ValueHasher.random();
+  private static final String JWT_HEAD = "eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJhIn0.";
+
+  /** `X-User-Email`, `x-user-email` or `X-USER-EMAIL`. */
+  private static String spelled(String name, java.util.Random random) {
+    return switch (random.nextInt(3)) {
+      case 0 -> name;
+      case 1 -> name.toUpperCase(java.util.Locale.ROOT);
+      default -> java.util.Arrays.stream(name.split("-")).map(w -> w.isEmpty() ? w
+          : Character.toUpperCase(w.charAt(0)) + w.substring(1)).reduce((a, b) -> a + "-" + b).orElse(name);
+    };
+  }
+
+  /** `email`, `EMAIL` or one character percent-encoded: `%65mail`. */
+  private static String queryName(String name, java.util.Random random) {
+    int i = random.nextInt(name.length());
+    return switch (random.nextInt(3)) {
+      case 0 -> name;
+      case 1 -> name.toUpperCase(java.util.Locale.ROOT);
+      default -> name.substring(0, i) + String.format("%%%02X", (int) name.charAt(i)) + name.substring(i + 1);
+    };
+  }
+
+  /** What the model says a field's value becomes and what `masked` names: [shown or null, entry or null]. */
+  private static String[] expected(dev.warden.policy.runtime.LogRedaction.Field field, String name, String value,
+      boolean secret, dev.warden.policy.runtime.LogRedaction.Action action) {
+    String path = field.path() + "." + name;
+    if (action == dev.warden.policy.runtime.LogRedaction.Action.REMOVE) {
+      return new String[] {null, path + "#remove"};
+    }
+    boolean jwt = value.startsWith(JWT_HEAD);
+    if (secret || action == dev.warden.policy.runtime.LogRedaction.Action.MASK
+        || (action == dev.warden.policy.runtime.LogRedaction.Action.LAST4 && jwt)) {
+      return new String[] {Masking.MASK, path};
+    }
+    if (action == dev.warden.policy.runtime.LogRedaction.Action.LAST4) {
+      return new String[] {Masking.MASK + value.substring(value.length() - 4), path + "#last4"};
+    }
+    if (action == dev.warden.policy.runtime.LogRedaction.Action.HASH) {
+      return new String[] {HASHER.hash(value), path + "#hash"};
+    }
+    return jwt ? new String[] {JWT_HEAD + Masking.MASK, path + "#signature"} : new String[] {value, null};
+  }
+
+  @Property(tries = 300)
+  void noRedactedValueAppearsAndMaskedListsExactlyWhatChanged(@ForAll java.util.Random random,
+      @ForAll("secrets") String seed) throws Exception {
+    dev.warden.policy.runtime.LogRedaction.Action[] actions = dev.warden.policy.runtime.LogRedaction.Action.values();
+    List<dev.warden.policy.runtime.LogRedaction> policy = new java.util.ArrayList<>();
+    Map<String, dev.warden.policy.runtime.LogRedaction.Action> byPath = new HashMap<>();
+    for (String h : HEADER_POOL) {
+      if (random.nextBoolean()) {
+        dev.warden.policy.runtime.LogRedaction.Action a = actions[random.nextInt(actions.length)];
+        policy.add(new dev.warden.policy.runtime.LogRedaction(dev.warden.policy.runtime.LogRedaction.Field.HEADER, h,
+            a, "p.warden:1"));
+        byPath.put("request.headers." + h, a);
+      }
+    }
+    for (String n : QUERY_POOL) {
+      if (random.nextBoolean()) {
+        dev.warden.policy.runtime.LogRedaction.Action a = actions[random.nextInt(actions.length)];
+        policy.add(new dev.warden.policy.runtime.LogRedaction(dev.warden.policy.runtime.LogRedaction.Field.QUERY, n,
+            a, "p.warden:1"));
+        byPath.put("request.query." + n, a);
+      }
+    }
+    Map<String, String> headers = new HashMap<>();
+    StringBuilder query = new StringBuilder();
+    Map<String, String> hidden = new HashMap<>();
+    Map<String, String> shownHeaders = new java.util.TreeMap<>();
+    Map<String, String> shownQuery = new java.util.TreeMap<>();
+    java.util.Set<String> masked = new java.util.TreeSet<>();
+    int n = 0;
+    for (String h : HEADER_POOL) {
+      if (random.nextInt(4) == 0) {
+        continue;
+      }
+      String secret = seed + "h" + n++;
+      String value = h.equals("x-forwarded-jwt") ? JWT_HEAD + secret : secret;
+      headers.put(spelled(h, random), value);
+      boolean isDefault = Masking.DEFAULT_HEADERS.contains(h);
+      String[] e = expected(dev.warden.policy.runtime.LogRedaction.Field.HEADER, h, value, isDefault,
+          byPath.get("request.headers." + h));
+      if (e[0] != null) {
+        shownHeaders.put(h, e[0]);
+      }
+      if (e[1] != null) {
+        masked.add(e[1]);
+        hidden.put("request.headers." + h, secret);
+      }
+    }
+    for (String name : QUERY_POOL) {
+      if (random.nextInt(4) == 0) {
+        continue;
+      }
+      String secret = seed + "q" + n++;
+      String written = queryName(name, random);
+      query.append(query.length() == 0 ? "?" : "&").append(written).append('=').append(secret);
+      String[] e = expected(dev.warden.policy.runtime.LogRedaction.Field.QUERY, name, secret,
+          Masking.DEFAULT_QUERY.contains(name), byPath.get("request.query." + name));
+      if (e[0] != null) {
+        shownQuery.put(written, e[0]);
+      }
+      if (e[1] != null) {
+        masked.add(e[1]);
+        hidden.put("request.query." + name, secret);
+      }
+    }
+    RecordEncoder encoder = new RecordEncoder(Masking.defaults("x-api-key", HASHER),
+        revision -> new RecordEncoder.KnownBundle(LoggedBundle.newBuilder().setRevision(revision).build(),
+            PolicyRedactions.of(policy)), NOW, 0);
+    Request q = request("GET", "/orders" + query, alice(), headers);
+    DecisionRecord r = new DecisionRecord("d", DecisionRecord.Api.DECIDE, shop.decide(q), DecisionRecord.Cause.POLICY,
+        q, 0, 1, false, null);
+    String line = new String(encoder.line(r), StandardCharsets.UTF_8);
+    for (Map.Entry<String, String> h : hidden.entrySet()) {
+      assertThat(line).as(h.getKey()).doesNotContain(h.getValue());
+    }
+    DecisionLog d = encoder.record(r);
+    assertThat(d.getRequest().getHeadersMap()).isEqualTo(shownHeaders);
+    assertThat(d.getRequest().getQueryMap()).isEqualTo(shownQuery);
+    assertThat(d.getMaskedList()).doesNotHaveDuplicates().containsExactlyInAnyOrderElementsOf(masked);
   }
 }

@@ -46,6 +46,7 @@ decl
   | dataDecl
   | testDecl
   | obligationDecl
+  | redactLogDecl
   | reservedDecl
   ;
 
@@ -170,9 +171,34 @@ ruleRef
   | STRING
   ;
 
+// ---- decision-log redaction ----------------------------------------------------------------
+// `redact log { request.headers.authorization, request.query.email hash }`: fields of the
+// decision record rewritten before it leaves the process. `log` is a name, not a keyword; the
+// predicate keeps `redact` followed by anything else (response redaction) a reserved block.
+redactLogDecl
+  : {_input.LT(2).getText().equals("log")}? REDACT IDENT LBRACE (redactEntry COMMA?)* RBRACE
+  ;
+
+// A path into the record and an optional action (`hash`, `last4`, `mask`, `remove`), which the
+// checker reads; entries are separated by commas or by nothing (a new line).
+redactEntry
+  : root=word redactStep* action=IDENT?
+  ;
+
+redactStep
+  : DOT redactName              # redactField
+  | LBRACK STRING RBRACK        # redactKey
+  ;
+
+// `x-user-email`: words and numbers joined by `-`, written without blanks (the AST builder checks).
+redactName
+  : word (MINUS (word | INT))*
+  ;
+
 // ---- constructs of later waves: parsed so the checker can say they are not supported yet ----
 reservedDecl
-  : kw=(SCHEMA | QUOTA | REDACT | LOOKUP) reservedItem*
+  : kw=(SCHEMA | QUOTA | LOOKUP) reservedItem*
+  | {!_input.LT(2).getText().equals("log")}? kw=REDACT reservedItem*
   ;
 
 // At the top level a declaration keyword ends the block, except as the root of a path

@@ -117,7 +117,28 @@ public sealed interface Decl {
     }
   }
 
-  /** A construct of a later wave (schema, quota, redact, lookup): parsed, then rejected. */
+  /**
+   * `redact log { request.headers.x-user-email hash, … }`: fields of the decision record to
+   * rewrite before it leaves the process. Several blocks of a bundle add up.
+   */
+  record RedactLog(Span span, List<RedactEntry> entries) implements Decl {
+    public RedactLog {
+      entries = List.copyOf(entries);
+    }
+  }
+
+  /**
+   * One entry of `redact log`: the path as written, segment by segment (`request`, `headers`,
+   * `x-user-email`; a bracketed `["x-card"]` is one segment), and the action word, null when
+   * none is written (`mask`).
+   */
+  record RedactEntry(Span span, List<NameRef> path, String action, Span actionSpan) {
+    public RedactEntry {
+      path = List.copyOf(path);
+    }
+  }
+
+  /** A construct of a later wave (schema, quota, response redaction, lookup): parsed, then rejected. */
   record Reserved(Span span, String keyword) implements Decl {}
 
   /** Whether a rule allows or refuses. */

@@ -81,18 +81,19 @@ public final class BundleChecker {
     frameSize = Math.max(frameSize, onBlocks.frameSize());
     List<CheckedBundle.CheckedTest> tests = new TestChecker(diagnostics, fieldIds, env, data)
         .check(packaged, declaredIds);
+    List<dev.warden.policy.runtime.LogRedaction> logRedactions = new RedactionChecker(diagnostics).check(packaged);
     Map<String, SourceFile> sources = new LinkedHashMap<>();
     loaded.policies().forEach(s -> sources.put(s.name(), s));
     List<String> packages = packaged.stream().map(PolicyFile::packageName).distinct().sorted().toList();
     return new CheckedBundle(loaded.manifest(), principal, routes, roles, grants, rules, data, fieldIds,
-        frameSize, tests, sources, obligations, packages);
+        frameSize, tests, sources, obligations, packages, logRedactions);
   }
 
   private void notSupported(Decl.Reserved r) {
     String what = switch (r.keyword()) {
       case "schema" -> "request schemas arrive";
       case "quota" -> "quotas arrive";
-      case "redact" -> "redaction arrives";
+      case "redact" -> "response redaction arrives";
       default -> "lookups arrive";
     };
     diagnostics.add(

@@ -16,6 +16,8 @@ import java.util.Map;
 /**
  * A bundle that passed the checker: every name resolved, every expression typed, role
  * inheritance flattened, targets resolved to route ids. Input of the compile stage.
+ *
+ * @param logRedactions the `redact log` entries of every file, merged, in the order written
  */
 public record CheckedBundle(
     Manifest manifest,
@@ -30,7 +32,8 @@ public record CheckedBundle(
     List<CheckedTest> tests,
     Map<String, SourceFile> sources,
     List<CheckedOnBlock> obligations,
-    List<String> packages) {
+    List<String> packages,
+    List<dev.warden.policy.runtime.LogRedaction> logRedactions) {
 
   /** One field of the principal and where its value comes from, first source first. */
   public record PrincipalSpec(String name, int slot, Type type, List<ClaimSource> sources) {

@@ -130,7 +130,7 @@ public final class Compiler {
     }
     PrincipalBuilder principals = new PrincipalBuilder(bundle.principal(), implies);
     return new Program(bundle.manifest(), bundle.frameSize(), trie, routes, principals, data, dataSlots,
-        bundle.packages());
+        bundle.packages(), bundle.logRedactions());
   }
 
   /** For each route id, the indexes of the rules (or grants) covering it, in declaration order. */

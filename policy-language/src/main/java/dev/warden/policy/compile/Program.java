@@ -47,8 +47,10 @@ public final class Program {
   private final Map<String, Integer> dataSlots;
 
   Program(Manifest manifest, int frameSize, RouteTrie trie, List<CompiledRoute> routes, PrincipalBuilder principals,
-      Object[] data, Map<String, Integer> dataSlots, List<String> packages) {
+      Object[] data, Map<String, Integer> dataSlots, List<String> packages,
+      List<dev.warden.policy.runtime.LogRedaction> logRedactions) {
     this.packages = List.copyOf(packages);
+    this.logRedactions = List.copyOf(logRedactions);
     this.revision = manifest.revision();
     this.undeclaredStatus = manifest.undeclaredStatus();
     this.budget = manifest.stepBudget();
@@ -70,9 +72,19 @@ public final class Program {
 
   private final Manifest manifest;
   private final List<String> packages;
+  private final List<dev.warden.policy.runtime.LogRedaction> logRedactions;
 
   public String revision() {
     return revision;
+  }
+
+  /**
+   * The bundle's `redact log` entries, merged from every block, in the order written: what the
+   * sidecar rewrites in the decision records of this program's decisions, on top of its own
+   * default masking (which no entry weakens). Immutable; empty when the bundle declares none.
+   */
+  public List<dev.warden.policy.runtime.LogRedaction> logRedactions() {
+    return logRedactions;
   }
 
   /** The packages of the bundle's policy files, sorted: its package roots. */
@@ -276,7 +288,7 @@ public final class Program {
         changed[o.slot()] = java.util.Collections.unmodifiableMap(map);
       }
     }
-    return new Program(manifest, frameSize, trie, routes, principals, changed, dataSlots, packages);
+    return new Program(manifest, frameSize, trie, routes, principals, changed, dataSlots, packages, logRedactions);
   }
 
   /** Decides one request. Never throws for any request: failures are denials with a reason. */

@@ -79,6 +79,9 @@ final class AstBuilder {
     if (d.obligationDecl() != null) {
       return onBlock(d.obligationDecl());
     }
+    if (d.redactLogDecl() != null) {
+      return redactLog(d.redactLogDecl());
+    }
     ReservedDeclContext r = d.reservedDecl();
     return new Decl.Reserved(span(r.kw), r.kw.getText());
   }
@@ -145,6 +148,36 @@ final class AstBuilder {
         targets(c.targets()),
         conditions(c.condition()),
         c.reason == null ? null : string(c.reason));
+  }
+
+  // ---- decision-log redaction -----------------------------------------------------------
+
+  private Decl.RedactLog redactLog(RedactLogDeclContext c) {
+    List<Decl.RedactEntry> entries = new ArrayList<>();
+    for (RedactEntryContext e : c.redactEntry()) {
+      List<Decl.NameRef> path = new ArrayList<>();
+      path.add(new Decl.NameRef(span(e.root), e.root.getText()));
+      for (RedactStepContext step : e.redactStep()) {
+        if (step instanceof RedactKeyContext k) {
+          path.add(new Decl.NameRef(span(k.STRING().getSymbol()), string(k.STRING().getSymbol())));
+        } else {
+          RedactNameContext n = ((RedactFieldContext) step).redactName();
+          String written = source.text().substring(n.getStart().getStartIndex(), n.getStop().getStopIndex() + 1);
+          String joined = n.children.stream().map(org.antlr.v4.runtime.tree.ParseTree::getText)
+              .reduce("", String::concat);
+          if (!written.equals(joined)) {
+            diagnostics.add(Diagnostic.error("parse.unexpected_token", span(n), "unexpected blank in the name `"
+                    + written.replaceAll("\\s+", " ") + "`")
+                .withHelp("write the name without blanks, such as `" + joined + "`, or quote it: `[\"" + joined
+                    + "\"]`"));
+          }
+          path.add(new Decl.NameRef(span(n), joined));
+        }
+      }
+      entries.add(new Decl.RedactEntry(span(e), path, e.action == null ? null : e.action.getText(),
+          e.action == null ? null : span(e.action)));
+    }
+    return new Decl.RedactLog(span(c.REDACT().getSymbol()), entries);
   }
 
   // ---- obligations ----------------------------------------------------------------------

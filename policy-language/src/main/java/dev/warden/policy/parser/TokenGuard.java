@@ -21,7 +21,7 @@ final class TokenGuard {
     List<Token> tokens = new ArrayList<>();
     int depth = 0;
     int prefixRun = 0;
-    // Inside a block of a later wave (`redact …`), any character is let through: the checker
+    // Inside a block of a later wave (`redact read response …`), any character is let through: the checker
     // says the block is not supported, which is more useful than complaining about its `$`.
     boolean reserved = false;
     Token previous = null;
@@ -52,6 +52,11 @@ final class TokenGuard {
       }
       if (depth == 0) {
         reserved = startsReserved(t.getType()) || (reserved && !startsDeclaration(t.getType()));
+        if (previous != null && previous.getType() == WardenLexer.REDACT && t.getType() == WardenLexer.IDENT
+            && t.getText().equals("log")) {
+          // `redact log { … }` is a construct of this release, checked like any other.
+          reserved = false;
+        }
       }
       if (t.getType() == WardenLexer.BAD_CHAR && !reserved) {
         if (adjacentBad) {

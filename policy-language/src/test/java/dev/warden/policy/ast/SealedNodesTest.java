@@ -38,7 +38,7 @@ class SealedNodesTest {
     assertThat(permitted(Decl.class)).as("""
         a new declaration kind: handle it in check/BundleChecker (and the stage that needs it), \
         cli/RoutesCommand if it concerns routes, and the docs' language reference""")
-        .isEqualTo(Set.of("Principal", "Api", "Role", "Rule", "OnBlock", "Data", "Test", "Reserved"));
+        .isEqualTo(Set.of("Principal", "Api", "Role", "Rule", "OnBlock", "Data", "Test", "RedactLog", "Reserved"));
     assertThat(permitted(TestStep.class)).as("a new test step: handle it in check/TestChecker and testing/PolicyTest")
         .isEqualTo(Set.of("Request", "Data", "ExpectAllow", "ExpectDeny"));
     assertThat(permitted(TypeRef.class)).as("a new type reference: handle it in check/TypeResolver")
