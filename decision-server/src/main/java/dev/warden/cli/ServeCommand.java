@@ -38,6 +38,11 @@ final class ServeCommand implements Callable<Integer> {
           + " standard output (config `decision_log.path`).")
   String decisionLog;
 
+  @CommandLine.Option(names = "--decision-log-url", paramLabel = "URL",
+      description = "Also post decision records, batched and gzipped, to this collector as OPA's decision log"
+          + " plugin does (https://, or http:// to loopback; config `decision_log.http.url`).")
+  String decisionLogUrl;
+
   @CommandLine.Option(names = "--no-watch",
       description = "Do not watch the bundle: it changes only on SIGHUP or POST /bundles/reload (config `reload.watch`).")
   boolean noWatch;
@@ -73,6 +78,7 @@ final class ServeCommand implements Callable<Integer> {
       // One per line: a location may hold a comma.
       flags.put("bundle", bundle == null ? null : String.join("\n", bundle));
       flags.put("decision_log.path", decisionLog);
+      flags.put("decision_log.http.url", decisionLogUrl);
       flags.put("grpc.listen", grpc);
       flags.put("http.listen", http);
       flags.put("reload.watch", noWatch ? "false" : null);
