@@ -170,6 +170,7 @@ public final class DecisionLogPipeline implements AutoCloseable {
     this.flushEveryNanos = flushEvery.toNanos();
     this.queue = new ArrayBlockingQueue<>(capacity + 1); // + 1: room for WAKE
     this.spool = spool;
+    this.retryAt = System.nanoTime();
     this.spoolCorruptTails = spool == null ? 0 : spool.corruptTails();
     if (spool != null && spool.records() > 0) {
       // Records a previous process spooled: produced there, delivered from here.
@@ -403,7 +404,7 @@ public final class DecisionLogPipeline implements AutoCloseable {
     if (spool == null) {
       return writeRetrying(batch);
     }
-    if (spooled.get() == 0) {
+    if (spooled.get() == 0 && System.nanoTime() - retryAt >= 0) {
       try {
         sink.write(batch);
         delivered.add(batch.size());

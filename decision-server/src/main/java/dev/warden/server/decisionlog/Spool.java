@@ -151,7 +151,9 @@ final class Spool implements Closeable {
     try {
       for (byte[] line : lines) {
         long size = SpoolSegment.RECORD_OVERHEAD + line.length;
-        boolean roll = openOut != null && (openRecords >= segmentRecords || openBytes + size > segmentBytes);
+        // A record longer than a segment by itself has one of its own, rather than empty ones around it.
+        boolean roll = openOut != null && openRecords > 0
+            && (openRecords >= segmentRecords || openBytes + size > segmentBytes);
         long needed = size + (openOut == null || roll ? SpoolSegment.HEADER_BYTES : 0);
         if (bytes + needed > maxBytes) {
           break;
