@@ -60,6 +60,22 @@ class HttpCollectorPipelineTest {
   }
 
   @Test
+  void aSlowCollectorWithinTheTimeoutGetsEveryRecordOnceWhileTheBufferTakesTheRest() throws Exception {
+    collector.always(new Answer(204, null, 300));
+    DecisionLogPipeline pipeline = new DecisionLogPipeline(sink(4096), 10_000, 64, SOON);
+    List<String> ids = offer(pipeline, 0, 400);
+    Counts meanwhile = pipeline.counts();
+    assertThat(meanwhile.dropped()).isZero();
+    assertThat(meanwhile.produced()).isEqualTo(meanwhile.delivered() + meanwhile.buffered());
+
+    await(() -> pipeline.counts().delivered() == 400, Duration.ofSeconds(20));
+    Counts counts = pipeline.close(Duration.ofSeconds(5));
+
+    assertThat(counts).isEqualTo(new Counts(400, 400, 0, 0, 0));
+    assertThat(ids(collector.records())).containsExactlyElementsOf(ids);
+  }
+
+  @Test
   void aRefusedBatchIsDroppedAndCountedOnceNeverRetried() throws Exception {
     collector.thenAnswer(new Answer(400, null, 0));
     DecisionLogPipeline pipeline = new DecisionLogPipeline(sink(1 << 20), 1_000, 512, SOON);
