@@ -58,13 +58,16 @@ public record ServerConfig(
     DecisionLogSettings decisionLog) {
 
   /**
-   * Where decision records go (`decision_log.*`, `--decision-log`).
+   * Where decision records go (`decision_log.*`, `--decision-log`, `--decision-log-url`).
    *
    * @param path `stdout`, a file (rotated), or null: no decision log
    * @param maxFileBytes the size at which the file is rotated
    * @param maxFiles how many rotated files are kept beside it
    * @param buffer how many records wait for the writer at most; more are dropped and counted
    * @param sampleAllows the fraction of allowed decisions logged; denials and errors always are
+   * @param http the HTTP collector (`decision_log.http.*`), or null; on beside {@code path}, each
+   *     sink has its own buffer of {@code buffer} records
+   * @param spool the collector's on-disk spool (`decision_log.spool.*`), or null
    */
   public record DecisionLogSettings(String path, long maxFileBytes, int maxFiles, int buffer, double sampleAllows,
       HttpCollector http, SpoolSettings spool) {
