@@ -49,7 +49,11 @@ import org.slf4j.LoggerFactory;
  * in the spool count as produced (and spooled) when the pipeline starts.
  */
 public final class DecisionLogPipeline implements AutoCloseable {
-  /** What happened to the records offered so far; {@code produced = delivered + dropped + buffered} when quiescent. */
+  /**
+   * What happened to the records offered so far; {@code produced = delivered + dropped + buffered +
+   * spooled} when quiescent. {@code refused} is the part of {@code dropped} the sink refused;
+   * {@code corruptTails} the spool segments found at start whose end was not a whole record.
+   */
   public record Counts(long produced, long delivered, long dropped, long buffered, long failedWrites, long spooled,
       long refused, long corruptTails) {
     /** Counts without a spool and without refusals. */
@@ -133,7 +137,7 @@ public final class DecisionLogPipeline implements AutoCloseable {
    * A pipeline that spills what the sink cannot take to a spool in {@code dir} of at most
    * {@code maxBytes}, and delivers what a previous process left there first.
    *
-   * @throws IOException when the folder cannot be created, read or locked
+   * @throws java.io.IOException when the folder cannot be created, read or locked
    */
   public static DecisionLogPipeline spooled(LogSink sink, int capacity, int maxBatch, Duration flushEvery,
       java.nio.file.Path dir, long maxBytes) throws java.io.IOException {
