@@ -47,6 +47,10 @@ final class ServeCommand implements Callable<Integer> {
       description = "Application logs on standard error as text lines (default) or one JSON object per line"
           + " (config `log.format`, WARDEN_LOG_FORMAT).")
   String logFormat;
+  @CommandLine.Option(names = "--decision-log-url", paramLabel = "URL",
+      description = "Also post decision records, batched and gzipped, to this collector as OPA's decision log"
+          + " plugin does (https://, or http:// to loopback; config `decision_log.http.url`).")
+  String decisionLogUrl;
 
   @CommandLine.Option(names = "--no-watch",
       description = "Do not watch the bundle: it changes only on SIGHUP or POST /bundles/reload (config `reload.watch`).")
@@ -85,6 +89,7 @@ final class ServeCommand implements Callable<Integer> {
       flags.put("shadow_bundle", shadowBundle == null ? null : String.join("\n", shadowBundle));
       flags.put("decision_log.path", decisionLog);
       flags.put("log.format", logFormat);
+      flags.put("decision_log.http.url", decisionLogUrl);
       flags.put("grpc.listen", grpc);
       flags.put("http.listen", http);
       flags.put("reload.watch", noWatch ? "false" : null);

@@ -77,7 +77,7 @@ public record ServerConfig(
   }
 
   /**
-   * Where decision records go (`decision_log.*`, `--decision-log`).
+   * Where decision records go (`decision_log.*`, `--decision-log`, `--decision-log-url`).
    *
    * @param path `stdout`, a file (rotated), or null: no decision log
    * @param maxFileBytes the size at which the file is rotated
@@ -87,16 +87,43 @@ public record ServerConfig(
    * @param maxFileAge the age at which a non-empty file is rotated too; zero: by size only
    * @param hashKeyFile the key of `redact log`'s `hash` action (`decision_log.hash_key_file`), or
    *     null: a random key per start, so hashes correlate within one run only
+   * @param http the HTTP collector (`decision_log.http.*`), or null; on beside {@code path}, each
+   *     sink has its own buffer of {@code buffer} records
+   * @param spool the collector's on-disk spool (`decision_log.spool.*`), or null
    */
   public record DecisionLogSettings(String path, long maxFileBytes, int maxFiles, int buffer, double sampleAllows,
-      Duration maxFileAge, Path hashKeyFile) {
+      Duration maxFileAge, Path hashKeyFile, HttpCollector http, SpoolSettings spool) {
     public static final DecisionLogSettings OFF = new DecisionLogSettings(null, 64L << 20, 10, 8192, 1.0,
-        Duration.ZERO, null);
+        Duration.ZERO, null, null, null);
 
+    /** A file or stdout only. */
+    public DecisionLogSettings(String path, long maxFileBytes, int maxFiles, int buffer, double sampleAllows) {
+      this(path, maxFileBytes, maxFiles, buffer, sampleAllows, Duration.ZERO, null, null, null);
+    }
+
+    /** Whether any sink is configured: a path, a collector, or both. */
     public boolean on() {
-      return path != null;
+      return path != null || http != null;
     }
   }
+
+  /**
+   * The decision log's HTTP collector (`decision_log.http.*`, `--decision-log-url`).
+   *
+   * @param url where batches are posted: `https://`, or `http://` to loopback
+   * @param maxBatchBytes the most bytes of one request's JSON array, before gzip
+   * @param timeout connect and whole-request limit for one post
+   * @param tokenFile a file holding a bearer token, read at start; null: none
+   */
+  public record HttpCollector(URI url, long maxBatchBytes, Duration timeout, Path tokenFile) {}
+
+  /**
+   * The on-disk spool of the HTTP collector's records (`decision_log.spool.*`).
+   *
+   * @param dir the folder of segment files, one Warden process's own
+   * @param maxBytes the most bytes the segment files hold together
+   */
+  public record SpoolSettings(Path dir, long maxBytes) {}
 
   /**
    * How the bundle is kept current (`reload.*`).
@@ -191,6 +218,12 @@ public record ServerConfig(
     d.put("decision_log.sample_allows", "1.0");
     d.put("decision_log.max_file_age", "0s");
     d.put("decision_log.hash_key_file", null);
+    d.put("decision_log.http.url", null);
+    d.put("decision_log.http.max_batch_bytes", Integer.toString(1 << 20));
+    d.put("decision_log.http.timeout", "10s");
+    d.put("decision_log.http.token_file", null);
+    d.put("decision_log.spool.dir", null);
+    d.put("decision_log.spool.max_bytes", Long.toString(1L << 30));
     d.put("reload.max_staleness", "0s");
     d.put("reload.stale_action", "not_ready");
     d.put("reload.remote.interval", "30s");
@@ -209,7 +242,8 @@ public record ServerConfig(
   static final Set<String> FILE_PATHS =
       Set.of("bundle", "grpc.tls.cert", "grpc.tls.key", "grpc.tls.client_ca", "identity.jwt.jwks_file",
           "reload.persist_dir", "reload.remote.token_file",
-          "reload.remote.basic_auth_file", "decision_log.hash_key_file");
+          "reload.remote.basic_auth_file", "decision_log.hash_key_file", "decision_log.http.token_file",
+          "decision_log.spool.dir");
 
   /** Keys whose value is a list of `[ID=]FILE` keys ({@link BundleKeys.TrustedKey}). */
   static final Set<String> KEY_LISTS = Set.of("reload.trusted_keys");
@@ -661,8 +695,71 @@ public record ServerConfig(
       throw new ConfigException("`decision_log.max_file_age` must be 0s (rotate by size only) or from 1m to 31d,"
           + " found `" + v.get("decision_log.max_file_age") + "`");
     }
+    HttpCollector http = collector(v);
+    SpoolSettings spool = null;
+    Path spoolDir = path(v.get("decision_log.spool.dir"));
+    if (spoolDir != null) {
+      if (http == null) {
+        throw new ConfigException("`decision_log.spool.dir` keeps records for the HTTP collector, but"
+            + " `decision_log.http.url` is not set: set it, or remove the spool");
+      }
+      long spoolBytes = bytes(v, "decision_log.spool.max_bytes", 1L << 20, 1L << 40, "1048576 (1 MiB) to 2^40");
+      spool = new SpoolSettings(spoolDir, spoolBytes);
+    }
     return new DecisionLogSettings(path, maxBytes, files, buffer, sample, age,
-        path(v.get("decision_log.hash_key_file")));
+        path(v.get("decision_log.hash_key_file")), http, spool);
+  }
+
+  /** `decision_log.http.*`, or null when no URL is set. */
+  private static HttpCollector collector(Map<String, String> v) throws ConfigException {
+    String raw = v.get("decision_log.http.url");
+    Path token = path(v.get("decision_log.http.token_file"));
+    if (raw == null || raw.isBlank()) {
+      if (token != null) {
+        throw new ConfigException("`decision_log.http.token_file` is set but `decision_log.http.url` is not:"
+            + " the token is for the collector");
+      }
+      return null;
+    }
+    URI url;
+    try {
+      url = new URI(raw.trim());
+    } catch (java.net.URISyntaxException e) {
+      throw new ConfigException("`decision_log.http.url` is not a URL: " + e.getReason() + " at character "
+          + (e.getIndex() + 1));
+    }
+    String scheme = url.getScheme() == null ? "" : url.getScheme().toLowerCase(java.util.Locale.ROOT);
+    if (!scheme.equals("https") && !scheme.equals("http") || url.getHost() == null || url.getRawUserInfo() != null) {
+      throw new ConfigException("`decision_log.http.url` `" + shown(raw.trim()) + "` must be"
+          + " `https://HOST[:PORT]/PATH` (OPA's collectors take `/logs`)"
+          + (url.getRawUserInfo() != null ? " without credentials in it: put a token in `decision_log.http.token_file`"
+          : ""));
+    }
+    if (scheme.equals("http") && !loopback(raw.trim())) {
+      throw new ConfigException("`decision_log.http.url` `" + shown(raw.trim()) + "` is plain HTTP: decision records"
+          + (token != null ? " and the token" : "") + " would cross the network in the clear; use HTTPS (plain HTTP to"
+          + " 127.0.0.1, ::1 or localhost is allowed, for a collector agent beside Warden)");
+    }
+    long batch = bytes(v, "decision_log.http.max_batch_bytes", 1024, 64L << 20, "1024 to 67108864 (64 MiB)");
+    Duration timeout = within(v, "decision_log.http.timeout", Duration.ofMillis(100), Duration.ofMinutes(5),
+        "100ms to 5m");
+    return new HttpCollector(url, batch, timeout, token);
+  }
+
+  /** A whole number of bytes from {@code min} to {@code max}; {@code range} says so in the error. */
+  private static long bytes(Map<String, String> v, String key, long min, long max, String range)
+      throws ConfigException {
+    long b;
+    try {
+      b = Long.parseLong(v.get(key).trim());
+    } catch (RuntimeException e) {
+      b = -1;
+    }
+    if (b < min || b > max) {
+      throw new ConfigException("`" + key + "` must be a whole number of bytes from " + range + ", found `" + v.get(key)
+          + "`");
+    }
+    return b;
   }
 
   /** A duration from {@code min} to {@code max}; {@code range} says so in the error. */

@@ -69,7 +69,7 @@ public final class WardenServer implements AutoCloseable {
   private Server grpc;
   private Listen grpcListen;
   private AdminServer admin;
-  /** The decision log, or null when `decision_log.path` is unset. */
+  /** The decision log, or null when neither `decision_log.path` nor `decision_log.http.url` is set. */
   private dev.warden.server.decisionlog.DecisionLogger decisionLog;
   /** One reloader per bundle, by name, in configuration order. */
   private final Map<String, BundleReloader> reloaders = new java.util.LinkedHashMap<>();
@@ -296,37 +296,80 @@ public final class WardenServer implements AutoCloseable {
     }
   }
 
-  /** Opens the decision log's sink and pipeline, when `decision_log.path` is set. */
+  /**
+   * Opens the decision log's sinks, each with its own pipeline: the file or stdout
+   * (`decision_log.path`) and the HTTP collector (`decision_log.http.url`, spooled when
+   * `decision_log.spool.dir` is set), when set.
+   */
   private void startDecisionLog() throws StartException {
     ServerConfig.DecisionLogSettings s = config.decisionLog();
     if (!s.on()) {
       return;
     }
-    dev.warden.server.decisionlog.LogSink sink;
+    java.util.Map<String, dev.warden.server.decisionlog.DecisionLogPipeline> pipelines = new java.util.LinkedHashMap<>();
     try {
-      sink = s.path().equals("stdout") ? new dev.warden.server.decisionlog.ConsoleSink(System.out)
-          : new dev.warden.server.decisionlog.RotatingFileSink(java.nio.file.Path.of(s.path()), s.maxFileBytes(),
-              s.maxFiles(), s.maxFileAge(), System::nanoTime);
-    } catch (IOException e) {
-      throw new StartException("cannot open the decision log `" + s.path() + "`: " + e.getMessage(), null);
+      if (s.path() != null) {
+        dev.warden.server.decisionlog.LogSink sink;
+        try {
+          sink = s.path().equals("stdout") ? new dev.warden.server.decisionlog.ConsoleSink(System.out)
+              : new dev.warden.server.decisionlog.RotatingFileSink(java.nio.file.Path.of(s.path()), s.maxFileBytes(),
+                  s.maxFiles(), s.maxFileAge(), System::nanoTime);
+        } catch (IOException e) {
+          throw new StartException("cannot open the decision log `" + s.path() + "`: " + e.getMessage(), null);
+        }
+        pipelines.put(s.path().equals("stdout") ? "stdout" : "file",
+            new dev.warden.server.decisionlog.DecisionLogPipeline(sink, s.buffer(), 512, Duration.ofSeconds(1)));
+        log.info("decision log: {} (buffer {} records)", sink.describe(), s.buffer());
+      }
+      if (s.http() != null) {
+        ServerConfig.HttpCollector h = s.http();
+        dev.warden.server.decisionlog.LogSink sink;
+        try {
+          sink = new dev.warden.server.decisionlog.HttpCollectorSink(h.url(), h.maxBatchBytes(), h.timeout(),
+              h.tokenFile());
+        } catch (IOException e) {
+          throw new StartException("cannot start the decision log collector: " + e.getMessage(), null);
+        }
+        ServerConfig.SpoolSettings spool = s.spool();
+        if (spool == null) {
+          pipelines.put("http",
+              new dev.warden.server.decisionlog.DecisionLogPipeline(sink, s.buffer(), 512, Duration.ofSeconds(1)));
+        } else {
+          try {
+            pipelines.put("http", dev.warden.server.decisionlog.DecisionLogPipeline.spooled(sink, s.buffer(), 512,
+                Duration.ofSeconds(1), spool.dir(), spool.maxBytes()));
+          } catch (IOException e) {
+            throw new StartException("cannot open the decision log spool `" + spool.dir() + "`: " + e.getMessage(),
+                null);
+          }
+        }
+        log.info("decision log: {} (buffer {} records, batches of at most {} bytes, {})", sink.describe(), s.buffer(),
+            h.maxBatchBytes(), spool == null ? "no spool" : "spooled to " + spool.dir() + " up to " + spool.maxBytes()
+            + " bytes");
+      }
+    } catch (StartException e) {
+      pipelines.values().forEach(p -> p.close(Duration.ofSeconds(1)));
+      throw e;
     }
-    dev.warden.server.decisionlog.DecisionLogPipeline pipeline =
-        new dev.warden.server.decisionlog.DecisionLogPipeline(sink, s.buffer(), 512, Duration.ofSeconds(1));
     dev.warden.server.decisionlog.ValueHasher hasher;
     try {
       hasher = s.hashKeyFile() == null ? dev.warden.server.decisionlog.ValueHasher.random()
           : dev.warden.server.decisionlog.ValueHasher.fromFile(s.hashKeyFile());
     } catch (IOException | IllegalArgumentException e) {
+      pipelines.values().forEach(p -> p.close(Duration.ofSeconds(1)));
       throw new StartException("cannot use `decision_log.hash_key_file` `" + s.hashKeyFile() + "`: "
           + e.getMessage(), null);
     }
     dev.warden.server.decisionlog.RecordEncoder encoder = new dev.warden.server.decisionlog.RecordEncoder(
         dev.warden.server.decisionlog.Masking.defaults(config.apiKeyHeader(), hasher), this::loggedBundle,
         clock.instant(), System.nanoTime());
-    decisionLog = new dev.warden.server.decisionlog.DecisionLogger(encoder, pipeline, s.sampleAllows());
-    metrics.decisionLog(pipeline::counts, decisionLog::sampledOut);
-    log.info("decision log: {} (buffer {} records, allows sampled at {}, hash key {})", sink.describe(), s.buffer(),
-        s.sampleAllows(), hasher.randomKey() ? "random for this run" : "from decision_log.hash_key_file");
+    decisionLog = new dev.warden.server.decisionlog.DecisionLogger(encoder, pipelines, s.sampleAllows());
+    java.util.Map<String, java.util.function.Supplier<dev.warden.server.decisionlog.DecisionLogPipeline.Counts>> counts =
+        new java.util.LinkedHashMap<>();
+    pipelines.forEach((name, p) -> counts.put(name, p::counts));
+    metrics.decisionLog(counts, decisionLog::sampledOut);
+    log.info("decision log: allows sampled at {}, hash key {}", s.sampleAllows(),
+        hasher.randomKey() ? "random for this run" : "from decision_log.hash_key_file");
   }
 
   /** The routes every active bundle declares, in configuration and declaration order: the route labels' source. */
@@ -561,9 +604,9 @@ public final class WardenServer implements AutoCloseable {
       }
       if (decisionLog != null) {
         // After the listeners: every answered call's record is in the buffer; write it all out.
-        dev.warden.server.decisionlog.DecisionLogPipeline.Counts c = decisionLog.pipeline().close(Duration.ofSeconds(10));
-        log.info("decision log closed: {} produced, {} delivered, {} dropped, {} left", c.produced(), c.delivered(),
-            c.dropped(), c.buffered());
+        decisionLog.close(Duration.ofSeconds(10)).forEach((sink, c) -> log.info(
+            "decision log to {} closed: {} produced, {} delivered, {} dropped, {} left, {} spooled for the next start",
+            sink, c.produced(), c.delivered(), c.dropped(), c.buffered(), c.spooled()));
       }
       if (admin != null) {
         admin.close();

@@ -306,6 +306,45 @@ class ServerConfigTest {
     assertError("bundle: b\nlog:\n  level: debug\n", Map.of(), "unknown config key `log.level`");
   }
 
+  @Test
+  void decisionLogCollectorAndSpool() throws Exception {
+    Path folder = Path.of("/etc/warden");
+    ServerConfig c = ServerConfig.load("decision_log:\n  path: logs/decisions.log\n  http:\n"
+        + "    url: https://collector.example/logs\n    max_batch_bytes: 65536\n    timeout: 3s\n"
+        + "    token_file: collector.token\n  spool:\n    dir: spool\n    max_bytes: 2097152\n", folder, Map.of(),
+        BUNDLE);
+    ServerConfig.DecisionLogSettings d = c.decisionLog();
+    assertThat(d.path()).isEqualTo("/etc/warden/logs/decisions.log");
+    assertThat(d.http()).isEqualTo(new ServerConfig.HttpCollector(java.net.URI.create("https://collector.example/logs"),
+        65536, java.time.Duration.ofSeconds(3), folder.resolve("collector.token")));
+    assertThat(d.spool()).isEqualTo(new ServerConfig.SpoolSettings(folder.resolve("spool"), 2097152));
+
+    ServerConfig env = ServerConfig.load(null, Map.of("WARDEN_DECISION_LOG_HTTP_URL", "http://127.0.0.1:8181/logs"),
+        BUNDLE);
+    assertThat(env.decisionLog().on()).isTrue();
+    assertThat(env.decisionLog().path()).isNull();
+    assertThat(env.decisionLog().http().maxBatchBytes()).isEqualTo(1 << 20);
+    assertThat(env.decisionLog().http().timeout()).isEqualTo(java.time.Duration.ofSeconds(10));
+    assertThat(env.decisionLog().spool()).isNull();
+    assertThat(ServerConfig.load(null, Map.of(), BUNDLE).decisionLog().on()).isFalse();
+
+    assertError("decision_log:\n  http:\n    url: http://collector.example/logs\n", BUNDLE,
+        "`decision_log.http.url` `http://collector.example/logs` is plain HTTP");
+    assertError("decision_log:\n  http:\n    url: https://user:pw@collector.example/logs\n", BUNDLE,
+        "without credentials in it: put a token in `decision_log.http.token_file`");
+    assertError("decision_log:\n  http:\n    url: ftp://collector.example/logs\n", BUNDLE,
+        "must be `https://HOST[:PORT]/PATH`");
+    assertError("decision_log:\n  http:\n    url: https://c/logs\n    max_batch_bytes: 10\n", BUNDLE,
+        "`decision_log.http.max_batch_bytes` must be a whole number of bytes from 1024 to 67108864 (64 MiB), found `10`");
+    assertError("decision_log:\n  http:\n    url: https://c/logs\n    timeout: 1h\n", BUNDLE,
+        "`decision_log.http.timeout` must be from 100ms to 5m, found `1h`");
+    assertError("decision_log:\n  spool:\n    dir: /var/spool/warden\n", BUNDLE,
+        "`decision_log.spool.dir` keeps records for the HTTP collector, but `decision_log.http.url` is not set");
+    assertError("decision_log:\n  http:\n    token_file: t\n", BUNDLE, "`decision_log.http.token_file` is set but");
+    assertError("decision_log:\n  http:\n    url: https://c/logs\n  spool:\n    dir: s\n    max_bytes: 12\n", BUNDLE,
+        "`decision_log.spool.max_bytes` must be a whole number of bytes from 1048576 (1 MiB) to 2^40, found `12`");
+  }
+
   /** docs/operations.md has a row for every key, showing its default (— for none or empty). */
   @Test
   void everyKeyIsDocumentedWithItsDefault() throws Exception {

@@ -372,31 +372,47 @@ public final class ServerMetrics {
   }
 
   /**
-   * The decision log's series, read at scrape time: `warden_decision_log_records_total{state}`
-   * with `produced = delivered + dropped + buffered`, and the allows left out by sampling.
+   * The decision log's series, read at scrape time, one set per sink (`sink` label: `file`,
+   * `stdout`, `http`): `warden_decision_log_records_total{sink,state}` with `produced = delivered +
+   * dropped + buffered + spooled`, the buffer, the spool, failed writes, refusals and damaged spool
+   * tails; and the allows left out by sampling (before any sink, so without the label).
    */
-  public void decisionLog(java.util.function.Supplier<dev.warden.server.decisionlog.DecisionLogPipeline.Counts> counts,
+  public void decisionLog(java.util.Map<String, java.util.function.Supplier<dev.warden.server.decisionlog.DecisionLogPipeline.Counts>> sinks,
       java.util.function.LongSupplier sampledOut) {
     io.prometheus.metrics.core.metrics.CounterWithCallback.builder().name("warden_decision_log_records_total")
-        .help("Decision records by state: produced (offered to the buffer), delivered (written), dropped"
-            + " (buffer full or closed); produced = delivered + dropped + buffered")
-        .labelNames("state")
-        .callback(cb -> {
+        .help("Decision records by sink and state: produced (offered to the sink's buffer), delivered (written),"
+            + " dropped (buffer or spool full, refused, or closed), spooled (on disk, waiting for the sink);"
+            + " produced = delivered + dropped + buffered + spooled")
+        .labelNames("sink", "state")
+        .callback(cb -> sinks.forEach((sink, counts) -> {
           var c = counts.get();
-          cb.call(c.produced(), "produced");
-          cb.call(c.delivered(), "delivered");
-          cb.call(c.dropped(), "dropped");
-        })
+          cb.call(c.produced(), sink, "produced");
+          cb.call(c.delivered(), sink, "delivered");
+          cb.call(c.dropped(), sink, "dropped");
+          cb.call(c.spooled(), sink, "spooled");
+        }))
         .register(registry);
     GaugeWithCallback.builder().name("warden_decision_log_buffered")
-        .help("Decision records waiting for the writer").callback(cb -> cb.call(counts.get().buffered()))
+        .help("Decision records waiting for the sink's writer, in memory").labelNames("sink")
+        .callback(cb -> sinks.forEach((sink, counts) -> cb.call(counts.get().buffered(), sink)))
         .register(registry);
     io.prometheus.metrics.core.metrics.CounterWithCallback.builder().name("warden_decision_log_sampled_out_total")
         .help("Allowed decisions not logged because of decision_log.sample_allows")
         .callback(cb -> cb.call(sampledOut.getAsLong())).register(registry);
     io.prometheus.metrics.core.metrics.CounterWithCallback.builder().name("warden_decision_log_write_failures_total")
-        .help("Writes to the decision log's sink that failed and were retried")
-        .callback(cb -> cb.call(counts.get().failedWrites())).register(registry);
+        .help("Writes to the decision log's sink that failed and were retried").labelNames("sink")
+        .callback(cb -> sinks.forEach((sink, counts) -> cb.call(counts.get().failedWrites(), sink)))
+        .register(registry);
+    io.prometheus.metrics.core.metrics.CounterWithCallback.builder().name("warden_decision_log_refused_total")
+        .help("Decision records the sink refused for good (an HTTP collector's 4xx); part of dropped")
+        .labelNames("sink")
+        .callback(cb -> sinks.forEach((sink, counts) -> cb.call(counts.get().refused(), sink)))
+        .register(registry);
+    io.prometheus.metrics.core.metrics.CounterWithCallback.builder().name("warden_decision_log_spool_corrupt_total")
+        .help("Spool segments found at start whose tail was not a whole record (a crash mid-write); the tail is"
+            + " skipped").labelNames("sink")
+        .callback(cb -> sinks.forEach((sink, counts) -> cb.call(counts.get().corruptTails(), sink)))
+        .register(registry);
   }
 
   public void internalError() {

@@ -36,14 +36,37 @@ import org.slf4j.LoggerFactory;
  * </ul>
  * Drops are logged once when they start (WARN) and once when they stop (INFO), never per record:
  * they stop when the buffer is back to half full and nothing was dropped for 5 s.
+ *
+ * <p>A batch the sink {@linkplain LogSink.Refused refuses} is counted dropped (and {@code refused})
+ * at once, never retried; a {@linkplain LogSink.RetryLater retry-later} waits at least what the
+ * receiver asked, at most {@link #MAX_RETRY_AFTER}.
+ *
+ * <p>With a {@link Spool} ({@link #spooled}), a batch the sink fails to take is not held and
+ * retried in memory: it is appended to the spool, and so is every later batch while the spool holds
+ * anything (order is kept); the writer delivers the spool's oldest segment when the backoff allows
+ * and deletes it once the sink took it. Then {@code produced = delivered + dropped + buffered +
+ * spooled}, records the spool has no room for are dropped, and the records a previous process left
+ * in the spool count as produced (and spooled) when the pipeline starts.
  */
 public final class DecisionLogPipeline implements AutoCloseable {
-  /** What happened to the records offered so far; {@code produced = delivered + dropped + buffered} when quiescent. */
-  public record Counts(long produced, long delivered, long dropped, long buffered, long failedWrites) {}
+  /**
+   * What happened to the records offered so far; {@code produced = delivered + dropped + buffered +
+   * spooled} when quiescent. {@code refused} is the part of {@code dropped} the sink refused;
+   * {@code corruptTails} the spool segments found at start whose end was not a whole record.
+   */
+  public record Counts(long produced, long delivered, long dropped, long buffered, long failedWrites, long spooled,
+      long refused, long corruptTails) {
+    /** Counts without a spool and without refusals. */
+    public Counts(long produced, long delivered, long dropped, long buffered, long failedWrites) {
+      this(produced, delivered, dropped, buffered, failedWrites, 0, 0, 0);
+    }
+  }
 
   static final String THREAD_NAME = "warden-decision-log";
   static final Duration FIRST_BACKOFF = Duration.ofMillis(100);
   static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
+  /** The longest `Retry-After` honoured: a receiver asking for more is tried again after this. */
+  static final Duration MAX_RETRY_AFTER = Duration.ofSeconds(60);
   /** How long without a drop before drops count as stopped (and INFO says so). */
   static final Duration DEFAULT_QUIET = Duration.ofSeconds(5);
   private static final Duration IDLE_TICK = Duration.ofSeconds(1);
@@ -69,6 +92,12 @@ public final class DecisionLogPipeline implements AutoCloseable {
   private final LongAdder dropped = new LongAdder();
   private final AtomicLong buffered = new AtomicLong();
   private final LongAdder failedWrites = new LongAdder();
+  private final LongAdder refused = new LongAdder();
+  /** Records in the spool; moved from buffered (spill) and to delivered or dropped (delivery), by the writer. */
+  private final AtomicLong spooled = new AtomicLong();
+  /** Null: no spool, a failing batch is retried in memory. */
+  private final Spool spool;
+  private final long spoolCorruptTails;
 
   private final AtomicBoolean dropping = new AtomicBoolean();
   private final AtomicLong droppedBeforeEpisode = new AtomicLong();
@@ -79,6 +108,14 @@ public final class DecisionLogPipeline implements AutoCloseable {
   private volatile boolean abandoned;
   /** Writer thread only: whether the last flush failed. */
   private boolean flushFailing;
+  /** Writer thread only, with a spool: the sink's failure streak and when to try it next. */
+  private boolean sinkFailing;
+  private long backoffNanos = FIRST_BACKOFF.toNanos();
+  private long retryAt;
+  /** Writer thread only: whether the sink refused the last batch, and whether the spool was full. */
+  private boolean refusing;
+  private long refusedBeforeStreak;
+  private boolean spoolFull;
 
   /**
    * Starts the writer thread.
@@ -93,6 +130,34 @@ public final class DecisionLogPipeline implements AutoCloseable {
 
   /** As above, drops counting as stopped after {@code quiet} without one (tests shorten it). */
   DecisionLogPipeline(LogSink sink, int capacity, int maxBatch, Duration flushEvery, Duration quiet) {
+    this(sink, capacity, maxBatch, flushEvery, quiet, null);
+  }
+
+  /**
+   * A pipeline that spills what the sink cannot take to a spool in {@code dir} of at most
+   * {@code maxBytes}, and delivers what a previous process left there first.
+   *
+   * @throws java.io.IOException when the folder cannot be created, read or locked
+   */
+  public static DecisionLogPipeline spooled(LogSink sink, int capacity, int maxBatch, Duration flushEvery,
+      java.nio.file.Path dir, long maxBytes) throws java.io.IOException {
+    return spooled(sink, capacity, maxBatch, flushEvery, DEFAULT_QUIET, dir, maxBytes);
+  }
+
+  static DecisionLogPipeline spooled(LogSink sink, int capacity, int maxBatch, Duration flushEvery, Duration quiet,
+      java.nio.file.Path dir, long maxBytes) throws java.io.IOException {
+    long segmentBytes = Math.min(sink.maxBatchBytes(), 8L << 20);
+    Spool spool = Spool.open(dir, maxBytes, maxBatch, segmentBytes);
+    try {
+      return new DecisionLogPipeline(sink, capacity, maxBatch, flushEvery, quiet, spool);
+    } catch (RuntimeException e) {
+      spool.close();
+      throw e;
+    }
+  }
+
+  private DecisionLogPipeline(LogSink sink, int capacity, int maxBatch, Duration flushEvery, Duration quiet,
+      Spool spool) {
     this.quietNanos = quiet.toNanos();
     this.sink = Objects.requireNonNull(sink, "sink");
     if (capacity < 1) {
@@ -108,6 +173,16 @@ public final class DecisionLogPipeline implements AutoCloseable {
     this.maxBatch = maxBatch;
     this.flushEveryNanos = flushEvery.toNanos();
     this.queue = new ArrayBlockingQueue<>(capacity + 1); // + 1: room for WAKE
+    this.spool = spool;
+    this.retryAt = System.nanoTime();
+    this.spoolCorruptTails = spool == null ? 0 : spool.corruptTails();
+    if (spool != null && spool.records() > 0) {
+      // Records a previous process spooled: produced there, delivered from here.
+      produced.add(spool.records());
+      spooled.set(spool.records());
+      log.info("decision log spool `{}` holds {} records from before; delivering them to {} first", spool.dir(),
+          spool.records(), sink.describe());
+    }
     this.writer = new Thread(this::run, THREAD_NAME);
     writer.setDaemon(true);
     writer.start();
@@ -147,11 +222,13 @@ public final class DecisionLogPipeline implements AutoCloseable {
   public Counts counts() {
     // Read buffered before delivered: a batch moves from buffered to delivered by adding to
     // delivered first, so a concurrent read errs towards counting it twice, never not at all.
+    // Likewise spooled before delivered and dropped, buffered before spooled.
     long b = buffered.get();
+    long s = spooled.get();
     long d = delivered.sum();
     long x = dropped.sum();
     long p = produced.sum();
-    return new Counts(p, d, x, b, failedWrites.sum());
+    return new Counts(p, d, x, b, failedWrites.sum(), s, refused.sum(), spoolCorruptTails);
   }
 
   /**
@@ -167,8 +244,7 @@ public final class DecisionLogPipeline implements AutoCloseable {
    * batch stays counted as buffered.
    */
   public Counts close(Duration timeout) {
-    closed = true;
-    queue.offer(WAKE);
+    beginClose();
     if (!join(timeout)) {
       abandoned = true;
       LockSupport.unpark(writer);
@@ -178,6 +254,15 @@ public final class DecisionLogPipeline implements AutoCloseable {
       }
     }
     return counts();
+  }
+
+  /**
+   * Stops accepting and lets the writer write out what is buffered, without waiting for it: so that
+   * several pipelines drain side by side before each is {@linkplain #close(Duration) closed}.
+   */
+  public void beginClose() {
+    closed = true;
+    queue.offer(WAKE);
   }
 
   /** {@code close(Duration.ofSeconds(10))}. */
@@ -242,11 +327,17 @@ public final class DecisionLogPipeline implements AutoCloseable {
         if (dropping.get()) {
           wait = Math.min(wait, quietNanos); // to say soon after the quiet period that drops stopped
         }
-        if (take(batch, wait) && write(batch)) {
-          if (!dirty) {
-            dirty = true;
-            flushDeadline = System.nanoTime() + flushEveryNanos;
-          }
+        boolean spoolDue = spool != null && spooled.get() > 0;
+        if (spoolDue) {
+          wait = Math.min(wait, Math.max(0, retryAt - System.nanoTime()));
+        }
+        boolean wrote = take(batch, wait) && write(batch);
+        if (spoolDue && System.nanoTime() - retryAt >= 0 && !abandoned) {
+          wrote |= deliverSpooled();
+        }
+        if (wrote && !dirty) {
+          dirty = true;
+          flushDeadline = System.nanoTime() + flushEveryNanos;
         }
         if (dirty && (System.nanoTime() - flushDeadline >= 0 || (closed && !flushFailing))) {
           if (flush()) {
@@ -255,6 +346,10 @@ public final class DecisionLogPipeline implements AutoCloseable {
             flushDeadline = System.nanoTime() + Math.max(flushEveryNanos, FIRST_BACKOFF.toNanos());
           }
         }
+      }
+      // Closing: deliver what the spool holds while the sink takes it; what is left stays for the next start.
+      while (spool != null && !abandoned && spooled.get() > 0 && deliverSpooled()) {
+        dirty = true;
       }
       if (dirty && !abandoned) {
         flush();
@@ -284,16 +379,169 @@ public final class DecisionLogPipeline implements AutoCloseable {
         LockSupport.parkNanos(LINGER.toNanos());
       }
     }
-    queue.drainTo(batch, maxBatch - batch.size());
+    long limit = sink.maxBatchBytes();
+    if (limit == Long.MAX_VALUE) {
+      queue.drainTo(batch, maxBatch - batch.size());
+    } else {
+      // The only taker: what peek shows, poll takes.
+      long size = batch.isEmpty() ? 0 : batch.get(0).length + 1L;
+      for (byte[] next; batch.size() < maxBatch && (next = queue.peek()) != null; ) {
+        if (next != WAKE && !batch.isEmpty() && size + next.length + 1 > limit) {
+          break;
+        }
+        queue.poll();
+        if (next != WAKE) {
+          batch.add(next);
+          size += next.length + 1L;
+        }
+      }
+    }
     batch.removeIf(line -> line == WAKE);
     return !batch.isEmpty();
   }
 
-  /** Writes the batch, retrying with backoff; false only when the pipeline was abandoned meanwhile. */
+  /**
+   * Writes the batch: straight to the sink, retrying with backoff (no spool), or, with a spool, to
+   * the sink only when the spool is empty and else to the spool. True when the sink took it.
+   */
   private boolean write(List<byte[]> batch) {
+    if (spool == null) {
+      return writeRetrying(batch);
+    }
+    if (spooled.get() == 0 && System.nanoTime() - retryAt >= 0) {
+      try {
+        sink.write(batch);
+        delivered.add(batch.size());
+        buffered.addAndGet(-batch.size());
+        batch.clear();
+        sinkWorks();
+        return true;
+      } catch (LogSink.Refused e) {
+        refuse(batch.size(), e);
+        buffered.addAndGet(-batch.size());
+        batch.clear();
+        return false;
+      } catch (Exception e) {
+        sinkFails(e);
+      }
+    }
+    spill(batch);
+    return false;
+  }
+
+  /** Appends the batch to the spool; what does not fit is dropped and counted. */
+  private void spill(List<byte[]> batch) {
+    int n = spool.append(batch);
+    spooled.addAndGet(n);
+    int lost = batch.size() - n;
+    if (lost > 0) {
+      dropped.add(lost);
+      lastDropNanos = System.nanoTime();
+      if (!spoolFull) {
+        spoolFull = true;
+        log.warn("decision log spool `{}` is full ({} records, {} bytes) while {} does not take records;"
+            + " dropping records until it drains", spool.dir(), spool.records(), spool.bytes(), sink.describe());
+      }
+    } else if (spoolFull && !batch.isEmpty()) {
+      spoolFull = false;
+      log.info("decision log spool `{}` has room again", spool.dir());
+    }
+    buffered.addAndGet(-batch.size());
+    batch.clear();
+  }
+
+  /** Delivers the spool's oldest segment; true when the sink took records. */
+  private boolean deliverSpooled() {
+    List<byte[]> records;
+    try {
+      records = spool.oldest();
+    } catch (Exception e) {
+      sinkFails(new java.io.IOException("cannot read the spool `" + spool.dir() + "`: " + e, e));
+      return false;
+    }
+    try {
+      if (!records.isEmpty()) {
+        sink.write(records);
+      }
+      delivered.add(records.size());
+      removeOldest(records.size());
+      sinkWorks();
+      return !records.isEmpty();
+    } catch (LogSink.Refused e) {
+      refuse(records.size(), e);
+      removeOldest(records.size());
+      return false;
+    } catch (Exception e) {
+      sinkFails(e);
+      return false;
+    }
+  }
+
+  /** Deletes the delivered segment; its records were already counted delivered or dropped. */
+  private void removeOldest(int records) {
+    try {
+      spool.remove();
+    } catch (Exception e) {
+      log.error("decision log spool could not delete a delivered segment in `{}` ({}); it would be delivered again"
+          + " after a restart", spool.dir(), e.toString());
+    }
+    spooled.addAndGet(-records);
+  }
+
+  private void sinkWorks() {
+    refusedStreakEnds();
+    backoffNanos = FIRST_BACKOFF.toNanos();
+    if (sinkFailing) {
+      sinkFailing = false;
+      log.info("decision log to {} works again; the spool holds {} records", sink.describe(), spooled.get());
+    }
+  }
+
+  private void sinkFails(Exception e) {
+    failedWrites.increment();
+    if (!sinkFailing) {
+      sinkFailing = true;
+      log.warn("decision log cannot write to {} ({}); spooling to `{}` and retrying", sink.describe(), e.toString(),
+          spool.dir());
+    }
+    retryAt = System.nanoTime() + retryDelay(e, backoffNanos);
+    backoffNanos = Math.min(backoffNanos * 2, MAX_BACKOFF.toNanos());
+  }
+
+  /** The backoff, or what the receiver asked for when that is longer, up to {@link #MAX_RETRY_AFTER}. */
+  static long retryDelay(Exception e, long backoff) {
+    if (e instanceof LogSink.RetryLater r && r.after() != null) {
+      return Math.max(backoff, Math.min(r.after().toNanos(), MAX_RETRY_AFTER.toNanos()));
+    }
+    return backoff;
+  }
+
+  /** Counts a refused batch as dropped; logs once per streak of refusals. */
+  private void refuse(int records, LogSink.Refused e) {
+    dropped.add(records);
+    refused.add(records);
+    if (!refusing) {
+      refusing = true;
+      refusedBeforeStreak = refused.sum() - records;
+      log.warn("decision log: {} refuses records ({}); refused batches are dropped, not retried", sink.describe(),
+          e.getMessage());
+    }
+  }
+
+  private void refusedStreakEnds() {
+    if (refusing) {
+      refusing = false;
+      log.info("decision log: {} accepts records again; {} were refused", sink.describe(),
+          refused.sum() - refusedBeforeStreak);
+    }
+  }
+
+  /** Writes the batch, retrying with backoff; false when it was refused or the pipeline was abandoned meanwhile. */
+  private boolean writeRetrying(List<byte[]> batch) {
     long backoff = FIRST_BACKOFF.toNanos();
     int failures = 0;
     while (true) {
+      long delay;
       try {
         sink.write(batch);
         delivered.add(batch.size());
@@ -301,8 +549,14 @@ public final class DecisionLogPipeline implements AutoCloseable {
         if (failures > 0) {
           log.info("decision log to {} works again after {} failed writes", sink.describe(), failures);
         }
+        refusedStreakEnds();
         batch.clear();
         return true;
+      } catch (LogSink.Refused e) {
+        refuse(batch.size(), e);
+        buffered.addAndGet(-batch.size());
+        batch.clear();
+        return false;
       } catch (Exception e) {
         failedWrites.increment();
         failures++;
@@ -310,8 +564,9 @@ public final class DecisionLogPipeline implements AutoCloseable {
           log.warn("decision log cannot write to {} ({}); retrying; records held: {}", sink.describe(), e.toString(),
               buffered.get());
         }
+        delay = retryDelay(e, backoff);
       }
-      if (!pause(backoff)) {
+      if (!pause(delay)) {
         return false;
       }
       backoff = Math.min(backoff * 2, MAX_BACKOFF.toNanos());
@@ -347,10 +602,20 @@ public final class DecisionLogPipeline implements AutoCloseable {
     return !abandoned;
   }
 
-  /** Counts what the writer still holds as dropped, so that the counts stay whole after a timed-out close. */
+  /**
+   * Spools what the writer still holds, or with no spool (or no room) counts it as dropped, so that
+   * the counts stay whole after a timed-out close.
+   */
   private void abandon(List<byte[]> batch) {
     queue.drainTo(batch);
     batch.removeIf(line -> line == WAKE);
+    if (spool != null && !batch.isEmpty()) {
+      long before = dropped.sum();
+      int held = batch.size();
+      spill(batch);
+      log.warn("decision log to {} gave up at close: {} records were spooled for the next start, {} dropped",
+          sink.describe(), held - (dropped.sum() - before), dropped.sum() - before);
+    }
     long lost = batch.size();
     batch.clear();
     if (lost > 0) {
@@ -366,6 +631,13 @@ public final class DecisionLogPipeline implements AutoCloseable {
       sink.close();
     } catch (Exception e) {
       log.warn("decision log could not close {} ({})", sink.describe(), e.toString());
+    }
+    if (spool != null) {
+      try {
+        spool.close();
+      } catch (Exception e) {
+        log.warn("decision log could not close its spool `{}` ({})", spool.dir(), e.toString());
+      }
     }
   }
 

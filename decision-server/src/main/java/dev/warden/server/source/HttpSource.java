@@ -10,7 +10,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
@@ -157,14 +156,9 @@ public final class HttpSource implements BundleSource {
       return null;
     }
     try {
-      String t = Files.readString(file).trim();
-      if (t.isEmpty() || t.chars().anyMatch(c -> c < 0x21 || c > 0x7e)) {
-        throw new BundleReadException("`reload.remote.token_file` `" + file
-            + "` must hold one token of visible ASCII characters (it is sent in a header)");
-      }
-      return t;
+      return dev.warden.server.fetch.TokenFile.read(file, "reload.remote.token_file");
     } catch (IOException e) {
-      throw new BundleReadException("cannot read `reload.remote.token_file` `" + file + "`: " + e.getMessage());
+      throw new BundleReadException(e.getMessage());
     }
   }
 
