@@ -140,6 +140,10 @@ final class JsonLine {
     str(g, "id", p.getId());
     strings(g, "roles", p.getRolesList());
     str(g, "credential", p.getCredential());
+    if (p.hasClaims()) {
+      g.writeFieldName("claims");
+      ClaimsStruct.write(g, p.getClaims());
+    }
     g.writeEndObject();
   }
 

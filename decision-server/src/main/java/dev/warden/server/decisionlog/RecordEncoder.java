@@ -199,7 +199,11 @@ public final class RecordEncoder {
     String credential = who == null || who.isAnonymous() ? "anonymous"
         : who.credential() == null ? (who.peer() != null ? "peer" : "jwt")
         : who.credential().name().toLowerCase(Locale.ROOT);
-    return p.setCredential(credential).build();
+    p.setCredential(credential);
+    if (who != null && who.claims() != null) {
+      p.setClaims(ClaimsStruct.of(who.claims()));
+    }
+    return p.build();
   }
 
   private Timestamp timestamp(long nanos) {

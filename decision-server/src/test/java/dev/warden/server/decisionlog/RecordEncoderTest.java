@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Assume;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
@@ -136,6 +137,50 @@ class RecordEncoderTest {
         Map.of("x-" + Integer.toHexString(header.hashCode()), value, "traceparent", value, "x-request-id", header));
     DecisionRecord r = new DecisionRecord("d-" + header, DecisionRecord.Api.EXT_AUTHZ, shop.decide(q),
         DecisionRecord.Cause.POLICY, q, 5, 123_456_789, false, null);
+    assertThat(JSON.readTree(ENCODER.line(r))).isEqualTo(JSON.readTree(ENCODER.referenceLine(r)));
+  }
+
+  /**
+   * Claims are logged as the policy saw them, a plain JSON object: what `warden replay` rebuilds
+   * the caller from. Numbers are doubles, as a Struct holds them (and as Envoy's metadata sends them).
+   */
+  @Test
+  void theCallersClaimsAreLogged() throws Exception {
+    Map<String, Object> claims = new java.util.LinkedHashMap<>(alice());
+    claims.put("risk", 0.25);
+    claims.put("level", 3L);
+    claims.put("org", Map.of("id", "o-1", "admins", List.of("alice", 7)));
+    claims.put("gone", null);
+    JsonNode r = logged(request("GET", "/orders/" + ORDER, claims, Map.of()));
+    JsonNode logged = r.path("principal").path("claims");
+    assertThat(logged.path("sub").asText()).isEqualTo("alice");
+    assertThat(logged.path("roles").toString()).isEqualTo("[\"customer\"]");
+    assertThat(logged.path("risk").asDouble()).isEqualTo(0.25);
+    assertThat(logged.path("level").asDouble()).isEqualTo(3.0);
+    assertThat(logged.path("org").toString()).isEqualTo("{\"admins\":[\"alice\",7.0],\"id\":\"o-1\"}");
+    assertThat(logged.has("gone")).isTrue();
+    assertThat(logged.path("gone").isNull()).isTrue();
+    // An anonymous caller has none.
+    assertThat(logged(request("GET", "/static/a.js", null, Map.of())).path("principal").has("claims")).isFalse();
+  }
+
+  /**
+   * The fast writer prints claims as protobuf's printer prints the Struct, for any text and any
+   * finite number: compared as parsed JSON trees, where both print a double as Java does (`7.0`,
+   * `1.0E-5`), so the trees are equal number for number.
+   */
+  @Property(tries = 200)
+  void claimsPrintAsProtobufsJsonMapping(@ForAll String key, @ForAll String text, @ForAll double number,
+      @ForAll long whole, @ForAll boolean flag) throws Exception {
+    Assume.that(Double.isFinite(number));
+    Map<String, Object> claims = new java.util.LinkedHashMap<>(alice());
+    claims.put("k" + key, text);
+    claims.put("n", number);
+    claims.put("w", whole);
+    claims.put("nested", Map.of("flag", flag, "list", List.of(text, number, Map.of("x", whole))));
+    Request q = request("GET", "/orders/" + ORDER, claims, Map.of());
+    DecisionRecord r = new DecisionRecord("d", DecisionRecord.Api.EXT_AUTHZ, shop.decide(q),
+        DecisionRecord.Cause.POLICY, q, 0, 1_000, false, null);
     assertThat(JSON.readTree(ENCODER.line(r))).isEqualTo(JSON.readTree(ENCODER.referenceLine(r)));
   }
 
