@@ -343,6 +343,50 @@ class ReplayCliTest {
     }
   }
 
+  @Test
+  void aFolderIsReadOldestFirstAndACutGzipFileIsReportedWhileTheRestIsReplayed(@TempDir Path tmp) throws Exception {
+    for (String name : List.of("decisions.log", "decisions.log.1", "decisions.log.10", "decisions.log.2.gz",
+        "other.log")) {
+      Files.writeString(tmp.resolve(name), "");
+    }
+    assertThat(DecisionLogLines.expand(List.of(tmp.toString())).stream().map(f -> Path.of(f).getFileName().toString()))
+        .containsExactly("decisions.log.10", "decisions.log.2.gz", "decisions.log.1", "decisions.log");
+
+    List<String> lines = Files.readAllLines(log);
+    Path whole = tmp.resolve("whole.gz");
+    gzip(whole, lines);
+    byte[] bytes = Files.readAllBytes(whole);
+    Path cut = tmp.resolve("cut.gz");
+    Files.write(cut, java.util.Arrays.copyOf(bytes, bytes.length / 2));
+    CliTest.Run r = CliTest.run("replay", cut.toString(), log.toString(), "--bundle", candidate.toString(), "--format",
+        "json");
+    assertThat(r.exit()).isZero();
+    assertThat(r.err()).startsWith("warning: cannot read `" + cut + "`");
+    JsonNode report = JSON.readTree(r.out());
+    assertThat(report.path("unreadable")).hasSize(1);
+    // Whatever the cut file held before its cut was read, and the whole log after it.
+    assertThat(report.path("records").asLong()).isGreaterThanOrEqualTo(11).isLessThan(22);
+    assertThat(report.path("changed").asLong()).isGreaterThanOrEqualTo(3);
+  }
+
+  @Test
+  void examplesAreBoundedAndBadLinesListedUpToTwenty(@TempDir Path tmp) throws Exception {
+    JsonNode none = json(CliTest.run("replay", log.toString(), "--bundle", candidate.toString(), "--format", "json",
+        "--examples", "0"));
+    assertThat(none.path("changed").asLong()).isEqualTo(3);
+    none.path("changes").forEach(g -> assertThat(g.path("examples")).isEmpty());
+    List<String> lines = new ArrayList<>();
+    for (int i = 0; i < 25; i++) {
+      lines.add("junk " + i);
+    }
+    Path junk = tmp.resolve("junk.log");
+    Files.write(junk, lines);
+    CliTest.Run r = CliTest.run("replay", junk.toString(), "--bundle", CliTest.EXAMPLE.toString());
+    assertThat(r.exit()).isEqualTo(ReplayCommand.LOG_UNREADABLE);
+    assertThat(r.err().lines().filter(l -> l.endsWith("not a JSON object")).count())
+        .isEqualTo(ReplayReport.BAD_LINES_SHOWN);
+  }
+
   private static void gzip(Path file, List<String> lines) throws IOException {
     try (OutputStream out = new GZIPOutputStream(Files.newOutputStream(file))) {
       for (String l : lines) {
