@@ -5,6 +5,7 @@ import com.google.protobuf.ListValue;
 import com.google.protobuf.NullValue;
 import com.google.protobuf.Struct;
 import com.google.protobuf.Value;
+import dev.warden.server.authz.StructClaims;
 import java.io.IOException;
 import java.util.Map;
 import java.util.TreeMap;
@@ -20,6 +21,10 @@ final class ClaimsStruct {
   private ClaimsStruct() {}
 
   static Struct of(Map<String, ?> claims) {
+    if (claims instanceof StructClaims view) {
+      // Envoy's jwt_authn payload or the decide API's claims: already the Struct, logged as received.
+      return view.struct();
+    }
     Struct.Builder s = Struct.newBuilder();
     claims.forEach((k, v) -> s.putFields(k, value(v)));
     return s.build();
