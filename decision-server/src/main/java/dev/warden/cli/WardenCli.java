@@ -4,14 +4,14 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * The `warden` command. Exit codes: 0 ok, 2 usage error, 3 policy errors, 4 failing tests.
+ * The `warden` command. Exit codes: 0 ok, 2 usage error, 3 policy errors, 4 failing tests; `replay`: 6 decisions changed, 7 no log readable.
  */
 @Command(
     name = "warden",
     mixinStandardHelpOptions = true,
     versionProvider = WardenCli.Version.class,
     description = "Policy-as-code decision sidecar for Envoy: check, test and evaluate policy bundles.",
-    subcommands = {ServeCommand.class, RequestCommand.class, CheckCommand.class, TestCommand.class, EvalCommand.class, RoutesCommand.class, BundleCommand.class})
+    subcommands = {ServeCommand.class, RequestCommand.class, CheckCommand.class, TestCommand.class, EvalCommand.class, ReplayCommand.class, RoutesCommand.class, BundleCommand.class})
 public final class WardenCli implements Runnable {
   public static final int OK = 0;
   public static final int USAGE = 2;

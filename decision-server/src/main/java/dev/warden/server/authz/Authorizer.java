@@ -40,7 +40,7 @@ public final class Authorizer {
   private final BundleSet bundles;
   private final RequestMapper requests;
   private final DecideRequestMapper decideRequests;
-  private final IdentityResolver identities;
+  private final Callers identities;
   private final DecisionIds ids;
   private final Deciding deciding;
   private final int failureStatus;
@@ -87,7 +87,7 @@ public final class Authorizer {
     this.bundles = bundles;
     this.requests = requests;
     this.decideRequests = decideRequests;
-    this.identities = identities;
+    this.identities = identities::resolve;
     this.ids = ids;
     this.deciding = deciding;
     this.failureStatus = failureStatus;
@@ -99,8 +99,26 @@ public final class Authorizer {
     return failureStatus;
   }
 
+  /**
+   * Who the caller of a mapped request is: {@link IdentityResolver#resolve} for a live call;
+   * `warden replay` reads it from the decision record instead, whose credential was masked.
+   */
+  @FunctionalInterface
+  public interface Callers {
+    IdentityResolver.Result resolve(MappedRequest request, Program program);
+  }
+
   /** Decides Envoy's Check: maps the request, resolves the caller, decides. */
   public CompletionStage<DecisionRecord> check(CheckRequest check) {
+    return check(check, identities);
+  }
+
+  /**
+   * {@link #check(CheckRequest)} with the caller resolved by {@code callers}: everything else (the
+   * mapping, the choice of bundle, staleness, deciding, the status of an error) is the live path's,
+   * which is what lets `warden replay` promise the decision the sidecar would make.
+   */
+  public CompletionStage<DecisionRecord> check(CheckRequest check, Callers callers) {
     long arrived = System.nanoTime();
     String id = ids.next();
     Request request = null;
@@ -121,7 +139,7 @@ public final class Authorizer {
       if (active.refusesAsStale()) {
         return done(stale(Api.EXT_AUTHZ, id, arrived, active));
       }
-      IdentityResolver.Result who = identities.resolve(m, program);
+      IdentityResolver.Result who = callers.resolve(m, program);
       if (who.error() != null) {
         return done(refused(Api.EXT_AUTHZ, id, arrived, m.request(), Cause.BAD_CREDENTIALS, Outcome.UNAUTHENTICATED,
             401, "invalid credentials", who.error(), program.revision()));

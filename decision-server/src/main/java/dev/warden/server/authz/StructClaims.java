@@ -22,14 +22,21 @@ import java.util.Set;
  * Structs are immutable, and so is this view.
  */
 public final class StructClaims extends AbstractMap<String, Object> implements FrozenMap<String, Object> {
+  private final Struct struct;
   private final Map<String, Value> fields;
 
   private StructClaims(Struct struct) {
+    this.struct = struct;
     this.fields = struct.getFieldsMap();
   }
 
   public static StructClaims of(Struct struct) {
     return new StructClaims(struct);
+  }
+
+  /** The Struct these claims read, as received: a decision record logs it without converting it back. */
+  public Struct struct() {
+    return struct;
   }
 
   @Override

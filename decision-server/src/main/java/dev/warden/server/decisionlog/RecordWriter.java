@@ -74,7 +74,7 @@ final class RecordWriter {
     if (q != null) {
       trace(g, q.headers());
       request(g, q, policy, masked);
-      principal(g, r, q.identity());
+      principal(g, r, q.identity(), policy, masked);
     }
     str(g, "outcome", d.outcome().label());
     if (d.allowed()) {
@@ -185,6 +185,10 @@ final class RecordWriter {
       Map<String, String> sorted = new TreeMap<>();
       headers.forEach((name, value) -> {
         String shown = masking.header(name, value, policy, masked);
+        if (shown != null && !shown.equals(Masking.MASK) && shown.indexOf('?') >= 0) {
+          // `:path`, `referer`, `x-envoy-original-path`: a URL's query holds the same secrets.
+          shown = maskedUrl(name.toLowerCase(Locale.ROOT), shown, policy, masked);
+        }
         if (shown != null) { // null: removed
           sorted.put(name.toLowerCase(Locale.ROOT), shown);
         }
@@ -198,7 +202,43 @@ final class RecordWriter {
     g.writeEndObject();
   }
 
-  private static void principal(JsonGenerator g, DecisionRecord r, Identity who) throws IOException {
+  /**
+   * A header value holding a URL or path with a query, its query parameters masked as the
+   * request's own are (a secret parameter's value becomes `[masked]`, one the policy removes
+   * too, since a URL keeps its shape); `masked` gets `request.headers.NAME#query` when anything
+   * changed.
+   */
+  private String maskedUrl(String header, String value, PolicyRedactions policy, List<String> masked) {
+    int mark = value.indexOf('?');
+    int fragment = value.indexOf('#', mark);
+    String query = fragment < 0 ? value.substring(mark + 1) : value.substring(mark + 1, fragment);
+    StringBuilder out = new StringBuilder(value.length()).append(value, 0, mark + 1);
+    List<String> changed = new ArrayList<>(2);
+    String[] pairs = query.split("&", -1);
+    for (int i = 0; i < pairs.length; i++) {
+      String pair = pairs[i];
+      out.append(i == 0 ? "" : "&");
+      int eq = pair.indexOf('=');
+      if (eq < 0) {
+        out.append(pair);
+        continue;
+      }
+      String shown = masking.queryValue(RecordEncoder.decoded(pair.substring(0, eq)), pair.substring(eq + 1), policy,
+          changed);
+      out.append(pair, 0, eq + 1).append(shown == null ? Masking.MASK : shown);
+    }
+    if (changed.isEmpty()) {
+      return value;
+    }
+    if (fragment >= 0) {
+      out.append(value, fragment, value.length());
+    }
+    masked.add("request.headers." + header + "#query");
+    return out.toString();
+  }
+
+  private void principal(JsonGenerator g, DecisionRecord r, Identity who, PolicyRedactions policy,
+      List<String> masked) throws IOException {
     g.writeObjectFieldStart("principal");
     str(g, "id", r.principalId());
     strings(g, "roles", r.roles());
@@ -206,7 +246,85 @@ final class RecordWriter {
         : who.credential() == null ? (who.peer() != null ? "peer" : "jwt")
         : who.credential().name().toLowerCase(Locale.ROOT);
     str(g, "credential", credential);
+    if (who != null && who.claims() != null) {
+      claims(g, who.claims(), policy, masked);
+    }
     g.writeEndObject();
+  }
+
+  /**
+   * The verified claims the policy saw (`google.protobuf.Struct` in the record), masked by the
+   * policy's `principal.claims.NAME` entries: a claim it names, and any string claim (whose JWT, if
+   * it holds one, loses its signature), goes through {@link Masking#claim}; a masked claim that was
+   * not a string is masked as its JSON text. Numbers are written as doubles, as a Struct holds them.
+   */
+  private void claims(JsonGenerator g, Map<String, Object> claims, PolicyRedactions policy, List<String> masked)
+      throws IOException {
+    g.writeObjectFieldStart("claims");
+    for (Map.Entry<String, Object> e : new TreeMap<>(claims).entrySet()) {
+      String name = e.getKey();
+      Object value = e.getValue();
+      if (value instanceof String || policy.action(dev.warden.policy.runtime.LogRedaction.Field.CLAIM, name) != null) {
+        String text = value instanceof String s ? s : jsonText(value);
+        String shown = masking.claim(name, text, policy, masked);
+        if (shown == null) { // removed
+          continue;
+        }
+        if (value instanceof String || !shown.equals(text)) {
+          g.writeStringField(name, shown);
+          continue;
+        }
+      }
+      g.writeFieldName(name);
+      value(g, value);
+    }
+    g.writeEndObject();
+  }
+
+  private static String jsonText(Object value) throws IOException {
+    java.io.StringWriter w = new java.io.StringWriter();
+    try (JsonGenerator g = FACTORY.createGenerator(w)) {
+      value(g, value);
+    }
+    return w.toString();
+  }
+
+  /** A claim's JSON value: String, Boolean, Number (as a double), Map (sorted), List, or null. */
+  private static void value(JsonGenerator g, Object v) throws IOException {
+    if (v == null) {
+      g.writeNull();
+    } else if (v instanceof String s) {
+      g.writeString(s);
+    } else if (v instanceof Boolean b) {
+      g.writeBoolean(b);
+    } else if (v instanceof Number n) {
+      double d = n.doubleValue();
+      if (Double.isFinite(d)) {
+        g.writeNumber(d);
+      } else {
+        g.writeString(Double.toString(d)); // a Struct cannot hold NaN or infinities as numbers
+      }
+    } else if (v instanceof Map<?, ?> m) {
+      g.writeStartObject();
+      for (Map.Entry<String, Object> e : new TreeMap<String, Object>(castMap(m)).entrySet()) {
+        g.writeFieldName(e.getKey());
+        value(g, e.getValue());
+      }
+      g.writeEndObject();
+    } else if (v instanceof Iterable<?> list) {
+      g.writeStartArray();
+      for (Object x : list) {
+        value(g, x);
+      }
+      g.writeEndArray();
+    } else {
+      g.writeString(String.valueOf(v));
+    }
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> castMap(Map<?, ?> m) {
+    return (Map<String, Object>) m;
   }
 
   private static void rules(JsonGenerator g, List<RuleRef> rules) throws IOException {

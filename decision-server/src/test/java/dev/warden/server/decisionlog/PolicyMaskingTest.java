@@ -175,7 +175,10 @@ class PolicyMaskingTest {
     assertThat(d.getBundle().getRevision()).isEqualTo(shop.revision());
     assertThat(d.getRequest().getHeadersMap()).containsEntry("x-user-email", Masking.MASK);
     assertThat(d.getRequest().getQueryMap()).containsEntry("email", Masking.MASK);
-    assertThat(d.getMaskedList()).containsExactlyInAnyOrder("request.headers.x-user-email", "request.query.email");
+    // The claims too: nothing the unknown policy might have redacted is kept.
+    assertThat(d.getPrincipal().getClaims().getFieldsMap().get("sub").getStringValue()).isEqualTo(Masking.MASK);
+    assertThat(d.getMaskedList()).containsExactlyInAnyOrder("request.headers.x-user-email", "request.query.email",
+        "principal.claims.sub", "principal.claims.roles");
   }
 
   @Test

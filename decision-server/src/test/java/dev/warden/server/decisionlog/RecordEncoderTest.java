@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Assume;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
@@ -139,6 +140,50 @@ class RecordEncoderTest {
     assertThat(JSON.readTree(ENCODER.line(r))).isEqualTo(JSON.readTree(ENCODER.referenceLine(r)));
   }
 
+  /**
+   * Claims are logged as the policy saw them, a plain JSON object: what `warden replay` rebuilds
+   * the caller from. Numbers are doubles, as a Struct holds them (and as Envoy's metadata sends them).
+   */
+  @Test
+  void theCallersClaimsAreLogged() throws Exception {
+    Map<String, Object> claims = new java.util.LinkedHashMap<>(alice());
+    claims.put("risk", 0.25);
+    claims.put("level", 3L);
+    claims.put("org", Map.of("id", "o-1", "admins", List.of("alice", 7)));
+    claims.put("gone", null);
+    JsonNode r = logged(request("GET", "/orders/" + ORDER, claims, Map.of()));
+    JsonNode logged = r.path("principal").path("claims");
+    assertThat(logged.path("sub").asText()).isEqualTo("alice");
+    assertThat(logged.path("roles").toString()).isEqualTo("[\"customer\"]");
+    assertThat(logged.path("risk").asDouble()).isEqualTo(0.25);
+    assertThat(logged.path("level").asDouble()).isEqualTo(3.0);
+    assertThat(logged.path("org").toString()).isEqualTo("{\"admins\":[\"alice\",7.0],\"id\":\"o-1\"}");
+    assertThat(logged.has("gone")).isTrue();
+    assertThat(logged.path("gone").isNull()).isTrue();
+    // An anonymous caller has none.
+    assertThat(logged(request("GET", "/static/a.js", null, Map.of())).path("principal").has("claims")).isFalse();
+  }
+
+  /**
+   * The fast writer prints claims as protobuf's printer prints the Struct, for any text and any
+   * finite number: compared as parsed JSON trees, where both print a double as Java does (`7.0`,
+   * `1.0E-5`), so the trees are equal number for number.
+   */
+  @Property(tries = 200)
+  void claimsPrintAsProtobufsJsonMapping(@ForAll String key, @ForAll String text, @ForAll double number,
+      @ForAll long whole, @ForAll boolean flag) throws Exception {
+    Assume.that(Double.isFinite(number));
+    Map<String, Object> claims = new java.util.LinkedHashMap<>(alice());
+    claims.put("k" + key, text);
+    claims.put("n", number);
+    claims.put("w", whole);
+    claims.put("nested", Map.of("flag", flag, "list", List.of(text, number, Map.of("x", whole))));
+    Request q = request("GET", "/orders/" + ORDER, claims, Map.of());
+    DecisionRecord r = new DecisionRecord("d", DecisionRecord.Api.EXT_AUTHZ, shop.decide(q),
+        DecisionRecord.Cause.POLICY, q, 0, 1_000, false, null);
+    assertThat(JSON.readTree(ENCODER.line(r))).isEqualTo(JSON.readTree(ENCODER.referenceLine(r)));
+  }
+
   @Test
   void everyOutcomeKindPrintsAsProtobufWould() throws Exception {
     for (Request q : List.of(request("GET", "/orders/" + ORDER, alice(), Map.of("accept", "a")),
@@ -199,12 +244,19 @@ class RecordEncoderTest {
       @ForAll("secretParams") String param, @ForAll("plain") String other) throws Exception {
     String jwt = "eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJhIn0." + secret;
     String encodedParam = param.chars().mapToObj(c -> String.format("%%%02X", c)).reduce("", String::concat);
-    Request q = request("GET", "/orders?" + param + "=" + secret + "&" + encodedParam + "=" + secret + "&q=" + other,
-        alice(), Map.of(header, secret, "x-forwarded-jwt", jwt, "x-other", "Bearer " + jwt, "accept", other));
+    String target = "/orders?" + param + "=" + secret + "&" + encodedParam + "=" + secret + "&q=" + other;
+    // Envoy hands over the request line's target as `:path` too, and a browser the previous page's as `referer`.
+    Request q = request("GET", target, alice(), Map.of(header, secret, "x-forwarded-jwt", jwt, "x-other", "Bearer " + jwt,
+        "accept", other, ":path", target, "referer", "https://shop.example" + target + "#top"));
     DecisionRecord r = new DecisionRecord("d", DecisionRecord.Api.DECIDE, shop.decide(q), DecisionRecord.Cause.POLICY,
         q, 0, 1, false, null);
     String line = new String(ENCODER.line(r), StandardCharsets.UTF_8);
     assertThat(line).doesNotContain(secret).contains(other);
+    DecisionLog d = ENCODER.record(r);
+    assertThat(d.getRequest().getHeadersMap().get(":path")).startsWith("/orders?" + param + "=[masked]&")
+        .endsWith("&q=" + other);
+    assertThat(d.getRequest().getHeadersMap().get("referer")).endsWith("&q=" + other + "#top");
+    assertThat(d.getMaskedList()).contains("request.headers.:path#query", "request.headers.referer#query");
   }
 
   // The property with a policy's `redact log`: random redactions of random headers and query
