@@ -69,16 +69,7 @@ public final class WardenCli implements Runnable {
 
     /** The version, or `unknown` when the classes were built without Maven's resource filtering. */
     static String version() {
-      java.util.Properties p = new java.util.Properties();
-      try (java.io.InputStream in = WardenCli.class.getResourceAsStream(RESOURCE)) {
-        if (in != null) {
-          p.load(in);
-        }
-      } catch (java.io.IOException e) {
-        return "unknown";
-      }
-      String v = p.getProperty("version", "").trim();
-      return v.isEmpty() || v.contains("${") ? "unknown" : v;
+      return dev.warden.server.WardenServer.wardenVersion();
     }
   }
 }

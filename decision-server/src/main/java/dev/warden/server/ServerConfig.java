@@ -114,8 +114,10 @@ public record ServerConfig(
    * @param maxBatchBytes the most bytes of one request's JSON array, before gzip
    * @param timeout connect and whole-request limit for one post
    * @param tokenFile a file holding a bearer token, read at start; null: none
+   * @param opa whether each record is posted as an OPA decision log event
+   *     (`decision_log.http.format: opa`) rather than as Warden's record (`warden`)
    */
-  public record HttpCollector(URI url, long maxBatchBytes, Duration timeout, Path tokenFile) {}
+  public record HttpCollector(URI url, long maxBatchBytes, Duration timeout, Path tokenFile, boolean opa) {}
 
   /**
    * The on-disk spool of the HTTP collector's records (`decision_log.spool.*`).
@@ -222,6 +224,7 @@ public record ServerConfig(
     d.put("decision_log.http.max_batch_bytes", Integer.toString(1 << 20));
     d.put("decision_log.http.timeout", "10s");
     d.put("decision_log.http.token_file", null);
+    d.put("decision_log.http.format", "warden");
     d.put("decision_log.spool.dir", null);
     d.put("decision_log.spool.max_bytes", Long.toString(1L << 30));
     d.put("reload.max_staleness", "0s");
@@ -743,7 +746,12 @@ public record ServerConfig(
     long batch = bytes(v, "decision_log.http.max_batch_bytes", 1024, 64L << 20, "1024 to 67108864 (64 MiB)");
     Duration timeout = within(v, "decision_log.http.timeout", Duration.ofMillis(100), Duration.ofMinutes(5),
         "100ms to 5m");
-    return new HttpCollector(url, batch, timeout, token);
+    String format = v.get("decision_log.http.format").trim();
+    if (!format.equals("warden") && !format.equals("opa")) {
+      throw new ConfigException("`decision_log.http.format` must be `warden` (Warden's records, as the file holds"
+          + " them) or `opa` (OPA's decision log events, for a collector written for OPA), found `" + format + "`");
+    }
+    return new HttpCollector(url, batch, timeout, token, format.equals("opa"));
   }
 
   /** A whole number of bytes from {@code min} to {@code max}; {@code range} says so in the error. */

@@ -326,7 +326,8 @@ public final class WardenServer implements AutoCloseable {
         dev.warden.server.decisionlog.LogSink sink;
         try {
           sink = new dev.warden.server.decisionlog.HttpCollectorSink(h.url(), h.maxBatchBytes(), h.timeout(),
-              h.tokenFile());
+              h.tokenFile(), h.opa() ? dev.warden.server.decisionlog.HttpCollectorSink.opaEvents(
+                  java.util.UUID.randomUUID().toString(), wardenVersion()) : java.util.function.UnaryOperator.identity());
         } catch (IOException e) {
           throw new StartException("cannot start the decision log collector: " + e.getMessage(), null);
         }
@@ -412,6 +413,23 @@ public final class WardenServer implements AutoCloseable {
     return null;
   }
 
+
+  /**
+   * Warden's version, as `warden --version` prints it (the build's `version.properties`), or
+   * `unknown` for classes built without Maven's resource filtering.
+   */
+  public static String wardenVersion() {
+    java.util.Properties p = new java.util.Properties();
+    try (java.io.InputStream in = WardenServer.class.getResourceAsStream("/dev/warden/cli/version.properties")) {
+      if (in != null) {
+        p.load(in);
+      }
+    } catch (IOException e) {
+      return "unknown";
+    }
+    String v = p.getProperty("version", "").trim();
+    return v.isEmpty() || v.contains("${") ? "unknown" : v;
+  }
 
   /**
    * Checks every bundle now (SIGHUP, `POST /bundles/reload`), each on its reload thread; the

@@ -316,7 +316,7 @@ class ServerConfigTest {
     ServerConfig.DecisionLogSettings d = c.decisionLog();
     assertThat(d.path()).isEqualTo("/etc/warden/logs/decisions.log");
     assertThat(d.http()).isEqualTo(new ServerConfig.HttpCollector(java.net.URI.create("https://collector.example/logs"),
-        65536, java.time.Duration.ofSeconds(3), folder.resolve("collector.token")));
+        65536, java.time.Duration.ofSeconds(3), folder.resolve("collector.token"), false));
     assertThat(d.spool()).isEqualTo(new ServerConfig.SpoolSettings(folder.resolve("spool"), 2097152));
 
     ServerConfig env = ServerConfig.load(null, Map.of("WARDEN_DECISION_LOG_HTTP_URL", "http://127.0.0.1:8181/logs"),
@@ -326,6 +326,12 @@ class ServerConfigTest {
     assertThat(env.decisionLog().http().maxBatchBytes()).isEqualTo(1 << 20);
     assertThat(env.decisionLog().http().timeout()).isEqualTo(java.time.Duration.ofSeconds(10));
     assertThat(env.decisionLog().spool()).isNull();
+    assertThat(env.decisionLog().http().opa()).isFalse();
+    assertThat(ServerConfig.load(null, Map.of("WARDEN_DECISION_LOG_HTTP_URL", "http://127.0.0.1:8181/logs",
+        "WARDEN_DECISION_LOG_HTTP_FORMAT", "opa"), BUNDLE).decisionLog().http().opa()).isTrue();
+    assertThatThrownBy(() -> ServerConfig.load(null, Map.of("WARDEN_DECISION_LOG_HTTP_URL", "http://127.0.0.1:8181/logs",
+        "WARDEN_DECISION_LOG_HTTP_FORMAT", "rego"), BUNDLE))
+        .hasMessageContaining("`decision_log.http.format` must be `warden`").hasMessageContaining("found `rego`");
     assertThat(ServerConfig.load(null, Map.of(), BUNDLE).decisionLog().on()).isFalse();
 
     assertError("decision_log:\n  http:\n    url: http://collector.example/logs\n", BUNDLE,

@@ -50,6 +50,8 @@ public final class HttpCollectorSink implements LogSink {
   private final Duration timeout;
   private final String token;
   private final HttpClient client;
+  /** Each record's line as the collector takes it: itself, or {@link OpaEvents#of}. */
+  private final java.util.function.UnaryOperator<byte[]> event;
 
   /**
    * @param maxBatchBytes the most bytes of one request's uncompressed JSON array
@@ -57,6 +59,16 @@ public final class HttpCollectorSink implements LogSink {
    * @throws IOException when the token file cannot be read or holds no token
    */
   public HttpCollectorSink(URI url, long maxBatchBytes, Duration timeout, Path tokenFile) throws IOException {
+    this(url, maxBatchBytes, timeout, tokenFile, java.util.function.UnaryOperator.identity());
+  }
+
+  /**
+   * As above, each record posted as {@code event} makes it of the record's line (an OPA event:
+   * {@code decision_log.http.format: opa}).
+   */
+  public HttpCollectorSink(URI url, long maxBatchBytes, Duration timeout, Path tokenFile,
+      java.util.function.UnaryOperator<byte[]> event) throws IOException {
+    this.event = event;
     this.url = url;
     this.shown = HttpSource.shown(url);
     this.maxBatchBytes = maxBatchBytes;
@@ -72,7 +84,7 @@ public final class HttpCollectorSink implements LogSink {
     }
     HttpRequest.Builder request = HttpRequest.newBuilder(url).timeout(timeout)
         .header("Content-Type", "application/json").header("Content-Encoding", "gzip")
-        .POST(HttpRequest.BodyPublishers.ofByteArray(body(lines)));
+        .POST(HttpRequest.BodyPublishers.ofByteArray(body(lines, event)));
     if (token != null) {
       request.header("Authorization", "Bearer " + token);
     }
@@ -104,8 +116,13 @@ public final class HttpCollectorSink implements LogSink {
         : status / 100 == 3 ? ": redirects are not followed; set `decision_log.http.url` to where it leads" : ""));
   }
 
-  /** The gzip-compressed JSON array {@code [line,line,…]}. */
-  static byte[] body(List<byte[]> lines) throws IOException {
+  /** Each line as OPA's decision log event, labelled with this process's instance id and Warden's version. */
+  public static java.util.function.UnaryOperator<byte[]> opaEvents(String instanceId, String version) {
+    return new OpaEvents(instanceId, version)::of;
+  }
+
+  /** The gzip-compressed JSON array {@code [event(line),event(line),…]}. */
+  static byte[] body(List<byte[]> lines, java.util.function.UnaryOperator<byte[]> event) throws IOException {
     long raw = 2;
     for (byte[] l : lines) {
       raw += l.length + 1L;
@@ -117,7 +134,7 @@ public final class HttpCollectorSink implements LogSink {
         if (i > 0) {
           gzip.write(',');
         }
-        gzip.write(lines.get(i));
+        gzip.write(event.apply(lines.get(i)));
       }
       gzip.write(']');
     }

@@ -122,7 +122,8 @@ class HttpCollectorSinkTest {
 
   @Test
   void theBodyIsTheRecordsAsOneJsonArray() throws Exception {
-    byte[] gz = HttpCollectorSink.body(List.of(line("{\"a\":1}"), line("{\"b\":[2]}")));
+    byte[] gz = HttpCollectorSink.body(List.of(line("{\"a\":1}"), line("{\"b\":[2]}")),
+        java.util.function.UnaryOperator.identity());
     byte[] raw = new java.util.zip.GZIPInputStream(new java.io.ByteArrayInputStream(gz)).readAllBytes();
     assertThat(new String(raw, StandardCharsets.UTF_8)).isEqualTo("[{\"a\":1},{\"b\":[2]}]");
     JsonNode parsed = new com.fasterxml.jackson.databind.ObjectMapper().readTree(raw);
