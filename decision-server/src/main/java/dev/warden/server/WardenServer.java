@@ -69,6 +69,8 @@ public final class WardenServer implements AutoCloseable {
   private Server grpc;
   private Listen grpcListen;
   private AdminServer admin;
+  /** The span of each call: {@link dev.warden.server.authz.CallTracing#OFF} unless `tracing.otlp.endpoint` is set. */
+  private dev.warden.server.authz.CallTracing tracing = dev.warden.server.authz.CallTracing.OFF;
   /** The decision log, or null when `decision_log.path` is unset. */
   private dev.warden.server.decisionlog.DecisionLogger decisionLog;
   /** One reloader per bundle, by name, in configuration order. */
@@ -117,6 +119,7 @@ public final class WardenServer implements AutoCloseable {
   public void start() throws StartException, IOException, ServerConfig.ConfigException {
     loadBundle();
     startDecisionLog();
+    startTracing();
     JwtVerifier jwt = null;
     if (config.jwt() != null) {
       if (config.jwt().jwksFile() != null) {
@@ -145,9 +148,9 @@ public final class WardenServer implements AutoCloseable {
     List<DecisionSink> sinks = decisionLog == null ? List.of() : List.of(decisionLog);
     ExtAuthzService authz = new ExtAuthzService(authorizer,
         new ResponseMapper(config.stripHeaders(), config.dynamicMetadata()),
-        new DecisionRecorder(DecisionRecord.Api.EXT_AUTHZ, metrics, sinks));
+        new DecisionRecorder(DecisionRecord.Api.EXT_AUTHZ, metrics, sinks), tracing);
     DecisionsService decide = new DecisionsService(authorizer,
-        new DecisionRecorder(DecisionRecord.Api.DECIDE, metrics, sinks));
+        new DecisionRecorder(DecisionRecord.Api.DECIDE, metrics, sinks), tracing);
     grpcListen = Listen.parse(config.grpcListen(), "grpc.listen");
     NettyServerBuilder builder = grpcServer(grpcListen)
         .addService(authz)
@@ -244,12 +247,13 @@ public final class WardenServer implements AutoCloseable {
   /** Opens the decision log's sink and pipeline, when `decision_log.path` is set. */
   private void startDecisionLog() throws StartException {
     ServerConfig.DecisionLogSettings s = config.decisionLog();
-    if (!s.on()) {
+    if (!s.on() && config.decisionLogOtlp() == null) {
       return;
     }
     dev.warden.server.decisionlog.LogSink sink;
     try {
-      sink = s.path().equals("stdout") ? new dev.warden.server.decisionlog.ConsoleSink(System.out)
+      sink = !s.on() ? otlpLogSink()
+          : s.path().equals("stdout") ? new dev.warden.server.decisionlog.ConsoleSink(System.out)
           : new dev.warden.server.decisionlog.RotatingFileSink(java.nio.file.Path.of(s.path()), s.maxFileBytes(),
               s.maxFiles());
     } catch (IOException e) {
@@ -264,6 +268,34 @@ public final class WardenServer implements AutoCloseable {
     metrics.decisionLog(pipeline::counts, decisionLog::sampledOut);
     log.info("decision log: {} (buffer {} records, allows sampled at {})", sink.describe(), s.buffer(),
         s.sampleAllows());
+  }
+
+  /** The OTLP sink of the decision log (`decision_log.otlp.*`), its headers file read. */
+  private dev.warden.server.decisionlog.LogSink otlpLogSink() throws StartException {
+    try {
+      return dev.warden.server.telemetry.OtlpLogSink.of(config.decisionLogOtlp(), config.tracing().serviceName(), clock);
+    } catch (IllegalArgumentException e) {
+      throw new StartException(e.getMessage(), null);
+    }
+  }
+
+  /** Starts the SDK's tracing when `tracing.otlp.endpoint` is set; else tracing stays off and costs nothing. */
+  private void startTracing() throws StartException {
+    if (!config.tracing().on()) {
+      return;
+    }
+    try {
+      tracing = dev.warden.server.telemetry.OtlpTracing.of(config.tracing());
+    } catch (IllegalArgumentException e) {
+      throw new StartException(e.getMessage(), null);
+    }
+    log.info("tracing: spans to OTLP {} (sampled at {}, parent-based)", config.tracing().otlp().endpoint(),
+        config.tracing().sampleRatio());
+  }
+
+  /** The tracing of the calls: {@link dev.warden.server.authz.CallTracing#OFF} when `tracing.otlp.endpoint` is unset. */
+  public dev.warden.server.authz.CallTracing tracing() {
+    return tracing;
   }
 
   /** The name and full digest of the bundle that shows {@code revision}, or null when none does now. */
@@ -470,6 +502,12 @@ public final class WardenServer implements AutoCloseable {
         dev.warden.server.decisionlog.DecisionLogPipeline.Counts c = decisionLog.pipeline().close(Duration.ofSeconds(10));
         log.info("decision log closed: {} produced, {} delivered, {} dropped, {} left", c.produced(), c.delivered(),
             c.dropped(), c.buffered());
+      }
+      if (tracing instanceof dev.warden.server.telemetry.OtlpTracing t) {
+        // After gRPC: every call's span has ended; export what is queued, then stop the SDK.
+        if (!t.close(Duration.ofSeconds(10))) {
+          log.warn("tracing: not every queued span could be exported to {} before the SDK stopped", t.describe());
+        }
       }
       if (admin != null) {
         admin.close();
