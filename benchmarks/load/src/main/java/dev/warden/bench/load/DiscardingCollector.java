@@ -21,30 +21,55 @@ import java.util.concurrent.atomic.LongAdder;
  * prints {@code collecting http://127.0.0.1:PORT}, then, when stopped (SIGTERM, SIGINT), how many
  * exports and bytes it took.
  */
-public final class DiscardingCollector {
+public final class DiscardingCollector implements AutoCloseable {
   private final LongAdder exports = new LongAdder();
   private final LongAdder bytes = new LongAdder();
+  private final HttpServer server;
+  private final ExecutorService pool = Executors.newFixedThreadPool(2, r -> {
+    Thread t = new Thread(r, "discarding-collector");
+    t.setDaemon(true);
+    return t;
+  });
 
-  private DiscardingCollector() {}
+  private DiscardingCollector(int port) throws IOException {
+    server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 128);
+    server.createContext("/", this::handle);
+    server.setExecutor(pool);
+    server.start();
+  }
+
+  /** A collector on 127.0.0.1:{@code port} (0: one the OS picks), in this process. */
+  public static DiscardingCollector start(int port) throws IOException {
+    return new DiscardingCollector(port);
+  }
+
+  /** Its base URL, `http://127.0.0.1:PORT`. */
+  public String url() {
+    return "http://127.0.0.1:" + server.getAddress().getPort();
+  }
+
+  /** Exports taken so far. */
+  public long exports() {
+    return exports.sum();
+  }
+
+  @Override
+  public void close() {
+    server.stop(0);
+    pool.shutdownNow();
+  }
 
   public static void main(String[] args) throws IOException {
     if (args.length != 1) {
       System.err.println("usage: DiscardingCollector PORT (0: one the OS picks)");
       System.exit(2);
     }
-    DiscardingCollector c = new DiscardingCollector();
-    HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(),
-        Integer.parseInt(args[0])), 128);
-    ExecutorService pool = Executors.newFixedThreadPool(2);
-    server.createContext("/", c::handle);
-    server.setExecutor(pool);
-    server.start();
+    DiscardingCollector c = start(Integer.parseInt(args[0]));
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      server.stop(0);
-      pool.shutdownNow();
+      c.close();
       System.out.printf("took %d exports, %d bytes%n", c.exports.sum(), c.bytes.sum());
     }));
-    System.out.println("collecting http://127.0.0.1:" + server.getAddress().getPort());
+    System.out.println("collecting " + c.url());
   }
 
   private void handle(HttpExchange ex) throws IOException {
