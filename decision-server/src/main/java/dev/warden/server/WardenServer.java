@@ -289,6 +289,9 @@ public final class WardenServer implements AutoCloseable {
     } catch (IllegalArgumentException e) {
       throw new StartException(e.getMessage(), null);
     }
+    if (tracing instanceof dev.warden.server.telemetry.OtlpTracing t) {
+      metrics.tracing(t::counts);
+    }
     log.info("tracing: spans to OTLP {} (sampled at {}, parent-based)", config.tracing().otlp().endpoint(),
         config.tracing().sampleRatio());
   }

@@ -17,6 +17,7 @@ import io.opentelemetry.proto.common.v1.KeyValue;
 import io.opentelemetry.proto.logs.v1.LogRecord;
 import io.opentelemetry.proto.trace.v1.Span;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -78,6 +79,11 @@ class TracingEndToEndTest {
             DecideRequest.newBuilder().setClaims(Structs.of(Map.of("sub", "alice"))).putHeaders("traceparent",
                 TRACEPARENT).setHttp(HttpTarget.newBuilder().setMethod("GET").setPath("/items/1")).build());
         assertThat(decided.getAllowed()).isTrue();
+        // Exported within the SDK's schedule, before any shutdown, and counted on /metrics.
+        assertThat(ReloadingSidecar.await(Duration.ofSeconds(20), () -> collector.spans().size() == 3)).isTrue();
+        assertThat(ReloadingSidecar.metric(server, "warden_tracing_spans_total{state=\"ended\"}", -1)).isEqualTo(3);
+        assertThat(ReloadingSidecar.metric(server, "warden_tracing_spans_total{state=\"exported\"}", -1)).isEqualTo(3);
+        assertThat(ReloadingSidecar.metric(server, "warden_tracing_spans_total{state=\"failed\"}", -1)).isZero();
       } finally {
         // The close exports what is queued: nothing is waited for but the shutdown.
         ReloadingSidecar.stop(channel, server);

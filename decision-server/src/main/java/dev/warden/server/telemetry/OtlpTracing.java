@@ -20,15 +20,18 @@ import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporter;
 import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporterBuilder;
 import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
+import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
 import io.opentelemetry.sdk.trace.samplers.Sampler;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Tracing of the Check and the decide API with the OpenTelemetry SDK, when `tracing.otlp.endpoint`
@@ -43,6 +46,14 @@ import java.util.concurrent.TimeUnit;
  * and shuts the SDK down; call it after gRPC has stopped.
  */
 public final class OtlpTracing implements CallTracing, AutoCloseable {
+  /**
+   * The spans so far: {@code ended} sampled spans handed to the batch processor, of which
+   * {@code exported} the collector took and {@code failed} it did not (not retried);
+   * {@code ended - exported - failed} are queued (at most {@link #QUEUE}) or were dropped
+   * because the queue was full.
+   */
+  public record Counts(long ended, long exported, long failed) {}
+
   /** The most ended spans that wait for the exporter; more are dropped. */
   static final int QUEUE = 2048;
   static final int BATCH = 512;
@@ -60,9 +71,14 @@ public final class OtlpTracing implements CallTracing, AutoCloseable {
   private final SdkTracerProvider provider;
   private final Tracer tracer;
   private final String endpoint;
+  private final LongAdder ended = new LongAdder();
+  private final LongAdder exported;
+  private final LongAdder failed;
 
-  private OtlpTracing(SdkTracerProvider provider, String endpoint) {
+  private OtlpTracing(SdkTracerProvider provider, String endpoint, Counting counting) {
     this.provider = provider;
+    this.exported = counting.exported;
+    this.failed = counting.failed;
     this.tracer = provider.tracerBuilder(Telemetry.SCOPE).setInstrumentationVersion(Telemetry.version()).build();
     this.endpoint = endpoint;
   }
@@ -86,7 +102,8 @@ public final class OtlpTracing implements CallTracing, AutoCloseable {
 
   /** With {@code exporter}: for tests and benchmarks that bring their own. */
   static OtlpTracing of(ServerConfig.Tracing settings, SpanExporter exporter, String endpoint) {
-    BatchSpanProcessor batches = BatchSpanProcessor.builder(exporter).setMaxQueueSize(QUEUE)
+    Counting counting = new Counting(exporter);
+    BatchSpanProcessor batches = BatchSpanProcessor.builder(counting).setMaxQueueSize(QUEUE)
         .setMaxExportBatchSize(BATCH).setScheduleDelay(SCHEDULE)
         .setExporterTimeout(settings.on() ? settings.otlp().timeout() : Duration.ofSeconds(10)).build();
     SdkTracerProvider provider = SdkTracerProvider.builder()
@@ -94,7 +111,12 @@ public final class OtlpTracing implements CallTracing, AutoCloseable {
         .setSampler(Sampler.parentBased(Sampler.traceIdRatioBased(settings.sampleRatio())))
         .addSpanProcessor(batches)
         .build();
-    return new OtlpTracing(provider, endpoint);
+    return new OtlpTracing(provider, endpoint, counting);
+  }
+
+  /** The counts now. */
+  public Counts counts() {
+    return new Counts(ended.sum(), exported.sum(), failed.sum());
   }
 
   @Override
@@ -128,6 +150,7 @@ public final class OtlpTracing implements CallTracing, AutoCloseable {
           // The client's words, not the exception's: the details are in the log under the decision id.
           span.setStatus(StatusCode.ERROR, "internal error");
         }
+        ended.increment();
       }
     } finally {
       span.end();
@@ -148,6 +171,34 @@ public final class OtlpTracing implements CallTracing, AutoCloseable {
   /** Where spans go, for logs. */
   public String describe() {
     return "OTLP " + endpoint;
+  }
+
+  /** The exporter, counting the spans of each export once it has completed. */
+  private static final class Counting implements SpanExporter {
+    final LongAdder exported = new LongAdder();
+    final LongAdder failed = new LongAdder();
+    private final SpanExporter exporter;
+
+    Counting(SpanExporter exporter) {
+      this.exporter = exporter;
+    }
+
+    @Override
+    public CompletableResultCode export(Collection<SpanData> spans) {
+      int n = spans.size();
+      CompletableResultCode done = exporter.export(spans);
+      return done.whenComplete(() -> (done.isSuccess() ? exported : failed).add(n));
+    }
+
+    @Override
+    public CompletableResultCode flush() {
+      return exporter.flush();
+    }
+
+    @Override
+    public CompletableResultCode shutdown() {
+      return exporter.shutdown();
+    }
   }
 
   /** Envoy's request headers: the `headers` map, or `header_map` when Envoy sends raw headers. */

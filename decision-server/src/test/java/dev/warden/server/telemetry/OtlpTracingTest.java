@@ -37,7 +37,7 @@ class OtlpTracingTest {
   static final String TRACEPARENT = "00-" + TRACE + "-" + PARENT + "-01";
 
   /** Keeps every span it is handed. */
-  static final class Collecting implements SpanExporter {
+  static class Collecting implements SpanExporter {
     final List<SpanData> spans = new ArrayList<>();
 
     @Override
@@ -87,6 +87,7 @@ class OtlpTracingTest {
     Span span = tracing.startCheck(check(TRACEPARENT));
     tracing.end(span, record("d-1", NO_POLICY, DecisionRecord.Cause.NO_POLICY));
     assertThat(tracing.close(Duration.ofSeconds(5))).isTrue();
+    assertThat(tracing.counts()).isEqualTo(new OtlpTracing.Counts(1, 1, 0));
 
     assertThat(exporter.spans).hasSize(1);
     SpanData s = exporter.spans.get(0);
@@ -167,6 +168,54 @@ class OtlpTracingTest {
     tracing.close(Duration.ofSeconds(5));
     assertThat(exporter.spans).hasSize(1);
     assertThat(exporter.spans.get(0).getParentSpanId()).isEqualTo(PARENT);
+    // Only the sampled span counts: the others were never handed to the exporter.
+    assertThat(tracing.counts()).isEqualTo(new OtlpTracing.Counts(1, 1, 0));
+  }
+
+  @Test
+  void aFullQueueDropsSpansWithoutWaitingAndTheCountsShowIt() throws Exception {
+    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    Collecting blocked = new Collecting() {
+      @Override
+      public synchronized CompletableResultCode export(Collection<SpanData> batch) {
+        try {
+          release.await(30, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+        return super.export(batch);
+      }
+    };
+    OtlpTracing tracing = OtlpTracing.of(new ServerConfig.Tracing(new ServerConfig.Otlp("http://127.0.0.1:1/v1/traces",
+        Duration.ofSeconds(30), null), 1.0, "warden-test"), blocked, "test");
+    int n = OtlpTracing.QUEUE + OtlpTracing.BATCH + 1000;
+    for (int i = 0; i < n; i++) {
+      tracing.end(tracing.startCheck(check(null)), record("d-" + i, NO_POLICY, DecisionRecord.Cause.NO_POLICY));
+    }
+    // Every span ended while the exporter was stuck: none waited, the overflow was dropped.
+    release.countDown();
+    assertThat(tracing.close(Duration.ofSeconds(30))).isTrue();
+    OtlpTracing.Counts c = tracing.counts();
+    assertThat(c.ended()).isEqualTo(n);
+    assertThat(c.failed()).isZero();
+    assertThat(c.exported()).isEqualTo(blocked.spans.size()).isLessThanOrEqualTo(OtlpTracing.QUEUE + OtlpTracing.BATCH);
+    assertThat(c.ended() - c.exported()).isGreaterThanOrEqualTo(1000);
+  }
+
+  @Test
+  void aFailedExportIsCounted() {
+    SpanExporter failing = new Collecting() {
+      @Override
+      public CompletableResultCode export(Collection<SpanData> batch) {
+        return CompletableResultCode.ofFailure();
+      }
+    };
+    OtlpTracing tracing = OtlpTracing.of(new ServerConfig.Tracing(new ServerConfig.Otlp("http://127.0.0.1:1/v1/traces",
+        Duration.ofSeconds(1), null), 1.0, "warden-test"), failing, "test");
+    tracing.end(tracing.startCheck(check(null)), record("d-f", NO_POLICY, DecisionRecord.Cause.NO_POLICY));
+    tracing.end(tracing.startCheck(check(null)), record("d-g", NO_POLICY, DecisionRecord.Cause.NO_POLICY));
+    tracing.close(Duration.ofSeconds(5));
+    assertThat(tracing.counts()).isEqualTo(new OtlpTracing.Counts(2, 0, 2));
   }
 
   @Test
