@@ -37,7 +37,7 @@ for r in $(seq 1 "$rounds"); do
   on=$(run "on-$r" WARDEN_TRACING_OTLP_ENDPOINT="$url" WARDEN_TRACING_SAMPLE_RATIO="$ratio")
   echo "round $r off: $off"
   echo "round $r on:  $on"
-  echo "$r $(echo "$off" | awk -F'|' '{gsub(/ /,"");print $5, $12}') $(echo "$on" | awk -F'|' '{gsub(/ /,"");print $5, $12}')" \
+  echo "$r $(echo "$off" | awk -F'|' '{gsub(/[ ,]/,"");print $5, $12}') $(echo "$on" | awk -F'|' '{gsub(/[ ,]/,"");print $5, $12}')" \
     >>"$out/rounds"
 done
 echo

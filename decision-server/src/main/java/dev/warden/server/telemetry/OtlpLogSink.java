@@ -121,9 +121,18 @@ public final class OtlpLogSink implements LogSink {
     exporter.shutdown().join(timeout.toMillis(), TimeUnit.MILLISECONDS);
   }
 
-  /** One line as a log record: its body the line, its fields read back from it. */
-  LogRecordData record(byte[] line, long observedNanos) throws IOException {
-    Fields f = fields(line);
+  /**
+   * One line as a log record: its body the line, its fields read back from it. A line that is not
+   * the JSON object it should be is still sent, as its body alone: one bad line must not hold
+   * back the batch for ever.
+   */
+  LogRecordData record(byte[] line, long observedNanos) {
+    Fields f;
+    try {
+      f = fields(line);
+    } catch (IOException e) {
+      f = new Fields();
+    }
     AttributesBuilder a = Attributes.builder();
     if (f.decisionId != null) {
       a.put(DECISION_ID, f.decisionId);

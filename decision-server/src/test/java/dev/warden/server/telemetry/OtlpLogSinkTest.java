@@ -194,6 +194,18 @@ class OtlpLogSinkTest {
   }
 
   @Test
+  void aLineThatIsNotAnObjectIsStillDeliveredAsItsBodyAlone() throws Exception {
+    OtlpLogSink sink = sink(null);
+    sink.write(List.of("[1,".getBytes(StandardCharsets.UTF_8), line(4)));
+    sink.close();
+    List<LogRecord> got = receiver.logRecords();
+    assertThat(got).hasSize(2);
+    assertThat(got.get(0).getBody().getStringValue()).isEqualTo("[1,");
+    assertThat(got.get(0).getAttributesList()).isEmpty();
+    assertThat(attribute(got.get(1), "warden.decision_id")).isEqualTo("d-4");
+  }
+
+  @Test
   void aRecordTheEncoderWroteKeepsItsOutcomeAndAnErrorIsAnErrorRecord() throws Exception {
     RecordEncoder encoder = new RecordEncoder(Masking.defaults("x-api-key"), revision -> null, TIME, 0);
     DecisionRecord none = new DecisionRecord("d-no-policy", DecisionRecord.Api.DECIDE,
