@@ -57,7 +57,34 @@ public record ServerConfig(
     Duration shutdownGrace,
     Reload reload,
     DecisionLogSettings decisionLog,
-    Telemetry telemetry) {
+    Telemetry telemetry,
+    Otlp decisionLogOtlp,
+    Tracing tracing) {
+
+  /**
+   * A collector that takes OTLP over HTTP/protobuf (`decision_log.otlp.*`, `tracing.*`).
+   *
+   * @param endpoint the URL the exporter posts to: as configured, or with `/v1/logs` or
+   *     `/v1/traces` added when the configured URL has no path (the collector's base URL)
+   * @param timeout how long one export may take, connection included
+   * @param headersFile `Name: value` lines sent with every export (credentials); null: none
+   */
+  public record Otlp(String endpoint, Duration timeout, Path headersFile) {}
+
+  /**
+   * Tracing of the Check and the decide API (`tracing.*`).
+   *
+   * @param otlp where spans go; null: tracing is off and costs nothing
+   * @param sampleRatio the fraction of calls without a sampled parent that are traced
+   * @param serviceName `service.name` of the spans and of the OTLP decision log records
+   */
+  public record Tracing(Otlp otlp, double sampleRatio, String serviceName) {
+    public static final Tracing OFF = new Tracing(null, 1.0, "warden");
+
+    public boolean on() {
+      return otlp != null;
+    }
+  }
 
   /**
    * Application logs and metrics (`log.*`, `metrics.*`).
@@ -227,6 +254,16 @@ public record ServerConfig(
     d.put("decision_log.http.format", "warden");
     d.put("decision_log.spool.dir", null);
     d.put("decision_log.spool.max_bytes", Long.toString(1L << 30));
+    d.put("decision_log.otlp.endpoint", null);
+    d.put("decision_log.otlp.protocol", "http/protobuf");
+    d.put("decision_log.otlp.timeout", "10s");
+    d.put("decision_log.otlp.headers_file", null);
+    d.put("tracing.otlp.endpoint", null);
+    d.put("tracing.protocol", "http/protobuf");
+    d.put("tracing.timeout", "10s");
+    d.put("tracing.headers_file", null);
+    d.put("tracing.sample_ratio", "1.0");
+    d.put("tracing.service_name", "warden");
     d.put("reload.max_staleness", "0s");
     d.put("reload.stale_action", "not_ready");
     d.put("reload.remote.interval", "30s");
@@ -246,7 +283,7 @@ public record ServerConfig(
       Set.of("bundle", "grpc.tls.cert", "grpc.tls.key", "grpc.tls.client_ca", "identity.jwt.jwks_file",
           "reload.persist_dir", "reload.remote.token_file",
           "reload.remote.basic_auth_file", "decision_log.hash_key_file", "decision_log.http.token_file",
-          "decision_log.spool.dir");
+          "decision_log.spool.dir", "decision_log.otlp.headers_file", "tracing.headers_file");
 
   /** Keys whose value is a list of `[ID=]FILE` keys ({@link BundleKeys.TrustedKey}). */
   static final Set<String> KEY_LISTS = Set.of("reload.trusted_keys");
@@ -500,13 +537,18 @@ public record ServerConfig(
     String ops = v.get("http.ops_listen");
     DecisionLogSettings decisionLog = decisionLog(v);
     Telemetry telemetry = telemetry(v);
+
+    Otlp decisionLogOtlp = otlp(v, "decision_log.otlp.endpoint", "decision_log.otlp.protocol",
+        "decision_log.otlp.timeout", "decision_log.otlp.headers_file", "/v1/logs");
+    Tracing tracing = tracing(v);
+
     return new ServerConfig(bundles, shadowBundles, v.get("grpc.listen"), socketMode, v.get("http.listen"),
         ops == null || ops.isBlank() ? null : ops.trim(), requestTimeout, maxConnections, threads, calls, readBatch,
         bool(v, "grpc.reflection"), cert, key,
         path(v.get("grpc.tls.client_ca")), jwt, jwtAuthn == null || jwtAuthn.isBlank() ? null : jwtAuthn.trim(),
         v.get("identity.api_key.header").toLowerCase(java.util.Locale.ROOT), v.get("identity.api_key.data"), failure,
         strip, bool(v, "authz.dynamic_metadata"), deadline, heavy, drain, duration(v, "shutdown.grace"), reload,
-        decisionLog, telemetry);
+        decisionLog, telemetry, decisionLogOtlp, tracing);
   }
 
   private static Telemetry telemetry(Map<String, String> v) throws ConfigException {
@@ -768,6 +810,62 @@ public record ServerConfig(
           + "`");
     }
     return b;
+  }
+
+  private static Tracing tracing(Map<String, String> v) throws ConfigException {
+    Otlp otlp = otlp(v, "tracing.otlp.endpoint", "tracing.protocol", "tracing.timeout", "tracing.headers_file",
+        "/v1/traces");
+    double ratio = fraction(v, "tracing.sample_ratio", 1,
+        " (1: every call is traced; 0.1: one in ten, unless the caller's `traceparent` has decided)");
+    String name = v.get("tracing.service_name") == null ? "" : v.get("tracing.service_name").trim();
+    if (name.isEmpty() || name.length() > 255 || !name.chars().allMatch(c -> c > 0x20 && c < 0x7f)) {
+      throw new ConfigException("`tracing.service_name` must be 1 to 255 printable ASCII characters without spaces,"
+          + " found `" + v.get("tracing.service_name") + "`");
+    }
+    return new Tracing(otlp, ratio, name);
+  }
+
+  /**
+   * An OTLP collector's settings, or null when {@code endpointKey} is unset. The records and the
+   * credentials in the headers file go over HTTPS, or plain HTTP to loopback only, as for
+   * `reload.remote.*`.
+   */
+  private static Otlp otlp(Map<String, String> v, String endpointKey, String protocolKey, String timeoutKey,
+      String headersKey, String signalPath) throws ConfigException {
+    String protocol = v.get(protocolKey) == null ? "" : v.get(protocolKey).trim().toLowerCase(java.util.Locale.ROOT);
+    if (!protocol.equals("http/protobuf")) {
+      throw new ConfigException("`" + protocolKey + "` must be `http/protobuf`, found `" + v.get(protocolKey) + "`"
+          + (protocol.equals("grpc") ? ": Warden exports OTLP with the JDK's HTTP client, which does not speak gRPC;"
+              + " collectors take OTLP over HTTP/protobuf on port 4318" : ""));
+    }
+    Duration timeout = within(v, timeoutKey, Duration.ofMillis(100), Duration.ofMinutes(1), "100ms to 1m");
+    String endpoint = v.get(endpointKey) == null ? "" : v.get(endpointKey).trim();
+    if (endpoint.isEmpty()) {
+      return null;
+    }
+    URI url;
+    try {
+      url = new URI(endpoint);
+    } catch (java.net.URISyntaxException e) {
+      throw new ConfigException("`" + endpointKey + "` is not a URL: " + e.getReason() + " at character "
+          + (e.getIndex() + 1));
+    }
+    String scheme = url.getScheme() == null ? "" : url.getScheme().toLowerCase(java.util.Locale.ROOT);
+    if (!scheme.equals("https") && !scheme.equals("http") || url.getHost() == null || url.getRawUserInfo() != null
+        || url.getRawQuery() != null || url.getRawFragment() != null) {
+      throw new ConfigException("`" + endpointKey + "` `" + shown(endpoint) + "` must be `https://HOST[:PORT][/PATH]`"
+          + (url.getRawUserInfo() != null || url.getRawQuery() != null
+              ? ", without credentials in it: put them in `" + headersKey + "`" : ""));
+    }
+    if (scheme.equals("http") && !loopback(endpoint)) {
+      throw new ConfigException("`" + endpointKey + "` `" + endpoint + "` is plain HTTP, where anyone on the path"
+          + " reads what is sent and the credentials with it: use HTTPS (plain HTTP to 127.0.0.1, ::1 or localhost"
+          + " is allowed)");
+    }
+    String path = url.getRawPath();
+    String full = path == null || path.isEmpty() || path.equals("/")
+        ? endpoint.replaceAll("/+$", "") + signalPath : endpoint;
+    return new Otlp(full, timeout, path(v.get(headersKey)));
   }
 
   /** A duration from {@code min} to {@code max}; {@code range} says so in the error. */

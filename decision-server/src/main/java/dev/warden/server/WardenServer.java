@@ -69,6 +69,8 @@ public final class WardenServer implements AutoCloseable {
   private Server grpc;
   private Listen grpcListen;
   private AdminServer admin;
+  /** The span of each call: {@link dev.warden.server.authz.CallTracing#OFF} unless `tracing.otlp.endpoint` is set. */
+  private dev.warden.server.authz.CallTracing tracing = dev.warden.server.authz.CallTracing.OFF;
   /** The decision log, or null when neither `decision_log.path` nor `decision_log.http.url` is set. */
   private dev.warden.server.decisionlog.DecisionLogger decisionLog;
   /** One reloader per bundle, by name, in configuration order. */
@@ -133,6 +135,7 @@ public final class WardenServer implements AutoCloseable {
     loadBundle();
     loadShadowBundles();
     startDecisionLog();
+    startTracing();
     JwtVerifier jwt = null;
     if (config.jwt() != null) {
       if (config.jwt().jwksFile() != null) {
@@ -161,9 +164,9 @@ public final class WardenServer implements AutoCloseable {
     List<DecisionSink> sinks = decisionLog == null ? List.of() : List.of(decisionLog);
     ExtAuthzService authz = new ExtAuthzService(authorizer,
         new ResponseMapper(config.stripHeaders(), config.dynamicMetadata()),
-        new DecisionRecorder(DecisionRecord.Api.EXT_AUTHZ, metrics, sinks, shadows));
+        new DecisionRecorder(DecisionRecord.Api.EXT_AUTHZ, metrics, sinks, shadows), tracing);
     DecisionsService decide = new DecisionsService(authorizer,
-        new DecisionRecorder(DecisionRecord.Api.DECIDE, metrics, sinks));
+        new DecisionRecorder(DecisionRecord.Api.DECIDE, metrics, sinks), tracing);
     grpcListen = Listen.parse(config.grpcListen(), "grpc.listen");
     NettyServerBuilder builder = grpcServer(grpcListen)
         .addService(authz)
@@ -303,7 +306,7 @@ public final class WardenServer implements AutoCloseable {
    */
   private void startDecisionLog() throws StartException {
     ServerConfig.DecisionLogSettings s = config.decisionLog();
-    if (!s.on()) {
+    if (!s.on() && config.decisionLogOtlp() == null) {
       return;
     }
     java.util.Map<String, dev.warden.server.decisionlog.DecisionLogPipeline> pipelines = new java.util.LinkedHashMap<>();
@@ -348,6 +351,12 @@ public final class WardenServer implements AutoCloseable {
             h.maxBatchBytes(), spool == null ? "no spool" : "spooled to " + spool.dir() + " up to " + spool.maxBytes()
             + " bytes");
       }
+      if (config.decisionLogOtlp() != null) {
+        dev.warden.server.decisionlog.LogSink sink = otlpLogSink();
+        pipelines.put("otlp",
+            new dev.warden.server.decisionlog.DecisionLogPipeline(sink, s.buffer(), 512, Duration.ofSeconds(1)));
+        log.info("decision log: {} (buffer {} records)", sink.describe(), s.buffer());
+      }
     } catch (StartException e) {
       pipelines.values().forEach(p -> p.close(Duration.ofSeconds(1)));
       throw e;
@@ -371,6 +380,37 @@ public final class WardenServer implements AutoCloseable {
     metrics.decisionLog(counts, decisionLog::sampledOut);
     log.info("decision log: allows sampled at {}, hash key {}", s.sampleAllows(),
         hasher.randomKey() ? "random for this run" : "from decision_log.hash_key_file");
+  }
+
+  /** The OTLP sink of the decision log (`decision_log.otlp.*`), its headers file read. */
+  private dev.warden.server.decisionlog.LogSink otlpLogSink() throws StartException {
+    try {
+      return dev.warden.server.telemetry.OtlpLogSink.of(config.decisionLogOtlp(), config.tracing().serviceName(), clock);
+    } catch (IllegalArgumentException e) {
+      throw new StartException(e.getMessage(), null);
+    }
+  }
+
+  /** Starts the SDK's tracing when `tracing.otlp.endpoint` is set; else tracing stays off and costs nothing. */
+  private void startTracing() throws StartException {
+    if (!config.tracing().on()) {
+      return;
+    }
+    try {
+      tracing = dev.warden.server.telemetry.OtlpTracing.of(config.tracing());
+    } catch (IllegalArgumentException e) {
+      throw new StartException(e.getMessage(), null);
+    }
+    if (tracing instanceof dev.warden.server.telemetry.OtlpTracing t) {
+      metrics.tracing(t::counts);
+    }
+    log.info("tracing: spans to OTLP {} (sampled at {}, parent-based)", config.tracing().otlp().endpoint(),
+        config.tracing().sampleRatio());
+  }
+
+  /** The tracing of the calls: {@link dev.warden.server.authz.CallTracing#OFF} when `tracing.otlp.endpoint` is unset. */
+  public dev.warden.server.authz.CallTracing tracing() {
+    return tracing;
   }
 
   /** The routes every active bundle declares, in configuration and declaration order: the route labels' source. */
@@ -419,16 +459,7 @@ public final class WardenServer implements AutoCloseable {
    * `unknown` for classes built without Maven's resource filtering.
    */
   public static String wardenVersion() {
-    java.util.Properties p = new java.util.Properties();
-    try (java.io.InputStream in = WardenServer.class.getResourceAsStream("/dev/warden/cli/version.properties")) {
-      if (in != null) {
-        p.load(in);
-      }
-    } catch (IOException e) {
-      return "unknown";
-    }
-    String v = p.getProperty("version", "").trim();
-    return v.isEmpty() || v.contains("${") ? "unknown" : v;
+    return dev.warden.server.telemetry.Telemetry.version();
   }
 
   /**
@@ -625,6 +656,12 @@ public final class WardenServer implements AutoCloseable {
         decisionLog.close(Duration.ofSeconds(10)).forEach((sink, c) -> log.info(
             "decision log to {} closed: {} produced, {} delivered, {} dropped, {} left, {} spooled for the next start",
             sink, c.produced(), c.delivered(), c.dropped(), c.buffered(), c.spooled()));
+      }
+      if (tracing instanceof dev.warden.server.telemetry.OtlpTracing t) {
+        // After gRPC: every call's span has ended; export what is queued, then stop the SDK.
+        if (!t.close(Duration.ofSeconds(10))) {
+          log.warn("tracing: not every queued span could be exported to {} before the SDK stopped", t.describe());
+        }
       }
       if (admin != null) {
         admin.close();

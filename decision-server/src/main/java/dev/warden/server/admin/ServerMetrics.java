@@ -415,6 +415,24 @@ public final class ServerMetrics {
         .register(registry);
   }
 
+  /**
+   * The tracing's series, read at scrape time: `warden_tracing_spans_total{state}`, sampled spans
+   * ended, exported and failed; ended - exported - failed are queued or were dropped.
+   */
+  public void tracing(java.util.function.Supplier<dev.warden.server.telemetry.OtlpTracing.Counts> counts) {
+    io.prometheus.metrics.core.metrics.CounterWithCallback.builder().name("warden_tracing_spans_total")
+        .help("Sampled spans by state: ended (handed to the exporter's queue), exported (taken by the collector),"
+            + " failed (an export that failed); ended - exported - failed are queued or were dropped")
+        .labelNames("state")
+        .callback(cb -> {
+          var c = counts.get();
+          cb.call(c.ended(), "ended");
+          cb.call(c.exported(), "exported");
+          cb.call(c.failed(), "failed");
+        })
+        .register(registry);
+  }
+
   public void internalError() {
     internalErrors.inc();
   }

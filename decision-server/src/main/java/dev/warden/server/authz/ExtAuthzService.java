@@ -6,6 +6,7 @@ import io.envoyproxy.envoy.service.auth.v3.AuthorizationGrpc;
 import io.envoyproxy.envoy.service.auth.v3.CheckRequest;
 import io.envoyproxy.envoy.service.auth.v3.CheckResponse;
 import io.grpc.stub.StreamObserver;
+import io.opentelemetry.api.trace.Span;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -27,32 +28,41 @@ public final class ExtAuthzService extends AuthorizationGrpc.AuthorizationImplBa
   private final Authorizer authorizer;
   private final ResponseMapper responses;
   private final DecisionRecorder recorder;
+  private final CallTracing tracing;
 
   public ExtAuthzService(Authorizer authorizer, ResponseMapper responses, DecisionRecorder recorder) {
+    this(authorizer, responses, recorder, CallTracing.OFF);
+  }
+
+  /** @param tracing the span of each Check: started when it arrives, ended once it is answered */
+  public ExtAuthzService(Authorizer authorizer, ResponseMapper responses, DecisionRecorder recorder,
+      CallTracing tracing) {
     this.authorizer = authorizer;
     this.responses = responses;
     this.recorder = recorder;
+    this.tracing = tracing;
   }
 
   @Override
   public void check(CheckRequest request, StreamObserver<CheckResponse> observer) {
+    Span span = tracing.startCheck(request);
     CompletionStage<DecisionRecord> stage;
     try {
       stage = authorizer.check(request);
     } catch (RuntimeException | StackOverflowError e) {
-      answer(observer, authorizer.lost(Api.EXT_AUTHZ, e));
+      answer(observer, span, authorizer.lost(Api.EXT_AUTHZ, e));
       return;
     }
     // The common case, decided on this thread: answered at once, with nothing more allocated.
     if (stage instanceof CompletableFuture<DecisionRecord> f && f.isDone() && !f.isCompletedExceptionally()) {
-      answer(observer, f.join());
+      answer(observer, span, f.join());
       return;
     }
-    stage.whenComplete((r, e) -> answer(observer, r != null ? r : authorizer.lost(Api.EXT_AUTHZ, e)));
+    stage.whenComplete((r, e) -> answer(observer, span, r != null ? r : authorizer.lost(Api.EXT_AUTHZ, e)));
   }
 
-  /** The one exit: the record's answer, sent once; then counted, logged and offered. */
-  private void answer(StreamObserver<CheckResponse> observer, DecisionRecord r) {
+  /** The one exit: the record's answer, sent once; then the span ended, and the record counted, logged and offered. */
+  private void answer(StreamObserver<CheckResponse> observer, Span span, DecisionRecord r) {
     CheckResponse response;
     try {
       Decision d = r.decision();
@@ -70,6 +80,7 @@ public final class ExtAuthzService extends AuthorizationGrpc.AuthorizationImplBa
       // The call is gone (cancelled, or the server stopping): there is no one left to answer.
       log.debug("decision {}: the answer could not be sent", r.id(), e);
     }
+    tracing.end(span, r);
     recorder.answered(r, answered);
   }
 }

@@ -12,12 +12,14 @@ import dev.warden.proto.v1.EvaluationError;
 import dev.warden.proto.v1.Header;
 import dev.warden.proto.v1.Rule;
 import dev.warden.server.authz.Authorizer;
+import dev.warden.server.authz.CallTracing;
 import dev.warden.server.authz.DecisionRecord;
 import dev.warden.server.authz.DecisionRecord.Api;
 import dev.warden.server.authz.DecisionRecorder;
 import io.grpc.Status;
 import io.grpc.protobuf.StatusProto;
 import io.grpc.stub.StreamObserver;
+import io.opentelemetry.api.trace.Span;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -42,31 +44,39 @@ public final class DecisionsService extends DecisionsGrpc.DecisionsImplBase {
 
   private final Authorizer authorizer;
   private final DecisionRecorder recorder;
+  private final CallTracing tracing;
 
   public DecisionsService(Authorizer authorizer, DecisionRecorder recorder) {
+    this(authorizer, recorder, CallTracing.OFF);
+  }
+
+  /** @param tracing the span of each call: started when it arrives, ended once it is answered */
+  public DecisionsService(Authorizer authorizer, DecisionRecorder recorder, CallTracing tracing) {
     this.authorizer = authorizer;
     this.recorder = recorder;
+    this.tracing = tracing;
   }
 
   @Override
   public void decide(DecideRequest request, StreamObserver<DecideResponse> observer) {
     boolean explain = request.getExplain();
+    Span span = tracing.startDecide(request);
     CompletionStage<DecisionRecord> stage;
     try {
       stage = authorizer.decide(request);
     } catch (RuntimeException | StackOverflowError e) {
-      answer(observer, authorizer.lost(Api.DECIDE, e), explain);
+      answer(observer, span, authorizer.lost(Api.DECIDE, e), explain);
       return;
     }
     if (stage instanceof CompletableFuture<DecisionRecord> f && f.isDone() && !f.isCompletedExceptionally()) {
-      answer(observer, f.join(), explain);
+      answer(observer, span, f.join(), explain);
       return;
     }
-    stage.whenComplete((r, e) -> answer(observer, r != null ? r : authorizer.lost(Api.DECIDE, e), explain));
+    stage.whenComplete((r, e) -> answer(observer, span, r != null ? r : authorizer.lost(Api.DECIDE, e), explain));
   }
 
-  /** The one exit: the record's answer, sent once; then counted, logged and offered. */
-  private void answer(StreamObserver<DecideResponse> observer, DecisionRecord r, boolean explain) {
+  /** The one exit: the record's answer, sent once; then the span ended, and the record counted, logged and offered. */
+  private void answer(StreamObserver<DecideResponse> observer, Span span, DecisionRecord r, boolean explain) {
     DecideResponse response;
     Status refusal;
     try {
@@ -91,6 +101,7 @@ public final class DecisionsService extends DecisionsGrpc.DecisionsImplBase {
     } catch (RuntimeException e) {
       log.debug("decision {}: the answer could not be sent", r.id(), e);
     }
+    tracing.end(span, r);
     recorder.answered(r, answered);
   }
 

@@ -59,7 +59,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * </ul>
  *
  * <p>{@code java -cp benchmarks/load/target/load.jar org.openjdk.jmh.Main CheckCost -prof gc}, with
- * {@code -p dynamicMetadata=true,false} to see what the dynamic metadata costs.
+ * {@code -p dynamicMetadata=true,false} to see what the dynamic metadata costs, and
+ * {@code -p tracing=off,on} what a traced Check costs the thread that answers it.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -76,6 +77,16 @@ public class CheckCostBenchmark {
   @Param("true")
   public String dynamicMetadata;
 
+  /**
+   * Tracing of the Check: {@code off}, or {@code on}: every Check a sampled span, exported to a
+   * {@link DiscardingCollector} in this JVM ({@code -p tracing=off,on}).
+   */
+  @Param("off")
+  public String tracing;
+
+  private DiscardingCollector collector;
+  private dev.warden.server.authz.CallTracing callTracing = dev.warden.server.authz.CallTracing.OFF;
+
   private byte[][] requests;
   private Decision[] decisions;
   private int next;
@@ -90,9 +101,16 @@ public class CheckCostBenchmark {
 
   @Setup(Level.Trial)
   public void setUp() throws Exception {
-    ServerConfig config = ServerConfig.load(null, Map.of(),
-        Map.of("bundle", bundle, "authz.dynamic_metadata", dynamicMetadata,
-            "identity.jwt_authn_metadata_key", RequestMix.JWT_AUTHN_KEY));
+    Map<String, String> flags = new java.util.HashMap<>(Map.of("bundle", bundle,
+        "authz.dynamic_metadata", dynamicMetadata, "identity.jwt_authn_metadata_key", RequestMix.JWT_AUTHN_KEY));
+    if (tracing.equals("on")) {
+      collector = DiscardingCollector.start(0);
+      flags.put("tracing.otlp.endpoint", collector.url());
+    } else if (!tracing.equals("off")) {
+      throw new IllegalArgumentException("tracing is `off` or `on`, not `" + tracing + "`");
+    }
+    ServerConfig config = ServerConfig.load(null, Map.of(), flags);
+    callTracing = dev.warden.server.telemetry.OtlpTracing.of(config.tracing());
     CompileResult compiled = new BundleCompiler().compile(BundleReader.read(Path.of(bundle)));
     if (!compiled.ok()) {
       throw new IllegalStateException("the bundle " + bundle + " does not compile: " + compiled.errors());
@@ -109,7 +127,8 @@ public class CheckCostBenchmark {
     Deciding deciding = new Deciding(Runnable::run, config.decisionDeadline().toNanos(), metrics);
     Authorizer authorizer = new Authorizer(active, mapper, new DecideRequestMapper(Clock.systemUTC()), identities,
         ids, deciding, config.failureStatus());
-    warden = new ExtAuthzService(authorizer, responses, new DecisionRecorder(DecisionRecord.Api.EXT_AUTHZ, metrics));
+    warden = new ExtAuthzService(authorizer, responses, new DecisionRecorder(DecisionRecord.Api.EXT_AUTHZ, metrics),
+        callTracing);
 
     RequestMix mix = RequestMix.generate(4096, 42);
     requests = new byte[mix.size()][];
@@ -117,6 +136,17 @@ public class CheckCostBenchmark {
     for (int i = 0; i < mix.size(); i++) {
       requests[i] = mix.get(i).request().toByteArray();
       decisions[i] = decide(CheckRequest.parseFrom(requests[i]));
+    }
+  }
+
+  /** Exports the spans still queued and stops the SDK and the collector, when tracing was on. */
+  @org.openjdk.jmh.annotations.TearDown(Level.Trial)
+  public void tearDown() {
+    if (callTracing instanceof dev.warden.server.telemetry.OtlpTracing t) {
+      t.close(java.time.Duration.ofSeconds(10));
+    }
+    if (collector != null) {
+      collector.close();
     }
   }
 
