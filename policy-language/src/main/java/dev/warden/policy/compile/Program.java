@@ -385,36 +385,32 @@ public final class Program {
       return deny(Outcome.RETIRED, 410, "route retired",
           () -> "route `" + route.name + "` was retired on " + route.retired, route.refs, route.name, List.of());
     }
-    Frame f = frame(request, p, params, line, route, steps, deadline);
-    Decision enforced;
-    try {
-      enforced = authorize(route, route.forbids, route.allows, f);
-    } catch (EvalException e) {
-      // Only the limits of the decision and defects escape rule evaluation; see applies().
-      if (e.yielded) {
-        return null;
-      }
-      if (e.kind == EvalError.Kind.INTERNAL) {
-        return failed(e, route.name, f.errors());
-      }
-      return limited(e, route, f);
-    }
-    if (route.shadowForbids == null) {
+    Decision enforced = authorizeWithin(route, route.forbids, route.allows,
+        frame(request, p, params, line, route, steps, deadline));
+    if (enforced == null || route.shadowForbids == null) {
       return enforced;
     }
     // The would-be decision, with the route's shadow rules enforced too: in a frame of its own,
     // within the same limits, so that it can change nothing of the decision that stands.
-    Frame g = frame(request, p, params, line, route, steps, deadline);
-    Decision shadow;
+    Decision shadow = authorizeWithin(route, route.shadowForbids, route.shadowAllows,
+        frame(request, p, params, line, route, steps, deadline));
+    return shadow == null ? null : enforced.withShadow(shadow);
+  }
+
+  /**
+   * The route's rules' decision, or the denial of one that reached the step budget, the deadline
+   * or a defect; null when a first try ({@code steps} below the budget) needs more steps. Only the
+   * limits of the decision and defects escape rule evaluation; see applies().
+   */
+  private Decision authorizeWithin(CompiledRoute route, CompiledRule[] forbids, CompiledRule[] allows, Frame f) {
     try {
-      shadow = authorize(route, route.shadowForbids, route.shadowAllows, g);
+      return authorize(route, forbids, allows, f);
     } catch (EvalException e) {
       if (e.yielded) {
         return null;
       }
-      shadow = e.kind == EvalError.Kind.INTERNAL ? failed(e, route.name, g.errors()) : limited(e, route, g);
+      return e.kind == EvalError.Kind.INTERNAL ? failed(e, route.name, f.errors()) : limited(e, route, f);
     }
-    return enforced.withShadow(shadow);
   }
 
   private Frame frame(Request request, PrincipalBuilder.Principal p, Object[] params, RequestLine line,
