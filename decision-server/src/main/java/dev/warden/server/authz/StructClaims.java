@@ -82,7 +82,7 @@ public final class StructClaims extends AbstractMap<String, Object> implements F
     };
   }
 
-  static Object value(Value v) {
+  public static Object value(Value v) {
     return switch (v.getKindCase()) {
       case STRING_VALUE -> v.getStringValue();
       case BOOL_VALUE -> v.getBoolValue();

@@ -62,7 +62,7 @@ public final class DecisionLogPipeline implements AutoCloseable {
     }
   }
 
-  static final String THREAD_NAME = "warden-decision-log";
+  public static final String THREAD_NAME = "warden-decision-log";
   static final Duration FIRST_BACKOFF = Duration.ofMillis(100);
   static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
   /** The longest `Retry-After` honoured: a receiver asking for more is tried again after this. */

@@ -50,6 +50,9 @@ public final class Masking {
 
   private final Set<String> headers;
   private final Set<String> query;
+  /** The `masked` path of each default-masked name, built once: nearly every record lists one. */
+  private final java.util.Map<String, String> headerPaths;
+  private final java.util.Map<String, String> queryPaths;
   private final ValueHasher hasher;
 
   /**
@@ -68,7 +71,15 @@ public final class Masking {
   public Masking(Set<String> headers, Set<String> query, ValueHasher hasher) {
     this.headers = lower(headers);
     this.query = lower(query);
+    this.headerPaths = paths(Field.HEADER, this.headers);
+    this.queryPaths = paths(Field.QUERY, this.query);
     this.hasher = hasher;
+  }
+
+  private static java.util.Map<String, String> paths(Field field, Set<String> names) {
+    java.util.Map<String, String> out = new java.util.HashMap<>();
+    names.forEach(n -> out.put(n, field.path() + "." + n));
+    return java.util.Map.copyOf(out);
   }
 
   private static Set<String> lower(Set<String> names) {
@@ -82,14 +93,18 @@ public final class Masking {
    * masked} gets the path of what was changed.
    */
   String header(String name, String value, PolicyRedactions policy, List<String> masked) {
-    String n = name.toLowerCase(Locale.ROOT);
-    return apply(Field.HEADER, n, value, headers.contains(n), policy, masked);
+    return lowerCaseHeader(name.toLowerCase(Locale.ROOT), value, policy, masked);
+  }
+
+  /** As {@link #header}, for a name already in lower case. */
+  String lowerCaseHeader(String name, String value, PolicyRedactions policy, List<String> masked) {
+    return apply(Field.HEADER, name, value, headerPaths.get(name), policy, masked);
   }
 
   /** A query parameter's value (by its decoded name) as it may be logged, or null when removed. */
   String queryValue(String name, String value, PolicyRedactions policy, List<String> masked) {
     String n = name.toLowerCase(Locale.ROOT);
-    return apply(Field.QUERY, n, value, query.contains(n), policy, masked);
+    return apply(Field.QUERY, n, value, queryPaths.get(n), policy, masked);
   }
 
   /**
@@ -97,19 +112,20 @@ public final class Masking {
    * policy removes the claim. No claim is masked by default; a JWT inside one loses its signature.
    */
   public String claim(String name, String value, PolicyRedactions policy, List<String> masked) {
-    return apply(Field.CLAIM, name, value, false, policy, masked);
+    return apply(Field.CLAIM, name, value, null, policy, masked);
   }
 
   // Invariant: a value left as it is costs no allocation (no path is built for it); most are.
-  private String apply(Field field, String n, String value, boolean secret, PolicyRedactions policy,
+  /** @param secretPath the `masked` path of a default-masked name, null for any other */
+  private String apply(Field field, String n, String value, String secretPath, PolicyRedactions policy,
       List<String> masked) {
     Action action = policy.action(field, n);
     if (action == Action.REMOVE) {
       masked.add(field.path() + "." + n + "#remove");
       return null;
     }
-    if (secret) {
-      masked.add(field.path() + "." + n);
+    if (secretPath != null) {
+      masked.add(secretPath);
       return MASK;
     }
     // No JWT can start without `eyJ`: most values spare the regex.

@@ -2,7 +2,8 @@ package dev.warden.server.decisionlog;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
-import com.fasterxml.jackson.core.util.ByteArrayBuilder;
+import com.fasterxml.jackson.core.SerializableString;
+import com.fasterxml.jackson.core.io.SerializedString;
 import dev.warden.policy.runtime.Decision;
 import dev.warden.policy.runtime.EvalError;
 import dev.warden.policy.runtime.Identity;
@@ -31,8 +32,79 @@ import java.util.TreeMap;
  * the line.
  */
 final class RecordWriter {
-  private static final JsonFactory FACTORY = new JsonFactory();
+  /** Records follow each other in one generator per thread: no separator between root values. */
+  private static final JsonFactory FACTORY = new JsonFactory().setRootValueSeparator(null);
   private static final String ZEROS = "0".repeat(32);
+
+  private static final Map<DecisionRecord.Cause, SerializableString> CAUSES = labels(DecisionRecord.Cause.class);
+  private static final Map<Identity.Credential, String> CREDENTIALS = new java.util.EnumMap<>(Identity.Credential.class);
+
+  static {
+    for (Identity.Credential c : Identity.Credential.values()) {
+      CREDENTIALS.put(c, c.name().toLowerCase(Locale.ROOT));
+    }
+  }
+
+  private static <E extends Enum<E>> Map<E, SerializableString> labels(Class<E> type) {
+    Map<E, SerializableString> out = new java.util.EnumMap<>(type);
+    for (E e : type.getEnumConstants()) {
+      out.put(e, new SerializedString(e.name().toLowerCase(Locale.ROOT)));
+    }
+    return out;
+  }
+
+  // The record's field names, quoted and escaped once (Jackson's way for names written often).
+  private static final SerializableString K_ALLOWED = new SerializedString("allowed");
+  private static final SerializableString K_API = new SerializedString("api");
+  private static final SerializableString K_APPEND = new SerializedString("append");
+  private static final SerializableString K_BUNDLE = new SerializedString("bundle");
+  private static final SerializableString K_CAUSE = new SerializedString("cause");
+  private static final SerializableString K_CHANGED = new SerializedString("changed");
+  private static final SerializableString K_CLAIMS = new SerializedString("claims");
+  private static final SerializableString K_CREDENTIAL = new SerializedString("credential");
+  private static final SerializableString K_DECISION_ID = new SerializedString("decisionId");
+  private static final SerializableString K_DIGEST = new SerializedString("digest");
+  private static final SerializableString K_ERRORS = new SerializedString("errors");
+  private static final SerializableString K_HEADERS = new SerializedString("headers");
+  private static final SerializableString K_HOST = new SerializedString("host");
+  private static final SerializableString K_ID = new SerializedString("id");
+  private static final SerializableString K_KIND = new SerializedString("kind");
+  private static final SerializableString K_LATENCY_MICROS = new SerializedString("latencyMicros");
+  private static final SerializableString K_LOCATION = new SerializedString("location");
+  private static final SerializableString K_MASKED = new SerializedString("masked");
+  private static final SerializableString K_MESSAGE = new SerializedString("message");
+  private static final SerializableString K_METHOD = new SerializedString("method");
+  private static final SerializableString K_NAME = new SerializedString("name");
+  private static final SerializableString K_OBLIGATIONS = new SerializedString("obligations");
+  private static final SerializableString K_OUTCOME = new SerializedString("outcome");
+  private static final SerializableString K_PARENT_SPAN_ID = new SerializedString("parentSpanId");
+  private static final SerializableString K_PATH = new SerializedString("path");
+  private static final SerializableString K_PRINCIPAL = new SerializedString("principal");
+  private static final SerializableString K_QUERY = new SerializedString("query");
+  private static final SerializableString K_REASON = new SerializedString("reason");
+  private static final SerializableString K_REMOVE_QUERY_PARAMETERS = new SerializedString("removeQueryParameters");
+  private static final SerializableString K_REMOVE_UPSTREAM_HEADERS = new SerializedString("removeUpstreamHeaders");
+  private static final SerializableString K_REMOVE_UPSTREAM_PATTERNS = new SerializedString("removeUpstreamPatterns");
+  private static final SerializableString K_REQUEST = new SerializedString("request");
+  private static final SerializableString K_REQUEST_ID = new SerializedString("requestId");
+  private static final SerializableString K_RESPONSE_HEADERS = new SerializedString("responseHeaders");
+  private static final SerializableString K_REVISION = new SerializedString("revision");
+  private static final SerializableString K_ROLES = new SerializedString("roles");
+  private static final SerializableString K_ROUTE = new SerializedString("route");
+  private static final SerializableString K_RULE = new SerializedString("rule");
+  private static final SerializableString K_RULES = new SerializedString("rules");
+  private static final SerializableString K_SCHEME = new SerializedString("scheme");
+  private static final SerializableString K_SHADOW = new SerializedString("shadow");
+  private static final SerializableString K_SOURCE = new SerializedString("source");
+  private static final SerializableString K_SOURCE_IP = new SerializedString("sourceIp");
+  private static final SerializableString K_SOURCE_PRINCIPAL = new SerializedString("sourcePrincipal");
+  private static final SerializableString K_STATUS = new SerializedString("status");
+  private static final SerializableString K_TIME = new SerializedString("time");
+  private static final SerializableString K_TRACE = new SerializedString("trace");
+  private static final SerializableString K_TRACE_ID = new SerializedString("traceId");
+  private static final SerializableString K_UPSTREAM_HEADERS = new SerializedString("upstreamHeaders");
+  private static final SerializableString K_VALUE = new SerializedString("value");
+  private static final SerializableString K_VERSION = new SerializedString("version");
 
   private final Masking masking;
   private final java.util.function.Function<String, RecordEncoder.KnownBundle> bundles;
@@ -40,6 +112,11 @@ final class RecordWriter {
   private final long nanoOrigin;
   /** The last revision looked up and its bundle: nearly every record has the same. */
   private volatile Object[] lastBundle = {null, null};
+  /** The last second a record was dated in, as RFC 3339 up to the seconds: nearly every record has the same. */
+  private volatile Second lastSecond = new Second(Long.MIN_VALUE, "");
+  private final ThreadLocal<Scratch> scratch = ThreadLocal.withInitial(Scratch::new);
+
+  private record Second(long epochSecond, String text) {}
 
   RecordWriter(Masking masking, java.util.function.Function<String, RecordEncoder.KnownBundle> bundles,
       long epochNanosAtOrigin,
@@ -51,55 +128,127 @@ final class RecordWriter {
   }
 
   byte[] line(DecisionRecord r) {
-    ByteArrayBuilder out = new ByteArrayBuilder(2048);
-    try (JsonGenerator g = FACTORY.createGenerator(out)) {
-      write(g, r);
+    Scratch s = scratch.get();
+    boolean done = false;
+    try {
+      write(s.g, r, s);
+      s.g.flush();
+      byte[] line = s.out.toByteArray();
+      done = true;
+      return line;
     } catch (IOException e) {
       throw new UncheckedIOException("writing to memory does not fail", e);
+    } finally {
+      if (done) {
+        s.out.reset();
+      } else {
+        // A record that failed half-way leaves the generator inside it: this thread starts afresh.
+        scratch.remove();
+      }
     }
-    return out.toByteArray();
   }
 
-  private void write(JsonGenerator g, DecisionRecord r) throws IOException {
+  /**
+   * What one thread writes its records with, kept from record to record: a generator whose root
+   * values follow each other without a separator, the memory it writes to, and room to sort a
+   * record's headers. Nothing in it outlives a call to {@link #line} but its capacity.
+   */
+  private static final class Scratch {
+    final Bytes out = new Bytes();
+    final JsonGenerator g;
+    final char[] chars = new char[64];
+    String[] names = new String[32];
+    String[] values = new String[32];
+
+    Scratch() {
+      try {
+        g = FACTORY.createGenerator(out);
+      } catch (IOException e) {
+        throw new UncheckedIOException("a generator over memory always opens", e);
+      }
+    }
+  }
+
+  /** An unsynchronized {@link java.io.ByteArrayOutputStream}: one thread writes it. */
+  private static final class Bytes extends java.io.OutputStream {
+    private byte[] buf = new byte[4096];
+    private int count;
+
+    @Override
+    public void write(int b) {
+      if (count == buf.length) {
+        buf = java.util.Arrays.copyOf(buf, buf.length * 2);
+      }
+      buf[count++] = (byte) b;
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) {
+      if (count + len > buf.length) {
+        buf = java.util.Arrays.copyOf(buf, Math.max(buf.length * 2, count + len));
+      }
+      System.arraycopy(b, off, buf, count, len);
+      count += len;
+    }
+
+    byte[] toByteArray() {
+      return java.util.Arrays.copyOf(buf, count);
+    }
+
+    /** Empties it, and lets go of a buffer one huge record grew. */
+    void reset() {
+      count = 0;
+      if (buf.length > MAX_KEPT) {
+        buf = new byte[4096];
+      }
+    }
+  }
+
+  /** The largest buffer a thread keeps between records. */
+  private static final int MAX_KEPT = 64 << 10;
+
+  private void write(JsonGenerator g, DecisionRecord r, Scratch s) throws IOException {
     Decision d = r.decision();
     Request q = r.request();
     g.writeStartObject();
-    g.writeNumberField("version", RecordEncoder.VERSION);
-    str(g, "decisionId", r.id());
-    g.writeStringField("time", time(r.arrivedNanos()));
-    str(g, "api", r.api().label());
+    number(g, K_VERSION, RecordEncoder.VERSION);
+    str(g, K_DECISION_ID, r.id());
+    time(g, r.arrivedNanos(), s.chars);
+    str(g, K_API, r.api().label());
     // The policy that decided is the policy that masks; a record without one has no policy redactions.
     PolicyRedactions policy = d.revision() == null ? PolicyRedactions.NONE : bundle(g, d.revision());
     List<String> masked = new ArrayList<>(4);
     if (q != null) {
-      trace(g, q.headers());
-      request(g, q, policy, masked);
+      trace(g, q.headers(), s.chars);
+      request(g, q, policy, masked, s);
       principal(g, r, q.identity(), policy, masked);
     }
-    str(g, "outcome", d.outcome().label());
+    str(g, K_OUTCOME, d.outcome().label());
     if (d.allowed()) {
-      g.writeBooleanField("allowed", true);
+      g.writeFieldName(K_ALLOWED);
+    g.writeBoolean(true);
     }
-    num(g, "status", d.status());
-    str(g, "reason", d.reason());
-    str(g, "cause", r.cause().name().toLowerCase(Locale.ROOT));
-    str(g, "route", d.route());
+    num(g, K_STATUS, d.status());
+    str(g, K_REASON, d.reason());
+    g.writeFieldName(K_CAUSE);
+    g.writeString(CAUSES.get(r.cause()));
+    str(g, K_ROUTE, d.route());
     rules(g, d.rules());
     errors(g, d.errors());
     obligations(g, d.obligations());
     long latency = Math.max(0, r.decideNanos() / 1_000);
     if (latency != 0) {
       // int64 is a string in protobuf's JSON mapping.
-      g.writeStringField("latencyMicros", Long.toString(latency));
+      field(g, K_LATENCY_MICROS, Long.toString(latency));
     }
-    strings(g, "masked", masked.size() < 2 ? masked : masked.stream().distinct().toList());
+    strings(g, K_MASKED, masked.size() < 2 ? masked : masked.stream().distinct().toList());
     if (d.shadow() != null || !r.shadowBundles().isEmpty()) {
-      g.writeArrayFieldStart("shadow");
+      arrayStart(g, K_SHADOW);
       if (d.shadow() != null) {
         shadow(g, "rules", null, null, d.shadow(), d.shadowChanges());
       }
-      for (DecisionRecord.ShadowDecision s : r.shadowBundles()) {
-        shadow(g, "bundle", s.bundle(), s.revision(), s.decision(), s.changed());
+      for (DecisionRecord.ShadowDecision b : r.shadowBundles()) {
+        shadow(g, "bundle", b.bundle(), b.revision(), b.decision(), b.changed());
       }
       g.writeEndArray();
     }
@@ -122,22 +271,22 @@ final class RecordWriter {
         lastBundle = new Object[] {revision, known};
       }
     }
-    g.writeObjectFieldStart("bundle");
+    objectStart(g, K_BUNDLE);
     if (known != null) {
       LoggedBundle b = known.bundle();
-      str(g, "name", b.getName());
-      str(g, "revision", b.getRevision());
-      str(g, "digest", b.getDigest());
+      str(g, K_NAME, b.getName());
+      str(g, K_REVISION, b.getRevision());
+      str(g, K_DIGEST, b.getDigest());
     } else {
-      str(g, "revision", revision);
+      str(g, K_REVISION, revision);
     }
     g.writeEndObject();
     return known != null ? known.redactions() : PolicyRedactions.UNKNOWN;
   }
 
   /** From a well-formed W3C `traceparent` and `x-request-id`; anything else is left out, not guessed at. */
-  private static void trace(JsonGenerator g, Map<String, String> headers) throws IOException {
-    g.writeObjectFieldStart("trace");
+  private static void trace(JsonGenerator g, Map<String, String> headers, char[] chars) throws IOException {
+    objectStart(g, K_TRACE);
     String parent = headers.get("traceparent");
     if (parent != null) {
       String p = parent.trim();
@@ -145,23 +294,27 @@ final class RecordWriter {
       if (p.length() == 55 && p.startsWith("00-") && p.charAt(35) == '-' && p.charAt(52) == '-'
           && lowerHex(p, 3, 35) && lowerHex(p, 36, 52) && lowerHex(p, 53, 55)
           && !p.regionMatches(3, ZEROS, 0, 32) && !p.regionMatches(36, ZEROS, 0, 16)) {
-        g.writeStringField("traceId", p.substring(3, 35));
-        g.writeStringField("parentSpanId", p.substring(36, 52));
+        p.getChars(3, 52, chars, 0);
+        g.writeFieldName(K_TRACE_ID);
+        g.writeString(chars, 0, 32);
+        g.writeFieldName(K_PARENT_SPAN_ID);
+        g.writeString(chars, 33, 16);
       }
     }
     String id = headers.get("x-request-id");
     if (id != null && !id.isEmpty() && id.length() <= 128 && visibleAscii(id)) {
-      g.writeStringField("requestId", id);
+      field(g, K_REQUEST_ID, id);
     }
     g.writeEndObject();
   }
 
-  private void request(JsonGenerator g, Request q, PolicyRedactions policy, List<String> masked) throws IOException {
+  private void request(JsonGenerator g, Request q, PolicyRedactions policy, List<String> masked, Scratch s)
+      throws IOException {
     String full = q.path();
     int mark = full.indexOf('?');
-    g.writeObjectFieldStart("request");
-    str(g, "method", q.method());
-    str(g, "path", mark < 0 ? full : full.substring(0, mark));
+    objectStart(g, K_REQUEST);
+    str(g, K_METHOD, q.method());
+    str(g, K_PATH, mark < 0 ? full : full.substring(0, mark));
     if (mark >= 0 && mark + 1 < full.length()) {
       Map<String, String> query = new TreeMap<>();
       for (String pair : full.substring(mark + 1).split("&")) {
@@ -177,30 +330,87 @@ final class RecordWriter {
           query.merge(rawName, shown, (a, c) -> a + "," + c);
         }
       }
-      map(g, "query", query);
+      map(g, K_QUERY, query);
     }
     Map<String, String> headers = q.headers();
     if (!headers.isEmpty()) {
-      // Sorted by lower-case name; the last of two names that differ only in case wins.
-      Map<String, String> sorted = new TreeMap<>();
-      headers.forEach((name, value) -> {
-        String shown = masking.header(name, value, policy, masked);
-        if (shown != null && !shown.equals(Masking.MASK) && shown.indexOf('?') >= 0) {
-          // `:path`, `referer`, `x-envoy-original-path`: a URL's query holds the same secrets.
-          shown = maskedUrl(name.toLowerCase(Locale.ROOT), shown, policy, masked);
-        }
-        if (shown != null) { // null: removed
-          sorted.put(name.toLowerCase(Locale.ROOT), shown);
-        }
-      });
-      map(g, "headers", sorted);
+      headers(g, headers, policy, masked, s);
     }
-    str(g, "host", q.host());
-    str(g, "scheme", q.scheme());
-    str(g, "sourceIp", q.sourceIp() == null ? null : q.sourceIp().toString());
-    str(g, "sourcePrincipal", q.sourcePrincipal());
+    str(g, K_HOST, q.host());
+    str(g, K_SCHEME, q.scheme());
+    str(g, K_SOURCE_IP, q.sourceIp() == null ? null : q.sourceIp().toString());
+    str(g, K_SOURCE_PRINCIPAL, q.sourcePrincipal());
     g.writeEndObject();
   }
+
+  /**
+   * The request's headers, masked, sorted by lower-case name; the last of two names that differ
+   * only in case wins. Sorted in the thread's scratch arrays, by insertion (stable: a later equal
+   * name comes after, and wins), for as many headers as requests have.
+   */
+  private void headers(JsonGenerator g, Map<String, String> headers, PolicyRedactions policy, List<String> masked,
+      Scratch s) throws IOException {
+    int n = headers.size();
+    if (s.names.length < n) {
+      s.names = new String[n];
+      s.values = new String[n];
+    }
+    String[] names = s.names;
+    String[] values = s.values;
+    int count = 0;
+    for (Map.Entry<String, String> e : headers.entrySet()) {
+      String name = e.getKey().toLowerCase(Locale.ROOT);
+      String shown = masking.lowerCaseHeader(name, e.getValue(), policy, masked);
+      if (shown != null && !shown.equals(Masking.MASK) && shown.indexOf('?') >= 0) {
+        // `:path`, `referer`, `x-envoy-original-path`: a URL's query holds the same secrets.
+        shown = maskedUrl(name, shown, policy, masked);
+      }
+      if (shown == null) { // removed
+        continue;
+      }
+      if (count < SORTED_BY_INSERTION) {
+        int i = count;
+        while (i > 0 && names[i - 1].compareTo(name) > 0) {
+          names[i] = names[i - 1];
+          values[i] = values[i - 1];
+          i--;
+        }
+        names[i] = name;
+        values[i] = shown;
+      } else {
+        names[count] = name;
+        values[count] = shown;
+      }
+      count++;
+    }
+    try {
+      if (count > SORTED_BY_INSERTION) {
+        Map<String, String> sorted = new TreeMap<>();
+        for (int i = 0; i < count; i++) { // in the order met: the later of two equal names wins
+          sorted.put(names[i], values[i]);
+        }
+        map(g, K_HEADERS, sorted);
+        return;
+      }
+      if (count == 0) {
+        return;
+      }
+      objectStart(g, K_HEADERS);
+      for (int i = 0; i < count; i++) {
+        if (i + 1 < count && names[i + 1].equals(names[i])) {
+          continue; // the later wins
+        }
+        g.writeStringField(names[i], values[i]);
+      }
+      g.writeEndObject();
+    } finally {
+      java.util.Arrays.fill(names, 0, count, null);
+      java.util.Arrays.fill(values, 0, count, null);
+    }
+  }
+
+  /** Beyond this many headers (a rare request), a tree sorts them instead of insertion. */
+  private static final int SORTED_BY_INSERTION = 48;
 
   /**
    * A header value holding a URL or path with a query, its query parameters masked as the
@@ -239,17 +449,59 @@ final class RecordWriter {
 
   private void principal(JsonGenerator g, DecisionRecord r, Identity who, PolicyRedactions policy,
       List<String> masked) throws IOException {
-    g.writeObjectFieldStart("principal");
-    str(g, "id", r.principalId());
-    strings(g, "roles", r.roles());
+    objectStart(g, K_PRINCIPAL);
+    str(g, K_ID, r.principalId());
+    roles(g, who);
     String credential = who == null || who.isAnonymous() ? "anonymous"
         : who.credential() == null ? (who.peer() != null ? "peer" : "jwt")
-        : who.credential().name().toLowerCase(Locale.ROOT);
-    str(g, "credential", credential);
+        : CREDENTIALS.get(who.credential());
+    str(g, K_CREDENTIAL, credential);
     if (who != null && who.claims() != null) {
       claims(g, who.claims(), policy, masked);
     }
     g.writeEndObject();
+  }
+
+  /** The string values of the credential's `roles` claim, as {@link DecisionRecord#roles} reads them. */
+  private static void roles(JsonGenerator g, Identity who) throws IOException {
+    Map<String, Object> claims = who == null ? null : who.claims();
+    if (claims == null) {
+      return;
+    }
+    if (claims instanceof dev.warden.server.authz.StructClaims struct) {
+      com.google.protobuf.Value roles = struct.struct().getFieldsMap().get("roles");
+      if (roles == null || !roles.hasListValue()) {
+        return;
+      }
+      boolean open = false;
+      for (com.google.protobuf.Value v : roles.getListValue().getValuesList()) {
+        if (v.hasStringValue()) {
+          if (!open) {
+            arrayStart(g, K_ROLES);
+            open = true;
+          }
+          g.writeString(v.getStringValue());
+        }
+      }
+      if (open) {
+        g.writeEndArray();
+      }
+      return;
+    }
+    strings(g, K_ROLES, rolesOf(claims));
+  }
+
+  private static List<String> rolesOf(Map<String, Object> claims) {
+    if (!(claims.get("roles") instanceof List<?> list)) {
+      return List.of();
+    }
+    List<String> out = new ArrayList<>(list.size());
+    for (Object o : list) {
+      if (o instanceof String s) {
+        out.add(s);
+      }
+    }
+    return out;
   }
 
   /**
@@ -260,10 +512,16 @@ final class RecordWriter {
    */
   private void claims(JsonGenerator g, Map<String, Object> claims, PolicyRedactions policy, List<String> masked)
       throws IOException {
-    g.writeObjectFieldStart("claims");
-    for (Map.Entry<String, Object> e : new TreeMap<>(claims).entrySet()) {
-      String name = e.getKey();
-      Object value = e.getValue();
+    objectStart(g, K_CLAIMS);
+    if (claims instanceof dev.warden.server.authz.StructClaims struct) {
+      structClaims(g, struct.struct().getFieldsMap(), policy, masked);
+      g.writeEndObject();
+      return;
+    }
+    String[] names = claims.keySet().toArray(new String[0]);
+    java.util.Arrays.sort(names);
+    for (String name : names) {
+      Object value = claims.get(name);
       if (value instanceof String || policy.action(dev.warden.policy.runtime.LogRedaction.Field.CLAIM, name) != null) {
         String text = value instanceof String s ? s : jsonText(value);
         String shown = masking.claim(name, text, policy, masked);
@@ -279,6 +537,68 @@ final class RecordWriter {
       value(g, value);
     }
     g.writeEndObject();
+  }
+
+  /**
+   * As {@link #claims}, from the Struct Envoy's jwt_authn metadata sent, written as it is held: no
+   * value converted unless masking needs its text.
+   */
+  private void structClaims(JsonGenerator g, Map<String, com.google.protobuf.Value> fields, PolicyRedactions policy,
+      List<String> masked) throws IOException {
+    String[] names = fields.keySet().toArray(new String[0]);
+    java.util.Arrays.sort(names);
+    for (String name : names) {
+      com.google.protobuf.Value value = fields.get(name);
+      boolean string = value.hasStringValue();
+      if (string || policy.action(dev.warden.policy.runtime.LogRedaction.Field.CLAIM, name) != null) {
+        String text = string ? value.getStringValue() : jsonText(dev.warden.server.authz.StructClaims.value(value));
+        String shown = masking.claim(name, text, policy, masked);
+        if (shown == null) { // removed
+          continue;
+        }
+        if (string || !shown.equals(text)) {
+          g.writeStringField(name, shown);
+          continue;
+        }
+      }
+      g.writeFieldName(name);
+      value(g, value);
+    }
+  }
+
+  /** A Struct's value as {@link #value(JsonGenerator, Object)} writes the claim it reads as. */
+  private static void value(JsonGenerator g, com.google.protobuf.Value v) throws IOException {
+    switch (v.getKindCase()) {
+      case STRING_VALUE -> g.writeString(v.getStringValue());
+      case BOOL_VALUE -> g.writeBoolean(v.getBoolValue());
+      case NUMBER_VALUE -> {
+        double d = v.getNumberValue();
+        if (Double.isFinite(d)) {
+          g.writeNumber(d);
+        } else {
+          g.writeString(Double.toString(d)); // a Struct cannot hold NaN or infinities as numbers
+        }
+      }
+      case STRUCT_VALUE -> {
+        Map<String, com.google.protobuf.Value> fields = v.getStructValue().getFieldsMap();
+        String[] names = fields.keySet().toArray(new String[0]);
+        java.util.Arrays.sort(names);
+        g.writeStartObject();
+        for (String name : names) {
+          g.writeFieldName(name);
+          value(g, fields.get(name));
+        }
+        g.writeEndObject();
+      }
+      case LIST_VALUE -> {
+        g.writeStartArray();
+        for (com.google.protobuf.Value x : v.getListValue().getValuesList()) {
+          value(g, x);
+        }
+        g.writeEndArray();
+      }
+      default -> g.writeNull();
+    }
   }
 
   private static String jsonText(Object value) throws IOException {
@@ -331,12 +651,12 @@ final class RecordWriter {
     if (rules.isEmpty()) {
       return;
     }
-    g.writeArrayFieldStart("rules");
+    arrayStart(g, K_RULES);
     for (RuleRef rule : rules) {
       g.writeStartObject();
-      str(g, "id", rule.id());
-      str(g, "kind", rule.kind());
-      str(g, "location", rule.location());
+      str(g, K_ID, rule.id());
+      str(g, K_KIND, rule.kind());
+      str(g, K_LOCATION, rule.location());
       g.writeEndObject();
     }
     g.writeEndArray();
@@ -346,13 +666,13 @@ final class RecordWriter {
     if (errors.isEmpty()) {
       return;
     }
-    g.writeArrayFieldStart("errors");
+    arrayStart(g, K_ERRORS);
     for (EvalError e : errors) {
       g.writeStartObject();
-      str(g, "kind", e.kind().label());
-      str(g, "rule", e.rule() == null ? null : e.rule().id());
-      str(g, "location", e.location());
-      str(g, "message", e.message());
+      str(g, K_KIND, e.kind().label());
+      str(g, K_RULE, e.rule() == null ? null : e.rule().id());
+      str(g, K_LOCATION, e.location());
+      str(g, K_MESSAGE, e.message());
       g.writeEndObject();
     }
     g.writeEndArray();
@@ -362,26 +682,27 @@ final class RecordWriter {
     if (o == null || o.isEmpty()) {
       return;
     }
-    g.writeObjectFieldStart("obligations");
-    headers(g, "upstreamHeaders", o.upstreamHeaders());
-    strings(g, "removeUpstreamHeaders", o.removeUpstreamHeaders());
-    strings(g, "removeUpstreamPatterns", o.removeUpstreamPatterns());
-    strings(g, "removeQueryParameters", o.removeQueryParameters());
-    headers(g, "responseHeaders", o.responseHeaders());
+    objectStart(g, K_OBLIGATIONS);
+    headers(g, K_UPSTREAM_HEADERS, o.upstreamHeaders());
+    strings(g, K_REMOVE_UPSTREAM_HEADERS, o.removeUpstreamHeaders());
+    strings(g, K_REMOVE_UPSTREAM_PATTERNS, o.removeUpstreamPatterns());
+    strings(g, K_REMOVE_QUERY_PARAMETERS, o.removeQueryParameters());
+    headers(g, K_RESPONSE_HEADERS, o.responseHeaders());
     g.writeEndObject();
   }
 
-  private static void headers(JsonGenerator g, String name, List<Obligations.Header> list) throws IOException {
+  private static void headers(JsonGenerator g, SerializableString name, List<Obligations.Header> list) throws IOException {
     if (list.isEmpty()) {
       return;
     }
-    g.writeArrayFieldStart(name);
+    arrayStart(g, name);
     for (Obligations.Header h : list) {
       g.writeStartObject();
-      str(g, "name", h.name());
-      str(g, "value", h.value());
+      str(g, K_NAME, h.name());
+      str(g, K_VALUE, h.value());
       if (h.append()) {
-        g.writeBooleanField("append", true);
+        g.writeFieldName(K_APPEND);
+    g.writeBoolean(true);
       }
       g.writeEndObject();
     }
@@ -391,63 +712,111 @@ final class RecordWriter {
   private static void shadow(JsonGenerator g, String source, String bundle, String revision, Decision d,
       boolean changed) throws IOException {
     g.writeStartObject();
-    str(g, "source", source);
-    str(g, "bundle", bundle);
-    str(g, "revision", revision);
-    str(g, "outcome", d.outcome().label());
+    str(g, K_SOURCE, source);
+    str(g, K_BUNDLE, bundle);
+    str(g, K_REVISION, revision);
+    str(g, K_OUTCOME, d.outcome().label());
     if (d.allowed()) {
-      g.writeBooleanField("allowed", true);
+      g.writeFieldName(K_ALLOWED);
+    g.writeBoolean(true);
     }
-    num(g, "status", d.status());
-    str(g, "reason", d.reason());
+    num(g, K_STATUS, d.status());
+    str(g, K_REASON, d.reason());
     rules(g, d.rules());
     errors(g, d.errors());
     if (changed) {
-      g.writeBooleanField("changed", true);
+      g.writeFieldName(K_CHANGED);
+    g.writeBoolean(true);
     }
     g.writeEndObject();
   }
 
-  private static void map(JsonGenerator g, String name, Map<String, String> m) throws IOException {
+  private static void map(JsonGenerator g, SerializableString name, Map<String, String> m) throws IOException {
     if (m.isEmpty()) {
       return;
     }
-    g.writeObjectFieldStart(name);
+    objectStart(g, name);
     for (Map.Entry<String, String> e : m.entrySet()) {
       g.writeStringField(e.getKey(), e.getValue());
     }
     g.writeEndObject();
   }
 
-  private static void strings(JsonGenerator g, String name, List<String> list) throws IOException {
+  private static void strings(JsonGenerator g, SerializableString name, List<String> list) throws IOException {
     if (list.isEmpty()) {
       return;
     }
-    g.writeArrayFieldStart(name);
+    arrayStart(g, name);
     for (String s : list) {
       g.writeString(s);
     }
     g.writeEndArray();
   }
 
+  private static void field(JsonGenerator g, SerializableString name, String value) throws IOException {
+    g.writeFieldName(name);
+    g.writeString(value);
+  }
+
+  private static void number(JsonGenerator g, SerializableString name, int value) throws IOException {
+    g.writeFieldName(name);
+    g.writeNumber(value);
+  }
+
+  private static void objectStart(JsonGenerator g, SerializableString name) throws IOException {
+    g.writeFieldName(name);
+    g.writeStartObject();
+  }
+
+  private static void arrayStart(JsonGenerator g, SerializableString name) throws IOException {
+    g.writeFieldName(name);
+    g.writeStartArray();
+  }
+
   /** A string field, left out when null or empty (protobuf's default). */
-  private static void str(JsonGenerator g, String name, String value) throws IOException {
+  private static void str(JsonGenerator g, SerializableString name, String value) throws IOException {
     if (value != null && !value.isEmpty()) {
-      g.writeStringField(name, value);
+      field(g, name, value);
     }
   }
 
-  private static void num(JsonGenerator g, String name, int value) throws IOException {
+  private static void num(JsonGenerator g, SerializableString name, int value) throws IOException {
     if (value != 0) {
-      g.writeNumberField(name, value);
+      number(g, name, value);
     }
   }
 
-  /** RFC 3339 in UTC, with 0, 3, 6 or 9 fraction digits, as protobuf's `Timestamps.toString` prints it. */
-  private String time(long nanos) {
+  /**
+   * `time`: RFC 3339 in UTC, with 0, 3, 6 or 9 fraction digits, as protobuf's `Timestamps.toString`
+   * and {@link java.time.Instant#toString} print it: the second as the JDK prints it (once a
+   * second), the fraction after it.
+   */
+  private void time(JsonGenerator g, long nanos, char[] chars) throws IOException {
     long epoch = epochNanosAtOrigin + (nanos - nanoOrigin);
-    return java.time.Instant.ofEpochSecond(Math.floorDiv(epoch, 1_000_000_000L), Math.floorMod(epoch, 1_000_000_000L))
-        .toString();
+    long second = Math.floorDiv(epoch, 1_000_000_000L);
+    int nano = (int) Math.floorMod(epoch, 1_000_000_000L);
+    Second last = lastSecond;
+    if (last.epochSecond() != second) {
+      String text = java.time.Instant.ofEpochSecond(second).toString(); // `…:07Z`
+      last = new Second(second, text.substring(0, text.length() - 1));
+      lastSecond = last;
+    }
+    String text = last.text();
+    int n = text.length();
+    text.getChars(0, n, chars, 0);
+    int digits = nano == 0 ? 0 : nano % 1_000_000 == 0 ? 3 : nano % 1_000 == 0 ? 6 : 9;
+    if (digits > 0) {
+      chars[n++] = '.';
+      int value = digits == 3 ? nano / 1_000_000 : digits == 6 ? nano / 1_000 : nano;
+      for (int i = n + digits - 1; i >= n; i--) {
+        chars[i] = (char) ('0' + value % 10);
+        value /= 10;
+      }
+      n += digits;
+    }
+    chars[n++] = 'Z';
+    g.writeFieldName(K_TIME);
+    g.writeString(chars, 0, n);
   }
 
   private static boolean lowerHex(String s, int from, int to) {

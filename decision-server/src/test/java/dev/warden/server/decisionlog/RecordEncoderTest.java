@@ -184,6 +184,116 @@ class RecordEncoderTest {
     assertThat(JSON.readTree(ENCODER.line(r))).isEqualTo(JSON.readTree(ENCODER.referenceLine(r)));
   }
 
+  /**
+   * Claims as Envoy's jwt_authn metadata sends them (a Struct, read through {@code StructClaims},
+   * which the writer prints from the Struct as it is) log exactly as the same claims as plain Java
+   * values do, and as protobuf prints them.
+   */
+  @Property(tries = 200)
+  void claimsFromEnvoysStructLogAsTheSameClaimsAsPlainValues(@ForAll String key, @ForAll String text,
+      @ForAll double number, @ForAll boolean flag) throws Exception {
+    Assume.that(Double.isFinite(number));
+    com.google.protobuf.Value listed = com.google.protobuf.Value.newBuilder().setListValue(
+        com.google.protobuf.ListValue.newBuilder().addValues(string(text)).addValues(numberValue(number))
+            .addValues(com.google.protobuf.Value.newBuilder().setNullValue(com.google.protobuf.NullValue.NULL_VALUE)))
+        .build();
+    com.google.protobuf.Struct nested = com.google.protobuf.Struct.newBuilder()
+        .putFields("flag", com.google.protobuf.Value.newBuilder().setBoolValue(flag).build())
+        .putFields("list", listed).putFields("k" + key, string(text)).build();
+    com.google.protobuf.Struct struct = com.google.protobuf.Struct.newBuilder().putFields("sub", string("alice"))
+        .putFields("roles", com.google.protobuf.Value.newBuilder().setListValue(com.google.protobuf.ListValue
+            .newBuilder().addValues(string("customer")).addValues(string(text))).build())
+        .putFields("tenant", string("acme")).putFields("k" + key, string(text)).putFields("n", numberValue(number))
+        .putFields("email", string(text + "@example.com")).putFields("level", numberValue(3))
+        .putFields("nested", com.google.protobuf.Value.newBuilder().setStructValue(nested).build()).build();
+    Map<String, Object> view = dev.warden.server.authz.StructClaims.of(struct);
+    @SuppressWarnings("unchecked")
+    Map<String, Object> plain = (Map<String, Object>) plain(view);
+    Request fromStruct = request("GET", "/orders/" + ORDER, view, Map.of());
+    Request fromPlain = request("GET", "/orders/" + ORDER, plain, Map.of());
+    DecisionRecord a = new DecisionRecord("d", DecisionRecord.Api.EXT_AUTHZ, shop.decide(fromStruct),
+        DecisionRecord.Cause.POLICY, fromStruct, 0, 1_000, false, null);
+    DecisionRecord b = new DecisionRecord("d", DecisionRecord.Api.EXT_AUTHZ, shop.decide(fromPlain),
+        DecisionRecord.Cause.POLICY, fromPlain, 0, 1_000, false, null);
+    assertThat(new String(ENCODER.line(a), StandardCharsets.UTF_8))
+        .isEqualTo(new String(ENCODER.line(b), StandardCharsets.UTF_8));
+    assertThat(JSON.readTree(ENCODER.line(a))).isEqualTo(JSON.readTree(ENCODER.referenceLine(a)));
+  }
+
+  private static com.google.protobuf.Value string(String s) {
+    return com.google.protobuf.Value.newBuilder().setStringValue(s).build();
+  }
+
+  private static com.google.protobuf.Value numberValue(double d) {
+    return com.google.protobuf.Value.newBuilder().setNumberValue(d).build();
+  }
+
+  /** A claims view copied into plain maps and lists, as identities from JWTs hold them. */
+  private static Object plain(Object v) {
+    if (v instanceof Map<?, ?> m) {
+      Map<String, Object> out = new java.util.LinkedHashMap<>();
+      m.forEach((k, x) -> out.put((String) k, plain(x)));
+      return out;
+    }
+    if (v instanceof List<?> l) {
+      List<Object> out = new java.util.ArrayList<>();
+      l.forEach(x -> out.add(plain(x)));
+      return out;
+    }
+    return v;
+  }
+
+  /**
+   * Headers are logged sorted by lower-case name, the later of two names that differ only in case
+   * winning, however many a request has (the writer sorts few in place and many in a tree).
+   */
+  @Property(tries = 200)
+  void headersAreLoggedSortedByLowerCaseNameTheLaterOfTwoWinning(
+      @ForAll("headerNames") List<String> names, @ForAll("plainValues") List<String> values) throws Exception {
+    Map<String, String> headers = new java.util.LinkedHashMap<>();
+    Map<String, String> expected = new java.util.TreeMap<>();
+    for (int i = 0; i < names.size(); i++) {
+      String value = values.get(i % values.size());
+      headers.put(names.get(i), value);
+    }
+    headers.forEach((name, value) -> expected.put(name.toLowerCase(java.util.Locale.ROOT), value));
+    JsonNode logged = logged(request("GET", "/orders/" + ORDER, alice(), headers)).path("request").path("headers");
+    Map<String, String> actual = new java.util.LinkedHashMap<>();
+    logged.fields().forEachRemaining(e -> actual.put(e.getKey(), e.getValue().asText()));
+    assertThat(actual).containsExactlyEntriesOf(expected);
+  }
+
+  @Provide
+  Arbitrary<List<String>> headerNames() {
+    return Arbitraries.strings().withChars("abcXYZ-").ofMinLength(1).ofMaxLength(3).map(n -> "x-" + n)
+        .list().ofMinSize(0).ofMaxSize(90);
+  }
+
+  @Provide
+  Arbitrary<List<String>> plainValues() {
+    return Arbitraries.strings().alpha().numeric().ofMinLength(1).ofMaxLength(12).list().ofMinSize(1).ofMaxSize(5);
+  }
+
+  /** `time` is the call's arrival as RFC 3339 in UTC, printed as the JDK and protobuf print it. */
+  @Property(tries = 300)
+  void theTimeIsTheArrivalAsTheJdkPrintsIt(@ForAll("arrivals") long arrivedNanos) throws Exception {
+    Request q = request("GET", "/orders/" + ORDER, alice(), Map.of());
+    DecisionRecord r = new DecisionRecord("d", DecisionRecord.Api.EXT_AUTHZ, shop.decide(q),
+        DecisionRecord.Cause.POLICY, q, arrivedNanos, arrivedNanos + 1_000, false, null);
+    Instant expected = NOW.plusNanos(arrivedNanos);
+    assertThat(JSON.readTree(ENCODER.line(r)).path("time").asText()).isEqualTo(expected.toString());
+    assertThat(JSON.readTree(ENCODER.line(r))).isEqualTo(JSON.readTree(ENCODER.referenceLine(r)));
+  }
+
+  @Provide
+  Arbitrary<Long> arrivals() {
+    long decade = 10L * 365 * 24 * 3600 * 1_000_000_000L;
+    return Arbitraries.oneOf(Arbitraries.longs().between(-decade, decade),
+        Arbitraries.longs().between(-decade / 1_000_000, decade / 1_000_000).map(ms -> ms * 1_000_000),
+        Arbitraries.longs().between(-decade / 1_000, decade / 1_000).map(us -> us * 1_000),
+        Arbitraries.longs().between(-3600, 3600).map(s -> s * 1_000_000_000L));
+  }
+
   @Test
   void everyOutcomeKindPrintsAsProtobufWould() throws Exception {
     for (Request q : List.of(request("GET", "/orders/" + ORDER, alice(), Map.of("accept", "a")),

@@ -60,7 +60,9 @@ import org.openjdk.jmh.annotations.Warmup;
  *
  * <p>{@code java -cp benchmarks/load/target/load.jar org.openjdk.jmh.Main CheckCost -prof gc}, with
  * {@code -p dynamicMetadata=true,false} to see what the dynamic metadata costs, and
- * {@code -p tracing=off,on} what a traced Check costs the thread that answers it.
+ * {@code -p tracing=off,on} what a traced Check costs the thread that answers it, and
+ * {@code -p decisionLog=off,file} what logging every decision to a rotating file costs: the
+ * answering thread's share in the score, the writer thread's CPU per record printed at the end.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -84,7 +86,20 @@ public class CheckCostBenchmark {
   @Param("off")
   public String tracing;
 
+  /**
+   * The decision log: {@code off}, or {@code file}: every decision recorded, masked and written
+   * by the server's pipeline to a rotating file in a temporary folder ({@code -p decisionLog=off,file}).
+   */
+  @Param("off")
+  public String decisionLog;
+
   private DiscardingCollector collector;
+  private dev.warden.server.decisionlog.DecisionLogger logger;
+  private dev.warden.server.decisionlog.RecordEncoder recordEncoder;
+  /** The first records of the mix's Checks, with decisionLog=file: what {@link #recordLine} encodes. */
+  private final java.util.List<DecisionRecord> records = new java.util.ArrayList<>();
+  private int nextRecord;
+  private Path logDir;
   private dev.warden.server.authz.CallTracing callTracing = dev.warden.server.authz.CallTracing.OFF;
 
   private byte[][] requests;
@@ -127,8 +142,31 @@ public class CheckCostBenchmark {
     Deciding deciding = new Deciding(Runnable::run, config.decisionDeadline().toNanos(), metrics);
     Authorizer authorizer = new Authorizer(active, mapper, new DecideRequestMapper(Clock.systemUTC()), identities,
         ids, deciding, config.failureStatus());
-    warden = new ExtAuthzService(authorizer, responses, new DecisionRecorder(DecisionRecord.Api.EXT_AUTHZ, metrics),
-        callTracing);
+    java.util.List<dev.warden.server.authz.DecisionSink> sinks = java.util.List.of();
+    if (decisionLog.equals("file")) {
+      logDir = java.nio.file.Files.createTempDirectory("warden-checkcost");
+      var file = new dev.warden.server.decisionlog.RotatingFileSink(logDir.resolve("decisions.log"), 64L << 20, 2);
+      var pipeline = new dev.warden.server.decisionlog.DecisionLogPipeline(file, 8192, 512,
+          java.time.Duration.ofSeconds(1));
+      var known = new dev.warden.server.decisionlog.RecordEncoder.KnownBundle(
+          dev.warden.proto.v1.LoggedBundle.newBuilder().setName("shop").setRevision(program.revision()).build(),
+          dev.warden.server.decisionlog.PolicyRedactions.of(program.logRedactions()));
+      var encoder = new dev.warden.server.decisionlog.RecordEncoder(
+          dev.warden.server.decisionlog.Masking.defaults(config.apiKeyHeader(),
+              dev.warden.server.decisionlog.ValueHasher.random()),
+          revision -> revision.equals(program.revision()) ? known : null, Instant.now(), System.nanoTime());
+      logger = new dev.warden.server.decisionlog.DecisionLogger(encoder, pipeline, 1.0);
+      recordEncoder = encoder;
+      sinks = java.util.List.of(logger, r -> {
+        if (records.size() < 4096) {
+          records.add(r);
+        }
+      });
+    } else if (!decisionLog.equals("off")) {
+      throw new IllegalArgumentException("decisionLog is `off` or `file`, not `" + decisionLog + "`");
+    }
+    warden = new ExtAuthzService(authorizer, responses,
+        new DecisionRecorder(DecisionRecord.Api.EXT_AUTHZ, metrics, sinks), callTracing);
 
     RequestMix mix = RequestMix.generate(4096, 42);
     requests = new byte[mix.size()][];
@@ -148,6 +186,34 @@ public class CheckCostBenchmark {
     if (collector != null) {
       collector.close();
     }
+    if (logger != null) {
+      java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+      long writerCpu = 0;
+      for (Thread t : Thread.getAllStackTraces().keySet()) {
+        if (t.getName().equals(dev.warden.server.decisionlog.DecisionLogPipeline.THREAD_NAME)) {
+          writerCpu += threads.getThreadCpuTime(t.getId());
+        }
+      }
+      var counts = logger.close(java.time.Duration.ofSeconds(30)).get("file");
+      long bytes;
+      String first;
+      try (var files = java.nio.file.Files.list(logDir);
+          var lines = java.nio.file.Files.lines(logDir.resolve("decisions.log"))) {
+        bytes = files.mapToLong(f -> f.toFile().length()).sum();
+        first = lines.findFirst().orElse("");
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+      System.err.printf("%ndecision log: %,d records delivered, %,d dropped, %.0f bytes a record on average;"
+          + " writer thread %.0f ns CPU a record%nfirst record of the current file: %s%n", counts.delivered(),
+          counts.dropped(), counts.delivered() == 0 ? 0.0 : (double) bytes / counts.delivered(),
+          counts.delivered() == 0 ? 0.0 : (double) writerCpu / counts.delivered(), first);
+      try (var files = java.nio.file.Files.walk(logDir)) {
+        files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    }
   }
 
   /** The floor: parse, answer with the pre-built OK, serialize, and the client's parse. */
@@ -160,6 +226,23 @@ public class CheckCostBenchmark {
   @Benchmark
   public CheckResponse warden() throws InvalidProtocolBufferException {
     return roundTrip(warden);
+  }
+
+  /**
+   * Of the decision log's share ({@code -p decisionLog=file}), the record's line alone: masking
+   * and writing the JSON of records the mix's Checks made before.
+   */
+  @Benchmark
+  public byte[] recordLine() throws InvalidProtocolBufferException {
+    if (recordEncoder == null) {
+      throw new IllegalStateException("recordLine measures the decision log: run it with -p decisionLog=file");
+    }
+    if (records.size() < requests.length) {
+      roundTrip(warden); // the first Checks fill the records
+    }
+    DecisionRecord r = records.get(Integer.getInteger("warden.bench.sameRecord", -1) >= 0 ? Integer.getInteger("warden.bench.sameRecord") : nextRecord);
+    nextRecord = nextRecord + 1 == records.size() ? 0 : nextRecord + 1;
+    return recordEncoder.line(r);
   }
 
   /** Parsing the request and deciding, as {@link #warden} does, without the answer. */
