@@ -195,18 +195,20 @@ public class CheckCostBenchmark {
         }
       }
       var counts = logger.close(java.time.Duration.ofSeconds(30)).get("file");
-      long bytes;
+      // Rotation removed the older files: sizes are read off the current one.
+      long bytes = logDir.resolve("decisions.log").toFile().length();
+      long lines;
       String first;
-      try (var files = java.nio.file.Files.list(logDir);
-          var lines = java.nio.file.Files.lines(logDir.resolve("decisions.log"))) {
-        bytes = files.mapToLong(f -> f.toFile().length()).sum();
-        first = lines.findFirst().orElse("");
+      try (var all = java.nio.file.Files.lines(logDir.resolve("decisions.log"));
+          var head = java.nio.file.Files.lines(logDir.resolve("decisions.log"))) {
+        lines = all.count();
+        first = head.findFirst().orElse("");
       } catch (java.io.IOException e) {
         throw new java.io.UncheckedIOException(e);
       }
-      System.err.printf("%ndecision log: %,d records delivered, %,d dropped, %.0f bytes a record on average;"
-          + " writer thread %.0f ns CPU a record%nfirst record of the current file: %s%n", counts.delivered(),
-          counts.dropped(), counts.delivered() == 0 ? 0.0 : (double) bytes / counts.delivered(),
+      System.err.printf("%ndecision log: %,d records delivered, %,d dropped, %.0f bytes a record (the current"
+          + " file's); writer thread %.0f ns CPU a record%nfirst record of the current file: %s%n", counts.delivered(),
+          counts.dropped(), lines == 0 ? 0.0 : (double) bytes / lines,
           counts.delivered() == 0 ? 0.0 : (double) writerCpu / counts.delivered(), first);
       try (var files = java.nio.file.Files.walk(logDir)) {
         files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
@@ -240,7 +242,7 @@ public class CheckCostBenchmark {
     if (records.size() < requests.length) {
       roundTrip(warden); // the first Checks fill the records
     }
-    DecisionRecord r = records.get(Integer.getInteger("warden.bench.sameRecord", -1) >= 0 ? Integer.getInteger("warden.bench.sameRecord") : nextRecord);
+    DecisionRecord r = records.get(nextRecord);
     nextRecord = nextRecord + 1 == records.size() ? 0 : nextRecord + 1;
     return recordEncoder.line(r);
   }
