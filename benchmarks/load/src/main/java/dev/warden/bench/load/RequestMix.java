@@ -186,12 +186,16 @@ public final class RequestMix {
   /**
    * The JSON body the example bundle's schemas require of a request, as a client sends it (Envoy
    * forwards it with `with_request_body`): an order for `POST /orders`, an amount and reason for a
-   * refund; none for the rest (a cancellation's is optional).
+   * refund, a name and email for a customer's update; none for the rest (a cancellation's is
+   * optional).
    */
   private static String body(Template t) {
     if (t.method().equals("POST") && t.path().equals("/orders")) {
       return "{\"items\":[{\"sku\":\"SHOE-1\",\"qty\":1},{\"sku\":\"SOCK-12\",\"qty\":3}],\"currency\":\"EUR\","
           + "\"note\":\"leave at the door\"}";
+    }
+    if (t.method().equals("PUT") && t.path().startsWith("/customers/")) {
+      return "{\"name\":\"Alice Liddell\",\"email\":\"alice@example.com\"}";
     }
     if (t.method().equals("POST") && t.path().endsWith("/refund")) {
       return "{\"amount\":12.5,\"reason\":\"damaged in transit\"}";
