@@ -90,10 +90,14 @@ public final class BundleChecker {
     java.util.function.Function<RouteInfo, RequestModel> given = requestModels;
     requestModels = route -> {
       dev.warden.policy.schema.RouteSchema s = schemas.get(route.id());
-      if (s == null || s.body() == null || s.body().form()) {
+      if (s == null) {
         return given.apply(route);
       }
-      return new RequestModel(s.body().type(), s.body().validator() == null && !s.body().optional());
+      Type query = s.query() == null ? null : s.query().type();
+      if (s.body() == null || s.body().form()) {
+        return new RequestModel(null, false, query);
+      }
+      return new RequestModel(s.body().type(), s.body().validator() == null && !s.body().optional(), query);
     };
     List<CheckedGrant> grants = grants(packaged, roles, routes, targets, env);
     List<CheckedRule> rules = rules(packaged, routes, targets, env);

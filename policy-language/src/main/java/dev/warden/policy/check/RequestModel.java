@@ -6,7 +6,7 @@ import java.util.Objects;
 
 /**
  * What a policy can see of the request on one route, where that differs from route to route:
- * the type of `request.body`. Every route has the {@link #DEFAULT} model (no body field) until
+ * the type of `request.body`, and of `request.query` where a schema declares it. Every route has the {@link #DEFAULT} model (no body field) until
  * its schema gives it one; a rule covering several routes sees a field only when every one of
  * them types it the same way. The rest of the request model ({@link InputField}) is the same on
  * every route.
@@ -14,14 +14,16 @@ import java.util.Objects;
  * @param body the type of the route's JSON body, or null when the route declares none
  * @param bodyCertain whether a request that reaches the route's rules always has that body: its
  *     schema requires it and validates it as the policy reads it (an inline shape)
+ * @param query the record type of the route's query parameters, as its schema declares them, or
+ *     null when it declares none (`request.query` is then the map of every parameter's values)
  */
-public record RequestModel(Type body, boolean bodyCertain) {
+public record RequestModel(Type body, boolean bodyCertain, Type query) {
   /** A route without a schema: no `request.body`. */
-  public static final RequestModel DEFAULT = new RequestModel(null, false);
+  public static final RequestModel DEFAULT = new RequestModel(null, false, null);
 
   /** A body that may be absent (or not read as its type). */
   public RequestModel(Type body) {
-    this(body, false);
+    this(body, false, null);
   }
 
   /**
@@ -32,6 +34,9 @@ public record RequestModel(Type body, boolean bodyCertain) {
   public Type typeOf(InputField field) {
     if (field == InputField.REQUEST_BODY) {
       return body == null ? null : bodyCertain ? body : Type.optional(body);
+    }
+    if (field == InputField.REQUEST_QUERY && query != null) {
+      return query;
     }
     return field.type;
   }
@@ -45,13 +50,16 @@ public record RequestModel(Type body, boolean bodyCertain) {
       return DEFAULT;
     }
     Type body = models.get(0).body;
+    Type query = models.get(0).query;
     boolean certain = true;
+    boolean sameBody = true;
     for (RequestModel m : models) {
-      if (!Objects.equals(m.body, body)) {
-        return DEFAULT;
-      }
+      sameBody &= Objects.equals(m.body, body);
       certain &= m.bodyCertain;
+      if (!Objects.equals(m.query, query)) {
+        query = null;
+      }
     }
-    return new RequestModel(body, certain);
+    return sameBody ? new RequestModel(body, certain, query) : new RequestModel(null, false, query);
   }
 }

@@ -65,6 +65,11 @@ final class BodyReader {
   }
 
   /** The body as a value of the declared type, or null when it does not have that type. */
+  /** The type it reads values as. */
+  Type type() {
+    return type;
+  }
+
   Object read(Object json, Frame f) {
     try {
       return read(json, type, f);

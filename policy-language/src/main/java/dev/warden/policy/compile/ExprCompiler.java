@@ -237,7 +237,14 @@ final class ExprCompiler {
       case REQUEST_METHOD -> f -> f.line.method();
       case REQUEST_PATH -> f -> f.path;
       case REQUEST_ROUTE -> f -> f.routeName;
-      case REQUEST_QUERY -> f -> f.line.query();
+      case REQUEST_QUERY -> {
+        if (Type.unwrap(in.type()) instanceof Type.RecordType) {
+          // Typed by the route's schema: the parameters it declares, parsed as it validated them.
+          BodyReader reader = new BodyReader(Type.unwrap(in.type()), values);
+          yield f -> f.typedQuery(reader);
+        }
+        yield f -> f.line.query();
+      }
       case REQUEST_HEADERS -> f -> f.request.headers();
       case REQUEST_BODY -> {
         BodyReader reader = new BodyReader(Type.unwrap(in.type()), values);

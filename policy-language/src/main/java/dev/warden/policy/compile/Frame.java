@@ -108,6 +108,24 @@ final class Frame {
 
   private Object body;
   private boolean bodyRead;
+  private Object query;
+
+  /**
+   * `request.query` typed by the route's schema, as {@code reader} reads the declared
+   * parameters: a scalar from its one value, a list from its values, each converted as the
+   * schema validated it (`int`, `decimal`, `bool`; text for the rest). The request reached the
+   * rules because its query matched, so a mismatch here is a defect, and fails the decision.
+   */
+  Object typedQuery(BodyReader reader) {
+    if (query == null) {
+      Object read = reader.read(QueryValues.typed(line.query(), reader.type()), this);
+      if (read == null) {
+        throw new IllegalStateException("query parameters that passed the route's schema do not read as its type");
+      }
+      query = read;
+    }
+    return query;
+  }
 
   /**
    * `request.body` as {@code reader} reads it: read the first time a rule asks, then kept for

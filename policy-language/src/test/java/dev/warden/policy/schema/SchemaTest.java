@@ -230,6 +230,27 @@ class SchemaTest {
   }
 
   @Test
+  void theQuerySchemaTypesRequestQueryForRules() {
+    Program p = program(SHOP + """
+        forbid "page-size" search when (request.query.limit ? 10) > 50 because "at most 50 a page"
+        forbid "tags" search when size(request.query.tag ? []) > 2 and request.query.q == "x" because "fewer tags"
+        """);
+    Identity alice = user("alice", "customer");
+    assertThat(p.decide(Request.builder("GET", "/orders?q=a&limit=20", Bundles.NOW).identity(alice).build())
+        .allowed()).isTrue();
+    Decision big = p.decide(Request.builder("GET", "/orders?q=a&limit=60", Bundles.NOW).identity(alice).build());
+    assertThat(big.reason()).isEqualTo("at most 50 a page");
+    Decision tags = p.decide(Request.builder("GET", "/orders?q=x&tag=a&tag=b&tag=c", Bundles.NOW).identity(alice)
+        .build());
+    assertThat(tags.reason()).isEqualTo("fewer tags");
+    var misspelt = compile(SHOP + "forbid search when (request.query.limt ? 0) > 1");
+    assertThat(codes(misspelt)).containsExactly("check.unknown_field");
+    assertThat(misspelt.diagnostics().get(0).help()).contains("limit");
+    // Where the schema declares no query, `request.query` is every parameter's values, as before.
+    assertThat(codes(compile(SHOP + "forbid create when has request.query[\"x\"]"))).isEmpty();
+  }
+
+  @Test
   void invalidUtf8IsASyntaxViolation() {
     byte[] bad = "{\"items\":[{\"sku\":\"AB-1\",\"qty\":2}],\"currency\":\"EUR\",\"note\":\"\u00ff\"}"
         .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
