@@ -37,6 +37,8 @@ final class BodyTypes {
     final Set<String> required = new LinkedHashSet<>();
     Shape values;
     boolean nullable;
+    /** For ANY: the type a string has here (a `format` without a `type`: time or ip), or null. */
+    Type.Prim asString;
 
     Shape(Kind kind) {
       this.kind = kind;
@@ -140,6 +142,12 @@ final class BodyTypes {
       s = meet(s, object(file, pointer, node));
     } else if (node.has("items")) {
       s = meet(s, list(file, pointer, node));
+    } else {
+      s.asString = switch (node.path("format").asText()) {
+        case "date-time" -> Type.TIME;
+        case "ipv4", "ipv6" -> Type.IP;
+        default -> null;
+      };
     }
     for (String k : List.of("enum", "const")) {
       JsonNode values = node.get(k);
@@ -246,11 +254,18 @@ final class BodyTypes {
 
   /** Both apply (allOf, or a node and its `$ref`). */
   private static Shape meet(Shape a, Shape b) {
-    if (a.kind == Kind.ANY) {
-      return b.kind == Kind.ANY ? a : withNullable(b, b.nullable);
+    if (a.kind == Kind.ANY && b.kind == Kind.ANY) {
+      Shape s = Shape.any();
+      s.asString = a.asString != null ? a.asString : b.asString;
+      return s;
     }
-    if (b.kind == Kind.ANY) {
-      return a;
+    if (a.kind == Kind.ANY || b.kind == Kind.ANY) {
+      Shape any = a.kind == Kind.ANY ? a : b;
+      Shape other = a.kind == Kind.ANY ? b : a;
+      if (any.asString != null && other.kind == Kind.PRIM && other.prim == Type.STRING) {
+        return withNullable(Shape.prim(any.asString), other.nullable);
+      }
+      return other;
     }
     if (a.kind == Kind.NONE || b.kind == Kind.NONE) {
       return Shape.none();

@@ -18,6 +18,7 @@ import dev.warden.policy.types.Type;
 import java.io.ByteArrayInputStream;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -152,32 +153,34 @@ public final class JsonSchemaBody {
     Set<Violation> found = new LinkedHashSet<>();
     List<Violation> unknown = new ArrayList<>();
     List<String> unknownNames = new ArrayList<>();
+    List<String> unknownObjects = new ArrayList<>();
+    // Objects in which something failed: every object on the path of a violation, and every
+    // object above the object of an unknown property.
+    Set<String> failing = new HashSet<>();
     for (com.networknt.schema.Error e : errors) {
       String keyword = e.getKeyword() == null ? "" : e.getKeyword();
       String problem = problem(keyword);
       boolean names = keyword.equals("required") || keyword.equals("additionalProperties")
           || keyword.equals("unevaluatedProperties") || keyword.equals("dependentRequired")
           || keyword.equals("dependencies");
-      Violation v = new Violation(path(e.getInstanceLocation(), names ? e.getProperty() : null), problem);
-      if (problem.equals("unknown") && e.getProperty() != null) {
+      List<String> prefixes = prefixes(e.getInstanceLocation(), names ? e.getProperty() : null);
+      Violation v = new Violation(prefixes.get(prefixes.size() - 1), problem);
+      if (problem.equals("unknown") && names && e.getProperty() != null) {
         unknown.add(v);
         unknownNames.add(e.getProperty());
+        unknownObjects.add(prefixes.get(prefixes.size() - 2));
+        failing.addAll(prefixes.subList(0, prefixes.size() - 2));
       } else {
         found.add(v);
+        failing.addAll(prefixes);
       }
     }
     // A subschema that fails drops what it evaluated (the specification's rule), so a declared
-    // property can look unevaluated when something deeper in its object failed. An unknown
-    // property is reported as such when nothing below its object failed; otherwise only when no
-    // `properties` of the schema declares its name (the body is invalid either way).
-    Set<Violation> others = Set.copyOf(found);
-    List<String> objects = new ArrayList<>();
+    // property can look unevaluated when something else in its object failed. An unknown
+    // property is reported when nothing else in its object failed, or when no `properties` of
+    // the schema declares its name (the body is invalid either way).
     for (int i = 0; i < unknown.size(); i++) {
-      String path = unknown.get(i).path();
-      objects.add(path.substring(0, path.length() - nameLength(unknownNames.get(i))));
-    }
-    for (int i = 0; i < unknown.size(); i++) {
-      if (!declaredNames.contains(unknownNames.get(i)) || !failsAtOrBelow(objects.get(i), others, objects)) {
+      if (!declaredNames.contains(unknownNames.get(i)) || !failing.contains(unknownObjects.get(i))) {
         found.add(unknown.get(i));
       }
     }
@@ -185,32 +188,6 @@ public final class JsonSchemaBody {
         .sorted(Comparator.comparing(Violation::path).thenComparing(Violation::problem))
         .limit(MAX_VIOLATIONS)
         .toList();
-  }
-
-  /** Whether `object`, or something inside it other than an unknown member of its own, failed. */
-  private static boolean failsAtOrBelow(String object, Set<Violation> others, List<String> unknownObjects) {
-    for (Violation v : others) {
-      if (v.path().equals(object) || inside(v.path(), object)) {
-        return true;
-      }
-    }
-    for (String o : unknownObjects) {
-      if (inside(o, object)) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  private static boolean inside(String path, String object) {
-    return path.length() > object.length() && path.startsWith(object)
-        && (path.charAt(object.length()) == '.' || path.charAt(object.length()) == '[');
-  }
-
-  private static int nameLength(String name) {
-    StringBuilder b = new StringBuilder();
-    name(b, name);
-    return b.length();
   }
 
   /** The problem code for the keyword that failed. */
@@ -231,7 +208,15 @@ public final class JsonSchemaBody {
 
   /** `body` then the instance location: `.name` for a member, `[i]` for an item. */
   static String path(NodePath location, String property) {
+    List<String> all = prefixes(location, property);
+    return all.get(all.size() - 1);
+  }
+
+  /** The path of every object on the way to the location, from `body`; the last is the location's. */
+  private static List<String> prefixes(NodePath location, String property) {
+    List<String> out = new ArrayList<>(location.getNameCount() + 2);
     StringBuilder b = new StringBuilder("body");
+    out.add(b.toString());
     for (int i = 0; i < location.getNameCount(); i++) {
       Object element = location.getElement(i);
       if (element instanceof Integer index) {
@@ -239,11 +224,13 @@ public final class JsonSchemaBody {
       } else {
         name(b, String.valueOf(element));
       }
+      out.add(b.toString());
     }
     if (property != null) {
       name(b, property);
+      out.add(b.toString());
     }
-    return b.toString();
+    return out;
   }
 
   private static void name(StringBuilder b, String name) {

@@ -306,9 +306,11 @@ final class SchemaDocuments {
   }
 
   private void collectNames(String file, ObjectNode obj, String pointer) {
-    JsonNode anchor = obj.get("$anchor");
-    if (anchor != null && anchor.isTextual()) {
-      anchors.put(file + "#" + anchor.asText(), new Target(file, pointer, original.get(file).at(pointer)));
+    for (String keyword : List.of("$anchor", "$dynamicAnchor")) {
+      JsonNode anchor = obj.get(keyword);
+      if (anchor != null && anchor.isTextual()) {
+        anchors.put(file + "#" + anchor.asText(), new Target(file, pointer, original.get(file).at(pointer)));
+      }
     }
     JsonNode id = obj.get("$id");
     if (id != null && id.isTextual()) {
