@@ -16,9 +16,9 @@ import java.util.Set;
  * (`compile.BodyReader`), so whatever cannot be typed that way is left out of its record, and a
  * policy reading it gets "undeclared field" from the checker.
  *
- * <p>Typed: `type` string (`format` `date-time` → time, `ipv4`/`ipv6` → ip), integer, number
- * (decimal), boolean; a string (or integer, number, boolean) `enum` or `const`; `items` → list;
- * an object with `properties` → a record whose `required` fields are plain and others optional;
+ * <p>Typed: `type` string (`format` `date-time` → time, `ipv4`/`ipv6` → ip), integer (int;
+ * decimal when the schema's own bounds go beyond 64 bits), number (decimal), boolean; a string
+ * (or integer, number, boolean) `enum` or `const`; `items` → list; an object with `properties` → a record whose `required` fields are plain and others optional;
  * an object with only an `additionalProperties` schema → `map<string, …>`; a `null` type
  * beside another → optional. `$ref` is followed and `allOf` merged (a field required by any part
  * is required). `anyOf`/`oneOf` keep what every branch agrees on: the same scalar, or the record
@@ -176,7 +176,7 @@ final class BodyTypes {
           case "ipv4", "ipv6" -> Type.IP;
           default -> Type.STRING;
         });
-        case "integer" -> Shape.prim(Type.INT);
+        case "integer" -> Shape.prim(withinLong(node) ? Type.INT : Type.DECIMAL);
         case "number" -> Shape.prim(Type.DECIMAL);
         case "boolean" -> Shape.prim(Type.BOOL);
         case "array" -> list(file, pointer, node);
@@ -189,6 +189,18 @@ final class BodyTypes {
     }
     s.nullable = nullable;
     return s;
+  }
+
+  /** Whether the integer's bounds, where the schema gives them, lie within 64 bits (absent ones are added). */
+  private static boolean withinLong(JsonNode node) {
+    for (String k : List.of("minimum", "exclusiveMinimum", "maximum", "exclusiveMaximum")) {
+      JsonNode bound = node.get(k);
+      if (bound != null && bound.isNumber() && !(bound.isIntegralNumber() ? bound.canConvertToLong()
+          : bound.decimalValue().abs().compareTo(java.math.BigDecimal.valueOf(Long.MAX_VALUE)) < 0)) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private Shape list(String file, String pointer, JsonNode node) {
@@ -227,7 +239,7 @@ final class BodyTypes {
         continue;
       } else if (v.isTextual()) {
         p = Type.STRING;
-      } else if (v.isIntegralNumber()) {
+      } else if (v.isIntegralNumber() && v.canConvertToLong()) {
         p = Type.INT;
       } else if (v.isNumber()) {
         p = Type.DECIMAL;

@@ -47,6 +47,11 @@ import java.util.TreeSet;
  * written. In draft 7, where the siblings of `$ref` are ignored, `{"$ref": R}` becomes
  * `{"allOf": [{"$ref": R}], "unevaluatedProperties": false}` (its other assertions were ignored
  * and stay so). Referenced files without `$schema` are read with the root file's draft.
+ *
+ * <p>Always, strict or not: a schema whose `type` is `integer` and that does not bound it gets
+ * the 64-bit bounds (`minimum` {@code Long.MIN_VALUE}, `maximum` {@code Long.MAX_VALUE}), since
+ * such a value is a Warden `int`: a larger integer is a `range` violation, not a body the policy
+ * could not read.
  */
 final class SchemaDocuments {
   /** The scheme the validator sees bundle files under: `warden-bundle:/schemas/x.json`. */
@@ -286,6 +291,14 @@ final class SchemaDocuments {
         ref(file, at, value.asText(), absoluteId);
       }
     }
+    if (onlyInteger(obj.get("type"))) {
+      if (!obj.has("minimum") && !obj.has("exclusiveMinimum")) {
+        obj.put("minimum", Long.MIN_VALUE);
+      }
+      if (!obj.has("maximum") && !obj.has("exclusiveMaximum")) {
+        obj.put("maximum", Long.MAX_VALUE);
+      }
+    }
     if (!strict || !forValue || obj.has("additionalProperties") || obj.has("unevaluatedProperties")
         || acceptsAnything(obj) || excludesObjects(obj.get("type"))) {
       return obj;
@@ -331,6 +344,25 @@ final class SchemaDocuments {
       }
     }
     return true;
+  }
+
+  /** Whether `type` is `integer`, or `integer` and `null`: what {@link BodyTypes} types as int. */
+  static boolean onlyInteger(JsonNode type) {
+    if (type == null) {
+      return false;
+    }
+    if (type.isTextual()) {
+      return type.asText().equals("integer");
+    }
+    boolean integer = false;
+    for (JsonNode t : type) {
+      if (t.asText().equals("integer")) {
+        integer = true;
+      } else if (!t.asText().equals("null")) {
+        return false;
+      }
+    }
+    return integer;
   }
 
   private static boolean excludesObjects(JsonNode type) {

@@ -315,12 +315,18 @@ class JsonSchemaBodyTest {
     }
 
     @Test
-    void integersMayBeWrittenAsDecimalsAndBeBig() {
+    void integersMayBeWrittenAsDecimalsAndAreBoundedTo64BitsUnlessTheSchemaSaysMore() {
       JsonSchemaBody body = inline("{\"type\": \"integer\", \"minimum\": 0}");
       assertThat(violations(body, "1.0")).isEmpty();
-      assertThat(violations(body, "123456789012345678901234567890")).isEmpty();
+      assertThat(violations(body, "1e2")).isEmpty();
+      assertThat(violations(body, "9223372036854775807")).isEmpty();
+      assertThat(violations(body, "9223372036854775808")).containsExactly("body (range)");
       assertThat(violations(body, "1.5")).containsExactly("body (type)");
       assertThat(violations(body, "-1")).containsExactly("body (range)");
+      assertThat(body.type()).isEqualTo(dev.warden.policy.types.Type.INT);
+      JsonSchemaBody wide = inline("{\"type\": \"integer\", \"maximum\": 1e40}");
+      assertThat(violations(wide, "123456789012345678901234567890")).isEmpty();
+      assertThat(wide.type()).isEqualTo(dev.warden.policy.types.Type.DECIMAL);
     }
 
     @Test
