@@ -160,12 +160,11 @@ public final class JsonSchemaBody {
     for (com.networknt.schema.Error e : errors) {
       String keyword = e.getKeyword() == null ? "" : e.getKeyword();
       String problem = problem(keyword);
-      boolean names = keyword.equals("required") || keyword.equals("additionalProperties")
-          || keyword.equals("unevaluatedProperties") || keyword.equals("dependentRequired")
-          || keyword.equals("dependencies");
-      List<String> prefixes = prefixes(e.getInstanceLocation(), names ? e.getProperty() : null);
+      String property = member(keyword, e);
+      boolean names = property != null;
+      List<String> prefixes = prefixes(e.getInstanceLocation(), property);
       Violation v = new Violation(prefixes.get(prefixes.size() - 1), problem);
-      if (problem.equals("unknown") && names && e.getProperty() != null) {
+      if (problem.equals("unknown") && names) {
         unknown.add(v);
         unknownNames.add(e.getProperty());
         unknownObjects.add(prefixes.get(prefixes.size() - 2));
@@ -188,6 +187,21 @@ public final class JsonSchemaBody {
         .sorted(Comparator.comparing(Violation::path).thenComparing(Violation::problem))
         .limit(MAX_VIOLATIONS)
         .toList();
+  }
+
+  /**
+   * The member of the failing object a violation names: the undeclared or the missing one (for
+   * `dependentRequired` the missing one, not the one that made it required); null when the
+   * violation is about the value at the location itself (draft 7 `dependencies` does not say
+   * which member is missing, so it names the object).
+   */
+  private static String member(String keyword, com.networknt.schema.Error e) {
+    return switch (keyword) {
+      case "required", "additionalProperties", "unevaluatedProperties" -> e.getProperty();
+      case "dependentRequired" -> e.getArguments() != null && e.getArguments().length > 0
+          && e.getArguments()[0] instanceof String missing ? missing : null;
+      default -> null;
+    };
   }
 
   /** The problem code for the keyword that failed. */

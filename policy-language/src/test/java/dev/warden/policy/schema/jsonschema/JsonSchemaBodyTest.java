@@ -77,6 +77,14 @@ class JsonSchemaBodyTest {
     }
 
     @Test
+    void remoteReferencesAreRefusedWithAdditionalAllowToo() {
+      JsonSchemaBody.Result result = JsonSchemaBody.compile("schemas/x.json", Bundle.of(Map.of("schemas/x.json",
+          "{\"$ref\": \"https://json-schema.org/draft/2020-12/schema\"}")), true);
+      assertThat(result.body()).isNull();
+      assertThat(result.errors()).singleElement().asString().contains("is outside the bundle");
+    }
+
+    @Test
     void referencesToMissingFilesPointersAndAnchorsAreErrors() {
       assertThat(errors(Map.of("schemas/x.json", "{\"$ref\": \"nope.json\"}"), "schemas/x.json"))
           .singleElement().asString().contains("`schemas/nope.json`, which is not in the bundle");
@@ -305,6 +313,20 @@ class JsonSchemaBodyTest {
       assertThat(violations(body, "{\"need\": 1, \"l\": [1, 2, 3], \"s\": \"abcd\", \"n\": 0}"))
           .containsExactly("body.l (items)", "body.n (range)", "body.s (length)");
       assertThat(violations(body, "[]")).containsExactly("body (type)");
+    }
+
+    @Test
+    void otherFormatsStayAnnotationsAndDependentRequiredIsRequired() {
+      JsonSchemaBody body = inline("""
+          {"type": "object", "properties": {"a": {"type": "string", "format": "x-house-style"},
+             "card": {"type": "string"}, "cvv": {"type": "string", "format": "uri"}},
+           "dependentRequired": {"card": ["cvv"]}}""");
+      assertThat(violations(body, "{\"a\": \"anything\", \"card\": \"4111\", \"cvv\": \"not a uri\"}")).isEmpty();
+      assertThat(violations(body, "{\"card\": \"4111\"}")).containsExactly("body.cvv (required)");
+      JsonSchemaBody draft7 = inline("""
+          {"$schema": "http://json-schema.org/draft-07/schema#", "type": "object",
+           "properties": {"card": {}, "cvv": {}}, "dependencies": {"card": ["cvv"]}}""");
+      assertThat(violations(draft7, "{\"card\": 1}")).containsExactly("body (required)");
     }
 
     @Test
