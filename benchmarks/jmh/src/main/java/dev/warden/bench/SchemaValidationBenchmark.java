@@ -1,7 +1,7 @@
 package dev.warden.bench;
 
 import dev.warden.policy.runtime.RequestBody;
-import dev.warden.policy.schema.Violation;
+import dev.warden.policy.runtime.Violation;
 import dev.warden.policy.schema.jsonschema.JsonSchemaBody;
 import dev.warden.policy.source.Bundle;
 import java.nio.charset.StandardCharsets;

@@ -3,10 +3,18 @@ package dev.warden.policy.check;
 import dev.warden.policy.diag.Diagnostic;
 import dev.warden.policy.diag.Diagnostics;
 import dev.warden.policy.diag.Span;
+import dev.warden.policy.runtime.Violation;
 import dev.warden.policy.schema.RouteSchema;
+import dev.warden.policy.schema.jsonschema.JsonSchemaBody;
 import dev.warden.policy.source.Bundle;
+import dev.warden.policy.types.Type;
+import java.util.List;
 
-/** The JSON Schema files of a bundle, for `body json "schemas/x.json"`. */
+/**
+ * The JSON Schema files of a bundle, for `body json "schemas/x.json"`: compiled by
+ * {@link JsonSchemaBody} from the bundle's own bytes (no file or network access), each error
+ * reported at the line that names the file.
+ */
 final class JsonSchemaFiles implements SchemaChecker.Files {
   private final Bundle bundle;
 
@@ -25,8 +33,24 @@ final class JsonSchemaFiles implements SchemaChecker.Files {
           .withHelp("paths are relative to the bundle's folder, such as \"schemas/new-order.json\""));
       return null;
     }
-    diagnostics.add(Diagnostic.error("check.not_supported", where, "JSON Schema body files are not supported yet")
-        .withHelp("declare the body inline for now: `body { name: type, … }`"));
-    return null;
+    JsonSchemaBody.Result r = JsonSchemaBody.compile(path, bundle, additional);
+    if (r.body() == null) {
+      for (String error : r.errors()) {
+        diagnostics.add(Diagnostic.error("check.schema_file", where, error));
+      }
+      return null;
+    }
+    JsonSchemaBody body = r.body();
+    return new RouteSchema.Validator() {
+      @Override
+      public Type type() {
+        return body.type();
+      }
+
+      @Override
+      public List<Violation> validate(Object json) {
+        return body.validate(json);
+      }
+    };
   }
 }

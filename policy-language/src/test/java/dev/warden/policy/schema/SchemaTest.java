@@ -251,6 +251,39 @@ class SchemaTest {
   }
 
   @Test
+  void aJsonSchemaFileOfTheBundleValidatesTheBodyAndTypesItForRules() {
+    String policy = Bundles.SHOP_PRINCIPAL + """
+        role customer { allow refund }
+        api "Shop" { route refund POST /orders/{orderId}/refund }
+        schema refund { body json "schemas/refund.json" }
+        forbid refund when (request.body.amount ? 0) > 1000 because "large refunds go through finance"
+        """;
+    String schema = """
+        {"$schema": "https://json-schema.org/draft/2020-12/schema", "type": "object",
+         "required": ["amount", "reason"],
+         "properties": {"amount": {"type": "number", "exclusiveMinimum": 0},
+                        "reason": {"type": "string", "maxLength": 200},
+                        "lines": {"type": "array", "items": {"$ref": "#/$defs/line"}}},
+         "$defs": {"line": {"type": "object", "required": ["sku"], "properties": {"sku": {"type": "string"}}}}}
+        """;
+    Program p = program(policy, "schemas/refund.json", schema);
+    java.util.function.Function<String, Decision> refund = body -> p.decide(Request.builder("POST", "/orders/o1/refund",
+        Bundles.NOW).identity(user("alice", "customer")).body(RequestBody.ofText(body, "application/json", false))
+        .build());
+    assertThat(refund.apply("{\"amount\":12.5,\"reason\":\"damaged\"}").allowed()).isTrue();
+    assertThat(refund.apply("{\"amount\":5000,\"reason\":\"damaged\"}").reason())
+        .isEqualTo("large refunds go through finance");
+    Decision unknown = refund.apply("{\"amount\":1,\"reason\":\"x\",\"lines\":[{\"sku\":\"a\",\"price\":0}]}");
+    assertThat(unknown.outcome()).isEqualTo(Outcome.SCHEMA);
+    assertThat(violations(unknown)).containsExactly("body.lines[0].price (unknown)");
+    assertThat(violations(refund.apply("{\"amount\":-1}"))).contains("body.reason (required)");
+    // A broken schema file is a diagnostic at the line that names it.
+    assertThat(codes(compile(policy, "schemas/refund.json", "{\"type\": \"objekt\"}"))).contains("check.schema_file");
+    assertThat(codes(compile(policy, "schemas/refund.json",
+        "{\"$ref\": \"https://example.com/evil.json\"}"))).contains("check.schema_file");
+  }
+
+  @Test
   void invalidUtf8IsASyntaxViolation() {
     byte[] bad = "{\"items\":[{\"sku\":\"AB-1\",\"qty\":2}],\"currency\":\"EUR\",\"note\":\"\u00ff\"}"
         .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);

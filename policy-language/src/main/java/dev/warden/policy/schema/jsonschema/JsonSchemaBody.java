@@ -12,7 +12,7 @@ import com.networknt.schema.keyword.KeywordType;
 import com.networknt.schema.path.NodePath;
 import com.networknt.schema.resource.InputStreamSource;
 import com.networknt.schema.resource.SchemaLoader;
-import dev.warden.policy.schema.Violation;
+import dev.warden.policy.runtime.Violation;
 import dev.warden.policy.source.Bundle;
 import dev.warden.policy.types.Type;
 import java.io.ByteArrayInputStream;

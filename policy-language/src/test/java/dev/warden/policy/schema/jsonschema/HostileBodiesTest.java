@@ -8,7 +8,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 
 import dev.warden.policy.runtime.RequestBody;
-import dev.warden.policy.schema.Violation;
+import dev.warden.policy.runtime.Violation;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

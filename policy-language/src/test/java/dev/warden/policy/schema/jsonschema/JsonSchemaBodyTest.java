@@ -8,7 +8,7 @@ import static dev.warden.policy.schema.jsonschema.Schemas.resources;
 import static dev.warden.policy.schema.jsonschema.Schemas.violations;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.warden.policy.schema.Violation;
+import dev.warden.policy.runtime.Violation;
 import dev.warden.policy.source.Bundle;
 import java.util.Map;
 import org.junit.jupiter.api.Nested;

@@ -3,7 +3,7 @@ package dev.warden.policy.schema.jsonschema;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.warden.policy.runtime.RequestBody;
-import dev.warden.policy.schema.Violation;
+import dev.warden.policy.runtime.Violation;
 import dev.warden.policy.source.Bundle;
 import java.io.IOException;
 import java.io.InputStream;

@@ -2,7 +2,7 @@ package dev.warden.policy.schema.jsonschema;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.warden.policy.schema.Violation;
+import dev.warden.policy.runtime.Violation;
 import dev.warden.policy.source.Bundle;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
