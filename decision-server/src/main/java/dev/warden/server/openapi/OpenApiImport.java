@@ -63,7 +63,7 @@ public final class OpenApiImport {
 
   /** The generated files for {@code spec}. */
   public static Result render(OpenApiSpec spec, Options options) throws OpenApiException {
-    String pkg = options.packageName() != null ? options.packageName() : WardenNames.snake(spec.title(), "api");
+    String pkg = options.packageName() != null ? options.packageName() : WardenNames.snake(spec.title(), "openapi");
     if (!pkg.matches("[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*")
         || java.util.Arrays.stream(pkg.split("\\.")).anyMatch(WardenNames.KEYWORDS::contains)) {
       throw new OpenApiException("`" + pkg + "` is not a Warden package name: names are letters, digits and `_`,"
@@ -135,7 +135,7 @@ public final class OpenApiImport {
       String block = schemaBlock(r, spec, schemaFiles, json);
       if (block != null) {
         out.append('\n').append(block);
-        blocks++;
+        blocks += block.startsWith("schema ") ? 1 : 0;
       }
     }
     return new Result(out.toString(), schemaFiles, spec.operations().size(), routes.size(), blocks, List.copyOf(leftOut));

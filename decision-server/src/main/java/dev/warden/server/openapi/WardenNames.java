@@ -80,7 +80,7 @@ public final class WardenNames {
 
   private static String finish(String s, String fallback) {
     if (s.isEmpty()) {
-      return fallback;
+      s = fallback;
     }
     if (Character.isDigit(s.charAt(0))) {
       s = "_" + s;
