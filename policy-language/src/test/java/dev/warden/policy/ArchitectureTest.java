@@ -93,6 +93,7 @@ class ArchitectureTest {
       .layer("compile").definedBy(leaf("compile"))
       .layer("lint").definedBy(leaf("lint"))
       .layer("check").definedBy(leaf("check"))
+      .layer("schema").definedBy(leaf("schema"))
       .layer("parser").definedBy(leaf("parser"))
       .layer("load").definedBy(leaf("load"))
       .layer("ast").definedBy(leaf("ast"))
@@ -103,6 +104,7 @@ class ArchitectureTest {
       .whereLayer("compile").mayOnlyBeAccessedByLayers("testing", "pipeline", "api")
       .whereLayer("lint").mayOnlyBeAccessedByLayers("pipeline")
       .whereLayer("check").mayOnlyBeAccessedByLayers("lint", "compile", "testing", "pipeline", "api")
+      .whereLayer("schema").mayOnlyBeAccessedByLayers("check", "lint", "compile", "testing", "pipeline", "api")
       .whereLayer("parser").mayOnlyBeAccessedByLayers("pipeline")
       .whereLayer("load").mayOnlyBeAccessedByLayers("check", "lint", "compile", "testing", "pipeline", "api")
       .whereLayer("ast").mayOnlyBeAccessedByLayers("parser", "check", "lint", "compile", "testing", "pipeline", "api");

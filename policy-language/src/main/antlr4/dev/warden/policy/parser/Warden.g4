@@ -47,6 +47,7 @@ decl
   | testDecl
   | obligationDecl
   | redactLogDecl
+  | schemaDecl
   | reservedDecl
   ;
 
@@ -163,6 +164,7 @@ requestOption
   | AT DATE               # atOption
   | FROM STRING           # fromOption
   | HEADERS expr          # headersOption
+  | option=IDENT expr     # bodyOption
   ;
 
 // `orders.forbid#1`, `orders.owner-only`, `role.admin#2`: words joined by `.` and `-`.
@@ -196,8 +198,50 @@ redactName
   ;
 
 // ---- constructs of later waves: parsed so the checker can say they are not supported yet ----
+// ---- request schemas -----------------------------------------------------------------------
+
+// `schema create { body {…} query {…} headers {…} limits {…} additional allow }`: what requests
+// to the covered routes must look like. The item words (`body`, `query`, `limits`,
+// `additional`) are names, not keywords; the AST builder says which are items.
+schemaDecl
+  : SCHEMA targets LBRACE schemaItem* RBRACE
+  ;
+
+schemaItem
+  : HEADERS shape                                            # schemaHeaders
+  | item=IDENT format=IDENT path=STRING                      # schemaFile
+  | item=IDENT LBRACE (limit (COMMA limit)*)? COMMA? RBRACE  # schemaLimits
+  | item=IDENT ALLOW                                         # schemaAllow
+  | item=IDENT format=IDENT shape                            # schemaFormatted
+  | item=IDENT shape                                         # schemaShape
+  ;
+
+limit
+  : name=IDENT value=INT unit=IDENT?
+  ;
+
+// A shape: a type with the constraints a request value must meet.
+shape
+  : shape QUESTION                                                  # optionalShape
+  | STRING (PIPE STRING)*                                           # enumShape
+  | LBRACE (shapeField (COMMA shapeField)*)? COMMA? RBRACE          # recordShape
+  | name=IDENT (LT shape (COMMA shape)* GT)? bounds? (MATCHES pattern=STRING)?  # namedShape
+  ;
+
+shapeField
+  : (word | STRING) QUESTION? COLON shape
+  ;
+
+bounds
+  : LPAREN lo=bound? DOT DOT hi=bound? RPAREN
+  ;
+
+bound
+  : MINUS? (INT | DECIMAL)
+  ;
+
 reservedDecl
-  : kw=(SCHEMA | QUOTA | LOOKUP) reservedItem*
+  : kw=(QUOTA | LOOKUP) reservedItem*
   | {!_input.LT(2).getText().equals("log")}? kw=REDACT reservedItem*
   ;
 
@@ -338,6 +382,7 @@ COLON    : ':';
 DOT      : '.';
 HASH     : '#';
 QUESTION : '?';
+PIPE     : '|';
 STAR     : '*';
 PLUS     : '+';
 MINUS    : '-';

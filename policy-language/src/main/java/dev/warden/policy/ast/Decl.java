@@ -138,6 +138,32 @@ public sealed interface Decl {
     }
   }
 
+  /**
+   * `schema create { body {…} query {…} headers {…} limits {…} additional allow }`: what a
+   * request to the covered routes must look like before any rule sees it.
+   */
+  record Schema(Span span, List<Target> targets, List<SchemaItem> items) implements Decl {
+    public Schema {
+      targets = List.copyOf(targets);
+      items = List.copyOf(items);
+    }
+  }
+
+  /**
+   * One item of a schema block, by its word: `body` (with {@code format} `json` or `form` when
+   * written, and a {@code shape} or a JSON Schema {@code file}), `query` and `headers` (a
+   * {@code shape}), `limits` ({@code limits}), `additional` (`additional allow`).
+   */
+  record SchemaItem(Span span, String item, Span itemSpan, String format, Span formatSpan, ShapeRef shape,
+      String file, Span fileSpan, List<Limit> limits) {
+    public SchemaItem {
+      limits = limits == null ? List.of() : List.copyOf(limits);
+    }
+  }
+
+  /** `body 64KiB` in `limits { … }`; {@code unit} is null when none is written. */
+  record Limit(Span span, String name, long value, String unit) {}
+
   /** A construct of a later wave (schema, quota, response redaction, lookup): parsed, then rejected. */
   record Reserved(Span span, String keyword) implements Decl {}
 

@@ -21,8 +21,15 @@ public sealed interface TestStep {
       String peer,
       Instant at,
       String from,
-      Expr headers)
-      implements TestStep {}
+      Expr headers,
+      Expr body)
+      implements TestStep {
+    /** A request without a body. */
+    public Request(Span span, String method, String target, boolean anonymous, Expr claims, String peer, Instant at,
+        String from, Expr headers) {
+      this(span, method, target, anonymous, claims, peer, at, from, headers, null);
+    }
+  }
 
   /** `data orders["k"] = {…}` ({@code key} non-null) or `data orders = {…}`. */
   record Data(Span span, String name, Span nameSpan, Expr key, Expr value) implements TestStep {}

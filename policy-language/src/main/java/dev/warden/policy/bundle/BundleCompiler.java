@@ -163,7 +163,7 @@ public final class BundleCompiler {
   }
 
   private static void check(CompileState state) {
-    state.checked(new BundleChecker(state.diagnostics()).check(state.loaded().orElseThrow(),
-        state.parsed().orElseThrow()));
+    state.checked(new BundleChecker(state.diagnostics(), route -> dev.warden.policy.check.RequestModel.DEFAULT,
+        state.bundle()).check(state.loaded().orElseThrow(), state.parsed().orElseThrow()));
   }
 }

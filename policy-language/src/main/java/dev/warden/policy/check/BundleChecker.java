@@ -39,7 +39,9 @@ public final class BundleChecker {
   /** Every rule id declared, including rules with errors, so tests naming them do not cascade. */
   private final List<String> declaredIds = new ArrayList<>();
   private int frameSize;
-  private final java.util.function.Function<RouteInfo, RequestModel> requestModels;
+  /** The routes' request models: the schemas' body types, over those given to the constructor. */
+  private java.util.function.Function<RouteInfo, RequestModel> requestModels;
+  private final SchemaChecker.Files schemaFiles;
 
   public BundleChecker(Diagnostics diagnostics) {
     this(diagnostics, route -> RequestModel.DEFAULT);
@@ -50,8 +52,18 @@ public final class BundleChecker {
    *     (its body type); the schema stage provides it, every route has the default without one
    */
   public BundleChecker(Diagnostics diagnostics, java.util.function.Function<RouteInfo, RequestModel> requestModels) {
+    this(diagnostics, requestModels, null);
+  }
+
+  /**
+   * @param bundle the bundle's files, where `body json "…"` finds its JSON Schema files; null
+   *     when checking policies without their bundle (such a reference is then an error)
+   */
+  public BundleChecker(Diagnostics diagnostics, java.util.function.Function<RouteInfo, RequestModel> requestModels,
+      dev.warden.policy.source.Bundle bundle) {
     this.diagnostics = diagnostics;
     this.requestModels = requestModels;
+    this.schemaFiles = JsonSchemaFiles.of(bundle);
   }
 
   public CheckedBundle check(LoadedBundle loaded, List<PolicyFile> files) {
@@ -73,6 +85,16 @@ public final class BundleChecker {
     List<DataDocument> data = data(loaded, packaged, brokenData);
     Env env = env(principal, data, roles, brokenData);
     Targets targets = new Targets(routes, diagnostics);
+    Map<Integer, dev.warden.policy.schema.RouteSchema> schemas =
+        new SchemaChecker(diagnostics, schemaFiles).check(packaged, routes, targets);
+    java.util.function.Function<RouteInfo, RequestModel> given = requestModels;
+    requestModels = route -> {
+      dev.warden.policy.schema.RouteSchema s = schemas.get(route.id());
+      if (s == null || s.body() == null || s.body().form()) {
+        return given.apply(route);
+      }
+      return new RequestModel(s.body().type(), s.body().validator() == null && !s.body().optional());
+    };
     List<CheckedGrant> grants = grants(packaged, roles, routes, targets, env);
     List<CheckedRule> rules = rules(packaged, routes, targets, env);
     ObligationChecker onBlocks = new ObligationChecker(diagnostics, fieldIds, routes, targets, env, requestModels);
@@ -86,12 +108,11 @@ public final class BundleChecker {
     loaded.policies().forEach(s -> sources.put(s.name(), s));
     List<String> packages = packaged.stream().map(PolicyFile::packageName).distinct().sorted().toList();
     return new CheckedBundle(loaded.manifest(), principal, routes, roles, grants, rules, data, fieldIds,
-        frameSize, tests, sources, obligations, packages, logRedactions);
+        frameSize, tests, sources, obligations, packages, logRedactions, Map.copyOf(schemas));
   }
 
   private void notSupported(Decl.Reserved r) {
     String what = switch (r.keyword()) {
-      case "schema" -> "request schemas arrive";
       case "quota" -> "quotas arrive";
       case "redact" -> "response redaction arrives";
       default -> "lookups arrive";

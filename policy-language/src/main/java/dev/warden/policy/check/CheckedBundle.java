@@ -33,7 +33,8 @@ public record CheckedBundle(
     Map<String, SourceFile> sources,
     List<CheckedOnBlock> obligations,
     List<String> packages,
-    List<dev.warden.policy.runtime.LogRedaction> logRedactions) {
+    List<dev.warden.policy.runtime.LogRedaction> logRedactions,
+    Map<Integer, dev.warden.policy.schema.RouteSchema> schemas) {
 
   /** One field of the principal and where its value comes from, first source first. */
   public record PrincipalSpec(String name, int slot, Type type, List<ClaimSource> sources) {
@@ -175,7 +176,8 @@ public record CheckedBundle(
       String peer,
       Instant at,
       String from,
-      Checked headers) {}
+      Checked headers,
+      Checked body) {}
 
   /** `data name[key] = value` or `data name = value` in a test. */
   public record DataOverride(int slot, String doc, Checked key, Checked value) {}

@@ -263,9 +263,10 @@ final class ExprChecker {
     if (input.isPresent()) {
       // Only `request.body` is typed per route; a route gives it a type through its schema.
       return fail(
-          Diagnostic.error("check.not_supported", m.nameSpan(),
-                  "`request.body` needs a schema, and schemas are not supported yet")
-              .withHelp("decide on the route, method, headers and query for now"));
+          Diagnostic.error("check.no_body_type", m.nameSpan(),
+                  "`request.body` has no type here: not every route this covers has the same JSON body schema")
+              .withHelp("declare the body in a `schema` block (`schema create { body { qty: int } }`), or narrow"
+                  + " the rule to routes whose schemas declare the same body"));
     }
     if (root.equals("request") && m.name().equals("params")) {
       return fail(

@@ -12,18 +12,26 @@ import java.util.Objects;
  * every route.
  *
  * @param body the type of the route's JSON body, or null when the route declares none
+ * @param bodyCertain whether a request that reaches the route's rules always has that body: its
+ *     schema requires it and validates it as the policy reads it (an inline shape)
  */
-public record RequestModel(Type body) {
+public record RequestModel(Type body, boolean bodyCertain) {
   /** A route without a schema: no `request.body`. */
-  public static final RequestModel DEFAULT = new RequestModel(null);
+  public static final RequestModel DEFAULT = new RequestModel(null, false);
+
+  /** A body that may be absent (or not read as its type). */
+  public RequestModel(Type body) {
+    this(body, false);
+  }
 
   /**
    * The type of {@code field} on this route, or null when the route has no such field. The body
-   * is optional: absent when the request has none, or one that is not JSON of the declared type.
+   * is optional unless certain: absent when the request has none, or one that is not JSON of the
+   * declared type.
    */
   public Type typeOf(InputField field) {
     if (field == InputField.REQUEST_BODY) {
-      return body == null ? null : Type.optional(body);
+      return body == null ? null : bodyCertain ? body : Type.optional(body);
     }
     return field.type;
   }
@@ -37,11 +45,13 @@ public record RequestModel(Type body) {
       return DEFAULT;
     }
     Type body = models.get(0).body;
+    boolean certain = true;
     for (RequestModel m : models) {
       if (!Objects.equals(m.body, body)) {
         return DEFAULT;
       }
+      certain &= m.bodyCertain;
     }
-    return new RequestModel(body);
+    return new RequestModel(body, certain);
   }
 }

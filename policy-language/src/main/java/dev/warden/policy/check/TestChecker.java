@@ -191,11 +191,23 @@ final class TestChecker {
         }
       }
     }
+    Checked body = null;
+    if (r.body() != null) {
+      body = constant(r.body(), "body");
+      if (body == null) {
+        return null;
+      }
+      if (body.type() == Type.NOTHING) {
+        diagnostics.add(Diagnostic.error("test.bad_value", r.body().span(), "a body is a record, a list or a string")
+            .withHelp("`body {sku: \"a-1\", qty: 2}` is sent as JSON; `body \"text\"` as it is written"));
+        return null;
+      }
+    }
     if (r.from() != null && dev.warden.policy.runtime.IpAddress.parse(r.from()) == null) {
       diagnostics.add(Diagnostic.error("test.bad_value", r.span(), "`" + r.from() + "` is not an IP address"));
       return null;
     }
-    return new TestRequest(r.method(), r.target(), r.anonymous(), claims, r.peer(), r.at(), r.from(), headers);
+    return new TestRequest(r.method(), r.target(), r.anonymous(), claims, r.peer(), r.at(), r.from(), headers, body);
   }
 
   private DataOverride override(TestStep.Data d) {

@@ -24,6 +24,8 @@ final class CompiledRoute {
   final List<RuleRef> refs;
   final PathTemplate.ParamType[] paramTypes;
   final Map<String, Integer> paramSlots;
+  /** What requests to the route must look like before its rules run, or null without a schema. */
+  dev.warden.policy.schema.RouteSchema schema;
   CompiledRule[] forbids = new CompiledRule[0];
   /** Bit r is set when role r may call this route with no condition. */
   long[] openRoles = new long[0];

@@ -41,6 +41,7 @@ public final class Compiler {
     for (RouteInfo r : bundle.routes()) {
       CompiledRoute route = new CompiledRoute(r.id(), r.qualifiedName(), r.method(), r.path(), r.sinceInstant(),
           r.retiredInstant(), new RuleRef(r.qualifiedName(), "route", r.span().fileLine()));
+      route.schema = bundle.schemas().get(r.id());
       routes.add(route);
       trie.add(route);
     }

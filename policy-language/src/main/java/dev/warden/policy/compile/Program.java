@@ -1,5 +1,6 @@
 package dev.warden.policy.compile;
 
+import dev.warden.policy.schema.RouteSchema;
 import dev.warden.policy.load.Manifest;
 import dev.warden.policy.check.CheckedBundle;
 import dev.warden.policy.runtime.Deadline;
@@ -384,6 +385,16 @@ public final class Program {
     if (route.retired != null && !request.time().isBefore(route.retired)) {
       return deny(Outcome.RETIRED, 410, "route retired",
           () -> "route `" + route.name + "` was retired on " + route.retired, route.refs, route.name, List.of());
+    }
+    if (route.schema != null) {
+      RouteSchema.Failure failed = route.schema.check(request, line.query());
+      if (failed != null) {
+        RouteSchema schema = route.schema;
+        return new Decision(Outcome.SCHEMA, failed.status(), failed.reason(),
+            () -> "request does not match the schema of route `" + route.name + "` (" + schema.location() + "): "
+                + failed.violations().stream().map(Object::toString).collect(java.util.stream.Collectors.joining(", ")),
+            route.refs, route.name, revision, Obligations.NONE, List.of()).withViolations(failed.violations());
+      }
     }
     Decision enforced = authorizeWithin(route, route.forbids, route.allows,
         frame(request, p, params, line, route, steps, deadline));

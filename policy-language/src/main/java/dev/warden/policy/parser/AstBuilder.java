@@ -6,6 +6,7 @@ import dev.warden.policy.ast.PathTemplate;
 import dev.warden.policy.ast.PolicyFile;
 import dev.warden.policy.ast.Target;
 import dev.warden.policy.ast.TestStep;
+import dev.warden.policy.ast.ShapeRef;
 import dev.warden.policy.ast.TypeRef;
 import dev.warden.policy.diag.Diagnostic;
 import dev.warden.policy.diag.EditDistance;
@@ -82,8 +83,129 @@ final class AstBuilder {
     if (d.redactLogDecl() != null) {
       return redactLog(d.redactLogDecl());
     }
+    if (d.schemaDecl() != null) {
+      return schema(d.schemaDecl());
+    }
     ReservedDeclContext r = d.reservedDecl();
     return new Decl.Reserved(span(r.kw), r.kw.getText());
+  }
+
+  // ---- schemas ------------------------------------------------------------------------------
+
+  private static final List<String> SCHEMA_ITEMS = List.of("body", "query", "headers", "limits", "additional");
+
+  private Decl.Schema schema(SchemaDeclContext c) {
+    List<Decl.SchemaItem> items = new ArrayList<>();
+    for (SchemaItemContext i : c.schemaItem()) {
+      Decl.SchemaItem item = schemaItem(i);
+      if (item != null) {
+        items.add(item);
+      }
+    }
+    return new Decl.Schema(span(c.SCHEMA().getSymbol()), targets(c.targets()), items);
+  }
+
+  /** The item, or null after reporting a word that is not one, or an item in the wrong form. */
+  private Decl.SchemaItem schemaItem(SchemaItemContext i) {
+    if (i instanceof SchemaHeadersContext h) {
+      return new Decl.SchemaItem(span(h), "headers", span(h.HEADERS().getSymbol()), null, null, shape(h.shape()),
+          null, null, null);
+    }
+    Token word;
+    if (i instanceof SchemaFileContext f) {
+      word = f.item;
+    } else if (i instanceof SchemaLimitsContext l) {
+      word = l.item;
+    } else if (i instanceof SchemaAllowContext a) {
+      word = a.item;
+    } else if (i instanceof SchemaFormattedContext f) {
+      word = f.item;
+    } else {
+      word = ((SchemaShapeContext) i).item;
+    }
+    String name = word.getText();
+    if (!SCHEMA_ITEMS.contains(name)) {
+      Diagnostic d = Diagnostic.error("parse.unknown_schema_item", span(word),
+          "`" + name + "` is not an item of a schema");
+      diagnostics.add(EditDistance.closest(name, SCHEMA_ITEMS)
+          .map(s -> d.withHelp("did you mean `" + s + "`?"))
+          .orElse(d.withHelp("a schema holds `body`, `query`, `headers`, `limits` and `additional allow`")));
+      return null;
+    }
+    String form = switch (name) {
+      case "body" -> i instanceof SchemaShapeContext || i instanceof SchemaFormattedContext
+          || i instanceof SchemaFileContext ? null : "`body { … }`, `body form { … }` or `body json \"schemas/x.json\"`";
+      case "query" -> i instanceof SchemaShapeContext ? null : "`query { name: type, … }`";
+      case "limits" -> i instanceof SchemaLimitsContext ? null : "`limits { body 64KiB, depth 16, items 1000, string 10000 }`";
+      case "additional" -> i instanceof SchemaAllowContext ? null : "`additional allow`";
+      default -> "`headers { \"name\": type, … }`";
+    };
+    if (form != null) {
+      diagnostics.add(Diagnostic.error("parse.bad_schema_item", span(i), "`" + name + "` is written " + form));
+      return null;
+    }
+    if (i instanceof SchemaLimitsContext l) {
+      List<Decl.Limit> limits = new ArrayList<>();
+      for (LimitContext lc : l.limit()) {
+        limits.add(new Decl.Limit(span(lc), lc.name.getText(), integer(lc.value),
+            lc.unit == null ? null : lc.unit.getText()));
+      }
+      return new Decl.SchemaItem(span(l), name, span(word), null, null, null, null, null, limits);
+    }
+    if (i instanceof SchemaAllowContext a) {
+      return new Decl.SchemaItem(span(a), name, span(word), null, null, null, null, null, null);
+    }
+    if (i instanceof SchemaFileContext f) {
+      return new Decl.SchemaItem(span(f), name, span(word), f.format.getText(), span(f.format), null,
+          string(f.path), span(f.path), null);
+    }
+    if (i instanceof SchemaFormattedContext f) {
+      return new Decl.SchemaItem(span(f), name, span(word), f.format.getText(), span(f.format), shape(f.shape()),
+          null, null, null);
+    }
+    SchemaShapeContext s = (SchemaShapeContext) i;
+    return new Decl.SchemaItem(span(s), name, span(word), null, null, shape(s.shape()), null, null, null);
+  }
+
+  private ShapeRef shape(ShapeContext c) {
+    if (c instanceof OptionalShapeContext o) {
+      return new ShapeRef.Optional(span(o), shape(o.shape()));
+    }
+    if (c instanceof EnumShapeContext e) {
+      List<String> values = new ArrayList<>();
+      for (TerminalNode t : e.STRING()) {
+        values.add(string(t.getSymbol()));
+      }
+      return new ShapeRef.Enum(span(e), values);
+    }
+    if (c instanceof RecordShapeContext r) {
+      List<ShapeRef.Field> fields = new ArrayList<>();
+      for (ShapeFieldContext f : r.shapeField()) {
+        String name = f.word() != null ? f.word().getText() : string(f.STRING().getSymbol());
+        fields.add(new ShapeRef.Field(span(f), name, f.QUESTION() != null, shape(f.shape())));
+      }
+      return new ShapeRef.Record(span(r), fields);
+    }
+    NamedShapeContext n = (NamedShapeContext) c;
+    List<ShapeRef> args = new ArrayList<>();
+    for (ShapeContext a : n.shape()) {
+      args.add(shape(a));
+    }
+    ShapeRef.Bounds bounds = null;
+    if (n.bounds() != null) {
+      BoundsContext b = n.bounds();
+      bounds = new ShapeRef.Bounds(span(b), bound(b.lo), bound(b.hi));
+    }
+    return new ShapeRef.Named(span(n.name), n.name.getText(), args, bounds,
+        n.pattern == null ? null : string(n.pattern), n.pattern == null ? null : span(n.pattern));
+  }
+
+  private static BigDecimal bound(BoundContext b) {
+    if (b == null) {
+      return null;
+    }
+    BigDecimal v = new BigDecimal(b.INT() != null ? b.INT().getText() : b.DECIMAL().getText());
+    return b.MINUS() != null ? v.negate() : v;
   }
 
   private Decl.Principal principal(PrincipalDeclContext c) {
@@ -345,6 +467,7 @@ final class AstBuilder {
       boolean anonymous = false;
       Expr claims = null;
       Expr headers = null;
+      Expr body = null;
       String peer = null;
       String from = null;
       Instant at = null;
@@ -361,11 +484,19 @@ final class AstBuilder {
           from = string(f.STRING().getSymbol());
         } else if (o instanceof HeadersOptionContext h) {
           headers = expr(h.expr(), 0);
+        } else if (o instanceof BodyOptionContext b) {
+          if (!b.option.getText().equals("body")) {
+            diagnostics.add(Diagnostic.error("parse.unknown_request_option", span(b.option),
+                "`" + b.option.getText() + "` is not an option of `request`")
+                .withHelp("a request takes `as`, `peer`, `at`, `from`, `headers` and `body`"));
+          } else {
+            body = expr(b.expr(), 0);
+          }
         }
       }
       return new TestStep.Request(
           span(r.REQUEST().getSymbol()), r.httpMethod().getText(), r.PATH().getText(), anonymous, claims,
-          peer, at, from, headers);
+          peer, at, from, headers, body);
     }
     if (s instanceof DataStepContext d) {
       return new TestStep.Data(

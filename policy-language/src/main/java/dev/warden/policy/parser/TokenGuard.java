@@ -29,6 +29,12 @@ final class TokenGuard {
     int badRunEnd = -1;
     while (true) {
       Token t = lexer.nextToken();
+      if (t.getType() == WardenLexer.PIPE && (previous == null || previous.getType() != WardenLexer.STRING
+          || badRun != null) && t instanceof org.antlr.v4.runtime.WritableToken w) {
+        // `|` only separates the strings of an enum shape (`"a" | "b"`); anywhere else it is the
+        // bad character it always was (`a || b`, `/a|b`), with the hints that go with it.
+        w.setType(WardenLexer.BAD_CHAR);
+      }
       tokens.add(t);
       boolean adjacentBad = t.getType() == WardenLexer.BAD_CHAR && badRun != null && t.getStartIndex() == badRunEnd + 1;
       if (badRun != null && !adjacentBad) {
@@ -103,7 +109,7 @@ final class TokenGuard {
   }
 
   private static boolean startsReserved(int type) {
-    return type == WardenLexer.SCHEMA || type == WardenLexer.QUOTA || type == WardenLexer.REDACT
+    return type == WardenLexer.QUOTA || type == WardenLexer.REDACT
         || type == WardenLexer.LOOKUP || type == WardenLexer.ON;
   }
 

@@ -22,6 +22,8 @@ public final class Decision {
   private final List<EvalError> errors;
   /** The would-be decision with the route's shadow rules enforced, or null when none covers it. */
   private final Decision shadow;
+  /** Why the request does not match its route's schema (outcome SCHEMA); empty otherwise. */
+  private final List<dev.warden.policy.runtime.Violation> violations;
   // Benign race: two threads may both build the same immutable string.
   private String explanation;
 
@@ -49,9 +51,10 @@ public final class Decision {
     this.obligations = obligations == null ? Obligations.NONE : obligations;
     this.errors = List.copyOf(errors);
     this.shadow = null;
+    this.violations = List.of();
   }
 
-  private Decision(Decision d, Decision shadow) {
+  private Decision(Decision d, Decision shadow, List<dev.warden.policy.runtime.Violation> violations) {
     this.outcome = d.outcome;
     this.allowed = d.allowed;
     this.status = d.status;
@@ -63,6 +66,7 @@ public final class Decision {
     this.obligations = d.obligations;
     this.errors = d.errors;
     this.shadow = shadow;
+    this.violations = List.copyOf(violations);
   }
 
   /** This decision, with {@code shadow} as what it would have been had the shadow rules been enforced. */
@@ -70,7 +74,21 @@ public final class Decision {
     if (shadow != null && shadow.shadow != null) {
       throw new IllegalArgumentException("a would-be decision has no would-be decision of its own");
     }
-    return new Decision(this, shadow);
+    return new Decision(this, shadow, violations);
+  }
+
+  /** This decision, listing why the request does not match its route's schema. */
+  public Decision withViolations(List<dev.warden.policy.runtime.Violation> found) {
+    return new Decision(this, shadow, found);
+  }
+
+  /**
+   * The field paths and problems of a request that does not match its route's schema (outcome
+   * {@link Outcome#SCHEMA}), at most {@link dev.warden.policy.schema.RouteSchema#MAX_VIOLATIONS};
+   * empty for any other decision. Never the values.
+   */
+  public List<dev.warden.policy.runtime.Violation> violations() {
+    return violations;
   }
 
   /**

@@ -20,6 +20,11 @@ public enum Outcome {
   RETIRED(false),
   /** The request line or the request itself is malformed or ambiguous (400). */
   BAD_REQUEST(false),
+  /**
+   * The request does not match its route's schema: a field of the wrong shape or undeclared (400),
+   * a body too large or cut short (413), a body of another content type (415).
+   */
+  SCHEMA(false),
   /** The credentials were missing where required, invalid, or do not make a principal (401). */
   UNAUTHENTICATED(false),
   /** The decision reached the step budget or its deadline. */

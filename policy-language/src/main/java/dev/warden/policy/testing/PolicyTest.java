@@ -181,6 +181,8 @@ public final class PolicyTest {
     return headers;
   }
 
+  private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+
   @SuppressWarnings("unchecked")
   private Request request(TestRequest r, Instant defaultTime) {
     Identity identity;
@@ -190,9 +192,28 @@ public final class PolicyTest {
     } else {
       identity = new Identity(null, r.peer());
     }
+    Map<String, String> headers = headers(r);
+    dev.warden.policy.runtime.RequestBody body = null;
+    if (r.body() != null) {
+      // A string is the body as written (to send what is not JSON); anything else is sent as JSON.
+      Object value = PlainValues.of(Compiler.constant(r.body(), fieldIds));
+      String text;
+      if (value instanceof String s) {
+        text = s;
+      } else {
+        try {
+          text = JSON.writeValueAsString(value);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+          throw new IllegalStateException("a constant always prints as JSON", e);
+        }
+        headers.putIfAbsent("content-type", "application/json");
+      }
+      body = dev.warden.policy.runtime.RequestBody.ofText(text, headers.get("content-type"), false);
+    }
     return Request.builder(r.method(), r.target(), r.at() != null ? r.at() : defaultTime)
         .id("test")
-        .headers(headers(r))
+        .headers(headers)
+        .body(body)
         .scheme("https")
         .source(r.from() == null ? null : IpAddress.parse(r.from()), 0, r.peer())
         .identity(identity)

@@ -93,7 +93,7 @@ class PerRouteRequestModelTest {
   @Test
   void aRouteWithoutABodyTypeHasNoRequestBody() {
     assertThat(check(POLICY.replace("permit create when", "permit update when"))).isEmpty();
-    assertThat(errors()).extracting(Diagnostic::code).containsExactly("check.not_supported");
+    assertThat(errors()).extracting(Diagnostic::code).containsExactly("check.no_body_type");
     // A rule covering both routes sees only what both type alike: no body.
     assertThat(check(POLICY.replace("permit create when", "permit * when"))).isEmpty();
   }

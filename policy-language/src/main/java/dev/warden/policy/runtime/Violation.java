@@ -1,4 +1,4 @@
-package dev.warden.policy.schema;
+package dev.warden.policy.runtime;
 
 import java.util.Objects;
 import java.util.Set;
