@@ -106,18 +106,19 @@ final class Shapes {
       default:
         break;
     }
+    Long min = s.getMinLength() == null || s.getMinLength() == 0 ? null : (long) s.getMinLength();
+    Long max = s.getMaxLength() == null ? null : (long) s.getMaxLength();
+    String text = "string" + range(min, max);
     if (s.getPattern() != null) {
       String re = wholeMatch(s.getPattern());
       try {
         com.google.re2j.Pattern.compile(re);
-        return "string matches " + Emit.quote(re);
+        return text + " matches " + Emit.quote(re);
       } catch (PatternSyntaxException e) {
         notes.add(what + ": pattern `" + s.getPattern() + "` is not RE2 (" + e.getDescription() + "): left out");
       }
     }
-    Long min = s.getMinLength() == null || s.getMinLength() == 0 ? null : (long) s.getMinLength();
-    Long max = s.getMaxLength() == null ? null : (long) s.getMaxLength();
-    return "string" + range(min, max);
+    return text;
   }
 
   /**

@@ -196,6 +196,30 @@ class OpenApiImportTest {
     a.forEach((k, v) -> assertThat(b.get(k)).as(k).isEqualTo(v));
   }
 
+  /**
+   * Every body schema of every real import is self-contained 2020-12: each `$ref` it holds
+   * resolves within the file, and none points at the OpenAPI document's components.
+   */
+  @Test
+  void everyBodySchemaIsSelfContained() throws Exception {
+    com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+    int refs = 0;
+    for (Path specFile : List.of(RealSpecs.PETSTORE, RealSpecs.PETSTORE_31, RealSpecs.GITHUB)) {
+      for (Map.Entry<String, String> file : render(specFile, DEFAULTS).schemas().entrySet()) {
+        com.fasterxml.jackson.databind.JsonNode doc = json.readTree(file.getValue());
+        assertThat(doc.path("$schema").asText()).isEqualTo(JsonSchemas.DIALECT);
+        List<String> found = new java.util.ArrayList<>();
+        doc.findValues("$ref").forEach(v -> found.add(v.asText()));
+        for (String ref : found) {
+          assertThat(ref).as(file.getKey()).startsWith("#/$defs/");
+          assertThat(doc.at(ref.substring(1)).isMissingNode()).as(file.getKey() + " " + ref).isFalse();
+        }
+        refs += found.size();
+      }
+    }
+    assertThat(refs).isGreaterThan(300);
+  }
+
   /** Every import on a real spec is a bundle the real compiler accepts: no errors through lint. */
   @Test
   void everyRealImportCompiles(@TempDir Path dir) throws Exception {
@@ -204,9 +228,16 @@ class OpenApiImportTest {
       OpenApiImport.Result r = OpenApiImport.render(spec, DEFAULTS.get());
       Path out = dir.resolve(spec.fileName());
       OpenApiImport.write(r, out, spec.fileName());
-      RealSpecs.withoutSchemasUntilTheGrammarLands(out);
       CompileResult c = RealSpecs.check(out);
-      assertThat(c.errors()).as(specFile + "\n" + c.render()).isEmpty();
+      assertThat(RealSpecs.errorsBesidesPendingJsonSchemaFiles(c)).as(specFile + "\n" + c.render()).isEmpty();
+      assertThat(RealSpecs.pendingJsonSchemaFiles(c)).isLessThanOrEqualTo(r.schemas().size());
+      if (c.checked() == null) {
+        // Until `body json` files compile on main, count the routes of the same bundle with inline bodies.
+        Path policy = out.resolve(OpenApiImport.POLICY_FILE);
+        Files.writeString(policy, Files.readString(policy).replaceAll("(?m)^  body json \"[^\"]+\"$", "  body { pending?: string }"));
+        c = RealSpecs.check(out);
+        assertThat(c.errors()).as(specFile + "\n" + c.render()).isEmpty();
+      }
       assertThat(c.checked().routes()).as(specFile.toString()).hasSize(r.routes());
       Set<String> names = new HashSet<>();
       c.checked().routes().forEach(route -> names.add(route.name()));

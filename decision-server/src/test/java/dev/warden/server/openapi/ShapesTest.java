@@ -34,6 +34,7 @@ class ShapesTest {
               - {name: ratio, in: query, schema: {type: number, minimum: 0, maximum: 1.5}}
               - {name: sku, in: query, schema: {type: string, pattern: "^[A-Z]{3}-[0-9]+$"}}
               - {name: part, in: query, schema: {type: string, pattern: "ab"}}
+              - {name: code, in: query, schema: {type: string, minLength: 2, maxLength: 4, pattern: "^[a-z]+$"}}
               - {name: js, in: query, schema: {type: string, pattern: "^(?=a)b$"}}
               - {name: either, in: query, schema: {oneOf: [{type: string}, {type: integer}]}}
               - {name: ref, in: query, schema: {$ref: '#/components/schemas/Size'}}
@@ -85,6 +86,7 @@ class ShapesTest {
     var s = shapes();
     assertThat(s.get("sku").text()).isEqualTo("string matches \"[A-Z]{3}-[0-9]+\"");
     assertThat(s.get("part").text()).isEqualTo("string matches \"(?s:.*)(?:ab)(?s:.*)\"");
+    assertThat(s.get("code").text()).isEqualTo("string(2..4) matches \"[a-z]+\"");
     assertThat(Pattern.compile(Shapes.wholeMatch("ab")).matches("xxabyy")).isTrue();
     assertThat(Pattern.compile(Shapes.wholeMatch("^ab")).matches("xxab")).isFalse();
     assertThat(s.get("js").text()).isEqualTo("string");
