@@ -49,6 +49,10 @@ final class OpenApiDiffCommand implements Callable<Integer> {
   @CommandLine.Option(names = "--format", defaultValue = "text", description = "text or json (default: ${DEFAULT-VALUE}).")
   Format format;
 
+  @CommandLine.Option(names = "--package", paramLabel = "NAME",
+      description = "Compare only the routes of this package (and the packages below it), for a bundle of several APIs.")
+  String packageName;
+
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @Override
@@ -80,6 +84,9 @@ final class OpenApiDiffCommand implements Callable<Integer> {
     }
     List<OpenApiDiff.DeclaredRoute> routes = new ArrayList<>();
     for (RouteInfo r : result.checked().routes()) {
+      if (packageName != null && !r.packageName().equals(packageName) && !r.packageName().startsWith(packageName + ".")) {
+        continue;
+      }
       routes.add(new OpenApiDiff.DeclaredRoute(r.qualifiedName(), r.method(), r.path().text()));
     }
     OpenApiDiff.Drift drift = OpenApiDiff.compare(api, routes);

@@ -145,6 +145,17 @@ class OpenApiCliTest {
   }
 
   @Test
+  void packageLimitsTheDiffToOneApiOfTheBundle(@TempDir Path dir) throws Exception {
+    imported(EXPANDED, dir, "--package", "pets");
+    Files.writeString(dir.resolve("admin.warden"), "package admin\napi \"Admin\" {\n  route stats GET /admin/stats\n}\n");
+    Run all = run("openapi", "diff", EXPANDED.toString(), dir.toString());
+    assertThat(all.exit()).isEqualTo(OpenApiCommand.DRIFT);
+    assertThat(all.out()).contains("  - GET     /admin/stats  (admin.stats)");
+    Run pets = run("openapi", "diff", EXPANDED.toString(), dir.toString(), "--package", "pets");
+    assertThat(pets.exit()).as(pets.out()).isZero();
+  }
+
+  @Test
   void aBundleThatCannotBeReadExitsSevenAndOneWithErrorsThree(@TempDir Path dir) throws IOException {
     Run missing = run("openapi", "diff", EXPANDED.toString(), dir.resolve("nothing").toString());
     assertThat(missing.exit()).isEqualTo(OpenApiCommand.UNREADABLE);

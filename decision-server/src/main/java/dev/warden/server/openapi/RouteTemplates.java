@@ -45,13 +45,13 @@ public final class RouteTemplates {
       Matcher whole = PARAM.matcher(part);
       if (whole.matches()) {
         String specName = whole.group(1);
-        String name = names.take(WardenNames.camel(specName, "param"));
+        String name = names.take(WardenNames.identifier(specName, "param"));
         out.add("{" + name + suffix(types.getOrDefault(specName, ParamType.STRING)) + "}");
       } else if (LITERAL.matcher(part).matches() && !part.equals(".") && !part.equals("..")) {
         out.add(part);
       } else {
         Matcher inner = PARAM.matcher(part);
-        String base = inner.find() ? WardenNames.camel(inner.group(1), "segment") : "segment" + i;
+        String base = inner.find() ? WardenNames.identifier(inner.group(1), "segment") : "segment" + i;
         String name = names.take(base);
         out.add("{" + name + "}");
         notes.add("segment `" + part + "` is not a Warden literal: matched whole as {" + name + "}");

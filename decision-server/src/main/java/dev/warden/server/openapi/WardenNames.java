@@ -35,6 +35,15 @@ public final class WardenNames {
    * start with a digit gets a leading `_`, a keyword a trailing `_`, an empty one is {@code fallback}.
    */
   public static String camel(String text, String fallback) {
+    String s = identifier(text, fallback);
+    return KEYWORDS.contains(s) ? s + "_" : s;
+  }
+
+  /**
+   * As {@link #camel}, but a keyword stays as it is: for path parameter names, which may be
+   * keywords (`/repos/{owner}`: the policy reads it as `request.path.owner`).
+   */
+  public static String identifier(String text, String fallback) {
     StringBuilder b = new StringBuilder();
     boolean newWord = false;
     for (int i = 0; i < text.length(); ) {
@@ -52,7 +61,8 @@ public final class WardenNames {
       }
       newWord = false;
     }
-    return finish(b.toString(), fallback);
+    String s = b.length() == 0 ? fallback : b.toString();
+    return Character.isDigit(s.charAt(0)) ? "_" + s : s;
   }
 
   /**

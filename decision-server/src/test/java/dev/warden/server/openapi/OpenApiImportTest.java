@@ -125,8 +125,8 @@ class OpenApiImportTest {
             + " `reposCompareCommitsWithBasehead` has the same method and path shape");
     Map<String, String> routes = routes(r.policy());
     assertThat(routes).hasSize(1222)
-        .containsEntry("reposGet", "GET /repos/{owner_}/{repo}")
-        .containsEntry("issuesGet", "GET /repos/{owner_}/{repo}/issues/{issue_number:int}")
+        .containsEntry("reposGet", "GET /repos/{owner}/{repo}")
+        .containsEntry("issuesGet", "GET /repos/{owner}/{repo}/issues/{issue_number:int}")
         .containsEntry("metaRoot", "GET /");
     assertThat(routes.keySet()).allMatch(WardenNames::isName);
     assertThat(new HashSet<>(routes.values())).hasSize(1222);
@@ -155,6 +155,36 @@ class OpenApiImportTest {
         .containsEntry("getRoot", "GET /").hasSize(4);
     assertThat(r.leftOut()).singleElement().asString().contains("TRACE /pets/{petId} (trace): left out");
     assertThat(r.policy()).contains("  // TRACE /pets/{petId} (trace): left out: Warden routes have no TRACE method");
+  }
+
+  /** Nothing is ever fetched: a reference to another file or a URL is an error naming it. */
+  @Test
+  void referencesOutsideTheDocumentAreRefusedNotFetched() throws Exception {
+    assertThatThrownBy(() -> OpenApiSpec.parse("t.yaml", "t.yaml", """
+        openapi: 3.0.3
+        info: {title: T, version: "1"}
+        paths:
+          /pets:
+            get:
+              parameters: [{$ref: 'http://127.0.0.1:9/params.yaml#/limit'}]
+              responses: {"200": {description: ok}}
+        """)).isInstanceOf(OpenApiException.class)
+        .hasMessageContaining("t.yaml: `$ref: http://127.0.0.1:9/params.yaml#/limit` points outside the file");
+    OpenApiSpec body = OpenApiSpec.parse("u.yaml", "u.yaml", """
+        openapi: 3.0.3
+        info: {title: T, version: "1"}
+        paths:
+          /pets:
+            post:
+              requestBody:
+                content:
+                  application/json:
+                    schema: {$ref: 'other.yaml#/Pet'}
+              responses: {"200": {description: ok}}
+        """);
+    assertThatThrownBy(() -> OpenApiImport.render(body, DEFAULTS.get()))
+        .isInstanceOf(OpenApiException.class)
+        .hasMessageContaining("u.yaml POST /pets").hasMessageContaining("`$ref: other.yaml#/Pet` points outside the file");
   }
 
   @Test

@@ -25,7 +25,7 @@ class RouteTemplatesTest {
   @Test
   void segmentsWardenCannotMatchLiterallyBecomeOneParameterWithANote() {
     RouteTemplates.Converted c = RouteTemplates.toWarden("/repos/{owner}/compare/{base}...{head}", Map.of());
-    assertThat(c.path()).isEqualTo("/repos/{owner_}/compare/{base}");
+    assertThat(c.path()).isEqualTo("/repos/{owner}/compare/{base}");
     assertThat(c.notes()).singleElement().asString().contains("`{base}...{head}` is not a Warden literal");
     assertThat(RouteTemplates.toWarden("/files/a,b", Map.of()).path()).isEqualTo("/files/{segment2}");
   }
@@ -42,6 +42,15 @@ class RouteTemplatesTest {
   void repeatedAndInvalidParameterNamesBecomeDistinctNames() {
     assertThat(RouteTemplates.toWarden("/a/{id}/b/{id}", Map.of()).path()).isEqualTo("/a/{id}/b/{id2}");
     assertThat(RouteTemplates.toWarden("/a/{pet-id}", Map.of()).path()).isEqualTo("/a/{petId}");
+  }
+
+  @Test
+  void parametersMayBeNamedLikeKeywords() {
+    String path = RouteTemplates.toWarden("/repos/{owner}/{in}/{2fa}", Map.of()).path();
+    assertThat(path).isEqualTo("/repos/{owner}/{in}/{_2fa}");
+    CompileResult r = BundleCompiler.standard().upTo(BundleCompiler.LINT).compile(
+        Bundle.of(Map.of("p.warden", "package p\napi \"t\" {\n  route r GET " + path + "\n}\n")), System::nanoTime);
+    assertThat(r.errors()).as(r.render()).isEmpty();
   }
 
   @Test
