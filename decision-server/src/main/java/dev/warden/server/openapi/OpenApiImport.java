@@ -235,14 +235,29 @@ public final class OpenApiImport {
       String in = p.getIn();
       if ("query".equals(in)) {
         Shapes.Shape shape = Shapes.of(p.getSchema(), spec, "query " + p.getName());
+        boolean oneValue = Boolean.FALSE.equals(p.getExplode()) && p.getStyle() != Parameter.StyleEnum.DEEPOBJECT;
+        if (Shapes.isObject(p.getSchema(), spec) && oneValue) {
+          lines.add("  // query " + Emit.comment(p.getName()) + " is an object in one value (`k,v,k,v`): taken as `string`");
+          query.add(field(p.getName(), "string", Boolean.TRUE.equals(p.getRequired())));
+          continue;
+        }
         if (Shapes.isObject(p.getSchema(), spec)) {
           objectQuery = true;
           lines.add("  // query " + Emit.comment(p.getName()) + " is an object: its fields arrive as query parameters"
-              + " of their own, which Warden's query shapes cannot name, so unknown ones are allowed below");
+              + " of their own, which Warden's query shapes cannot name");
           continue;
         }
-        shape.notes().forEach(n -> lines.add("  // " + Emit.comment(n)));
-        query.add(field(p.getName(), shape.text(), Boolean.TRUE.equals(p.getRequired())));
+        String text = shape.text();
+        boolean delimited = p.getStyle() == Parameter.StyleEnum.SPACEDELIMITED || p.getStyle() == Parameter.StyleEnum.PIPEDELIMITED
+            || Boolean.FALSE.equals(p.getExplode());
+        if (text.startsWith("list<") && delimited) {
+          lines.add("  // query " + Emit.comment(p.getName()) + " is a list in one value (`a,b`, not `?x=a&x=b`):"
+              + " taken as `string`");
+          text = "string";
+        } else {
+          shape.notes().forEach(n -> lines.add("  // " + Emit.comment(n)));
+        }
+        query.add(field(p.getName(), text, Boolean.TRUE.equals(p.getRequired())));
       } else if ("header".equals(in)) {
         String name = p.getName().toLowerCase(Locale.ROOT);
         if (IGNORED_HEADERS.contains(name)) {
@@ -294,10 +309,12 @@ public final class OpenApiImport {
         lines.add("  // body of type " + Emit.comment(String.join(", ", others)) + ": left out (Warden's body schemas are JSON)");
       }
     }
-    if (objectQuery) {
+    boolean allow = objectQuery && !query.isEmpty();
+    if (allow) {
+      lines.add("  // so undeclared query parameters must pass" + (bodyLine ? " (and so, with them, undeclared body fields)" : ""));
       lines.add("  additional allow");
     }
-    if (query.isEmpty() && headers.isEmpty() && !bodyLine && !objectQuery) {
+    if (query.isEmpty() && headers.isEmpty() && !bodyLine) {
       if (lines.isEmpty()) {
         return null;
       }

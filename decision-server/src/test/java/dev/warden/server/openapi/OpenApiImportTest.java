@@ -157,6 +157,46 @@ class OpenApiImportTest {
     assertThat(r.policy()).contains("  // TRACE /pets/{petId} (trace): left out: Warden routes have no TRACE method");
   }
 
+  @Test
+  void queryParametersSerializedInOneValueAreStringsAndSpreadObjectsOptOutOfStrictness() throws Exception {
+    OpenApiSpec spec = OpenApiSpec.parse("q.yaml", "q.yaml", """
+        openapi: 3.0.3
+        info: {title: Q, version: "1"}
+        paths:
+          /search:
+            get:
+              operationId: search
+              parameters:
+                - {name: tags, in: query, explode: false, schema: {type: array, items: {type: string}}}
+                - {name: ids, in: query, style: pipeDelimited, schema: {type: array, items: {type: integer}}}
+                - {name: pair, in: query, explode: false, schema: {type: object, properties: {a: {type: string}}}}
+                - {name: filter, in: query, style: deepObject, schema: {type: object, properties: {a: {type: string}}}}
+                - {name: X-Trace-Id, in: header, required: true, schema: {type: string, format: uuid}}
+                - {name: Accept, in: header, schema: {type: string}}
+              responses: {"200": {description: ok}}
+          /only:
+            get:
+              operationId: only
+              parameters:
+                - {name: filter, in: query, schema: {type: object, properties: {a: {type: string}}}}
+              responses: {"200": {description: ok}}
+        """);
+    String policy = OpenApiImport.render(spec, DEFAULTS.get()).policy();
+    assertThat(policy).contains("""
+        schema search {
+          // query tags is a list in one value (`a,b`, not `?x=a&x=b`): taken as `string`
+          // query ids is a list in one value (`a,b`, not `?x=a&x=b`): taken as `string`
+          // query pair is an object in one value (`k,v,k,v`): taken as `string`
+          // query filter is an object: its fields arrive as query parameters of their own, which Warden's query shapes cannot name
+          query   { tags?: string, ids?: string, pair?: string }
+          headers { "x-trace-id": uuid }
+          // so undeclared query parameters must pass
+          additional allow
+        }
+        """);
+    assertThat(policy).contains("// only: no schema\n// query filter is an object");
+  }
+
   /** Nothing is ever fetched: a reference to another file or a URL is an error naming it. */
   @Test
   void referencesOutsideTheDocumentAreRefusedNotFetched() throws Exception {
