@@ -46,6 +46,12 @@ final class OpenApiImportCommand implements Callable<Integer> {
   public Integer call() throws IOException {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
+    String problem = packageName == null ? null : OpenApiImport.packageProblem(packageName);
+    if (problem != null) {
+      err.println("error: --package: " + problem);
+      err.flush();
+      return WardenCli.USAGE;
+    }
     OpenApiSpec api;
     try {
       api = OpenApiSpec.read(specFile);
@@ -61,7 +67,7 @@ final class OpenApiImportCommand implements Callable<Integer> {
     } catch (OpenApiException e) {
       err.println("error: " + e.getMessage());
       err.flush();
-      return packageName != null && e.getMessage().contains("package name") ? WardenCli.USAGE : OpenApiCommand.UNREADABLE;
+      return OpenApiCommand.UNREADABLE;
     }
     OpenApiImport.write(result, dir, api.fileName());
     for (String why : result.leftOut()) {

@@ -45,7 +45,7 @@ public final class OpenApiDiff {
     List<String> skipped = new ArrayList<>();
     int matched = 0;
     for (OpenApiSpec.Operation op : spec.operations()) {
-      if (!OpenApiImport.Methods.WARDEN.contains(op.method())) {
+      if (!OpenApiImport.METHODS.contains(op.method())) {
         skipped.add(op.method() + " " + op.path());
         continue;
       }

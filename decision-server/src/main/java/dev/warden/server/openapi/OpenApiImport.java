@@ -39,6 +39,8 @@ public final class OpenApiImport {
   /** The folder of the generated body schemas, relative to the bundle. */
   public static final String SCHEMA_DIR = "schemas/openapi";
 
+  /** The methods a Warden route may have: an operation with another (TRACE) gets no route. */
+  public static final Set<String> METHODS = Set.of("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS");
   /** Header parameters OpenAPI says are ignored: the HTTP machinery owns them. */
   private static final Set<String> IGNORED_HEADERS = Set.of("accept", "content-type", "authorization");
   /** Longest line of a query or headers block before it is written one field a line. */
@@ -64,10 +66,9 @@ public final class OpenApiImport {
   /** The generated files for {@code spec}. */
   public static Result render(OpenApiSpec spec, Options options) throws OpenApiException {
     String pkg = options.packageName() != null ? options.packageName() : WardenNames.snake(spec.title(), "openapi");
-    if (!pkg.matches("[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*")
-        || java.util.Arrays.stream(pkg.split("\\.")).anyMatch(WardenNames.KEYWORDS::contains)) {
-      throw new OpenApiException("`" + pkg + "` is not a Warden package name: names are letters, digits and `_`,"
-          + " not starting with a digit, dotted for nesting (`shop.orders`), and not keywords");
+    String problem = packageProblem(pkg);
+    if (problem != null) {
+      throw new OpenApiException(problem);
     }
     String owner = options.owner() != null ? options.owner() : spec.owner();
 
@@ -78,7 +79,7 @@ public final class OpenApiImport {
     Map<String, String> shapes = new HashMap<>();
     for (OpenApiSpec.Operation op : spec.operations()) {
       String what = op.method() + " " + op.path() + (op.operationId() == null ? "" : " (" + op.operationId() + ")");
-      if (!Methods.WARDEN.contains(op.method())) {
+      if (!METHODS.contains(op.method())) {
         String why = what + ": left out: Warden routes have no " + op.method() + " method";
         leftOut.add(why);
         leftOutLines.add(why);
@@ -139,6 +140,16 @@ public final class OpenApiImport {
       }
     }
     return new Result(out.toString(), schemaFiles, spec.operations().size(), routes.size(), blocks, List.copyOf(leftOut));
+  }
+
+  /** Why {@code pkg} cannot be a package name (`shop.orders`), or null when it can. */
+  public static String packageProblem(String pkg) {
+    if (pkg.matches("[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*")
+        && java.util.Arrays.stream(pkg.split("\\.")).noneMatch(WardenNames.KEYWORDS::contains)) {
+      return null;
+    }
+    return "`" + pkg + "` is not a Warden package name: names are letters, digits and `_`, not starting with a digit,"
+        + " dotted for nesting (`shop.orders`), and not keywords";
   }
 
   /**
@@ -378,12 +389,5 @@ public final class OpenApiImport {
     } catch (IOException e) {
       throw new OpenApiException("cannot write a body schema: " + e.getMessage(), e);
     }
-  }
-
-  /** The methods a Warden route may have. */
-  static final class Methods {
-    static final Set<String> WARDEN = Set.of("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS");
-
-    private Methods() {}
   }
 }
