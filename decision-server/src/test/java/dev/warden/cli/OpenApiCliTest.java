@@ -110,6 +110,54 @@ class OpenApiCliTest {
     assertThat(r.out()).contains("agree: 1223 operation(s), each with a route");
   }
 
+  /**
+   * The imported schemas hold in the real engine: `warden test` on GitHub's import with a
+   * hand-written rules file beside it (which re-imports leave alone) refuses what GitHub's
+   * parameters do not allow, before any rule, and lets the rest through.
+   */
+  @Test
+  void gitHubsImportedSchemasAreEnforced(@TempDir Path dir) throws Exception {
+    imported(SPECS.resolve("github-api.json.gz"), dir, "--package", "github");
+    Files.writeString(dir.resolve("github_test.warden"), """
+        package github
+
+        permit *
+
+        test "a listing with the query parameters GitHub declares" {
+          request GET /orgs/octo/repos?type=public&per_page=30&direction=asc
+          expect allow
+        }
+
+        test "a value outside the enum" {
+          request GET /orgs/octo/repos?type=secret
+          expect deny 400
+        }
+
+        test "a page size that is no integer" {
+          request GET /orgs/octo/repos?per_page=ten
+          expect deny 400
+        }
+
+        test "a query parameter GitHub does not declare" {
+          request GET /orgs/octo/repos?color=red
+          expect deny 400
+        }
+
+        test "an issue by number" {
+          request GET /repos/octo/hello/issues/12
+          expect allow
+        }
+
+        test "comments since a time that is no RFC 3339 time" {
+          request GET /repos/octo/hello/issues/comments?since=yesterday
+          expect deny 400
+        }
+        """);
+    Run r = run("test", dir.toString());
+    assertThat(r.exit()).as(r.out() + r.err()).isZero();
+    assertThat(r.out()).contains("6 passed, 0 failed");
+  }
+
   @Test
   void aBundleThatDriftsIsReportedBothWaysWithItsOwnExitCode(@TempDir Path dir) throws Exception {
     // Hand-written routes: one operation of the spec missing (deletePet), one route the spec lacks,
