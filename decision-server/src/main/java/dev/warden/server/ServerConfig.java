@@ -59,7 +59,8 @@ public record ServerConfig(
     DecisionLogSettings decisionLog,
     Telemetry telemetry,
     Otlp decisionLogOtlp,
-    Tracing tracing) {
+    Tracing tracing,
+    boolean schemaPaths) {
 
   /**
    * A collector that takes OTLP over HTTP/protobuf (`decision_log.otlp.*`, `tracing.*`).
@@ -230,6 +231,7 @@ public record ServerConfig(
     d.put("authz.failure_status", "403");
     d.put("authz.strip_headers", "");
     d.put("authz.dynamic_metadata", "true");
+    d.put("schema.errors", "paths");
     d.put("authz.decision_deadline", "100ms");
     d.put("authz.heavy_threads", "1");
     d.put("shutdown.drain", "5s");
@@ -548,7 +550,18 @@ public record ServerConfig(
         path(v.get("grpc.tls.client_ca")), jwt, jwtAuthn == null || jwtAuthn.isBlank() ? null : jwtAuthn.trim(),
         v.get("identity.api_key.header").toLowerCase(java.util.Locale.ROOT), v.get("identity.api_key.data"), failure,
         strip, bool(v, "authz.dynamic_metadata"), deadline, heavy, drain, duration(v, "shutdown.grace"), reload,
-        decisionLog, telemetry, decisionLogOtlp, tracing);
+        decisionLog, telemetry, decisionLogOtlp, tracing, schemaPaths(v.get("schema.errors")));
+  }
+
+  /** `schema.errors`: `paths` (a schema denial lists the offending fields) or `none` (the reason alone). */
+  private static boolean schemaPaths(String value) throws ConfigException {
+    String v = value == null ? "" : value.trim().toLowerCase(java.util.Locale.ROOT);
+    return switch (v) {
+      case "paths" -> true;
+      case "none" -> false;
+      default -> throw new ConfigException("`schema.errors` must be `paths` (a request refused by its schema is told"
+          + " which fields are wrong, never their values) or `none` (the reason alone), found `" + value + "`");
+    };
   }
 
   private static Telemetry telemetry(Map<String, String> v) throws ConfigException {

@@ -163,7 +163,7 @@ public final class WardenServer implements AutoCloseable {
     // Where every answered decision goes besides metrics and the log line: decision logs go here.
     List<DecisionSink> sinks = decisionLog == null ? List.of() : List.of(decisionLog);
     ExtAuthzService authz = new ExtAuthzService(authorizer,
-        new ResponseMapper(config.stripHeaders(), config.dynamicMetadata()),
+        new ResponseMapper(config.stripHeaders(), config.dynamicMetadata(), config.schemaPaths()),
         new DecisionRecorder(DecisionRecord.Api.EXT_AUTHZ, metrics, sinks, shadows), tracing);
     DecisionsService decide = new DecisionsService(authorizer,
         new DecisionRecorder(DecisionRecord.Api.DECIDE, metrics, sinks), tracing);

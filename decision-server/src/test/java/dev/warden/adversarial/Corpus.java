@@ -85,7 +85,7 @@ final class Corpus {
    * (method and path), for a caller whose claims the application vouches for.
    */
   record Decide(String route, Map<String, String> params, String method, String path, String as,
-      Map<String, Object> claims, String peer, Map<String, String> headers, String at) {}
+      Map<String, Object> claims, String peer, Map<String, String> headers, String body, String at) {}
 
   /**
    * The answer a secure sidecar gives.

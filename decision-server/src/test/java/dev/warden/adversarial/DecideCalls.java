@@ -62,6 +62,9 @@ final class DecideCalls {
     if (d.headers() != null) {
       b.putAllHeaders(d.headers());
     }
+    if (d.body() != null) {
+      b.setBody(com.google.protobuf.ByteString.copyFromUtf8(d.body()));
+    }
     return b.build();
   }
 }

@@ -318,6 +318,9 @@ class OfflineOnlineParityTest {
         new DecisionRecorder(DecisionRecord.Api.DECIDE, metrics));
     DecideRequest.Builder in = DecideRequest.newBuilder().setTime(Structs.timestamp(request.time()))
         .putAllHeaders(request.headers());
+    if (request.body() != null) {
+      in.setBody(com.google.protobuf.ByteString.copyFromUtf8(request.body().text()));
+    }
     if (request.identity().claims() != null) {
       in.setClaims(Structs.of(request.identity().claims()));
     }
@@ -341,6 +344,9 @@ class OfflineOnlineParityTest {
   static CheckRequest checkRequest(Request r, Tokens tokens) throws Exception {
     AttributeContext.HttpRequest.Builder http = AttributeContext.HttpRequest.newBuilder()
         .setId(r.id()).setMethod(r.method()).setPath(r.path()).setScheme(r.scheme()).putAllHeaders(r.headers());
+    if (r.body() != null) {
+      http.setBody(r.body().text()).setSize(r.body().size());
+    }
     AttributeContext.Peer.Builder source = AttributeContext.Peer.newBuilder();
     if (r.sourceIp() != null) {
       source.setAddress(Address.newBuilder().setSocketAddress(

@@ -86,6 +86,9 @@ public final class DecideRequestMapper {
         .headers(headers)
         .source(source, 0, peer)
         .identity(new Identity(claims, peer))
+        .body(in.getBody().isEmpty() ? null
+            : dev.warden.policy.runtime.RequestBody.ofBytes(in.getBody().asReadOnlyByteBuffer(), headers.get("content-type"),
+                false))
         .build();
     return new Mapped(call, request);
   }

@@ -41,6 +41,7 @@ public final class ResponseMapper {
 
   private final List<String> stripHeaders;
   private final boolean dynamicMetadata;
+  private final boolean schemaPaths;
   private final Cache<List<RuleRef>, Value> rules = new Cache<>(ResponseMapper::rules);
   private final Cache<String, Value> routes = new Cache<>(ResponseMapper::str);
   private final Cache<Denial.Key, Denial> denials = new Cache<>(Denial::of);
@@ -52,8 +53,17 @@ public final class ResponseMapper {
    *     log it can save
    */
   public ResponseMapper(List<String> stripHeaders, boolean dynamicMetadata) {
+    this(stripHeaders, dynamicMetadata, true);
+  }
+
+  /**
+   * @param schemaPaths `schema.errors`: whether a request denied by its route's schema is told
+   *     which fields were wrong (paths and problem codes, never values), or only the reason
+   */
+  public ResponseMapper(List<String> stripHeaders, boolean dynamicMetadata, boolean schemaPaths) {
     this.stripHeaders = List.copyOf(stripHeaders);
     this.dynamicMetadata = dynamicMetadata;
+    this.schemaPaths = schemaPaths;
   }
 
   public CheckResponse toResponse(Decision d, String decisionId, Map<String, String> requestHeaders) {
@@ -88,6 +98,9 @@ public final class ResponseMapper {
       return metadata == null ? r.build() : r.setDynamicMetadata(metadata).build();
     }
     CheckResponse denied = denied(d.status(), d.reason(), decisionId, metadata);
+    if (schemaPaths && !d.violations().isEmpty()) {
+      denied = withViolations(denied, d.violations());
+    }
     return d.obligations().responseHeaders().isEmpty() ? denied : withDenialHeaders(denied, d.obligations());
   }
 
@@ -121,6 +134,25 @@ public final class ResponseMapper {
           ? HeaderValueOption.HeaderAppendAction.APPEND_IF_EXISTS_OR_ADD
           : HeaderValueOption.HeaderAppendAction.OVERWRITE_IF_EXISTS_OR_ADD));
     }
+  }
+
+  /**
+   * A schema denial's body with the offending fields: `"violations":[{"path":…,"problem":…}]`
+   * after the public reason. Paths and problem codes only, never a value the client sent.
+   */
+  private static CheckResponse withViolations(CheckResponse denied, List<dev.warden.policy.runtime.Violation> found) {
+    String body = denied.getDeniedResponse().getBody();
+    StringBuilder b = new StringBuilder(body.length() + 48 * found.size()).append(body, 0, body.length() - 1)
+        .append(",\"violations\":[");
+    for (int i = 0; i < found.size(); i++) {
+      dev.warden.policy.runtime.Violation v = found.get(i);
+      b.append(i == 0 ? "" : ",").append("{\"path\":\"").append(json(v.path())).append("\",\"problem\":\"")
+          .append(v.problem()).append("\"}");
+    }
+    b.append("]}");
+    CheckResponse.Builder r = denied.toBuilder();
+    r.getDeniedResponseBuilder().setBody(b.toString());
+    return r.build();
   }
 
   /** A denial with the response headers of the route's `on deny` obligations. */
@@ -253,6 +285,8 @@ public final class ResponseMapper {
       case 403 -> "forbidden";
       case 404 -> "not_found";
       case 410 -> "gone";
+      case 413 -> "payload_too_large";
+      case 415 -> "unsupported_media_type";
       case 429 -> "too_many_requests";
       case 503 -> "unavailable";
       default -> "denied";

@@ -148,6 +148,9 @@ public final class DecisionsService extends DecisionsGrpc.DecisionsImplBase {
     if (!d.obligations().isEmpty()) {
       out.setObligations(obligations(d.obligations()));
     }
+    for (dev.warden.policy.runtime.Violation v : d.violations()) {
+      out.addViolations(dev.warden.proto.v1.Violation.newBuilder().setPath(v.path()).setProblem(v.problem()));
+    }
     return out.build();
   }
 

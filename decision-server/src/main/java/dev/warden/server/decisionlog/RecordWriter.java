@@ -79,6 +79,8 @@ final class RecordWriter {
   private static final SerializableString K_OUTCOME = new SerializedString("outcome");
   private static final SerializableString K_PARENT_SPAN_ID = new SerializedString("parentSpanId");
   private static final SerializableString K_PATH = new SerializedString("path");
+  private static final SerializableString K_PROBLEM = new SerializedString("problem");
+  private static final SerializableString K_VIOLATIONS = new SerializedString("violations");
   private static final SerializableString K_PRINCIPAL = new SerializedString("principal");
   private static final SerializableString K_QUERY = new SerializedString("query");
   private static final SerializableString K_REASON = new SerializedString("reason");
@@ -249,6 +251,16 @@ final class RecordWriter {
       }
       for (DecisionRecord.ShadowDecision b : r.shadowBundles()) {
         shadow(g, "bundle", b.bundle(), b.revision(), b.decision(), b.changed());
+      }
+      g.writeEndArray();
+    }
+    if (!d.violations().isEmpty()) {
+      arrayStart(g, K_VIOLATIONS);
+      for (dev.warden.policy.runtime.Violation v : d.violations()) {
+        g.writeStartObject();
+        str(g, K_PATH, v.path());
+        str(g, K_PROBLEM, v.problem());
+        g.writeEndObject();
       }
       g.writeEndArray();
     }

@@ -183,6 +183,26 @@ public final class RequestMix {
     return new Template(name, weight, method, path, caller, OUTSIDE, null, Map.of(), false, status);
   }
 
+  /**
+   * The JSON body the example bundle's schemas require of a request, as a client sends it (Envoy
+   * forwards it with `with_request_body`): an order for `POST /orders`, an amount and reason for a
+   * refund, a name and email for a customer's update; none for the rest (a cancellation's is
+   * optional).
+   */
+  private static String body(Template t) {
+    if (t.method().equals("POST") && t.path().equals("/orders")) {
+      return "{\"items\":[{\"sku\":\"SHOE-1\",\"qty\":1},{\"sku\":\"SOCK-12\",\"qty\":3}],\"currency\":\"EUR\","
+          + "\"note\":\"leave at the door\"}";
+    }
+    if (t.method().equals("PUT") && t.path().startsWith("/customers/")) {
+      return "{\"name\":\"Alice Liddell\",\"email\":\"alice@example.com\"}";
+    }
+    if (t.method().equals("POST") && t.path().endsWith("/refund")) {
+      return "{\"amount\":12.5,\"reason\":\"damaged in transit\"}";
+    }
+    return null;
+  }
+
   private static Case build(Template t, Random random, BearerTokens tokens, Map<Caller, String> signed) {
     String requestId = new UUID(random.nextLong(), random.nextLong()).toString();
     AttributeContext.HttpRequest.Builder http = AttributeContext.HttpRequest.newBuilder()
@@ -201,6 +221,11 @@ public final class RequestMix {
         .putHeaders("x-forwarded-proto", "https")
         .putHeaders("x-request-id", requestId);
     t.headers().forEach(http::putHeaders);
+    String body = body(t);
+    if (body != null) {
+      http.putHeaders("content-type", "application/json").setBody(body)
+          .setSize(body.getBytes(java.nio.charset.StandardCharsets.UTF_8).length);
+    }
     if (t.caller() != null && tokens != null) {
       http.putHeaders("authorization", "Bearer " + signed.computeIfAbsent(t.caller(), c -> tokens.sign(claims(c))));
     }
