@@ -7,6 +7,7 @@ import dev.warden.bundle.BundleReader;
 import dev.warden.policy.bundle.BundleCompiler;
 import dev.warden.policy.bundle.CompileResult;
 import dev.warden.policy.check.CheckedBundle.RouteInfo;
+import dev.warden.policy.diag.DiagnosticRenderer;
 import dev.warden.policy.source.Bundle;
 import dev.warden.server.openapi.OpenApiDiff;
 import dev.warden.server.openapi.OpenApiException;
@@ -76,11 +77,14 @@ final class OpenApiDiffCommand implements Callable<Integer> {
       err.flush();
       return OpenApiCommand.UNREADABLE;
     }
-    int[] exit = {WardenCli.OK};
-    CompileResult result = BundleOption.compile(bundle, dir.toString(), BundleCompiler.standard().upTo(BundleCompiler.LINT),
-        spec, exit);
-    if (result == null) {
-      return exit[0];
+    // Compiled as `warden check` compiles it; only errors are shown: a drift check is no place for
+    // the lint warnings of a bundle whose routes nobody may call yet.
+    CompileResult result = BundleCompiler.standard().upTo(BundleCompiler.LINT).compile(bundle, System::nanoTime);
+    if (!result.ok()) {
+      err.print(new DiagnosticRenderer(result.sources()).render(result.errors()));
+      err.println("error: " + dir + " has " + result.errors().size() + " error(s)");
+      err.flush();
+      return WardenCli.POLICY_ERRORS;
     }
     List<OpenApiDiff.DeclaredRoute> routes = new ArrayList<>();
     for (RouteInfo r : result.checked().routes()) {

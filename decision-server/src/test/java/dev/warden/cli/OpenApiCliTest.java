@@ -92,6 +92,7 @@ class OpenApiCliTest {
     Run r = run("openapi", "diff", EXPANDED.toString(), dir.toString());
     assertThat(r.exit()).as(r.out() + r.err()).isZero();
     assertThat(r.out()).isEqualTo("ok: " + EXPANDED + " and " + dir + " agree: 4 operation(s), each with a route\n");
+    assertThat(r.err()).as("no lint warnings in a drift check").isEmpty();
     Run json = run("openapi", "diff", EXPANDED.toString(), dir.toString(), "--format", "json");
     assertThat(json.exit()).isZero();
     JsonNode doc = new ObjectMapper().readTree(json.out());
