@@ -74,28 +74,24 @@ public final class OpenApiImport {
 
     List<Route> routes = new ArrayList<>();
     List<String> leftOut = new ArrayList<>();
-    List<String> leftOutLines = new ArrayList<>();
     WardenNames.Unique names = new WardenNames.Unique();
     Map<String, String> shapes = new HashMap<>();
     for (OpenApiSpec.Operation op : spec.operations()) {
       String what = op.method() + " " + op.path() + (op.operationId() == null ? "" : " (" + op.operationId() + ")");
       if (!METHODS.contains(op.method())) {
-        String why = what + ": left out: Warden routes have no " + op.method() + " method";
-        leftOut.add(why);
-        leftOutLines.add(why);
+        leftOut.add(what + ": left out: Warden routes have no " + op.method() + " method");
         continue;
       }
       RouteTemplates.Converted path = RouteTemplates.toWarden(op.path(), pathTypes(op, spec));
       String key = op.method() + " " + typedShape(path.path());
-      String name = names.take(baseName(op));
-      String clash = shapes.putIfAbsent(key, name);
+      String clash = shapes.get(key);
       if (clash != null) {
-        String why = what + ": left out: route `" + clash + "` has the same method and path shape (" + path.path()
-            + "), which Warden cannot tell apart";
-        leftOut.add(why);
-        leftOutLines.add(why);
+        leftOut.add(what + ": left out: route `" + clash + "` has the same method and path shape (" + path.path()
+            + "), which Warden cannot tell apart");
         continue;
       }
+      String name = names.take(baseName(op));
+      shapes.put(key, name);
       List<String> notes = new ArrayList<>(path.notes());
       if (op.deprecated()) {
         notes.add(0, "deprecated");
@@ -124,7 +120,7 @@ public final class OpenApiImport {
       }
       out.append(line).append('\n');
     }
-    for (String why : leftOutLines) {
+    for (String why : leftOut) {
       out.append("  // ").append(Emit.comment(why)).append('\n');
     }
     out.append("}\n");
