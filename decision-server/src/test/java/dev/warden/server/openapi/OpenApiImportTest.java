@@ -136,6 +136,25 @@ class OpenApiImportTest {
   }
 
   @Test
+  void parameterStylesBecomeShapesOrSayWhyNot() throws Exception {
+    OpenApiImport.Result r = render(RealSpecs.PARAMETER_STYLES, DEFAULTS);
+    assertThat(r.operations()).isEqualTo(25);
+    // Two operations at `/cookies#formExploded` and `/cookies#formNonExploded`: a fragment is no part of a request path.
+    assertThat(r.leftOut()).singleElement().asString().startsWith("GET /cookies#formExploded (cookies_form_exploded): left out");
+    assertThat(r.policy())
+        .contains("  // query array is a list in one value (`a,b`, not `?x=a&x=b`): taken as `string`")
+        .contains("  // query object is an object: its fields arrive as query parameters of their own")
+        .contains("  additional allow");
+  }
+
+  @Test
+  void openApi31TypeListsReachTheBodySchemasAsTheyAre() throws Exception {
+    OpenApiImport.Result r = render(RealSpecs.SCHEMA_TYPES_31, DEFAULTS);
+    assertThat(r.routes()).isEqualTo(r.operations()).isEqualTo(23);
+    assertThat(String.join("\n", r.schemas().values())).contains("\"type\": [\n").contains("\"null\"");
+  }
+
+  @Test
   void operationsWithoutIdsAreNamedFromMethodAndPathAndCollisionsNumbered() throws Exception {
     OpenApiSpec spec = OpenApiSpec.parse("t.yaml", "t.yaml", """
         openapi: 3.0.3
@@ -274,7 +293,7 @@ class OpenApiImportTest {
   void everyBodySchemaIsSelfContained() throws Exception {
     com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
     int refs = 0;
-    for (Path specFile : List.of(RealSpecs.PETSTORE, RealSpecs.PETSTORE_31, RealSpecs.GITHUB)) {
+    for (Path specFile : RealSpecs.ALL) {
       for (Map.Entry<String, String> file : render(specFile, DEFAULTS).schemas().entrySet()) {
         com.fasterxml.jackson.databind.JsonNode doc = json.readTree(file.getValue());
         assertThat(doc.path("$schema").asText()).isEqualTo(JsonSchemas.DIALECT);
@@ -293,9 +312,10 @@ class OpenApiImportTest {
   /** Every import on a real spec is a bundle the real compiler accepts: no errors through lint. */
   @Test
   void everyRealImportCompiles(@TempDir Path dir) throws Exception {
-    for (Path specFile : List.of(RealSpecs.PETSTORE, RealSpecs.PETSTORE_EXPANDED, RealSpecs.PETSTORE_31, RealSpecs.GITHUB)) {
+    for (Path specFile : RealSpecs.ALL) {
       OpenApiSpec spec = OpenApiSpec.read(specFile);
       OpenApiImport.Result r = OpenApiImport.render(spec, DEFAULTS.get());
+      assertThat(r.routes() + r.leftOut().size()).as(specFile.toString()).isEqualTo(r.operations());
       Path out = dir.resolve(spec.fileName());
       OpenApiImport.write(r, out, spec.fileName());
       CompileResult c = RealSpecs.check(out);

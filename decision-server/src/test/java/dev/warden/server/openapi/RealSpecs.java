@@ -14,6 +14,10 @@ final class RealSpecs {
   static final Path PETSTORE_EXPANDED = DIR.resolve("petstore-expanded.yaml");
   static final Path PETSTORE_31 = DIR.resolve("petstore-3.1.yaml");
   static final Path GITHUB = DIR.resolve("github-api.json.gz");
+  static final Path PARAMETER_STYLES = DIR.resolve("parameters-style.yaml");
+  static final Path SCHEMA_TYPES_31 = DIR.resolve("schema-types-3.1.yaml");
+  /** Every document of the folder. */
+  static final List<Path> ALL = List.of(PETSTORE, PETSTORE_EXPANDED, PETSTORE_31, PARAMETER_STYLES, SCHEMA_TYPES_31, GITHUB);
 
   private RealSpecs() {}
 
