@@ -22,7 +22,8 @@ import picocli.CommandLine.Command;
         "Re-importing overwrites only those (and creates DIR/bundle.yaml when missing): keep hand-written roles"
             + " and rules in other files."},
     exitCodeListHeading = "Exit codes:%n",
-    exitCodeList = {"0:written", "2:usage error (a bad option, or a --package that is not a Warden name)",
+    exitCodeList = {"0:written", "2:usage error (a bad option, a --package that is not a Warden name, or a"
+        + " DIR/openapi.warden that the import did not write)",
         "7:the spec cannot be read (not found, not YAML or JSON, not OpenAPI 3.0 or 3.1)", "1:DIR cannot be written"})
 final class OpenApiImportCommand implements Callable<Integer> {
   @CommandLine.Parameters(index = "0", paramLabel = "SPEC", description = "The OpenAPI document: .yaml, .yml or .json (optionally .gz).")
@@ -69,7 +70,13 @@ final class OpenApiImportCommand implements Callable<Integer> {
       err.flush();
       return OpenApiCommand.UNREADABLE;
     }
-    OpenApiImport.write(result, dir, api.fileName());
+    try {
+      OpenApiImport.write(result, dir, api.fileName());
+    } catch (OpenApiException e) {
+      err.println("error: " + e.getMessage());
+      err.flush();
+      return WardenCli.USAGE;
+    }
     for (String why : result.leftOut()) {
       err.println("note: " + why);
     }

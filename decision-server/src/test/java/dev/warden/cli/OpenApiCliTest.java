@@ -80,6 +80,16 @@ class OpenApiCliTest {
   }
 
   @Test
+  void aHandWrittenOpenapiWardenIsNeverOverwritten(@TempDir Path dir) throws IOException {
+    Files.writeString(dir.resolve("openapi.warden"), "package mine\n");
+    Run r = run("openapi", "import", EXPANDED.toString(), "-o", dir.toString());
+    assertThat(r.exit()).isEqualTo(WardenCli.USAGE);
+    assertThat(r.err()).contains("openapi.warden exists and was not written by `warden openapi import`");
+    assertThat(Files.readString(dir.resolve("openapi.warden"))).isEqualTo("package mine\n");
+    assertThat(dir.resolve("bundle.yaml")).doesNotExist();
+  }
+
+  @Test
   void aPackageThatIsNotAWardenNameIsAUsageError(@TempDir Path dir) {
     Run r = run("openapi", "import", EXPANDED.toString(), "-o", dir.toString(), "--package", "my-pets");
     assertThat(r.exit()).isEqualTo(WardenCli.USAGE);
