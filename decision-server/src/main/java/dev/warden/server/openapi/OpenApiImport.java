@@ -330,7 +330,7 @@ public final class OpenApiImport {
       } else if (jsonType != null) {
         lines.add("  // the " + Emit.comment(jsonType) + " body has no schema in the spec: left out");
       } else if (!others.isEmpty()) {
-        lines.add("  // body of type " + Emit.comment(String.join(", ", others)) + ": left out (Warden's body schemas are JSON)");
+        lines.add("  // body of type " + Emit.comment(String.join(", ", others)) + ": left out (the import writes JSON body schemas only)");
       }
     }
     boolean allow = objectQuery && !query.isEmpty();
