@@ -61,12 +61,12 @@ public record RouteSchema(Shape.Obj query, Shape.Obj headers, Body body, Limits 
   public Failure check(Request request, Map<String, List<String>> queryValues) {
     Shape.Check c = new Shape.Check(additional, MAX_VIOLATIONS);
     if (query != null) {
-      texts(query, queryValues, "query", true, c);
+      texts(query, queryValues, FieldPath.root("query"), c);
     }
     if (headers != null) {
       for (Map.Entry<String, Shape.Field> e : headers.fields().entrySet()) {
         String value = request.headers().get(e.getKey());
-        String path = "headers." + e.getKey();
+        FieldPath path = FieldPath.root("headers").field(e.getKey());
         if (value == null) {
           if (!e.getValue().optional()) {
             c.add(path, "required");
@@ -90,7 +90,7 @@ public record RouteSchema(Shape.Obj query, Shape.Obj headers, Body body, Limits 
   private Failure body(RequestBody b, Shape.Check c) {
     if (b == null || b.size() == 0) {
       if (!body.optional()) {
-        c.add("body", "required");
+        c.add(FieldPath.root("body"), "required");
       }
       return null;
     }
@@ -103,10 +103,10 @@ public record RouteSchema(Shape.Obj query, Shape.Obj headers, Body body, Limits 
       }
       QueryStrings.Parsed form = b.form();
       if (!form.ok()) {
-        c.add("body", "syntax");
+        c.add(FieldPath.root("body"), "syntax");
         return null;
       }
-      texts((Shape.Obj) body.shape(), form.values(), "body", false, c);
+      texts((Shape.Obj) body.shape(), form.values(), FieldPath.root("body"), c);
       return null;
     }
     if (!b.isJson()) {
@@ -114,24 +114,52 @@ public record RouteSchema(Shape.Obj query, Shape.Obj headers, Body body, Limits 
     }
     RequestBody.Parsed parsed = b.json();
     if (!parsed.ok()) {
-      c.add("body", parsed.error() != null && parsed.error().contains("depth") ? "depth" : "syntax");
+      c.add(FieldPath.root("body"), parsed.error() != null && parsed.error().contains("depth") ? "depth" : "syntax");
       return null;
     }
-    if (!bounded(parsed.value(), "body", 1, c)) {
+    // Most bodies keep within the limits: look without building paths, and again with them for one that does not.
+    if (!within(parsed.value(), 1) && !bounded(parsed.value(), FieldPath.root("body"), 1, c)) {
       return null;
     }
     if (body.validator() != null) {
       for (Violation v : body.validator().validate(parsed.value())) {
-        c.add(v.path(), v.problem());
+        c.add(v);
       }
     } else {
-      body.shape().validate(parsed.value(), "body", c);
+      body.shape().validate(parsed.value(), FieldPath.root("body"), c);
     }
     return null;
   }
 
+  /** Whether the value keeps within the depth, items and string limits. */
+  private boolean within(Object v, int depth) {
+    if (depth > limits.depth()) {
+      return false;
+    }
+    if (v instanceof String s) {
+      return s.length() <= limits.string() || s.codePointCount(0, s.length()) <= limits.string();
+    }
+    if (v instanceof List<?> list) {
+      if (list.size() > limits.items()) {
+        return false;
+      }
+      for (int i = 0; i < list.size(); i++) {
+        if (!within(list.get(i), depth + 1)) {
+          return false;
+        }
+      }
+    } else if (v instanceof Map<?, ?> m) {
+      for (Map.Entry<?, ?> e : m.entrySet()) {
+        if (((String) e.getKey()).length() > limits.string() || !within(e.getValue(), depth + 1)) {
+          return false;
+        }
+      }
+    }
+    return true;
+  }
+
   /** Whether the value keeps within the depth, items and string limits; adds the first breach. */
-  private boolean bounded(Object v, String path, int depth, Shape.Check c) {
+  private boolean bounded(Object v, FieldPath path, int depth, Shape.Check c) {
     if (depth > limits.depth()) {
       c.add(path, "depth");
       return false;
@@ -147,7 +175,7 @@ public record RouteSchema(Shape.Obj query, Shape.Obj headers, Body body, Limits 
         return false;
       }
       for (int i = 0; i < list.size(); i++) {
-        if (!bounded(list.get(i), path + "[" + i + "]", depth + 1, c)) {
+        if (!bounded(list.get(i), path.at(i), depth + 1, c)) {
           return false;
         }
       }
@@ -158,7 +186,7 @@ public record RouteSchema(Shape.Obj query, Shape.Obj headers, Body body, Limits 
           c.add(path, "length");
           return false;
         }
-        if (!bounded(e.getValue(), Shape.Obj.child(path, key), depth + 1, c)) {
+        if (!bounded(e.getValue(), path.field(key), depth + 1, c)) {
           return false;
         }
       }
@@ -167,11 +195,10 @@ public record RouteSchema(Shape.Obj query, Shape.Obj headers, Body body, Limits 
   }
 
   /** Query parameters or form fields: each declared one, and (strict) no other. */
-  private static void texts(Shape.Obj shape, Map<String, List<String>> values, String root, boolean query,
-      Shape.Check c) {
+  private static void texts(Shape.Obj shape, Map<String, List<String>> values, FieldPath root, Shape.Check c) {
     for (Map.Entry<String, Shape.Field> e : shape.fields().entrySet()) {
       List<String> given = values.get(e.getKey());
-      String path = Shape.Obj.child(root, e.getKey());
+      FieldPath path = root.field(e.getKey());
       Shape s = e.getValue().shape();
       if (given == null || given.isEmpty()) {
         if (!e.getValue().optional()) {
@@ -188,7 +215,7 @@ public record RouteSchema(Shape.Obj query, Shape.Obj headers, Body body, Limits 
     if (!c.allowAdditional()) {
       for (String name : values.keySet()) {
         if (!shape.fields().containsKey(name)) {
-          c.add(Shape.Obj.child(root, name), "unknown");
+          c.add(root.field(name), "unknown");
         }
       }
     }

@@ -28,10 +28,10 @@ public sealed interface Shape {
   Type type();
 
   /** Checks a JSON value at {@code path}. */
-  void validate(Object value, String path, Check check);
+  void validate(Object value, FieldPath path, Check check);
 
   /** Checks the text of a query parameter, a header or a form field at {@code path}. */
-  default void validateText(String text, String path, Check check) {
+  default void validateText(String text, FieldPath path, Check check) {
     check.add(path, "type");
   }
 
@@ -52,9 +52,16 @@ public sealed interface Shape {
       this.max = max;
     }
 
-    public void add(String path, String problem) {
+    public void add(FieldPath path, String problem) {
       if (violations.size() < max) {
-        violations.add(new Violation(path, problem));
+        violations.add(new Violation(path.toString(), problem));
+      }
+    }
+
+    /** A violation found elsewhere (a JSON Schema validator), as it is. */
+    public void add(Violation v) {
+      if (violations.size() < max) {
+        violations.add(v);
       }
     }
 
@@ -79,14 +86,14 @@ public sealed interface Shape {
     }
 
     @Override
-    public void validate(Object v, String path, Check c) {
+    public void validate(Object v, FieldPath path, Check c) {
       if (!(v instanceof Boolean)) {
         c.add(path, "type");
       }
     }
 
     @Override
-    public void validateText(String text, String path, Check c) {
+    public void validateText(String text, FieldPath path, Check c) {
       if (!text.equals("true") && !text.equals("false")) {
         c.add(path, "type");
       }
@@ -108,7 +115,7 @@ public sealed interface Shape {
     }
 
     @Override
-    public void validate(Object v, String path, Check c) {
+    public void validate(Object v, FieldPath path, Check c) {
       Long n = integral(v);
       if (n == null) {
         c.add(path, "type");
@@ -118,7 +125,7 @@ public sealed interface Shape {
     }
 
     @Override
-    public void validateText(String text, String path, Check c) {
+    public void validateText(String text, FieldPath path, Check c) {
       if (!TEXT.matcher(text).matches()) {
         c.add(path, "type");
         return;
@@ -164,7 +171,7 @@ public sealed interface Shape {
     }
 
     @Override
-    public void validate(Object v, String path, Check c) {
+    public void validate(Object v, FieldPath path, Check c) {
       BigDecimal d = v instanceof BigDecimal b ? b : v instanceof Long l ? BigDecimal.valueOf(l)
           : v instanceof BigInteger i ? new BigDecimal(i) : null;
       if (d == null) {
@@ -175,7 +182,7 @@ public sealed interface Shape {
     }
 
     @Override
-    public void validateText(String text, String path, Check c) {
+    public void validateText(String text, FieldPath path, Check c) {
       if (!TEXT.matcher(text).matches()) {
         c.add(path, "type");
       } else {
@@ -235,7 +242,7 @@ public sealed interface Shape {
     }
 
     @Override
-    public void validate(Object v, String path, Check c) {
+    public void validate(Object v, FieldPath path, Check c) {
       if (v instanceof String s) {
         validateText(s, path, c);
       } else {
@@ -244,7 +251,7 @@ public sealed interface Shape {
     }
 
     @Override
-    public void validateText(String s, String path, Check c) {
+    public void validateText(String s, FieldPath path, Check c) {
       if (min != null || max != null) {
         int n = s.codePointCount(0, s.length());
         if (min != null && n < min || max != null && n > max) {
@@ -277,7 +284,7 @@ public sealed interface Shape {
     }
 
     @Override
-    public void validate(Object v, String path, Check c) {
+    public void validate(Object v, FieldPath path, Check c) {
       if (v instanceof String s) {
         validateText(s, path, c);
       } else {
@@ -286,7 +293,7 @@ public sealed interface Shape {
     }
 
     @Override
-    public void validateText(String s, String path, Check c) {
+    public void validateText(String s, FieldPath path, Check c) {
       if (!values.contains(s)) {
         c.add(path, "enum");
       }
@@ -306,7 +313,7 @@ public sealed interface Shape {
     }
 
     @Override
-    public void validate(Object v, String path, Check c) {
+    public void validate(Object v, FieldPath path, Check c) {
       if (!(v instanceof List<?> list)) {
         c.add(path, "type");
         return;
@@ -316,18 +323,18 @@ public sealed interface Shape {
         return;
       }
       for (int i = 0; i < list.size() && !c.full(); i++) {
-        item.validate(list.get(i), path + "[" + i + "]", c);
+        item.validate(list.get(i), path.at(i), c);
       }
     }
 
     /** The values of a repeated query parameter or form field. */
-    public void validateTexts(List<String> texts, String path, Check c) {
+    public void validateTexts(List<String> texts, FieldPath path, Check c) {
       if (min != null && texts.size() < min || max != null && texts.size() > max) {
         c.add(path, "items");
         return;
       }
       for (int i = 0; i < texts.size() && !c.full(); i++) {
-        item.validateText(texts.get(i), path + "[" + i + "]", c);
+        item.validateText(texts.get(i), path.at(i), c);
       }
     }
 
@@ -345,7 +352,7 @@ public sealed interface Shape {
     }
 
     @Override
-    public void validate(Object v, String path, Check c) {
+    public void validate(Object v, FieldPath path, Check c) {
       if (!(v instanceof Map<?, ?> m)) {
         c.add(path, "type");
         return;
@@ -354,7 +361,7 @@ public sealed interface Shape {
         if (c.full()) {
           return;
         }
-        value.validate(e.getValue(), Obj.child(path, (String) e.getKey()), c);
+        value.validate(e.getValue(), path.field((String) e.getKey()), c);
       }
     }
   }
@@ -364,8 +371,6 @@ public sealed interface Shape {
 
   /** `{ f: S, g?: S }`: strict unless the check allows additional fields. */
   record Obj(Map<String, Field> fields) implements Shape {
-    private static final Pattern PLAIN = Pattern.compile("[A-Za-z_][A-Za-z0-9_-]*");
-
     public Obj {
       fields = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(fields));
     }
@@ -378,7 +383,7 @@ public sealed interface Shape {
     }
 
     @Override
-    public void validate(Object v, String path, Check c) {
+    public void validate(Object v, FieldPath path, Check c) {
       if (!(v instanceof Map<?, ?> m)) {
         c.add(path, "type");
         return;
@@ -390,44 +395,19 @@ public sealed interface Shape {
         Object value = m.get(e.getKey());
         if (value == null && !m.containsKey(e.getKey())) {
           if (!e.getValue().optional()) {
-            c.add(child(path, e.getKey()), "required");
+            c.add(path.field(e.getKey()), "required");
           }
         } else {
-          e.getValue().shape().validate(value, child(path, e.getKey()), c);
+          e.getValue().shape().validate(value, path.field(e.getKey()), c);
         }
       }
       if (!c.allowAdditional()) {
         for (Object key : m.keySet()) {
           if (!fields.containsKey(key) && !c.full()) {
-            c.add(child(path, (String) key), "unknown");
+            c.add(path.field((String) key), "unknown");
           }
         }
       }
-    }
-
-    /**
-     * `path.name`, or `path["name"]` for a name that is not a plain word (JSON-escaped, so a
-     * client's key cannot forge another path's look).
-     */
-    static String child(String path, String name) {
-      if (PLAIN.matcher(name).matches()) {
-        return path + "." + name;
-      }
-      StringBuilder b = new StringBuilder(path).append("[\"");
-      name.codePoints().limit(64).forEach(cp -> {
-        if (cp == '"' || cp == '\\') {
-          b.append('\\').appendCodePoint(cp);
-        } else if (cp < 0x20 || cp > 0x7e) {
-          b.append(cp > 0xffff ? String.format("\\u%04x\\u%04x", (int) Character.highSurrogate(cp),
-              (int) Character.lowSurrogate(cp)) : String.format("\\u%04x", cp));
-        } else {
-          b.appendCodePoint(cp);
-        }
-      });
-      if (name.codePointCount(0, name.length()) > 64) {
-        b.append("…");
-      }
-      return b.append("\"]").toString();
     }
   }
 }

@@ -223,7 +223,25 @@ class SchemaTest {
   }
 
   @Test
-  void aRuleReadingAMisspeltBodyFieldIsACheckError() {
-    assertThat(codes(compile(SHOP + "forbid create when request.body.curency == \"EUR\""))).isNotEmpty();
+  void aRuleReadingAMisspeltBodyFieldIsACheckErrorWithASuggestion() {
+    var r = compile(SHOP + "forbid create when request.body.curency == \"EUR\"");
+    assertThat(codes(r)).containsExactly("check.unknown_field");
+    assertThat(r.diagnostics().get(0).help()).contains("currency");
+  }
+
+  @Test
+  void invalidUtf8IsASyntaxViolation() {
+    byte[] bad = "{\"items\":[{\"sku\":\"AB-1\",\"qty\":2}],\"currency\":\"EUR\",\"note\":\"\u00ff\"}"
+        .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+    Request r = Request.builder("POST", "/orders", Bundles.NOW).headers(Map.of("idempotency-key", KEY))
+        .identity(user("alice", "customer"))
+        .body(RequestBody.ofBytes(java.nio.ByteBuffer.wrap(bad), "application/json", false)).build();
+    assertThat(violations(P.decide(r))).containsExactly("body (syntax)");
+  }
+
+  @Test
+  void pathsOfOddKeysCannotForgeAnotherPath() {
+    Decision d = order("{\"items\":[{\"sku\":\"AB-1\",\"qty\":2}],\"currency\":\"EUR\",\"a.b (range), x\":1}");
+    assertThat(violations(d)).containsExactly("body[\"a.b (range), x\"] (unknown)");
   }
 }
