@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = WardenCli.Version.class,
     description = "Policy-as-code decision sidecar for Envoy: check, test and evaluate policy bundles.",
-    subcommands = {ServeCommand.class, RequestCommand.class, CheckCommand.class, TestCommand.class, EvalCommand.class, ReplayCommand.class, RoutesCommand.class, BundleCommand.class})
+    subcommands = {ServeCommand.class, RequestCommand.class, CheckCommand.class, TestCommand.class, EvalCommand.class, ReplayCommand.class, RoutesCommand.class, BundleCommand.class, OpenApiCommand.class})
 public final class WardenCli implements Runnable {
   public static final int OK = 0;
   public static final int USAGE = 2;

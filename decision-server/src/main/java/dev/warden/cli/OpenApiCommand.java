@@ -1,0 +1,26 @@
+package dev.warden.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * `warden openapi`: an OpenAPI document as Warden routes and schemas (`import`), and the drift
+ * check between a document and a bundle (`diff`). Exit codes beyond the common ones: 6 when the
+ * spec and the bundle drift apart, 7 when the spec or the bundle cannot be read.
+ */
+@Command(name = "openapi", mixinStandardHelpOptions = true,
+    description = "Import an OpenAPI 3.0/3.1 document as routes and schemas, or check a bundle against one.",
+    subcommands = {OpenApiImportCommand.class, OpenApiDiffCommand.class})
+final class OpenApiCommand implements Runnable {
+  /** `diff`: the spec has operations the bundle lacks, or the bundle routes the spec lacks. */
+  static final int DRIFT = 6;
+  /** The spec (or, for `diff`, the bundle) cannot be read: no such file, not YAML or JSON, not OpenAPI 3. */
+  static final int UNREADABLE = 7;
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(spec.commandLine().getOut());
+  }
+}
