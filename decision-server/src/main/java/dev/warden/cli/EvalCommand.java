@@ -73,6 +73,10 @@ final class EvalCommand implements Callable<Integer> {
     if (!d.errors().isEmpty()) {
       out.put("errors", d.errors().stream().map(EvalCommand::error).toList());
     }
+    if (!d.violations().isEmpty()) {
+      out.put("violations", d.violations().stream()
+          .map(v -> Map.of("path", v.path(), "problem", v.problem())).toList());
+    }
     if (explain) {
       out.put("explanation", d.explanation());
       out.put("locations", d.rules().stream().map(RuleRef::location).toList());

@@ -22,14 +22,18 @@ import java.util.Set;
  * <pre>
  * {"method": "GET", "path": "/orders/42?page=2", "time": "2026-01-01T00:00:00Z",
  *  "headers": {"x-tenant": "acme"}, "source": {"ip": "10.0.0.1", "principal": "spiffe://…"},
- *  "identity": {"claims": {"sub": "alice", "roles": ["customer"]}, "peer": "spiffe://…"}}
+ *  "identity": {"claims": {"sub": "alice", "roles": ["customer"]}, "peer": "spiffe://…"},
+ *  "body": {"items": [{"sku": "SHOE-1", "qty": 1}]}}
  * </pre>
+ *
+ * A `body` that is an object or a list is sent as its JSON text (with `content-type:
+ * application/json` unless `headers` names one); a string is sent as written.
  *
  * Unknown keys are errors, so that a typo never silently changes the question.
  */
 final class RequestJson {
   private static final Set<String> TOP = Set.of("method", "path", "query", "headers", "time", "host", "scheme", "id",
-      "source", "destination", "identity");
+      "source", "destination", "identity", "body");
   private static final Set<String> PEER = Set.of("ip", "port", "principal");
   private static final Set<String> IDENTITY = Set.of("claims", "peer");
 
@@ -87,7 +91,22 @@ final class RequestJson {
         throw new BadRequestFile("`time` must be an instant such as `2026-01-01T00:00:00Z`");
       }
     }
+    dev.warden.policy.runtime.RequestBody body = null;
+    if (root.has("body")) {
+      JsonNode v = root.get("body");
+      String bodyText;
+      if (v.isTextual()) {
+        bodyText = v.asText();
+      } else if (v.isContainerNode()) {
+        bodyText = v.toString();
+        headers.putIfAbsent("content-type", "application/json");
+      } else {
+        throw new BadRequestFile("`body` must be an object or a list (sent as JSON) or a string (sent as written)");
+      }
+      body = dev.warden.policy.runtime.RequestBody.ofText(bodyText, headers.get("content-type"), false);
+    }
     Request.Builder b = Request.builder(method, target, time)
+        .body(body)
         .headers(headers)
         .host(text(root, "host", false)).scheme(text(root, "scheme", false)).id(text(root, "id", false));
     if (root.has("source")) {

@@ -159,6 +159,24 @@ class CliTest {
   }
 
   @Test
+  void evalSendsABodyAndPrintsTheSchemaViolations(@TempDir Path dir) throws IOException {
+    Path req = dir.resolve("req.json");
+    String alice = "\"identity\": {\"claims\": {\"sub\": \"alice\", \"roles\": [\"customer\"], \"tenant\": \"acme\"}}";
+    Files.writeString(req, "{\"method\": \"POST\", \"path\": \"/orders\", \"time\": \"2026-11-20T10:00:00Z\", " + alice
+        + ", \"body\": {\"items\": [{\"sku\": \"SHOE-1\", \"qty\": 1, \"price\": 0}], \"currency\": \"EUR\"}}");
+    Run bad = run("eval", EXAMPLE.toString(), "--request", req.toString());
+    assertThat(bad.exit()).isZero();
+    JsonNode d = new com.fasterxml.jackson.databind.ObjectMapper().readTree(bad.out());
+    assertThat(d.get("outcome").asText()).isEqualTo("schema");
+    assertThat(d.get("status").asInt()).isEqualTo(400);
+    assertThat(d.get("violations").toString()).isEqualTo("[{\"path\":\"body.items[0].price\",\"problem\":\"unknown\"}]");
+    Files.writeString(req, "{\"method\": \"POST\", \"path\": \"/orders\", \"time\": \"2026-11-20T10:00:00Z\", " + alice
+        + ", \"body\": {\"items\": [{\"sku\": \"SHOE-1\", \"qty\": 1}], \"currency\": \"EUR\"}}");
+    Run ok = run("eval", EXAMPLE.toString(), "--request", req.toString());
+    assertThat(ok.out()).contains("\"allowed\" : true");
+  }
+
+  @Test
   void evalRejectsAMistypedRequestFile(@TempDir Path dir) throws IOException {
     Path req = dir.resolve("req.json");
     Files.writeString(req, "{\"method\": \"GET\", \"pth\": \"/orders\"}");
