@@ -22,7 +22,7 @@ final class Corpus {
   static final String RESOURCE = "/adversarial/corpus.yaml";
 
   /** The input classes every case belongs to. */
-  static final Set<String> CLASSES = Set.of("path", "method", "header", "identity", "decide");
+  static final Set<String> CLASSES = Set.of("path", "method", "header", "identity", "decide", "body");
 
   private Corpus() {}
 

@@ -33,7 +33,7 @@ final class SchemaChecker {
       "date", "ip", "list", "map");
   private static final Map<String, Shape.Format> FORMATS = Map.of("uuid", Shape.Format.UUID, "email",
       Shape.Format.EMAIL, "time", Shape.Format.TIME, "date", Shape.Format.DATE, "ip", Shape.Format.IP);
-  private static final List<String> LIMITS = List.of("body", "depth", "items", "string");
+  private static final List<String> LIMITS = List.of("body", "depth", "items", "string", "truncated");
 
   private final Diagnostics diagnostics;
   private final Files files;
@@ -181,6 +181,7 @@ final class SchemaChecker {
     int depth = RouteSchema.Limits.DEFAULT.depth();
     int items = RouteSchema.Limits.DEFAULT.items();
     int string = RouteSchema.Limits.DEFAULT.string();
+    int truncated = RouteSchema.Limits.DEFAULT.truncatedStatus();
     boolean ok = true;
     for (Decl.Limit l : item.limits()) {
       switch (l.name()) {
@@ -200,6 +201,15 @@ final class SchemaChecker {
             ok = false;
           } else {
             body = l.value() * unit;
+          }
+        }
+        case "truncated" -> {
+          if (l.unit() != null || (l.value() != 413 && l.value() != 400)) {
+            diagnostics.add(Diagnostic.error("check.bad_limit", l.span(), "`truncated` is the status of a body Envoy"
+                + " cut short: 413 or 400").withHelp("write `truncated 413` (the default) or `truncated 400`"));
+            ok = false;
+          } else {
+            truncated = (int) l.value();
           }
         }
         case "depth", "items", "string" -> {
@@ -226,7 +236,7 @@ final class SchemaChecker {
         }
       }
     }
-    return ok ? new RouteSchema.Limits(body, depth, items, string) : null;
+    return ok ? new RouteSchema.Limits(body, depth, items, string, truncated) : null;
   }
 
   /** The checked shape, or null after reporting why. An optional outside a field is an error. */

@@ -42,9 +42,12 @@ public record RouteSchema(Shape.Obj query, Shape.Obj headers, Body body, Limits 
     List<Violation> validate(Object json);
   }
 
-  /** Bounds on a body: bytes, nesting, the longest array, the longest string (code points). */
-  public record Limits(long bodyBytes, int depth, int items, int string) {
-    public static final Limits DEFAULT = new Limits(1L << 20, 32, 10_000, 1 << 20);
+  /**
+   * Bounds on a body: bytes, nesting, the longest array, the longest string (code points), and
+   * the status of a body Envoy cut short (`truncated`: 413, or 400).
+   */
+  public record Limits(long bodyBytes, int depth, int items, int string, int truncatedStatus) {
+    public static final Limits DEFAULT = new Limits(1L << 20, 32, 10_000, 1 << 20, 413);
   }
 
   /**
@@ -94,8 +97,13 @@ public record RouteSchema(Shape.Obj query, Shape.Obj headers, Body body, Limits 
       }
       return null;
     }
-    if (b.truncated() || b.size() > limits.bodyBytes()) {
+    if (b.size() > limits.bodyBytes()) {
       return new Failure(413, "request body too large", List.of(new Violation("body", "size")));
+    }
+    if (b.truncated()) {
+      // Never validate half a body: Envoy sent only its start.
+      return new Failure(limits.truncatedStatus(), limits.truncatedStatus() == 413 ? "request body too large"
+          : "request does not match its schema", List.of(new Violation("body", "size")));
     }
     if (body.form()) {
       if (!b.isForm()) {

@@ -147,6 +147,30 @@ class SchemaTest {
   }
 
   @Test
+  void aTruncatedBodyIs413Or400AsTheSchemaSays() {
+    Program p = program(Bundles.SHOP_PRINCIPAL + """
+        api "Shop" { route create POST /orders  route upload POST /uploads }
+        permit create, upload
+        schema create { body { sku: string } limits { truncated 400 } }
+        schema upload { body { name: string } }
+        """);
+    java.util.function.Function<String, Request> cut = path -> Request.builder("POST", path, Bundles.NOW)
+        .identity(user("alice")).body(RequestBody.ofText("{\"sku\":\"a\"", "application/json", true)).build();
+    assertThat(p.decide(cut.apply("/orders")).status()).isEqualTo(400);
+    assertThat(p.decide(cut.apply("/uploads")).status()).isEqualTo(413);
+    assertThat(violations(p.decide(cut.apply("/orders")))).containsExactly("body (size)");
+    assertThat(codes(compile(SHOP + "schema ping { body { a: int } limits { truncated 500 } }")))
+        .contains("check.bad_limit");
+  }
+
+  @Test
+  void hugeStringsAndArraysAreRefusedByTheLimits() {
+    String huge = "x".repeat(300);
+    assertThat(violations(order("{\"items\":[{\"sku\":\"AB-1\",\"qty\":2}],\"currency\":\"EUR\",\"x\":\"" + huge + "\"}")))
+        .containsExactly("body.x (length)");
+  }
+
+  @Test
   void hostileBodiesAreRefusedAsTheSchemaSays() {
     assertThat(violations(order("{\"items\":[{\"sku\":\"AB-1\",\"qty\":2}],\"currency\":\"EUR\",\"x\":[[[[[[[1]]]]]]]}")))
         .containsExactly("body.x[0][0][0][0][0] (depth)");
