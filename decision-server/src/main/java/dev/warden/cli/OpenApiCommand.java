@@ -19,6 +19,19 @@ final class OpenApiCommand implements Runnable {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
+  /** The spec, its parse warnings printed; or null after printing why it cannot be read. */
+  static dev.warden.server.openapi.OpenApiSpec read(java.nio.file.Path file, java.io.PrintWriter err) {
+    try {
+      dev.warden.server.openapi.OpenApiSpec api = dev.warden.server.openapi.OpenApiSpec.read(file);
+      OpenApiDiffCommand.warn(api, err);
+      return api;
+    } catch (dev.warden.server.openapi.OpenApiException e) {
+      err.println("error: " + e.getMessage());
+      err.flush();
+      return null;
+    }
+  }
+
   @Override
   public void run() {
     spec.commandLine().usage(spec.commandLine().getOut());

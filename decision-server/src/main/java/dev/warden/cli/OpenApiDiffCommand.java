@@ -10,7 +10,6 @@ import dev.warden.policy.check.CheckedBundle.RouteInfo;
 import dev.warden.policy.diag.DiagnosticRenderer;
 import dev.warden.policy.source.Bundle;
 import dev.warden.server.openapi.OpenApiDiff;
-import dev.warden.server.openapi.OpenApiException;
 import dev.warden.server.openapi.OpenApiSpec;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -60,15 +59,10 @@ final class OpenApiDiffCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
-    OpenApiSpec api;
-    try {
-      api = OpenApiSpec.read(specFile);
-    } catch (OpenApiException e) {
-      err.println("error: " + e.getMessage());
-      err.flush();
+    OpenApiSpec api = OpenApiCommand.read(specFile, err);
+    if (api == null) {
       return OpenApiCommand.UNREADABLE;
     }
-    warn(api, err);
     Bundle bundle;
     try {
       bundle = BundleReader.read(dir);

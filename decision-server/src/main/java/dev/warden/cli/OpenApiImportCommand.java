@@ -53,15 +53,10 @@ final class OpenApiImportCommand implements Callable<Integer> {
       err.flush();
       return WardenCli.USAGE;
     }
-    OpenApiSpec api;
-    try {
-      api = OpenApiSpec.read(specFile);
-    } catch (OpenApiException e) {
-      err.println("error: " + e.getMessage());
-      err.flush();
+    OpenApiSpec api = OpenApiCommand.read(specFile, err);
+    if (api == null) {
       return OpenApiCommand.UNREADABLE;
     }
-    OpenApiDiffCommand.warn(api, err);
     OpenApiImport.Result result;
     try {
       result = OpenApiImport.render(api, new OpenApiImport.Options(packageName, owner));
