@@ -33,6 +33,9 @@ final class SchemaChecker {
       "date", "ip", "list", "map");
   private static final Map<String, Shape.Format> FORMATS = Map.of("uuid", Shape.Format.UUID, "email",
       Shape.Format.EMAIL, "time", Shape.Format.TIME, "date", Shape.Format.DATE, "ip", Shape.Format.IP);
+  /** JSON Schema's and other languages' names for Warden's shapes, for "did you mean". */
+  private static final Map<String, String> JSON_NAMES = Map.of("integer", "int", "number", "decimal", "boolean",
+      "bool", "str", "string", "array", "list<…>", "object", "{ name: type }", "datetime", "time", "uri", "string");
   private static final List<String> LIMITS = List.of("body", "depth", "items", "string", "truncated");
 
   private final Diagnostics diagnostics;
@@ -122,8 +125,8 @@ final class SchemaChecker {
 
   private Shape.Obj textRecord(Decl.SchemaItem item, String what) {
     if (!(item.shape() instanceof ShapeRef.Record r)) {
-      diagnostics.add(Diagnostic.error("check.bad_schema_item", item.shape().span(), item.item() + " are a record")
-          .withHelp("write `" + item.item() + " { name: type, … }`"));
+      diagnostics.add(Diagnostic.error("check.bad_schema_item", item.shape().span(),
+          "`" + item.item() + "` is a record of " + what).withHelp("write `" + item.item() + " { name: type, … }`"));
       return null;
     }
     Shape shape = shape(r);
@@ -193,11 +196,13 @@ final class SchemaChecker {
             default -> 0;
           };
           if (unit == 0) {
-            diagnostics.add(Diagnostic.error("check.bad_limit", l.span(), "a body limit is a size: `" + l.value()
-                + (l.unit() == null ? "" : l.unit()) + "` has no unit Warden reads").withHelp("write `B`, `KiB` or `MiB`, such as `body 64KiB`"));
+            diagnostics.add(Diagnostic.error("check.bad_limit", l.span(), l.unit() == null
+                ? "a body limit is a size: `" + l.value() + "` has no unit"
+                : "`" + l.unit() + "` is not a unit of size").withHelp("write `B`, `KiB` or `MiB`, such as `body 64KiB`"));
             ok = false;
           } else if (l.value() < 1 || l.value() * unit > 64L << 20) {
-            diagnostics.add(Diagnostic.error("check.bad_limit", l.span(), "a body limit is 1B to 64MiB"));
+            diagnostics.add(Diagnostic.error("check.bad_limit", l.span(), "a body limit is 1B to 64MiB")
+                .withHelp("Envoy buffers the body for Warden: keep it to what the route needs, such as `body 64KiB`"));
             ok = false;
           } else {
             body = l.value() * unit;
@@ -218,7 +223,8 @@ final class SchemaChecker {
             diagnostics.add(Diagnostic.error("check.bad_limit", l.span(), "`" + l.name() + "` is a count, without a unit"));
             ok = false;
           } else if (l.value() < 1 || l.value() > max) {
-            diagnostics.add(Diagnostic.error("check.bad_limit", l.span(), "`" + l.name() + "` is 1 to " + max));
+            diagnostics.add(Diagnostic.error("check.bad_limit", l.span(), "`" + l.name() + " " + l.value() + "`: `"
+                + l.name() + "` is 1 to " + max));
             ok = false;
           } else if (l.name().equals("depth")) {
             depth = (int) l.value();
@@ -247,9 +253,12 @@ final class SchemaChecker {
       return null;
     }
     if (ref instanceof ShapeRef.Enum e) {
-      if (e.values().size() != new java.util.HashSet<>(e.values()).size()) {
-        diagnostics.add(Diagnostic.error("check.bad_shape", e.span(), "an enum lists a value twice"));
-        return null;
+      java.util.Set<String> seen = new java.util.HashSet<>();
+      for (String v : e.values()) {
+        if (!seen.add(v)) {
+          diagnostics.add(Diagnostic.error("check.bad_shape", e.span(), "`\"" + v + "\"` is listed twice in this enum"));
+          return null;
+        }
       }
       return new Shape.Enum(e.values());
     }
@@ -279,7 +288,9 @@ final class SchemaChecker {
     String name = n.name();
     if (!SHAPES.contains(name)) {
       Diagnostic d = Diagnostic.error("check.unknown_type", n.span(), "unknown type `" + name + "`");
-      diagnostics.add(EditDistance.closest(name, SHAPES).map(s -> d.withHelp("did you mean `" + s + "`?"))
+      java.util.Optional<String> near = java.util.Optional.ofNullable(JSON_NAMES.get(name))
+          .or(() -> EditDistance.closest(name, SHAPES));
+      diagnostics.add(near.map(s -> d.withHelp("did you mean `" + s + "`?"))
           .orElse(d.withHelp("a schema's types are " + String.join(", ", SHAPES) + ", records and `\"a\" | \"b\"`")));
       return null;
     }
