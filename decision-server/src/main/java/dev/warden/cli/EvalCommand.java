@@ -75,7 +75,12 @@ final class EvalCommand implements Callable<Integer> {
     }
     if (!d.violations().isEmpty()) {
       out.put("violations", d.violations().stream()
-          .map(v -> Map.of("path", v.path(), "problem", v.problem())).toList());
+          .map(v -> {
+            Map<String, Object> one = new LinkedHashMap<>();
+            one.put("path", v.path());
+            one.put("problem", v.problem());
+            return one;
+          }).toList());
     }
     if (explain) {
       out.put("explanation", d.explanation());
