@@ -3,8 +3,9 @@ package dev.warden.policy.schema;
 /**
  * Where a value is in a request, built as validation descends and printed only for a violation:
  * `body`, `body.items[2].qty`, `query.limit`, `headers.idempotency-key`. A name that is not a
- * plain word prints bracketed and JSON-escaped (`body["a b"]`, at most 64 code points), so a
- * client's key can never forge the look of another path. Immutable.
+ * plain word, or is longer than 64 code points, prints bracketed and JSON-escaped (`body["a b"]`,
+ * cut after 64 code points with `…`), so a client's key can never forge the look of another path
+ * nor carry a value into it. Immutable.
  */
 public final class FieldPath {
   private final FieldPath parent;
@@ -47,7 +48,7 @@ public final class FieldPath {
     parent.append(b);
     if (name == null) {
       b.append('[').append(index).append(']');
-    } else if (plain(name)) {
+    } else if (plain(name) && name.length() <= 64) {
       b.append('.').append(name);
     } else {
       b.append("[\"");

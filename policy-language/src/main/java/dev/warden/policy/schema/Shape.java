@@ -118,7 +118,8 @@ public sealed interface Shape {
     public void validate(Object v, FieldPath path, Check c) {
       Long n = integral(v);
       if (n == null) {
-        c.add(path, "type");
+        // A whole number too large for 64 bits is out of range; anything else is not an integer.
+        c.add(path, wholeBeyondLong(v) ? "range" : "type");
       } else if (min != null && n < min || max != null && n > max) {
         c.add(path, "range");
       }
@@ -140,6 +141,13 @@ public sealed interface Shape {
     @Override
     public boolean textual() {
       return true;
+    }
+
+    static boolean wholeBeyondLong(Object v) {
+      if (v instanceof BigInteger) {
+        return true;
+      }
+      return v instanceof BigDecimal d && (d.signum() == 0 || d.stripTrailingZeros().scale() <= 0);
     }
 
     /** The value as a long when it is an integral JSON number that fits one, else null. */
@@ -233,9 +241,15 @@ public sealed interface Shape {
 
   /**
    * `string`, `string(min..max)` (length in code points), `string matches "re"` (RE2, the whole
-   * string), or a format (`uuid`, `email`, `time`, `date`, `ip`); what is not set is null.
+   * string; with {@code search}, anywhere in it, as JSON Schema's `pattern`), or a format (`uuid`, `email`, `time`, `date`, `ip`); what is not set is null.
    */
-  record Str(Integer min, Integer max, com.google.re2j.Pattern pattern, Format format) implements Shape {
+  record Str(Integer min, Integer max, com.google.re2j.Pattern pattern, Format format, boolean search)
+      implements Shape {
+    /** A pattern that must match the whole string (Warden's `matches`). */
+    public Str(Integer min, Integer max, com.google.re2j.Pattern pattern, Format format) {
+      this(min, max, pattern, format, false);
+    }
+
     @Override
     public Type type() {
       return format == Format.TIME ? Type.TIME : format == Format.IP ? Type.IP : Type.STRING;
@@ -261,7 +275,7 @@ public sealed interface Shape {
       }
       if (format != null && !format.holds(s)) {
         c.add(path, "format");
-      } else if (pattern != null && !pattern.matches(s)) {
+      } else if (pattern != null && !(search ? pattern.matcher(s).find() : pattern.matches(s))) {
         c.add(path, "pattern");
       }
     }

@@ -80,11 +80,22 @@ public final class JsonSchemaBody {
   private final Schema schema;
   private final Type type;
   private final Set<String> declaredNames;
+  /** The schema as an inline shape, when it says nothing a shape would say otherwise ({@link InlineShapes}); else null. */
+  private final dev.warden.policy.schema.Shape fast;
+  private final boolean allowAdditional;
 
-  private JsonSchemaBody(Schema schema, Type type, Set<String> declaredNames) {
+  private JsonSchemaBody(Schema schema, Type type, Set<String> declaredNames, dev.warden.policy.schema.Shape fast,
+      boolean allowAdditional) {
     this.schema = schema;
     this.type = type;
     this.declaredNames = declaredNames;
+    this.fast = fast;
+    this.allowAdditional = allowAdditional;
+  }
+
+  /** Whether bodies are validated by the inline shape this schema is equivalent to, not by the validator. */
+  boolean fast() {
+    return fast != null;
   }
 
   /** The compiled schema, or why there is none: messages naming the file, the JSON pointer and a hint. */
@@ -127,7 +138,8 @@ public final class JsonSchemaBody {
           + ". Hint: check the keyword it names against the " + docs.rootDraft.display + " specification;"
           + " every reference must name a file of the bundle by a relative path."));
     }
-    return new Result(new JsonSchemaBody(schema, BodyTypes.of(docs), Set.copyOf(docs.declaredNames)), List.of());
+    return new Result(new JsonSchemaBody(schema, BodyTypes.of(docs), Set.copyOf(docs.declaredNames),
+        InlineShapes.of(docs), allowAdditional), List.of());
   }
 
   /** The type `request.body` has for a policy on this route. */
@@ -140,6 +152,38 @@ public final class JsonSchemaBody {
    * Boolean, null); empty when it is valid. Thread-safe, no I/O.
    */
   public List<Violation> validate(Object body) {
+    if (fast == null) {
+      return validateWithValidator(body);
+    }
+    if (tooDeep(body, 0)) {
+      return List.of(new Violation("body", "depth"));
+    }
+    dev.warden.policy.schema.Shape.Check c = new dev.warden.policy.schema.Shape.Check(allowAdditional, MAX_VIOLATIONS);
+    fast.validate(body, dev.warden.policy.schema.FieldPath.root("body"), c);
+    List<Violation> found = c.violations();
+    return found.isEmpty() ? found : found.stream()
+        .sorted(Comparator.comparing(Violation::path).thenComparing(Violation::problem)).toList();
+  }
+
+  /** Whether the value nests deeper than the parser allows (looked at no deeper than that). */
+  private static boolean tooDeep(Object v, int depth) {
+    if (!(v instanceof Map<?, ?>) && !(v instanceof List<?>)) {
+      return false;
+    }
+    if (depth >= dev.warden.policy.runtime.RequestBody.MAX_DEPTH) {
+      return true;
+    }
+    Iterable<?> children = v instanceof Map<?, ?> m ? m.values() : (List<?>) v;
+    for (Object c : children) {
+      if (tooDeep(c, depth + 1)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Validates with networknt's validator, whether or not the schema has a fast path (tests compare the two). */
+  List<Violation> validateWithValidator(Object body) {
     JsonNode node;
     try {
       node = JsonValues.toNode(body);
