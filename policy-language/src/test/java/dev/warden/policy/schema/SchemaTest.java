@@ -307,6 +307,27 @@ class SchemaTest {
         "{\"$ref\": \"https://example.com/evil.json\"}"))).contains("check.schema_file");
   }
 
+  /**
+   * Go's encoding/json and .NET's System.Text.Json bind JSON keys to fields regardless of case,
+   * and Jackson does with ACCEPT_CASE_INSENSITIVE_PROPERTIES: a strict schema refuses every
+   * spelling it does not declare, so `QTY` or an escaped `\u0071ty` cannot reach such an upstream
+   * past the declared `qty`.
+   */
+  @Test
+  void keysAreMatchedExactlySoCaseInsensitiveUpstreamsCannotBeFooled() {
+    assertThat(violations(order("{\"items\":[{\"sku\":\"AB-1\",\"qty\":2,\"QTY\":1000}],\"currency\":\"EUR\"}")))
+        .containsExactly("body.items[0].QTY (unknown)");
+    assertThat(violations(order("{\"items\":[{\"sku\":\"AB-1\",\"Qty\":2}],\"currency\":\"EUR\"}")))
+        .containsExactlyInAnyOrder("body.items[0].qty (required)", "body.items[0].Qty (unknown)");
+    // An escaped key is the key it spells, as every JSON parser reads it.
+    assertThat(order("{\"items\":[{\"sku\":\"AB-1\",\"\\u0071ty\":2}],\"currency\":\"EUR\"}").allowed()).isTrue();
+    // Both spellings in one object are a duplicate key: refused before the route (a body that does
+    // not parse cannot be searched for method overrides), never read as either value.
+    Decision twice = order("{\"items\":[{\"sku\":\"AB-1\",\"qty\":2,\"\\u0071ty\":3}],\"currency\":\"EUR\"}");
+    assertThat(twice.allowed()).isFalse();
+    assertThat(twice.status()).isEqualTo(400);
+  }
+
   @Test
   void invalidUtf8IsASyntaxViolation() {
     byte[] bad = "{\"items\":[{\"sku\":\"AB-1\",\"qty\":2}],\"currency\":\"EUR\",\"note\":\"\u00ff\"}"
