@@ -253,7 +253,7 @@ public final class BundleChecker {
     data.forEach(doc -> d.put(doc.name(), new Env.Slot(doc.slot(), doc.type())));
     Map<String, Integer> r = new LinkedHashMap<>();
     roles.forEach(role -> r.put(role.name(), role.id()));
-    return new Env(p, d, Map.of(), name -> null, r, Set.copyOf(brokenData), RequestModel.DEFAULT);
+    return new Env(p, d, Map.of(), name -> null, r, Set.copyOf(brokenData), RequestModel.DEFAULT, null);
   }
 
   private List<CheckedGrant> grants(

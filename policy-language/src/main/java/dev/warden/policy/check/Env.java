@@ -16,6 +16,7 @@ import java.util.function.Function;
  * @param brokenData data documents that exist but could not be typed (already reported), so
  *     uses of them are not reported again as unknown
  * @param request what the targeted routes let a rule see of the request
+ * @param bodyProblem why `request.body` has no type here, naming the routes, or null
  */
 record Env(
     Map<String, Slot> principal,
@@ -24,15 +25,16 @@ record Env(
     Function<String, String> paramProblem,
     Map<String, Integer> roles,
     Set<String> brokenData,
-    RequestModel request) {
+    RequestModel request,
+    String bodyProblem) {
 
   record Slot(int index, Type type) {}
 
   Env withParams(Map<String, Type> newParams, Function<String, String> problem) {
-    return new Env(principal, data, newParams, problem, roles, brokenData, request);
+    return new Env(principal, data, newParams, problem, roles, brokenData, request, bodyProblem);
   }
 
-  Env withRequest(RequestModel model) {
-    return new Env(principal, data, params, paramProblem, roles, brokenData, model);
+  Env withRequest(RequestModel model, String whyNoBody) {
+    return new Env(principal, data, params, paramProblem, roles, brokenData, model, whyNoBody);
   }
 }

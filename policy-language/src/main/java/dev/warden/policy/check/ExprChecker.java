@@ -263,10 +263,10 @@ final class ExprChecker {
     if (input.isPresent()) {
       // Only `request.body` is typed per route; a route gives it a type through its schema.
       return fail(
-          Diagnostic.error("check.no_body_type", m.nameSpan(),
-                  "`request.body` has no type here: not every route this covers has the same JSON body schema")
-              .withHelp("declare the body in a `schema` block (`schema create { body { qty: int } }`), or narrow"
-                  + " the rule to routes whose schemas declare the same body"));
+          Diagnostic.error("check.no_body_type", m.nameSpan(), "`request.body` has no type here: "
+                  + (env.bodyProblem() != null ? env.bodyProblem() : "only rules on routes with a JSON body schema read it"))
+              .withHelp("declare the route's body in a `schema` block (`schema ROUTE { body { qty: int } }`), or"
+                  + " cover only routes whose schemas declare the same body"));
     }
     if (root.equals("request") && m.name().equals("params")) {
       return fail(

@@ -54,6 +54,25 @@ final class ParamScope {
           ? "path parameter `" + name + "` has different types in the routes " + what + " covers"
           : "`" + name + "` is a path parameter of `" + having.get(0) + "` but not of `" + lacking.get(0)
               + "`, which " + what + " also covers";
-    }).withRequest(RequestModel.common(covering));
+    }).withRequest(RequestModel.common(covering), whyNoBody(covered, routes, covering, what));
+  }
+
+  /** Why the covered routes give `request.body` no common type, naming them; null when they do. */
+  private static String whyNoBody(BitSet covered, List<RouteInfo> routes, List<RequestModel> covering, String what) {
+    if (RequestModel.common(covering).body() != null) {
+      return null;
+    }
+    List<String> without = new ArrayList<>();
+    List<String> with = new ArrayList<>();
+    int i = 0;
+    for (int id = covered.nextSetBit(0); id >= 0; id = covered.nextSetBit(id + 1), i++) {
+      (covering.get(i).body() == null ? without : with).add(routes.get(id).qualifiedName());
+    }
+    if (!without.isEmpty()) {
+      return "route `" + without.get(0) + "`" + (without.size() > 1 ? " (and " + (without.size() - 1) + " more)" : "")
+          + ", which " + what + " covers, declares no JSON body schema";
+    }
+    return "routes `" + with.get(0) + "` and `" + with.get(1) + "`, which " + what
+        + " covers, declare different JSON bodies";
   }
 }

@@ -33,7 +33,7 @@ final class TestChecker {
   TestChecker(Diagnostics diagnostics, FieldIds fieldIds, Env env, List<DataDocument> docs) {
     this.diagnostics = diagnostics;
     this.fieldIds = fieldIds;
-    this.constants = new Env(Map.of(), Map.of(), Map.of(), name -> null, env.roles(), Set.of(), RequestModel.DEFAULT);
+    this.constants = new Env(Map.of(), Map.of(), Map.of(), name -> null, env.roles(), Set.of(), RequestModel.DEFAULT, null);
     docs.forEach(d -> data.put(d.name(), d));
   }
 
