@@ -59,7 +59,7 @@ final class ParamScope {
 
   /** Why the covered routes give `request.body` no common type, naming them; null when they do. */
   private static String whyNoBody(BitSet covered, List<RouteInfo> routes, List<RequestModel> covering, String what) {
-    if (RequestModel.common(covering).body() != null) {
+    if (covering.isEmpty() || RequestModel.common(covering).body() != null) {
       return null;
     }
     List<String> without = new ArrayList<>();
@@ -72,7 +72,7 @@ final class ParamScope {
       return "route `" + without.get(0) + "`" + (without.size() > 1 ? " (and " + (without.size() - 1) + " more)" : "")
           + ", which " + what + " covers, declares no JSON body schema";
     }
-    return "routes `" + with.get(0) + "` and `" + with.get(1) + "`, which " + what
+    return with.size() < 2 ? null : "routes `" + with.get(0) + "` and `" + with.get(1) + "`, which " + what
         + " covers, declare different JSON bodies";
   }
 }

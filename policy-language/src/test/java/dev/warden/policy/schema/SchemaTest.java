@@ -328,6 +328,13 @@ class SchemaTest {
     assertThat(twice.status()).isEqualTo(400);
   }
 
+  /** A grant or rule that covers no route at all (a bundle without routes) types `request.body` as nothing, and says so. */
+  @Test
+  void aConstructCoveringNoRouteChecksWithoutCrashing() {
+    var r = compile("package bad\nrole a { allow * }\npermit * when request.body.x == 1\n");
+    assertThat(codes(r)).contains("check.no_body_type");
+  }
+
   @Test
   void invalidUtf8IsASyntaxViolation() {
     byte[] bad = "{\"items\":[{\"sku\":\"AB-1\",\"qty\":2}],\"currency\":\"EUR\",\"note\":\"\u00ff\"}"
