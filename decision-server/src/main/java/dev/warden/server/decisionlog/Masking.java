@@ -48,9 +48,7 @@ public final class Masking {
   private static final Pattern JWT =
       Pattern.compile("(eyJ[A-Za-z0-9_-]{2,}\\.[A-Za-z0-9_-]{2,}\\.)([A-Za-z0-9_-]{2,})");
 
-  private final Set<String> headers;
-  private final Set<String> query;
-  /** The `masked` path of each default-masked name, built once: nearly every record lists one. */
+  /** The `masked` path of each default-masked name, by name, built once: nearly every record lists one. */
   private final java.util.Map<String, String> headerPaths;
   private final java.util.Map<String, String> queryPaths;
   private final ValueHasher hasher;
@@ -69,10 +67,8 @@ public final class Masking {
   }
 
   public Masking(Set<String> headers, Set<String> query, ValueHasher hasher) {
-    this.headers = lower(headers);
-    this.query = lower(query);
-    this.headerPaths = paths(Field.HEADER, this.headers);
-    this.queryPaths = paths(Field.QUERY, this.query);
+    this.headerPaths = paths(Field.HEADER, lower(headers));
+    this.queryPaths = paths(Field.QUERY, lower(query));
     this.hasher = hasher;
   }
 
@@ -89,15 +85,10 @@ public final class Masking {
   }
 
   /**
-   * A header value as it may be logged, or null when the policy removes the header; {@code
-   * masked} gets the path of what was changed.
+   * A header value (by its lower-case name) as it may be logged, or null when the policy removes
+   * the header; {@code masked} gets the path of what was changed.
    */
   String header(String name, String value, PolicyRedactions policy, List<String> masked) {
-    return lowerCaseHeader(name.toLowerCase(Locale.ROOT), value, policy, masked);
-  }
-
-  /** As {@link #header}, for a name already in lower case. */
-  String lowerCaseHeader(String name, String value, PolicyRedactions policy, List<String> masked) {
     return apply(Field.HEADER, name, value, headerPaths.get(name), policy, masked);
   }
 

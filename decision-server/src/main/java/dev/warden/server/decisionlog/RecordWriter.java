@@ -372,7 +372,7 @@ final class RecordWriter {
     int count = 0;
     for (Map.Entry<String, String> e : headers.entrySet()) {
       String name = e.getKey().toLowerCase(Locale.ROOT);
-      String shown = masking.lowerCaseHeader(name, e.getValue(), policy, masked);
+      String shown = masking.header(name, e.getValue(), policy, masked);
       if (shown != null && !shown.equals(Masking.MASK) && shown.indexOf('?') >= 0) {
         // `:path`, `referer`, `x-envoy-original-path`: a URL's query holds the same secrets.
         shown = maskedUrl(name, shown, policy, masked);
@@ -463,7 +463,7 @@ final class RecordWriter {
       List<String> masked) throws IOException {
     objectStart(g, K_PRINCIPAL);
     str(g, K_ID, r.principalId());
-    roles(g, who);
+    roles(g, r, who);
     String credential = who == null || who.isAnonymous() ? "anonymous"
         : who.credential() == null ? (who.peer() != null ? "peer" : "jwt")
         : CREDENTIALS.get(who.credential());
@@ -475,7 +475,7 @@ final class RecordWriter {
   }
 
   /** The string values of the credential's `roles` claim, as {@link DecisionRecord#roles} reads them. */
-  private static void roles(JsonGenerator g, Identity who) throws IOException {
+  private static void roles(JsonGenerator g, DecisionRecord r, Identity who) throws IOException {
     Map<String, Object> claims = who == null ? null : who.claims();
     if (claims == null) {
       return;
@@ -500,20 +500,7 @@ final class RecordWriter {
       }
       return;
     }
-    strings(g, K_ROLES, rolesOf(claims));
-  }
-
-  private static List<String> rolesOf(Map<String, Object> claims) {
-    if (!(claims.get("roles") instanceof List<?> list)) {
-      return List.of();
-    }
-    List<String> out = new ArrayList<>(list.size());
-    for (Object o : list) {
-      if (o instanceof String s) {
-        out.add(s);
-      }
-    }
-    return out;
+    strings(g, K_ROLES, r.roles());
   }
 
   /**
