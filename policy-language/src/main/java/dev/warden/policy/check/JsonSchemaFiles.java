@@ -3,12 +3,9 @@ package dev.warden.policy.check;
 import dev.warden.policy.diag.Diagnostic;
 import dev.warden.policy.diag.Diagnostics;
 import dev.warden.policy.diag.Span;
-import dev.warden.policy.runtime.Violation;
 import dev.warden.policy.schema.RouteSchema;
 import dev.warden.policy.schema.jsonschema.JsonSchemaBody;
 import dev.warden.policy.source.Bundle;
-import dev.warden.policy.types.Type;
-import java.util.List;
 
 /**
  * The JSON Schema files of a bundle, for `body json "schemas/x.json"`: compiled by
@@ -40,17 +37,6 @@ final class JsonSchemaFiles implements SchemaChecker.Files {
       }
       return null;
     }
-    JsonSchemaBody body = r.body();
-    return new RouteSchema.Validator() {
-      @Override
-      public Type type() {
-        return body.type();
-      }
-
-      @Override
-      public List<Violation> validate(Object json) {
-        return body.validate(json);
-      }
-    };
+    return r.body();
   }
 }

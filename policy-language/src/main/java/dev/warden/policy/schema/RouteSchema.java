@@ -60,6 +60,10 @@ public record RouteSchema(Shape.Obj query, Shape.Obj headers, Body body, Limits 
     }
   }
 
+  /** A body of another media type than the schema's. */
+  private static final Failure UNSUPPORTED =
+      new Failure(415, "unsupported content type", List.of(new Violation("body", "type")));
+
   /** Why {@code request} (its query as canonicalized) does not match, or null when it does. */
   public Failure check(Request request, Map<String, List<String>> queryValues) {
     Shape.Check c = new Shape.Check(additional, MAX_VIOLATIONS);
@@ -91,13 +95,14 @@ public record RouteSchema(Shape.Obj query, Shape.Obj headers, Body body, Limits 
 
   /** A failure of the body that is not about its shape (413, 415), or null after adding shape violations. */
   private Failure body(RequestBody b, Shape.Check c) {
-    if (b == null || b.size() == 0) {
+    int size = b == null ? 0 : b.size();
+    if (size == 0) {
       if (!body.optional()) {
         c.add(FieldPath.root("body"), "required");
       }
       return null;
     }
-    if (b.size() > limits.bodyBytes()) {
+    if (size > limits.bodyBytes()) {
       return new Failure(413, "request body too large", List.of(new Violation("body", "size")));
     }
     if (b.truncated()) {
@@ -107,7 +112,7 @@ public record RouteSchema(Shape.Obj query, Shape.Obj headers, Body body, Limits 
     }
     if (body.form()) {
       if (!b.isForm()) {
-        return new Failure(415, "unsupported content type", List.of(new Violation("body", "type")));
+        return UNSUPPORTED;
       }
       QueryStrings.Parsed form = b.form();
       if (!form.ok()) {
@@ -118,15 +123,14 @@ public record RouteSchema(Shape.Obj query, Shape.Obj headers, Body body, Limits 
       return null;
     }
     if (!b.isJson()) {
-      return new Failure(415, "unsupported content type", List.of(new Violation("body", "type")));
+      return UNSUPPORTED;
     }
     RequestBody.Parsed parsed = b.json();
     if (!parsed.ok()) {
       c.add(FieldPath.root("body"), parsed.error() != null && parsed.error().contains("depth") ? "depth" : "syntax");
       return null;
     }
-    // Most bodies keep within the limits: look without building paths, and again with them for one that does not.
-    if (!within(parsed.value(), 1) && !bounded(parsed.value(), FieldPath.root("body"), 1, c)) {
+    if (!bounded(parsed.value(), null, 1, c) && !bounded(parsed.value(), FieldPath.root("body"), 1, c)) {
       return null;
     }
     if (body.validator() != null) {
@@ -139,67 +143,45 @@ public record RouteSchema(Shape.Obj query, Shape.Obj headers, Body body, Limits 
     return null;
   }
 
-  /** Whether the value keeps within the depth, items and string limits. */
-  private boolean within(Object v, int depth) {
-    if (depth > limits.depth()) {
-      return false;
-    }
-    if (v instanceof String s) {
-      return s.length() <= limits.string() || s.codePointCount(0, s.length()) <= limits.string();
-    }
-    if (v instanceof List<?> list) {
-      if (list.size() > limits.items()) {
-        return false;
-      }
-      for (int i = 0; i < list.size(); i++) {
-        if (!within(list.get(i), depth + 1)) {
-          return false;
-        }
-      }
-    } else if (v instanceof Map<?, ?> m) {
-      for (Map.Entry<?, ?> e : m.entrySet()) {
-        if (((String) e.getKey()).length() > limits.string() || !within(e.getValue(), depth + 1)) {
-          return false;
-        }
-      }
-    }
-    return true;
-  }
-
-  /** Whether the value keeps within the depth, items and string limits; adds the first breach. */
+  /**
+   * Whether the value keeps within the depth, items and string limits. With a {@code path}, the
+   * first breach is added to {@code c} at its place; without one (most bodies keep within the
+   * limits), nothing is built on the way and the caller walks again with paths for one that does not.
+   */
   private boolean bounded(Object v, FieldPath path, int depth, Shape.Check c) {
+    String breach = null;
     if (depth > limits.depth()) {
-      c.add(path, "depth");
-      return false;
-    }
-    if (v instanceof String s) {
+      breach = "depth";
+    } else if (v instanceof String s) {
       if (s.length() > limits.string() && s.codePointCount(0, s.length()) > limits.string()) {
-        c.add(path, "length");
-        return false;
+        breach = "length";
       }
     } else if (v instanceof List<?> list) {
       if (list.size() > limits.items()) {
-        c.add(path, "items");
-        return false;
-      }
-      for (int i = 0; i < list.size(); i++) {
-        if (!bounded(list.get(i), path.at(i), depth + 1, c)) {
-          return false;
+        breach = "items";
+      } else {
+        for (int i = 0; i < list.size(); i++) {
+          if (!bounded(list.get(i), path == null ? null : path.at(i), depth + 1, c)) {
+            return false;
+          }
         }
       }
     } else if (v instanceof Map<?, ?> m) {
       for (Map.Entry<?, ?> e : m.entrySet()) {
         String key = (String) e.getKey();
         if (key.length() > limits.string()) {
-          c.add(path, "length");
-          return false;
+          breach = "length";
+          break;
         }
-        if (!bounded(e.getValue(), path.field(key), depth + 1, c)) {
+        if (!bounded(e.getValue(), path == null ? null : path.field(key), depth + 1, c)) {
           return false;
         }
       }
     }
-    return true;
+    if (breach != null && path != null) {
+      c.add(path, breach);
+    }
+    return breach == null;
   }
 
   /** Query parameters or form fields: each declared one, and (strict) no other. */

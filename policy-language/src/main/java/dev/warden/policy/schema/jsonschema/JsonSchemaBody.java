@@ -53,7 +53,7 @@ import java.util.Set;
  *   <li>{@link #validate} is thread-safe and reads nothing but its argument.
  * </ul>
  */
-public final class JsonSchemaBody {
+public final class JsonSchemaBody implements dev.warden.policy.schema.RouteSchema.Validator {
   /** The most violations one body reports (a body with 100k unknown fields gives the first 100 by path). */
   public static final int MAX_VIOLATIONS = 100;
   /** Formats that are asserted; every other `format` is an annotation. */
@@ -143,6 +143,7 @@ public final class JsonSchemaBody {
   }
 
   /** The type `request.body` has for a policy on this route. */
+  @Override
   public Type type() {
     return type;
   }
@@ -151,6 +152,7 @@ public final class JsonSchemaBody {
    * Validates a parsed body (a RequestBody.Parsed value: Map, List, String, Long, BigDecimal,
    * Boolean, null); empty when it is valid. Thread-safe, no I/O.
    */
+  @Override
   public List<Violation> validate(Object body) {
     if (fast == null) {
       return validateWithValidator(body);
