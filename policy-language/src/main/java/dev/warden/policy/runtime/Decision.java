@@ -24,6 +24,10 @@ public final class Decision {
   private final Decision shadow;
   /** Why the request does not match its route's schema (outcome SCHEMA); empty otherwise. */
   private final List<dev.warden.policy.runtime.Violation> violations;
+  /** On allow: what the route's quotas ask of the request, before they are charged; empty otherwise. */
+  private final List<QuotaCharge> charges;
+  /** What the quotas answered, once charged ({@link #withQuotas}); empty before and without quotas. */
+  private final List<QuotaResult> quotas;
   // Benign race: two threads may both build the same immutable string.
   private String explanation;
 
@@ -52,9 +56,16 @@ public final class Decision {
     this.errors = List.copyOf(errors);
     this.shadow = null;
     this.violations = List.of();
+    this.charges = List.of();
+    this.quotas = List.of();
   }
 
   private Decision(Decision d, Decision shadow, List<dev.warden.policy.runtime.Violation> violations) {
+    this(d, shadow, violations, d.charges, d.quotas);
+  }
+
+  private Decision(Decision d, Decision shadow, List<dev.warden.policy.runtime.Violation> violations,
+      List<QuotaCharge> charges, List<QuotaResult> quotas) {
     this.outcome = d.outcome;
     this.allowed = d.allowed;
     this.status = d.status;
@@ -67,6 +78,82 @@ public final class Decision {
     this.errors = d.errors;
     this.shadow = shadow;
     this.violations = List.copyOf(violations);
+    this.charges = List.copyOf(charges);
+    this.quotas = List.copyOf(quotas);
+  }
+
+  /** This allow, with what the route's quotas ask of it: charged by whoever runs the program ({@link #withQuotas}). */
+  public Decision withCharges(List<QuotaCharge> asked) {
+    if (!allowed && !asked.isEmpty()) {
+      throw new IllegalArgumentException("only an allowed request is charged");
+    }
+    return new Decision(this, shadow, violations, asked, quotas);
+  }
+
+  /**
+   * What the route's quotas ask of this request, before they are charged: empty for a denial (a
+   * denied request spends no quota), for a route without quotas, and once {@link #withQuotas} has
+   * answered them.
+   */
+  public List<QuotaCharge> charges() {
+    return charges;
+  }
+
+  /** What the quotas answered, in the order of the charges; empty when none was charged. */
+  public List<QuotaResult> quotas() {
+    return quotas;
+  }
+
+  /**
+   * The decision once its charges are answered: a 429 (`quota`) when an enforced quota refused,
+   * listing the quotas that refused as its rules and carrying `retry-after` and the quota fields
+   * in {@code style} as response headers; else this allow, with the quota fields added to its
+   * response headers when {@code remainingOnAllow}. Shadow quotas never refuse; their answers are
+   * kept, for the log and the metrics.
+   */
+  public Decision withQuotas(List<QuotaResult> results, RateLimitHeaders.Style style, boolean remainingOnAllow) {
+    if (results.size() != charges.size()) {
+      throw new IllegalArgumentException(results.size() + " quota answers for " + charges.size() + " charges");
+    }
+    List<RuleRef> refusing = new java.util.ArrayList<>(1);
+    List<QuotaResult> refused = new java.util.ArrayList<>(1);
+    for (QuotaResult r : results) {
+      if (!r.admitted() && !r.quota().shadow() && r.via() != QuotaResult.Via.NOT_CHARGED) {
+        refusing.add(r.quota().ref());
+        refused.add(r);
+      }
+    }
+    if (refusing.isEmpty()) {
+      Obligations o = obligations;
+      if (remainingOnAllow) {
+        List<Obligations.Header> added = RateLimitHeaders.of(results, style, false);
+        if (!added.isEmpty()) {
+          List<Obligations.Header> response = new java.util.ArrayList<>(o.responseHeaders());
+          response.addAll(added);
+          o = new Obligations(o.upstreamHeaders(), o.removeUpstreamHeaders(), o.removeUpstreamPatterns(),
+              o.removeQueryParameters(), response);
+        }
+      }
+      Decision allowedOne = new Decision(outcome, status, reason, explain, rules, route, revision, o, errors);
+      return new Decision(allowedOne, shadow, violations, List.of(), results);
+    }
+    Obligations headers = new Obligations(List.of(), List.of(), List.of(), List.of(),
+        RateLimitHeaders.of(results, style, true));
+    Supplier<String> why = () -> {
+      StringBuilder b = new StringBuilder();
+      for (QuotaResult r : refused) {
+        b.append(b.isEmpty() ? "" : "; ").append("quota `").append(r.quota().id()).append("` (")
+            .append(r.quota().ref().location()).append(") refused: the request costs ").append(r.charge().cost())
+            .append(r.charge().cost() == 1 ? " token" : " tokens").append(", ").append(r.remaining())
+            .append(" left");
+        b.append(r.retryAfterNanos() == Long.MAX_VALUE ? ", more than the bucket holds (burst "
+            + r.quota().burst() + ")" : ", admitted again in " + java.time.Duration.ofNanos(r.retryAfterNanos()));
+      }
+      return b.toString();
+    };
+    Decision limited = new Decision(Outcome.QUOTA, 429, "rate limit exceeded", why, refusing, route, revision, headers,
+        errors);
+    return new Decision(limited, shadow, List.of(), List.of(), results);
   }
 
   /** This decision, with {@code shadow} as what it would have been had the shadow rules been enforced. */

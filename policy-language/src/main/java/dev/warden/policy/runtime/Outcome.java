@@ -25,6 +25,8 @@ public enum Outcome {
    * a body too large or cut short (413), a body of another content type (415).
    */
   SCHEMA(false),
+  /** A quota refused the request (429): its bucket did not hold the tokens the request costs. */
+  QUOTA(false),
   /** The credentials were missing where required, invalid, or do not make a principal (401). */
   UNAUTHENTICATED(false),
   /** The decision reached the step budget or its deadline. */

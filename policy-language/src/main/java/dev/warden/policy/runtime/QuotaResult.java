@@ -1,0 +1,58 @@
+package dev.warden.policy.runtime;
+
+import java.util.Objects;
+
+/**
+ * What one quota answered for one request.
+ *
+ * @param charge what the quota asked
+ * @param admitted whether its bucket had the tokens (for a shadow quota: would have)
+ * @param remaining whole tokens left in the bucket after the request
+ * @param retryAfterNanos when refused, how long until the request would be admitted
+ *     ({@code Long.MAX_VALUE}: never, its cost is above the capacity); 0 when admitted
+ * @param resetNanos how long until the bucket is full again
+ * @param via where the answer came from
+ */
+public record QuotaResult(QuotaCharge charge, boolean admitted, long remaining, long retryAfterNanos, long resetNanos,
+    Via via) {
+
+  /** Where an answer came from. */
+  public enum Via {
+    /** The replica's own bucket (`scope local`). */
+    LOCAL,
+    /** The bucket the replicas share (`scope global`, Redis). */
+    GLOBAL,
+    /** The shared store did not answer; the quota admits without counting (`fallback open`). */
+    FALLBACK_OPEN,
+    /** The shared store did not answer; the quota refuses (`fallback closed`). */
+    FALLBACK_CLOSED,
+    /** The shared store did not answer; the replica's own bucket with a share of the limit answered. */
+    FALLBACK_LOCAL,
+    /** Not asked: another quota of the request refused first, so this one was not charged. */
+    NOT_CHARGED;
+
+    public String label() {
+      return name().toLowerCase(java.util.Locale.ROOT);
+    }
+  }
+
+  public QuotaResult {
+    Objects.requireNonNull(charge, "charge");
+    Objects.requireNonNull(via, "via");
+  }
+
+  /** The answer of a bucket. */
+  public static QuotaResult of(QuotaCharge charge, Gcra.Admission a, Via via) {
+    return new QuotaResult(charge, a.admitted(), a.remaining(), a.retryAfterNanos(), a.resetNanos(), via);
+  }
+
+  /** The quota's declaration. */
+  public Quota quota() {
+    return charge.quota();
+  }
+
+  /** This answer, not charged: the request was refused by another quota. */
+  public QuotaResult notCharged() {
+    return admitted ? new QuotaResult(charge, true, remaining + charge.cost(), 0, resetNanos, Via.NOT_CHARGED) : this;
+  }
+}
