@@ -4,8 +4,8 @@ grammar Warden;
 
 @lexer::members {
   /**
-   * Whether blanks and then the word `permit` or `forbid` follow: only there is `shadow` a
-   * keyword. Everywhere else it lexes as a name.
+   * Whether blanks and then the word `permit`, `forbid` or `quota` follow: only there is
+   * `shadow` a keyword. Everywhere else it lexes as a name.
    */
   private boolean beforeEffect() {
     int i = 1;
@@ -16,7 +16,7 @@ grammar Warden;
     while (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
       c = _input.LA(++i);
     }
-    for (String word : new String[] {"permit", "forbid"}) {
+    for (String word : new String[] {"permit", "forbid", "quota"}) {
       int j = 0;
       while (j < word.length() && _input.LA(i + j) == word.charAt(j)) {
         j++;
@@ -48,6 +48,7 @@ decl
   | obligationDecl
   | redactLogDecl
   | schemaDecl
+  | quotaDecl
   | reservedDecl
   ;
 
@@ -140,6 +141,8 @@ fieldType
   ;
 
 // ---- tests --------------------------------------------------------------------------------
+// `repeat 5 { request … expect … }` sends the same exchange 5 times; `wait 30s` moves the test's
+// clock on. `repeat` and `wait` are names, not keywords; the AST builder checks the word.
 testDecl
   : TEST name=STRING LBRACE testStep* RBRACE
   ;
@@ -149,6 +152,8 @@ testStep
   | DATA name=IDENT (LBRACK key=expr RBRACK)? ASSIGN value=expr # dataStep
   | EXPECT shadow=IDENT? ALLOW headerExpect*                  # expectAllow
   | EXPECT shadow=IDENT? DENY INT? (BY ruleRef)? (REASON STRING)? headerExpect* # expectDeny
+  | step=IDENT INT LBRACE testStep* RBRACE                     # repeatStep
+  | step=IDENT DURATION                                       # waitStep
   ;
 
 // `with header "x-user-id" = "alice"`, `without header "x-debug"`, `and response header "…"`:
@@ -197,7 +202,6 @@ redactName
   : word (MINUS (word | INT))*
   ;
 
-// ---- constructs of later waves: parsed so the checker can say they are not supported yet ----
 // ---- request schemas -----------------------------------------------------------------------
 
 // `schema create { body {…} query {…} headers {…} limits {…} additional allow }`: what requests
@@ -240,8 +244,25 @@ bound
   : MINUS? (INT | DECIMAL)
   ;
 
+// ---- quotas --------------------------------------------------------------------------------
+// `quota per_user on orders.* : 100 per 1m burst 20 by principal.id when … cost … scope global
+// fallback local 0.5`, and `shadow quota …`: a token bucket per key. The clause words (`per`,
+// `burst`, `scope`, `fallback`, `cost`) are names, not keywords; the AST builder says which it expects.
+quotaDecl
+  : shadow=SHADOW? QUOTA name=IDENT ON targets COLON amount=INT per=IDENT period=DURATION quotaClause*
+  ;
+
+quotaClause
+  : BY key=expr                               # quotaKey
+  | condition                                 # quotaCondition
+  | item=IDENT value=INT                      # quotaNumber
+  | item=IDENT way=IDENT share=DECIMAL?       # quotaMode
+  | item=IDENT cost=expr                      # quotaCost
+  ;
+
+// ---- constructs of later waves: parsed so the checker can say they are not supported yet ----
 reservedDecl
-  : kw=(QUOTA | LOOKUP) reservedItem*
+  : kw=LOOKUP reservedItem*
   | {!_input.LT(2).getText().equals("log")}? kw=REDACT reservedItem*
   ;
 

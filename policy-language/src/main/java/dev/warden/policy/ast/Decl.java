@@ -164,6 +164,29 @@ public sealed interface Decl {
   /** `body 64KiB` in `limits { … }`; {@code unit} is null when none is written. */
   record Limit(Span span, String name, long value, String unit) {}
 
+  /**
+   * `[shadow] quota NAME on TARGETS : AMOUNT per PERIOD [burst N] [by KEY] [when|unless COND]…
+   * [cost EXPR] [scope local|global] [fallback open|closed|local [SHARE]]`: a token bucket per key
+   * for the covered routes. {@code per} is the word written between the amount and the period
+   * (the checker wants `per`); each clause is kept as written, for the checker to judge.
+   */
+  record Quota(Span span, boolean shadow, String name, Span nameSpan, List<Target> targets, long amount,
+      Span amountSpan, String per, Span perSpan, java.time.Duration period, Span periodSpan, Expr key,
+      List<Condition> conditions, List<QuotaClause> clauses) implements Decl {
+    public Quota {
+      targets = List.copyOf(targets);
+      conditions = List.copyOf(conditions);
+      clauses = List.copyOf(clauses);
+    }
+  }
+
+  /**
+   * A worded clause of a quota: `burst 20` ({@code number}), `scope global` or `fallback local 0.5`
+   * ({@code mode} and {@code share}), `cost EXPR` ({@code cost}); the others are null.
+   */
+  record QuotaClause(Span span, String item, Span itemSpan, Long number, String mode, Span modeSpan, String share,
+      Expr cost) {}
+
   /** A construct of a later wave (schema, quota, response redaction, lookup): parsed, then rejected. */
   record Reserved(Span span, String keyword) implements Decl {}
 

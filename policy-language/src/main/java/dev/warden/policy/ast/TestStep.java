@@ -31,6 +31,16 @@ public sealed interface TestStep {
     }
   }
 
+  /** `repeat 5 { request … expect … }`: the steps inside, {@code times} times over. */
+  record Repeat(Span span, long times, Span timesSpan, List<TestStep> steps) implements TestStep {
+    public Repeat {
+      steps = List.copyOf(steps);
+    }
+  }
+
+  /** `wait 30s`: the test's clock moves on by {@code duration} before the next request. */
+  record Wait(Span span, java.time.Duration duration) implements TestStep {}
+
   /** `data orders["k"] = {…}` ({@code key} non-null) or `data orders = {…}`. */
   record Data(Span span, String name, Span nameSpan, Expr key, Expr value) implements TestStep {}
 

@@ -105,6 +105,25 @@ public final class BundleChecker {
     List<CheckedBundle.CheckedOnBlock> obligations = onBlocks.check(packaged);
     declaredIds.addAll(onBlocks.ids());
     frameSize = Math.max(frameSize, onBlocks.frameSize());
+    List<CheckedBundle.CheckedQuota> quotas = new QuotaChecker(diagnostics, targets, new QuotaChecker.Typing() {
+      @Override
+      public Checked check(dev.warden.policy.ast.Expr e, Env scope, boolean condition) {
+        ExprChecker checker = new ExprChecker(scope, diagnostics, fieldIds);
+        Checked c = condition ? checker.condition(e) : checker.check(e);
+        frameSize = Math.max(frameSize, checker.frameSize());
+        return c;
+      }
+
+      @Override
+      public List<CheckedBundle.CheckedCondition> conditions(List<Decl.Condition> conditions, BitSet covered) {
+        return BundleChecker.this.conditions(conditions, covered, routes, env, "this quota");
+      }
+
+      @Override
+      public Env scope(BitSet covered) {
+        return ParamScope.of(env, covered, routes, "this quota", requestModels);
+      }
+    }).check(packaged, declaredIds);
     List<CheckedBundle.CheckedTest> tests = new TestChecker(diagnostics, fieldIds, env, data)
         .check(packaged, declaredIds);
     List<dev.warden.policy.runtime.LogRedaction> logRedactions = new RedactionChecker(diagnostics).check(packaged);
@@ -112,12 +131,11 @@ public final class BundleChecker {
     loaded.policies().forEach(s -> sources.put(s.name(), s));
     List<String> packages = packaged.stream().map(PolicyFile::packageName).distinct().sorted().toList();
     return new CheckedBundle(loaded.manifest(), principal, routes, roles, grants, rules, data, fieldIds,
-        frameSize, tests, sources, obligations, packages, logRedactions, Map.copyOf(schemas));
+        frameSize, tests, sources, obligations, packages, logRedactions, Map.copyOf(schemas), quotas);
   }
 
   private void notSupported(Decl.Reserved r) {
     String what = switch (r.keyword()) {
-      case "quota" -> "quotas arrive";
       case "redact" -> "response redaction arrives";
       default -> "lookups arrive";
     };
@@ -271,7 +289,7 @@ public final class BundleChecker {
           if (covered == null) {
             continue;
           }
-          List<CheckedCondition> conditions = conditions(g.conditions(), covered, routes, env);
+          List<CheckedCondition> conditions = conditions(g.conditions(), covered, routes, env, "this rule");
           if (conditions != null) {
             out.add(new CheckedGrant("role." + role.name() + "#" + n, roleIds.get(role.name()), role.name(), covered,
                 conditions, g.span()));
@@ -310,7 +328,7 @@ public final class BundleChecker {
         if (covered == null) {
           continue;
         }
-        List<CheckedCondition> conditions = conditions(r.conditions(), covered, routes, env);
+        List<CheckedCondition> conditions = conditions(r.conditions(), covered, routes, env, "this rule");
         if (conditions != null) {
           out.add(new CheckedRule(id, r.shadow(), r.effect(), covered, conditions, r.reason(), r.span()));
         }
@@ -321,8 +339,8 @@ public final class BundleChecker {
 
   /** Checks conditions with the path parameters that every covered route declares in scope. */
   private List<CheckedCondition> conditions(
-      List<Decl.Condition> conditions, BitSet covered, List<RouteInfo> routes, Env env) {
-    Env local = ParamScope.of(env, covered, routes, "this rule", requestModels);
+      List<Decl.Condition> conditions, BitSet covered, List<RouteInfo> routes, Env env, String what) {
+    Env local = ParamScope.of(env, covered, routes, what, requestModels);
     List<CheckedCondition> out = new ArrayList<>();
     boolean ok = true;
     for (Decl.Condition c : conditions) {

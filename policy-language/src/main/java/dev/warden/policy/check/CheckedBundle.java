@@ -34,7 +34,19 @@ public record CheckedBundle(
     List<CheckedOnBlock> obligations,
     List<String> packages,
     List<dev.warden.policy.runtime.LogRedaction> logRedactions,
-    Map<Integer, dev.warden.policy.schema.RouteSchema> schemas) {
+    Map<Integer, dev.warden.policy.schema.RouteSchema> schemas,
+    List<CheckedQuota> quotas) {
+
+  /**
+   * A `quota`: its compiled declaration, the routes it covers, its key ({@code null}: one bucket
+   * for every caller), conditions and cost ({@code null}: 1).
+   */
+  public record CheckedQuota(dev.warden.policy.runtime.Quota spec, BitSet routes, Checked key,
+      List<CheckedCondition> conditions, Checked cost, Span span) {
+    public CheckedQuota {
+      conditions = List.copyOf(conditions);
+    }
+  }
 
   /** One field of the principal and where its value comes from, first source first. */
   public record PrincipalSpec(String name, int slot, Type type, List<ClaimSource> sources) {
@@ -156,16 +168,57 @@ public record CheckedBundle(
    * A test block, checked. {@code shadowExpect} is what the test expects of the would-be decision
    * with the bundle's shadow rules enforced (`expect shadow …`), or null.
    */
-  public record CheckedTest(String name, Span span, TestRequest request, List<DataOverride> data, Expectation expect,
-      Expectation shadowExpect) {
+  public record CheckedTest(String name, Span span, List<DataOverride> data, List<Exchange> exchanges) {
     public CheckedTest {
       data = List.copyOf(data);
+      exchanges = List.copyOf(exchanges);
+      if (exchanges.isEmpty()) {
+        throw new IllegalArgumentException("a test sends at least one request");
+      }
+    }
+
+    /** A test of one request. */
+    public CheckedTest(String name, Span span, TestRequest request, List<DataOverride> data, Expectation expect,
+        Expectation shadowExpect) {
+      this(name, span, data, List.of(new Exchange(request, expect, shadowExpect, 1, java.time.Duration.ZERO)));
     }
 
     public CheckedTest(String name, Span span, TestRequest request, List<DataOverride> data, Expectation expect) {
       this(name, span, request, data, expect, null);
     }
+
+    /** The last request the test sends: its only one, but in a sequence. */
+    public TestRequest request() {
+      return last().request();
+    }
+
+    /** What the test expects of its last request. */
+    public Expectation expect() {
+      return last().expect();
+    }
+
+    /** What the test expects of its last request's would-be decision, or null. */
+    public Expectation shadowExpect() {
+      return last().shadowExpect();
+    }
+
+    /** Whether the test sends more than one request (a sequence: `repeat`, several `request`s). */
+    public boolean sequence() {
+      return exchanges.size() > 1 || exchanges.get(0).times() > 1;
+    }
+
+    private Exchange last() {
+      return exchanges.get(exchanges.size() - 1);
+    }
   }
+
+  /**
+   * One request of a test and what it expects, sent {@code times} times in a row, at
+   * {@code offset} after the test's start (the `wait`s before it) unless the request pins its
+   * time with `at`.
+   */
+  public record Exchange(TestRequest request, Expectation expect, Expectation shadowExpect, long times,
+      java.time.Duration offset) {}
 
   /** The request of a test. Optional parts are null. */
   public record TestRequest(

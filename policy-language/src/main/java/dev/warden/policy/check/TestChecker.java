@@ -21,7 +21,8 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * Checks `test` blocks: one request, one expectation, data overrides that fit their documents,
+ * Checks `test` blocks: requests each with its expectation (in sequences: `repeat`, `wait`), data
+ * overrides that fit their documents,
  * and expected rules that exist. Test values are constants: they may not read the request.
  */
 final class TestChecker {
@@ -57,78 +58,165 @@ final class TestChecker {
     return out;
   }
 
+  /** The most requests a test may send, all repeats counted. */
+  static final long MAX_REQUESTS = 100_000;
+
   private CheckedTest test(Decl.Test t, List<String> ruleIds) {
-    TestRequest request = null;
-    Expectation expect = null;
-    Expectation shadowExpect = null;
+    Sequence seq = new Sequence(ruleIds);
     List<DataOverride> overrides = new ArrayList<>();
-    boolean ok = true;
-    for (TestStep s : t.steps()) {
-      if (s instanceof TestStep.Request r) {
-        if (request != null) {
-          diagnostics.add(Diagnostic.error("test.bad_steps", r.span(), "a test sends one request")
-              .withHelp("write another `test` for the second request"));
-          ok = false;
-          continue;
-        }
-        request = request(r);
-        ok &= request != null;
-      } else if (s instanceof TestStep.Data d) {
-        DataOverride o = override(d);
-        ok &= o != null;
-        if (o != null) {
-          overrides.add(o);
-        }
-      } else if (s instanceof TestStep.ExpectAllow a) {
-        if ((a.shadow() ? shadowExpect : expect) != null) {
-          diagnostics.add(Diagnostic.error("test.bad_steps", a.span(),
-              a.shadow() ? "a test has one `expect shadow`" : "a test has one `expect`"));
-          ok = false;
-        }
-        List<CheckedBundle.HeaderExpectation> headers = headers(a.headers(), true);
-        ok &= headers != null;
-        Expectation e = new Expectation(true, null, null, null, a.span(), headers == null ? List.of() : headers);
-        if (a.shadow()) {
-          shadowExpect = e;
-        } else {
-          expect = e;
-        }
-      } else if (s instanceof TestStep.ExpectDeny d) {
-        if ((d.shadow() ? shadowExpect : expect) != null) {
-          diagnostics.add(Diagnostic.error("test.bad_steps", d.span(),
-              d.shadow() ? "a test has one `expect shadow`" : "a test has one `expect`"));
-          ok = false;
-        }
-        if (d.rule() != null && !ruleIds.contains(d.rule())) {
-          Diagnostic diag = Diagnostic.error("test.unknown_rule", d.span(), "no rule `" + d.rule() + "` in the bundle");
-          diagnostics.add(EditDistance.closest(d.rule(), ruleIds).map(n -> diag.withHelp("did you mean `" + n + "`?"))
-              .orElse(diag.withHelp("rule ids look like `orders.forbid#1`, `orders.<label>` or `role.admin#1`")));
-          ok = false;
-        }
-        if (d.status() != null && (d.status() < 400 || d.status() > 499)) {
-          diagnostics.add(Diagnostic.error("test.bad_status", d.span(), "a deny has a 4xx status, found `" + d.status() + "`"));
-          ok = false;
-        }
-        List<CheckedBundle.HeaderExpectation> headers = headers(d.headers(), false);
-        ok &= headers != null;
-        Expectation e = new Expectation(false, d.status(), d.rule(), d.reason(), d.span(),
-            headers == null ? List.of() : headers);
-        if (d.shadow()) {
-          shadowExpect = e;
-        } else {
-          expect = e;
-        }
-      }
-    }
-    if (request == null || expect == null) {
-      if (ok) {
-        diagnostics.add(Diagnostic.error("test.bad_steps", t.span(),
-            "test `" + t.name() + "` needs " + (request == null ? "a `request`" : "an `expect`"))
-            .withHelp("a test is: `request GET /path as {…}`, optional `data` lines, and `expect allow` or `expect deny`"));
-      }
+    seq.steps(t.steps(), 1, overrides, true);
+    seq.close();
+    if (seq.ok && seq.exchanges.isEmpty()) {
+      diagnostics.add(Diagnostic.error("test.bad_steps", t.span(), "test `" + t.name() + "` needs a `request`")
+          .withHelp("a test is: `request GET /path as {…}`, optional `data` lines, and `expect allow` or `expect deny`"));
       return null;
     }
-    return ok ? new CheckedTest(t.name(), t.span(), request, overrides, expect, shadowExpect) : null;
+    return seq.ok ? new CheckedTest(t.name(), t.span(), overrides, seq.exchanges) : null;
+  }
+
+  /**
+   * The exchanges of a test, in order: each `request` with the `expect` (and `expect shadow`) after
+   * it, a `repeat` block's exchanges repeated, the clock moved on by each `wait`.
+   */
+  private final class Sequence {
+    final List<String> ruleIds;
+    final List<CheckedBundle.Exchange> exchanges = new ArrayList<>();
+    boolean ok = true;
+    java.time.Duration clock = java.time.Duration.ZERO;
+    long sent;
+    TestRequest request;
+    TestStep.Request requestStep;
+    Expectation expect;
+    Expectation shadowExpect;
+    long times = 1;
+
+    Sequence(List<String> ruleIds) {
+      this.ruleIds = ruleIds;
+    }
+
+    void steps(List<TestStep> steps, long repeat, List<DataOverride> overrides, boolean top) {
+      for (TestStep s : steps) {
+        if (s instanceof TestStep.Request r) {
+          close();
+          requestStep = r;
+          request = request(r);
+          times = repeat;
+          ok &= request != null;
+        } else if (s instanceof TestStep.Data d) {
+          if (!top) {
+            diagnostics.add(Diagnostic.error("test.bad_steps", d.span(), "`data` inside `repeat`")
+                .withHelp("data holds for the whole test: write it before the requests"));
+            ok = false;
+            continue;
+          }
+          DataOverride o = override(d);
+          ok &= o != null;
+          if (o != null) {
+            overrides.add(o);
+          }
+        } else if (s instanceof TestStep.Wait w) {
+          close();
+          if (w.duration().isNegative() || w.duration().isZero()) {
+            diagnostics.add(Diagnostic.error("test.bad_steps", w.span(), "`wait` moves the clock on by more than 0"));
+            ok = false;
+          }
+          clock = clock.plus(w.duration());
+        } else if (s instanceof TestStep.Repeat r) {
+          close();
+          if (r.times() < 1 || r.times() * Math.max(1, count(r.steps())) + sent > MAX_REQUESTS) {
+            diagnostics.add(Diagnostic.error("test.bad_steps", r.timesSpan(), "`repeat " + r.times() + "` is out of range")
+                .withHelp("a test sends from 1 to " + MAX_REQUESTS + " requests in all"));
+            ok = false;
+            continue;
+          }
+          if (r.steps().stream().anyMatch(x -> x instanceof TestStep.Wait)) {
+            // A wait inside a repeat moves the clock each time round: unroll.
+            for (long i = 0; i < r.times(); i++) {
+              steps(r.steps(), 1, overrides, false);
+              close();
+            }
+          } else {
+            steps(r.steps(), repeat * r.times(), overrides, false);
+            close();
+          }
+        } else if (s instanceof TestStep.ExpectAllow a) {
+          expectation(a.span(), a.shadow(), allow(a));
+        } else if (s instanceof TestStep.ExpectDeny d) {
+          expectation(d.span(), d.shadow(), deny(d));
+        }
+      }
+    }
+
+    private long count(List<TestStep> steps) {
+      return steps.stream().filter(x -> x instanceof TestStep.Request).count();
+    }
+
+    private void expectation(dev.warden.policy.diag.Span span, boolean shadow, Expectation e) {
+      if (requestStep == null) {
+        diagnostics.add(Diagnostic.error("test.bad_steps", span, "`expect` before any `request`")
+            .withHelp("write the `request` first; each request is followed by what it should get"));
+        ok = false;
+        return;
+      }
+      if ((shadow ? shadowExpect : expect) != null) {
+        diagnostics.add(Diagnostic.error("test.bad_steps", span,
+            shadow ? "a request has one `expect shadow`" : "a request has one `expect`")
+            .withHelp("to send the request again, write another `request` (or `repeat N { … }`)"));
+        ok = false;
+        return;
+      }
+      if (e == null) {
+        ok = false;
+      } else if (shadow) {
+        shadowExpect = e;
+      } else {
+        expect = e;
+      }
+    }
+
+    /** Ends the exchange being written, if any. */
+    void close() {
+      if (requestStep == null) {
+        return;
+      }
+      if (expect == null) {
+        if (ok) {
+          diagnostics.add(Diagnostic.error("test.bad_steps", requestStep.span(), "this request needs an `expect`")
+              .withHelp("follow each `request` with `expect allow` or `expect deny`"));
+        }
+        ok = false;
+      } else if (request != null) {
+        exchanges.add(new CheckedBundle.Exchange(request, expect, shadowExpect, times, clock));
+        sent += times;
+      }
+      requestStep = null;
+      request = null;
+      expect = null;
+      shadowExpect = null;
+      times = 1;
+    }
+
+    private Expectation allow(TestStep.ExpectAllow a) {
+      List<CheckedBundle.HeaderExpectation> headers = headers(a.headers(), true);
+      return headers == null ? null : new Expectation(true, null, null, null, a.span(), headers);
+    }
+
+    private Expectation deny(TestStep.ExpectDeny d) {
+      boolean good = true;
+      if (d.rule() != null && !ruleIds.contains(d.rule())) {
+        Diagnostic diag = Diagnostic.error("test.unknown_rule", d.span(), "no rule `" + d.rule() + "` in the bundle");
+        diagnostics.add(EditDistance.closest(d.rule(), ruleIds).map(n -> diag.withHelp("did you mean `" + n + "`?"))
+            .orElse(diag.withHelp("rule ids look like `orders.forbid#1`, `orders.<label>` or `role.admin#1`")));
+        good = false;
+      }
+      if (d.status() != null && (d.status() < 400 || d.status() > 499)) {
+        diagnostics.add(Diagnostic.error("test.bad_status", d.span(), "a deny has a 4xx status, found `" + d.status() + "`"));
+        good = false;
+      }
+      List<CheckedBundle.HeaderExpectation> headers = headers(d.headers(), false);
+      return headers == null || !good ? null
+          : new Expectation(false, d.status(), d.rule(), d.reason(), d.span(), headers);
+    }
   }
 
   /** The header checks of an `expect`, or null after a diagnostic. */

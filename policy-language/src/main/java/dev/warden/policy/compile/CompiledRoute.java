@@ -41,6 +41,8 @@ final class CompiledRoute {
   CompiledRule[] shadowAllows;
   /** The route's `on allow` / `on deny` obligations, or null when it has none. */
   CompiledObligations obligations;
+  /** The quotas covering the route, in declaration order; null when none does. */
+  CompiledQuota[] quotas;
 
   CompiledRoute(int id, String name, String method, PathTemplate template, Instant since, Instant retired, RuleRef ref) {
     this.id = id;

@@ -64,6 +64,8 @@ public final class Compiler {
     List<List<Integer>> grantsOf = byRoute(routes.size(), bundle.grants().stream().map(CheckedGrant::routes).toList());
     List<List<Integer>> blocksOf = byRoute(routes.size(),
         bundle.obligations().stream().map(CheckedBundle.CheckedOnBlock::routes).toList());
+    List<List<Integer>> quotasOf = byRoute(routes.size(),
+        bundle.quotas().stream().map(CheckedBundle.CheckedQuota::routes).toList());
     List<RuleRef> ruleRefs = bundle.rules().stream()
         .map(rule -> new RuleRef(rule.id(), (rule.shadow() ? "shadow " : "") + rule.effect().keyword(),
             rule.span().fileLine())).toList();
@@ -74,6 +76,10 @@ public final class Compiler {
       List<CheckedBundle.CheckedOnBlock> blocks = new ArrayList<>();
       blocksOf.get(route.id).forEach(index -> blocks.add(bundle.obligations().get(index)));
       route.obligations = obligations(blocks, exprs, written);
+      if (!quotasOf.get(route.id).isEmpty()) {
+        route.quotas = quotasOf.get(route.id).stream().map(i -> quota(bundle.quotas().get(i), exprs))
+            .toArray(CompiledQuota[]::new);
+      }
       List<CompiledRule> forbids = new ArrayList<>();
       List<CompiledRule> allows = new ArrayList<>();
       // With the shadow rules among the others, in declaration order: the would-be policy.
@@ -186,6 +192,13 @@ public final class Compiler {
       return null;
     }
     return new CompiledObligations(onAllow, onDeny, remove, patterns);
+  }
+
+  private static CompiledQuota quota(CheckedBundle.CheckedQuota q, ExprCompiler exprs) {
+    CompiledRule rule = new CompiledRule(q.spec().ref(), -1, null, conditions(q.conditions(), exprs), null);
+    return new CompiledQuota(q.spec(), rule, q.key() == null ? null : exprs.compile(q.key()),
+        q.key() == null ? null : q.key().span(), q.cost() == null ? null : exprs.compile(q.cost()),
+        q.cost() == null ? null : q.cost().span());
   }
 
   private static CompiledRule.Condition[] conditions(List<CheckedCondition> conditions, ExprCompiler exprs) {

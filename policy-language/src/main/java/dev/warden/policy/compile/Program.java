@@ -396,8 +396,11 @@ public final class Program {
             route.refs, route.name, revision, Obligations.NONE, List.of()).withViolations(failed.violations());
       }
     }
-    Decision enforced = authorizeWithin(route, route.forbids, route.allows,
-        frame(request, p, params, line, route, steps, deadline));
+    Frame enforcing = frame(request, p, params, line, route, steps, deadline);
+    Decision enforced = authorizeWithin(route, route.forbids, route.allows, enforcing);
+    if (enforced != null && enforced.allowed() && route.quotas != null) {
+      enforced = charged(route, enforced, enforcing);
+    }
     if (enforced == null || route.shadowForbids == null) {
       return enforced;
     }
@@ -433,6 +436,46 @@ public final class Program {
     f.path = line.path();
     f.routeName = route.name;
     return f;
+  }
+
+  /**
+   * The allow with what the route's quotas ask of it ({@link Decision#charges}): each quota whose
+   * conditions apply, in declaration order, with its key and cost. A condition that cannot be
+   * evaluated makes its quota apply, as a forbid's does; a key or cost that cannot be evaluated
+   * denies (fail closed: 401 when it read the principal of an anonymous caller, else an `error`),
+   * since the request's bucket is not known. Null when a first try needs more steps.
+   */
+  private Decision charged(CompiledRoute route, Decision allowed, Frame f) {
+    List<dev.warden.policy.runtime.QuotaCharge> charges = new ArrayList<>(route.quotas.length);
+    CompiledQuota at = null;
+    try {
+      for (CompiledQuota q : route.quotas) {
+        at = q;
+        if (applies(q.rule, f) != FAILS) {
+          charges.add(q.charge(f));
+        }
+      }
+    } catch (EvalException e) {
+      if (e.yielded) {
+        return null;
+      }
+      if (e.budget()) {
+        return limited(e, route, f);
+      }
+      if (e.kind == EvalError.Kind.INTERNAL) {
+        return failed(e, route.name, f.errors());
+      }
+      f.error(at.rule.ref, e.kind, e.span, e.getMessage());
+      RuleRef quota = at.rule.ref;
+      String why = allowed.explanation() + ", but the key or cost of quota `" + quota.id() + "` at "
+          + quota.location() + " could not be evaluated (" + e.getMessage() + "): denied, since the request's bucket"
+          + " is not known";
+      List<RuleRef> refs = List.of(quota);
+      return e.kind == EvalError.Kind.ANONYMOUS
+          ? routeDeny(Outcome.UNAUTHENTICATED, 401, "authentication required", () -> why, refs, route, f)
+          : deny(Outcome.ERROR, 500, "internal error", () -> why, refs, route.name, f.errors());
+    }
+    return charges.isEmpty() ? allowed : allowed.withCharges(charges);
   }
 
   /** The denial of a decision that reached the step budget or the deadline. */

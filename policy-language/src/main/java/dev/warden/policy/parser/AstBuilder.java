@@ -86,8 +86,44 @@ final class AstBuilder {
     if (d.schemaDecl() != null) {
       return schema(d.schemaDecl());
     }
+    if (d.quotaDecl() != null) {
+      return quota(d.quotaDecl());
+    }
     ReservedDeclContext r = d.reservedDecl();
     return new Decl.Reserved(span(r.kw), r.kw.getText());
+  }
+
+  // ---- quotas ------------------------------------------------------------------------------
+
+  private Decl.Quota quota(QuotaDeclContext c) {
+    Expr key = null;
+    List<ConditionContext> conditions = new ArrayList<>();
+    List<Decl.QuotaClause> clauses = new ArrayList<>();
+    for (QuotaClauseContext q : c.quotaClause()) {
+      if (q instanceof QuotaKeyContext k) {
+        if (key != null) {
+          diagnostics.add(Diagnostic.error("parse.bad_quota", span(k), "a quota has one `by` key")
+              .withHelp("to key by two things, join them: `by principal.tenant + \"/\" + principal.id`"));
+        }
+        key = expr(k.key, 0);
+      } else if (q instanceof QuotaConditionContext cc) {
+        conditions.add(cc.condition());
+      } else if (q instanceof QuotaNumberContext n) {
+        clauses.add(new Decl.QuotaClause(span(n), n.item.getText(), span(n.item), integer(n.value), null, null, null,
+            null));
+      } else if (q instanceof QuotaModeContext m) {
+        clauses.add(new Decl.QuotaClause(span(m), m.item.getText(), span(m.item), null, m.way.getText(), span(m.way),
+            m.share == null ? null : m.share.getText(), null));
+      } else {
+        QuotaCostContext x = (QuotaCostContext) q;
+        clauses.add(new Decl.QuotaClause(span(x), x.item.getText(), span(x.item), null, null, null, null,
+            expr(x.cost, 0)));
+      }
+    }
+    Token start = c.shadow != null ? c.shadow : c.QUOTA().getSymbol();
+    return new Decl.Quota(span(start), c.shadow != null, c.name.getText(), span(c.name), targets(c.targets()),
+        integer(c.amount), span(c.amount), c.per.getText(), span(c.per), duration(c.period), span(c.period), key,
+        conditions(conditions), clauses);
   }
 
   // ---- schemas ------------------------------------------------------------------------------
@@ -502,6 +538,24 @@ final class AstBuilder {
       return new TestStep.Data(
           span(d.DATA().getSymbol()), d.name.getText(), span(d.name),
           d.key == null ? null : expr(d.key, 0), expr(d.value, 0));
+    }
+    if (s instanceof RepeatStepContext r) {
+      if (!r.step.getText().equals("repeat")) {
+        diagnostics.add(Diagnostic.error("parse.unknown_test_step", span(r.step), "`" + r.step.getText()
+            + "` is not a step of a test").withHelp("a block of steps in a test is `repeat N { … }`"));
+      }
+      List<TestStep> steps = new ArrayList<>();
+      for (TestStepContext inner : r.testStep()) {
+        steps.add(testStep(inner));
+      }
+      return new TestStep.Repeat(span(r.step), integer(r.INT().getSymbol()), span(r.INT().getSymbol()), steps);
+    }
+    if (s instanceof WaitStepContext w) {
+      if (!w.step.getText().equals("wait")) {
+        diagnostics.add(Diagnostic.error("parse.unknown_test_step", span(w.step), "`" + w.step.getText()
+            + "` is not a step of a test").withHelp("to move the test's clock on, write `wait 30s`"));
+      }
+      return new TestStep.Wait(span(w.step), duration(w.DURATION().getSymbol()));
     }
     if (s instanceof ExpectAllowContext a) {
       return new TestStep.ExpectAllow(expectSpan(a, a.headerExpect()), shadowWord(a.shadow, "allow"),

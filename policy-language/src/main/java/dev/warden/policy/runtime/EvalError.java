@@ -30,6 +30,8 @@ public record EvalError(Kind kind, RuleRef rule, String location, String message
      * character, or a blank at either end.
      */
     HEADER_VALUE,
+    /** A quota's cost came out negative. */
+    COST,
     /** A defect: an evaluation failed in a way a well-typed program cannot. */
     INTERNAL;
 

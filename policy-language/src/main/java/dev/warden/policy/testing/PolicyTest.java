@@ -13,6 +13,9 @@ import dev.warden.policy.runtime.IpAddress;
 import dev.warden.policy.check.CheckedBundle;
 import dev.warden.policy.runtime.HeaderRules;
 import dev.warden.policy.runtime.HttpTokens;
+import dev.warden.policy.runtime.QuotaAdmission;
+import dev.warden.policy.runtime.QuotaResult;
+import dev.warden.policy.runtime.RateLimitHeaders;
 import dev.warden.policy.runtime.Request;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -47,8 +50,51 @@ public final class PolicyTest {
     return test.span();
   }
 
+  /**
+   * Runs the test: each request in order, at {@code defaultTime} plus the test's `wait`s unless it
+   * pins its time with `at`, its quotas charged against buckets of the test's own (fresh for each
+   * run, as for one replica: local and global quotas alike), each decision judged against its
+   * `expect`. The outcome is the first that fails, or the last.
+   */
   public TestOutcome run(Instant defaultTime) {
-    return judge(program().decide(request(defaultTime)));
+    Program p = program();
+    TestBuckets buckets = new TestBuckets();
+    TestOutcome last = null;
+    long sent = 0;
+    for (CheckedBundle.Exchange ex : test.exchanges()) {
+      for (long round = 1; round <= ex.times(); round++) {
+        sent++;
+        Request r = request(ex.request(), defaultTime.plus(ex.offset()));
+        Decision d = charge(p.decide(r), r.time(), buckets);
+        TestOutcome o = judge(ex, d);
+        if (!o.passed() && test.sequence()) {
+          String which = "request " + sent + " (line " + ex.expect().span().line()
+              + (ex.times() > 1 ? ", round " + round + " of " + ex.times() : "") + "): ";
+          return new TestOutcome(o.name(), o.location(), o.expected(), d, which + o.failure());
+        }
+        last = o;
+      }
+    }
+    return last;
+  }
+
+  /** Whether the test sends more than one request: the sidecar parity test sends only single ones. */
+  public boolean sequence() {
+    return test.sequence();
+  }
+
+  /**
+   * The decision with its quotas answered from {@code buckets} at {@code time}, as the sidecar
+   * answers its local quotas (the `ietf` headers, no quota headers on allow); unchanged when the
+   * decision charges none.
+   */
+  static Decision charge(Decision d, Instant time, QuotaAdmission.Buckets buckets) {
+    if (d.charges().isEmpty()) {
+      return d;
+    }
+    long now = Math.addExact(Math.multiplyExact(time.getEpochSecond(), 1_000_000_000L), time.getNano());
+    return d.withQuotas(QuotaAdmission.admit(d.charges(), now, buckets, QuotaResult.Via.LOCAL),
+        RateLimitHeaders.Style.IETF, false);
   }
 
   /**
@@ -56,15 +102,19 @@ public final class PolicyTest {
    * {@link #program()}, the parity test through the sidecar.
    */
   public TestOutcome judge(Decision d) {
-    TestOutcome enforced = judge(d, d.obligations().upstream(headers(test.request())), d.obligations().response());
-    Expectation s = test.shadowExpect();
+    return judge(test.exchanges().get(test.exchanges().size() - 1), d);
+  }
+
+  private TestOutcome judge(CheckedBundle.Exchange ex, Decision d) {
+    TestOutcome enforced = judge(ex, d, d.obligations().upstream(headers(ex.request())), d.obligations().response());
+    Expectation s = ex.shadowExpect();
     if (!enforced.passed() || s == null) {
       return enforced;
     }
     // No shadow rule covers the route (or the request was refused before the rules): the
     // would-be decision is the decision itself.
     Decision would = d.shadow() != null ? d.shadow() : d;
-    String failure = failure(s, would, would.obligations().upstream(headers(test.request())),
+    String failure = failure(s, would, would.obligations().upstream(headers(ex.request())),
         would.obligations().response());
     return new TestOutcome(test.name(), location(), enforced.expected() + "; shadow " + expected(s), d,
         failure == null ? null : "expected shadow " + failure.substring("expected ".length()));
@@ -76,8 +126,13 @@ public final class PolicyTest {
    * parity test passes what Envoy makes of the sidecar's answer.
    */
   public TestOutcome judge(Decision d, Map<String, List<String>> upstream, Map<String, List<String>> response) {
-    return new TestOutcome(test.name(), location(), expected(test.expect()), d,
-        failure(test.expect(), d, upstream, response));
+    return judge(test.exchanges().get(test.exchanges().size() - 1), d, upstream, response);
+  }
+
+  private TestOutcome judge(CheckedBundle.Exchange ex, Decision d, Map<String, List<String>> upstream,
+      Map<String, List<String>> response) {
+    return new TestOutcome(test.name(), location(), expected(ex.expect()), d, failure(ex.expect(), d, upstream,
+        response));
   }
 
   /**

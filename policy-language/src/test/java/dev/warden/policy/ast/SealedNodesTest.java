@@ -38,12 +38,12 @@ class SealedNodesTest {
     assertThat(permitted(Decl.class)).as("""
         a new declaration kind: handle it in check/BundleChecker (and the stage that needs it), \
         cli/RoutesCommand if it concerns routes, and the docs' language reference""")
-        .isEqualTo(Set.of("Principal", "Api", "Role", "Rule", "OnBlock", "Data", "Test", "RedactLog", "Schema",
+        .isEqualTo(Set.of("Principal", "Api", "Role", "Rule", "OnBlock", "Data", "Test", "RedactLog", "Schema", "Quota",
             "Reserved"));
     assertThat(permitted(ShapeRef.class)).as("a new shape: handle it in check/SchemaChecker")
         .isEqualTo(Set.of("Named", "Enum", "Record", "Optional"));
     assertThat(permitted(TestStep.class)).as("a new test step: handle it in check/TestChecker and testing/PolicyTest")
-        .isEqualTo(Set.of("Request", "Data", "ExpectAllow", "ExpectDeny"));
+        .isEqualTo(Set.of("Request", "Data", "ExpectAllow", "ExpectDeny", "Repeat", "Wait"));
     assertThat(permitted(TypeRef.class)).as("a new type reference: handle it in check/TypeResolver")
         .isEqualTo(Set.of("Named", "Record", "Optional"));
     assertThat(permitted(Target.class)).as("a new rule target: handle it in check/Targets")

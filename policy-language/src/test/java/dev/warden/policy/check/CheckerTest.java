@@ -166,7 +166,7 @@ class CheckerTest {
 
   @Test
   void reservedConstructsAreNotSupportedYet() {
-    for (String block : List.of("quota q on shop.* : 1 per 1m by principal.id",
+    for (String block : List.of(
         "redact list response { $.a mask }", "lookup owner { url \"x\" }")) {
       CompileResult r = compile(HEAD + block + "\n");
       assertThat(codes(r)).as(r.render()).containsExactly("check.not_supported");
