@@ -60,7 +60,23 @@ public record ServerConfig(
     Telemetry telemetry,
     Otlp decisionLogOtlp,
     Tracing tracing,
-    boolean schemaPaths) {
+    boolean schemaPaths,
+    QuotaSettings quota) {
+
+  /**
+   * How quotas are counted and answered (`quota.*`).
+   *
+   * @param redis the shared store of `scope global` quotas, a `redis://` or `rediss://` URL; null:
+   *     none, and global quotas always fall back
+   * @param redisCluster whether {@code redis} is a Redis Cluster node
+   * @param redisTimeout how long one charge may wait for Redis before the quotas fall back
+   * @param redisCaFile the CA that signs a `rediss://` server's certificate; null: the JVM's trust store
+   * @param headers which quota fields answers carry
+   * @param headersOnAllow whether allowed requests carry them too (the remaining quota)
+   * @param localMaxKeys how many local buckets are kept
+   */
+  public record QuotaSettings(String redis, boolean redisCluster, Duration redisTimeout, Path redisCaFile,
+      dev.warden.policy.runtime.RateLimitHeaders.Style headers, boolean headersOnAllow, long localMaxKeys) {}
 
   /**
    * A collector that takes OTLP over HTTP/protobuf (`decision_log.otlp.*`, `tracing.*`).
@@ -277,6 +293,13 @@ public record ServerConfig(
     d.put("reload.remote.plain_http", "false");
     d.put("log.format", "text");
     d.put("metrics.max_routes", "500");
+    d.put("quota.redis", null);
+    d.put("quota.redis_cluster", "false");
+    d.put("quota.redis_timeout", "50ms");
+    d.put("quota.redis_ca_file", null);
+    d.put("quota.headers", "ietf");
+    d.put("quota.headers_on_allow", "false");
+    d.put("quota.local.max_keys", "100000");
     return java.util.Collections.unmodifiableMap(d);
   }
 
@@ -285,7 +308,7 @@ public record ServerConfig(
       Set.of("bundle", "grpc.tls.cert", "grpc.tls.key", "grpc.tls.client_ca", "identity.jwt.jwks_file",
           "reload.persist_dir", "reload.remote.token_file",
           "reload.remote.basic_auth_file", "decision_log.hash_key_file", "decision_log.http.token_file",
-          "decision_log.spool.dir", "decision_log.otlp.headers_file", "tracing.headers_file");
+          "decision_log.spool.dir", "decision_log.otlp.headers_file", "tracing.headers_file", "quota.redis_ca_file");
 
   /** Keys whose value is a list of `[ID=]FILE` keys ({@link BundleKeys.TrustedKey}). */
   static final Set<String> KEY_LISTS = Set.of("reload.trusted_keys");
@@ -550,7 +573,38 @@ public record ServerConfig(
         path(v.get("grpc.tls.client_ca")), jwt, jwtAuthn == null || jwtAuthn.isBlank() ? null : jwtAuthn.trim(),
         v.get("identity.api_key.header").toLowerCase(java.util.Locale.ROOT), v.get("identity.api_key.data"), failure,
         strip, bool(v, "authz.dynamic_metadata"), deadline, heavy, drain, duration(v, "shutdown.grace"), reload,
-        decisionLog, telemetry, decisionLogOtlp, tracing, schemaPaths(v.get("schema.errors")));
+        decisionLog, telemetry, decisionLogOtlp, tracing, schemaPaths(v.get("schema.errors")), quota(v));
+  }
+
+  private static QuotaSettings quota(Map<String, String> v) throws ConfigException {
+    String redis = v.get("quota.redis");
+    if (redis != null && redis.isBlank()) {
+      redis = null;
+    }
+    if (redis != null && !(redis.trim().startsWith("redis://") || redis.trim().startsWith("rediss://"))) {
+      throw new ConfigException("`quota.redis` must be a `redis://` or `rediss://` URL, found `"
+          + redactUrl(redis.trim()) + "`");
+    }
+    Duration timeout = within(v, "quota.redis_timeout", Duration.ofMillis(1), Duration.ofSeconds(10), "1ms to 10s");
+    dev.warden.policy.runtime.RateLimitHeaders.Style style;
+    try {
+      style = dev.warden.policy.runtime.RateLimitHeaders.Style.parse(v.get("quota.headers").trim()
+          .toLowerCase(java.util.Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException("`quota.headers`: " + e.getMessage());
+    }
+    int keys = integer(v, "quota.local.max_keys");
+    if (keys < 1 || keys > 100_000_000) {
+      throw new ConfigException("`quota.local.max_keys` must be 1 to 100000000, found `" + v.get("quota.local.max_keys")
+          + "`");
+    }
+    return new QuotaSettings(redis == null ? null : redis.trim(), bool(v, "quota.redis_cluster"), timeout,
+        path(v.get("quota.redis_ca_file")), style, bool(v, "quota.headers_on_allow"), keys);
+  }
+
+  /** A URL with any password replaced, to quote in a message. */
+  private static String redactUrl(String url) {
+    return url.replaceAll("(?<=//)[^/@]*@", "…@");
   }
 
   /** `schema.errors`: `paths` (a schema denial lists the offending fields) or `none` (the reason alone). */

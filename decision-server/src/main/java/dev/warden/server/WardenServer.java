@@ -77,6 +77,8 @@ public final class WardenServer implements AutoCloseable {
   private final Map<String, BundleReloader> reloaders = new java.util.LinkedHashMap<>();
   /** Candidate bundles decided beside the served ones, never enforced (`shadow_bundle`). */
   private final dev.warden.server.authz.ShadowBundles shadows;
+  /** The replica's own quota buckets, once started. */
+  private dev.warden.server.quota.LocalBuckets quotaBuckets;
   /** One reloader per shadow bundle, by its name in `/status` and metrics: `shadow:NAME`. */
   private final Map<String, BundleReloader> shadowReloaders = new java.util.LinkedHashMap<>();
   /** What the decision log knows of recent revisions ({@link #loggedBundle}). */
@@ -159,7 +161,7 @@ public final class WardenServer implements AutoCloseable {
     // The one Authorizer, for both APIs; each API has its one exit (its service) and recorder.
     Authorizer authorizer = new Authorizer(bundles, new RequestMapper(clock, config.jwtAuthnMetadataKey()),
         new DecideRequestMapper(clock), new IdentityResolver(jwt, config.apiKeyHeader(), config.apiKeyData()),
-        new DecisionIds(), deciding, config.failureStatus());
+        new DecisionIds(), deciding, config.failureStatus()).withCharging(quotaGate());
     // Where every answered decision goes besides metrics and the log line: decision logs go here.
     List<DecisionSink> sinks = decisionLog == null ? List.of() : List.of(decisionLog);
     ExtAuthzService authz = new ExtAuthzService(authorizer,
@@ -218,6 +220,17 @@ public final class WardenServer implements AutoCloseable {
     // A shadow bundle never makes Warden unready: it enforces nothing.
     shadowReloaders.values().forEach(BundleReloader::start);
     updateHealth();
+  }
+
+  /**
+   * The quota gate: local buckets always; the shared store of global quotas when `quota.redis` is
+   * configured (else global quotas fall back, as when Redis is down).
+   */
+  private dev.warden.server.quota.QuotaGate quotaGate() {
+    ServerConfig.QuotaSettings q = config.quota();
+    quotaBuckets = new dev.warden.server.quota.LocalBuckets(q.localMaxKeys());
+    return new dev.warden.server.quota.QuotaGate(quotaBuckets, null, q.headers(), q.headersOnAllow(),
+        metrics.quotaListener(), System::nanoTime);
   }
 
   /** SERVING while a bundle is active and not stale; NOT_SERVING once shutting down, for good. */

@@ -41,6 +41,9 @@ public final class ServerMetrics {
   private final Counter loadErrors;
   private final Counter internalErrors;
   private final Counter heavyDecisions;
+  private final Counter quotaAnswers;
+  private final Counter quotaFallbacks;
+  private final Counter quotaStoreFailures;
   private final Counter overloaded;
   private final Counter evaluationErrors;
   private final CounterDataPoint[] evaluationErrorCounters;
@@ -75,6 +78,16 @@ public final class ServerMetrics {
         .register(registry);
     internalErrors = Counter.builder().name("warden_internal_errors_total")
         .help("Checks that failed inside Warden and were denied (fail closed)").register(registry);
+    quotaAnswers = Counter.builder().name("warden_quota_requests_total")
+        .help("Quota answers, by quota and result: admitted, limited (refused, 429), shadow_limited (a shadow quota"
+            + " that would have refused), not_charged (another quota of the request refused first)")
+        .labelNames("quota", "result").register(registry);
+    quotaFallbacks = Counter.builder().name("warden_quota_fallbacks_total")
+        .help("Answers of global quotas while Redis could not answer, by quota and fallback (open, closed, local)")
+        .labelNames("quota", "fallback").register(registry);
+    quotaStoreFailures = Counter.builder().name("warden_quota_store_failures_total")
+        .help("Charges the shared quota store (Redis) could not answer in time; the global quotas fell back")
+        .register(registry);
     heavyDecisions = Counter.builder().name("warden_heavy_decisions_total")
         .help("Decisions that needed more than a first try's steps and were decided off the transport thread")
         .register(registry);
@@ -435,6 +448,32 @@ public final class ServerMetrics {
 
   public void internalError() {
     internalErrors.inc();
+  }
+
+  /** Counts quota answers and fallbacks, for {@link dev.warden.server.quota.QuotaGate}. */
+  public dev.warden.server.quota.QuotaGate.Listener quotaListener() {
+    return new dev.warden.server.quota.QuotaGate.Listener() {
+      @Override
+      public void answered(java.util.List<dev.warden.policy.runtime.QuotaResult> results) {
+        for (dev.warden.policy.runtime.QuotaResult r : results) {
+          String id = r.quota().id();
+          String result = r.via() == dev.warden.policy.runtime.QuotaResult.Via.NOT_CHARGED ? "not_charged"
+              : r.admitted() ? "admitted" : r.quota().shadow() ? "shadow_limited" : "limited";
+          quotaAnswers.labelValues(id, result).inc();
+          switch (r.via()) {
+            case FALLBACK_OPEN -> quotaFallbacks.labelValues(id, "open").inc();
+            case FALLBACK_CLOSED -> quotaFallbacks.labelValues(id, "closed").inc();
+            case FALLBACK_LOCAL -> quotaFallbacks.labelValues(id, "local").inc();
+            default -> { }
+          }
+        }
+      }
+
+      @Override
+      public void sharedFailed(Throwable cause) {
+        quotaStoreFailures.inc();
+      }
+    };
   }
 
   public void heavyDecision() {

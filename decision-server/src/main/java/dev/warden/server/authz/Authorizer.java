@@ -45,6 +45,20 @@ public final class Authorizer {
   private final Deciding deciding;
   private final int failureStatus;
   private final Evaluation evaluation;
+  private final Charging charging;
+
+  /**
+   * Charges an allow's quotas ({@link Decision#charges}) and answers with the decision that stands
+   * ({@link Decision#withQuotas}): the sidecar's local buckets and Redis. Called only for a decision
+   * with charges; never blocks; the stage it returns always completes.
+   */
+  @FunctionalInterface
+  public interface Charging {
+    CompletionStage<Decision> charge(Decision allowed);
+
+    /** Charges nothing: the decision stands as the program made it (`warden replay`). */
+    Charging NONE = CompletableFuture::completedFuture;
+  }
 
   /**
    * How the program decides one request: {@link Program#tryDecide}. A seam for tests, which
@@ -92,6 +106,24 @@ public final class Authorizer {
     this.deciding = deciding;
     this.failureStatus = failureStatus;
     this.evaluation = evaluation;
+    this.charging = Charging.NONE;
+  }
+
+  private Authorizer(Authorizer a, Charging charging) {
+    this.bundles = a.bundles;
+    this.requests = a.requests;
+    this.decideRequests = a.decideRequests;
+    this.identities = a.identities;
+    this.ids = a.ids;
+    this.deciding = a.deciding;
+    this.failureStatus = a.failureStatus;
+    this.evaluation = a.evaluation;
+    this.charging = charging;
+  }
+
+  /** This authorizer, charging the quotas of the requests it allows with {@code charging}. */
+  public Authorizer withCharging(Charging charging) {
+    return new Authorizer(this, java.util.Objects.requireNonNull(charging, "charging"));
   }
 
   /** The status of a denial caused by an error inside Warden. */
@@ -206,13 +238,17 @@ public final class Authorizer {
     Call pending = new Call(arrived + deciding.deadlineNanos());
     Decision first = evaluation.tryDecide(program, call, request, deciding.firstTrySteps(), pending);
     if (first != null) {
-      pending.complete(decided(api, id, arrived, request, first, false));
+      answer(pending, api, id, arrived, request, first, false);
       return pending;
     }
     boolean queued = deciding.offload(() -> {
       DecisionRecord r;
       try {
         Decision whole = evaluation.tryDecide(program, call, request, Deciding.WHOLE, pending);
+        if (whole != null && !whole.charges().isEmpty()) {
+          answer(pending, api, id, arrived, request, whole, true);
+          return;
+        }
         r = whole != null ? decided(api, id, arrived, request, whole, true)
             : internalError(api, id, arrived, request, new IllegalStateException("no decision with the whole budget"));
       } catch (RuntimeException | StackOverflowError e) {
@@ -232,6 +268,26 @@ public final class Authorizer {
     return pending.orTimeout(bound, TimeUnit.NANOSECONDS).exceptionally(e -> internalError(api, id, arrived, request,
         e instanceof TimeoutException ? new TimeoutException("no decision within twice `authz.decision_deadline` ("
             + TimeUnit.NANOSECONDS.toMillis(2 * deciding.deadlineNanos()) + " ms)") : e));
+  }
+
+  /**
+   * Completes {@code pending} with the record of {@code d}: at once, or, for an allow with quotas
+   * to charge, when they have answered (an internal error should charging fail).
+   */
+  private void answer(Call pending, Api api, String id, long arrived, Request request, Decision d, boolean heavy) {
+    if (d.charges().isEmpty()) {
+      pending.complete(decided(api, id, arrived, request, d, heavy));
+      return;
+    }
+    CompletionStage<Decision> charged;
+    try {
+      charged = charging.charge(d);
+    } catch (RuntimeException e) {
+      pending.complete(internalError(api, id, arrived, request, e));
+      return;
+    }
+    charged.whenComplete((c, e) -> pending.complete(e == null && c != null ? decided(api, id, arrived, request, c, heavy)
+        : internalError(api, id, arrived, request, e != null ? e : new IllegalStateException("no quota answer"))));
   }
 
   /**

@@ -76,6 +76,14 @@ final class RecordWriter {
   private static final SerializableString K_METHOD = new SerializedString("method");
   private static final SerializableString K_NAME = new SerializedString("name");
   private static final SerializableString K_OBLIGATIONS = new SerializedString("obligations");
+  private static final SerializableString K_QUOTA = new SerializedString("quota");
+  private static final SerializableString K_ANSWERS = new SerializedString("answers");
+  private static final SerializableString K_COST = new SerializedString("cost");
+  private static final SerializableString K_ADMITTED = new SerializedString("admitted");
+  private static final SerializableString K_REMAINING = new SerializedString("remaining");
+  private static final SerializableString K_RETRY_AFTER_MILLIS = new SerializedString("retryAfterMillis");
+  private static final SerializableString K_VIA = new SerializedString("via");
+  private static final SerializableString K_SHADOW_FLAG = new SerializedString("shadow");
   private static final SerializableString K_OUTCOME = new SerializedString("outcome");
   private static final SerializableString K_PARENT_SPAN_ID = new SerializedString("parentSpanId");
   private static final SerializableString K_PATH = new SerializedString("path");
@@ -238,6 +246,9 @@ final class RecordWriter {
     rules(g, d.rules());
     errors(g, d.errors());
     obligations(g, d.obligations());
+    if (!d.quotas().isEmpty()) {
+      quota(g, d.quotas());
+    }
     long latency = Math.max(0, r.decideNanos() / 1_000);
     if (latency != 0) {
       // int64 is a string in protobuf's JSON mapping.
@@ -727,6 +738,40 @@ final class RecordWriter {
       g.writeFieldName(K_CHANGED);
     g.writeBoolean(true);
     }
+    g.writeEndObject();
+  }
+
+  /** `quota.answers`: each quota's answer, without its key (a value of the request). */
+  private static void quota(JsonGenerator g, List<dev.warden.policy.runtime.QuotaResult> answers) throws IOException {
+    objectStart(g, K_QUOTA);
+    arrayStart(g, K_ANSWERS);
+    for (dev.warden.policy.runtime.QuotaResult a : answers) {
+      g.writeStartObject();
+      str(g, K_ID, a.quota().id());
+      if (a.charge().cost() != 0) {
+        field(g, K_COST, Long.toString(a.charge().cost()));
+      }
+      if (a.admitted()) {
+        g.writeFieldName(K_ADMITTED);
+        g.writeBoolean(true);
+      }
+      if (a.remaining() != 0) {
+        field(g, K_REMAINING, Long.toString(a.remaining()));
+      }
+      if (!a.admitted()) {
+        long ms = a.retryAfterNanos() == Long.MAX_VALUE ? -1 : (a.retryAfterNanos() + 999_999) / 1_000_000;
+        if (ms != 0) {
+          field(g, K_RETRY_AFTER_MILLIS, Long.toString(ms));
+        }
+      }
+      str(g, K_VIA, a.via().label());
+      if (a.quota().shadow()) {
+        g.writeFieldName(K_SHADOW_FLAG);
+        g.writeBoolean(true);
+      }
+      g.writeEndObject();
+    }
+    g.writeEndArray();
     g.writeEndObject();
   }
 

@@ -108,6 +108,10 @@ final class AstBuilder {
         key = expr(k.key, 0);
       } else if (q instanceof QuotaConditionContext cc) {
         conditions.add(cc.condition());
+      } else if (q instanceof QuotaNumberContext n && n.item.getText().equals("cost")) {
+        // `cost 5` parses as a number clause; its cost is the literal.
+        clauses.add(new Decl.QuotaClause(span(n), "cost", span(n.item), null, null, null, null,
+            new Expr.Literal(span(n.value), integer(n.value))));
       } else if (q instanceof QuotaNumberContext n) {
         clauses.add(new Decl.QuotaClause(span(n), n.item.getText(), span(n.item), integer(n.value), null, null, null,
             null));

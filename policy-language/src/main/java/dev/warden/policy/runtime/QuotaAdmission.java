@@ -105,6 +105,28 @@ public final class QuotaAdmission {
     }
   }
 
+  /**
+   * Takes back what {@code results} charged to {@code buckets}: each admitted, enforced answer
+   * with a cost, its cost out of its bucket. For a request that one store admitted and another
+   * then refused (a local quota charged before Redis refused a global one), so that a refused
+   * request keeps no charge.
+   */
+  public static void refund(List<QuotaResult> results, Buckets buckets) {
+    for (QuotaResult r : results) {
+      QuotaCharge c = r.charge();
+      if (!r.admitted() || c.quota().shadow() || c.cost() == 0 || r.via() == QuotaResult.Via.NOT_CHARGED) {
+        continue;
+      }
+      long back = c.cost() * c.quota().intervalNanos();
+      for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+        long now = buckets.get(c.bucket());
+        if (now == Gcra.FULL || buckets.compareAndSet(c.bucket(), now, now - back)) {
+          break;
+        }
+      }
+    }
+  }
+
   private static List<QuotaResult> results(List<QuotaCharge> charges, Gcra.Admission[] answers, QuotaResult.Via via,
       boolean refused) {
     List<QuotaResult> out = new ArrayList<>(charges.size());

@@ -51,6 +51,11 @@ public record QuotaResult(QuotaCharge charge, boolean admitted, long remaining, 
     return charge.quota();
   }
 
+  /** The answer of a quota that was not asked, because another of the request's quotas refused first. */
+  public static QuotaResult notAsked(QuotaCharge charge) {
+    return new QuotaResult(charge, true, 0, 0, 0, Via.NOT_CHARGED);
+  }
+
   /** This answer, not charged: the request was refused by another quota. */
   public QuotaResult notCharged() {
     return admitted ? new QuotaResult(charge, true, remaining + charge.cost(), 0, resetNanos, Via.NOT_CHARGED) : this;

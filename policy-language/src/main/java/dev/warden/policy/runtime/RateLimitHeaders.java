@@ -13,7 +13,8 @@ import java.util.List;
  *
  * <p>{@code q} and {@code w} are the declared limit and period (seconds, rounded up); {@code r} the
  * whole tokens left; {@code t} the seconds until the bucket is full again, rounded up.
- * Shadow quotas and quotas that admitted without counting (`fallback open`) are not shown.
+ * Shadow quotas, quotas that admitted without counting (`fallback open`) and quotas not asked
+ * (another refused first) are not shown.
  */
 public final class RateLimitHeaders {
   /** Which names to send (`quota.headers`). */
@@ -63,7 +64,7 @@ public final class RateLimitHeaders {
     }
     List<QuotaResult> shown = new ArrayList<>(results.size());
     for (QuotaResult r : results) {
-      if (!r.quota().shadow() && r.via() != QuotaResult.Via.FALLBACK_OPEN) {
+      if (!r.quota().shadow() && r.via() != QuotaResult.Via.FALLBACK_OPEN && r.via() != QuotaResult.Via.NOT_CHARGED) {
         shown.add(r);
       }
     }

@@ -85,6 +85,12 @@ class QuotaTest {
   }
 
   @Test
+  void aConstantCostIsANumber() {
+    Program p = program(SHOP + "quota q on ping : 10 per 1m cost 3\n");
+    assertThat(decide(p, "GET", "/ping", user("a")).charges()).extracting(QuotaCharge::cost).containsExactly(3L);
+  }
+
+  @Test
   void aNegativeCostDeniesRatherThanRefunding() {
     Program p = program(SHOP + """
         quota q on ping : 10 per 1m cost 1 - (principal.level ? 0)
