@@ -11,7 +11,7 @@ import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The replica's own buckets (`scope local`, and `fallback local` while Redis is down): one
- * number a bucket ({@link Gcra}'s theoretical arrival time, on {@link System#nanoTime}), in a
+ * number a bucket ({@link Gcra}'s theoretical arrival time, on a nanosecond clock), in a
  * bounded Caffeine cache.
  *
  * <p>A bucket is forgotten when it is full again (its entry expires at its own time): forgetting a
@@ -25,11 +25,21 @@ public final class LocalBuckets implements QuotaAdmission.Buckets {
   private final ConcurrentMap<String, Long> map;
   private final LongAdder evictedDraining = new LongAdder();
 
+  /** Buckets on {@link System#nanoTime}. */
   public LocalBuckets(long maxKeys) {
+    this(maxKeys, System::nanoTime);
+  }
+
+  /**
+   * Buckets whose states are times on {@code nanoClock}, the clock the gate charges by: the cache
+   * expires a bucket on the same clock.
+   */
+  public LocalBuckets(long maxKeys, java.util.function.LongSupplier nanoClock) {
     if (maxKeys < 1) {
       throw new IllegalArgumentException("quota.local.max_keys of " + maxKeys + "; expected at least 1");
     }
     this.cache = Caffeine.newBuilder()
+        .ticker(nanoClock::getAsLong)
         .maximumSize(maxKeys)
         .expireAfter(new Expiry<String, Long>() {
           @Override
@@ -48,7 +58,7 @@ public final class LocalBuckets implements QuotaAdmission.Buckets {
           }
         })
         .evictionListener((String key, Long tat, RemovalCause cause) -> {
-          if (cause == RemovalCause.SIZE && tat != null && tat - System.nanoTime() > 0) {
+          if (cause == RemovalCause.SIZE && tat != null && tat - nanoClock.getAsLong() > 0) {
             evictedDraining.increment();
           }
         })

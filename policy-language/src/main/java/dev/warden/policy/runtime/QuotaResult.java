@@ -7,7 +7,8 @@ import java.util.Objects;
  *
  * @param charge what the quota asked
  * @param admitted whether its bucket had the tokens (for a shadow quota: would have)
- * @param remaining whole tokens left in the bucket after the request
+ * @param remaining whole tokens left in the bucket after the request; -1 when not known (a quota
+ *     not asked)
  * @param retryAfterNanos when refused, how long until the request would be admitted
  *     ({@code Long.MAX_VALUE}: never, its cost is above the capacity); 0 when admitted
  * @param resetNanos how long until the bucket is full again
@@ -51,13 +52,20 @@ public record QuotaResult(QuotaCharge charge, boolean admitted, long remaining, 
     return charge.quota();
   }
 
-  /** The answer of a quota that was not asked, because another of the request's quotas refused first. */
+  /**
+   * The answer of a quota that was not asked, because another of the request's quotas refused
+   * first: what its bucket holds is not known ({@code remaining} is -1).
+   */
   public static QuotaResult notAsked(QuotaCharge charge) {
-    return new QuotaResult(charge, true, 0, 0, 0, Via.NOT_CHARGED);
+    return new QuotaResult(charge, true, -1, 0, 0, Via.NOT_CHARGED);
   }
 
   /** This answer, not charged: the request was refused by another quota. */
   public QuotaResult notCharged() {
-    return admitted ? new QuotaResult(charge, true, remaining + charge.cost(), 0, resetNanos, Via.NOT_CHARGED) : this;
+    if (!admitted) {
+      return this;
+    }
+    long back = charge.cost() * charge.quota().intervalNanos();
+    return new QuotaResult(charge, true, remaining + charge.cost(), 0, Math.max(0, resetNanos - back), Via.NOT_CHARGED);
   }
 }

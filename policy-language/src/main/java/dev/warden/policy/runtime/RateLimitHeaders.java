@@ -14,7 +14,8 @@ import java.util.List;
  * <p>{@code q} and {@code w} are the declared limit and period (seconds, rounded up); {@code r} the
  * whole tokens left; {@code t} the seconds until the bucket is full again, rounded up.
  * Shadow quotas, quotas that admitted without counting (`fallback open`) and quotas not asked
- * (another refused first) are not shown.
+ * (another refused before they were: what they hold is not known) are not shown; a quota that
+ * was asked but not charged (another refused) shows what it still holds.
  */
 public final class RateLimitHeaders {
   /** Which names to send (`quota.headers`). */
@@ -64,7 +65,7 @@ public final class RateLimitHeaders {
     }
     List<QuotaResult> shown = new ArrayList<>(results.size());
     for (QuotaResult r : results) {
-      if (!r.quota().shadow() && r.via() != QuotaResult.Via.FALLBACK_OPEN && r.via() != QuotaResult.Via.NOT_CHARGED) {
+      if (!r.quota().shadow() && r.via() != QuotaResult.Via.FALLBACK_OPEN && r.remaining() >= 0) {
         shown.add(r);
       }
     }
