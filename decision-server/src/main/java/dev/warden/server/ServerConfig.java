@@ -74,9 +74,12 @@ public record ServerConfig(
    * @param headers which quota fields answers carry
    * @param headersOnAllow whether allowed requests carry them too (the remaining quota)
    * @param localMaxKeys how many local buckets are kept
+   * @param mode `enforce` (the default), `shadow` (every quota counted, none enforced, as a rollout
+   *     or a load test wants) or `off` (no quota is charged)
    */
   public record QuotaSettings(String redis, boolean redisCluster, Duration redisTimeout, Path redisCaFile,
-      dev.warden.policy.runtime.RateLimitHeaders.Style headers, boolean headersOnAllow, long localMaxKeys) {}
+      dev.warden.policy.runtime.RateLimitHeaders.Style headers, boolean headersOnAllow, long localMaxKeys,
+      String mode) {}
 
   /**
    * A collector that takes OTLP over HTTP/protobuf (`decision_log.otlp.*`, `tracing.*`).
@@ -300,6 +303,7 @@ public record ServerConfig(
     d.put("quota.headers", "ietf");
     d.put("quota.headers_on_allow", "false");
     d.put("quota.local.max_keys", "100000");
+    d.put("quota.mode", "enforce");
     return java.util.Collections.unmodifiableMap(d);
   }
 
@@ -598,8 +602,12 @@ public record ServerConfig(
       throw new ConfigException("`quota.local.max_keys` must be 1 to 100000000, found `" + v.get("quota.local.max_keys")
           + "`");
     }
+    String mode = v.get("quota.mode").trim().toLowerCase(java.util.Locale.ROOT);
+    if (!List.of("enforce", "shadow", "off").contains(mode)) {
+      throw new ConfigException("`quota.mode` must be `enforce`, `shadow` or `off`, found `" + v.get("quota.mode") + "`");
+    }
     return new QuotaSettings(redis == null ? null : redis.trim(), bool(v, "quota.redis_cluster"), timeout,
-        path(v.get("quota.redis_ca_file")), style, bool(v, "quota.headers_on_allow"), keys);
+        path(v.get("quota.redis_ca_file")), style, bool(v, "quota.headers_on_allow"), keys, mode);
   }
 
   /** A URL with any password replaced, to quote in a message. */

@@ -161,7 +161,10 @@ public final class WardenServer implements AutoCloseable {
     // The one Authorizer, for both APIs; each API has its one exit (its service) and recorder.
     Authorizer authorizer = new Authorizer(bundles, new RequestMapper(clock, config.jwtAuthnMetadataKey()),
         new DecideRequestMapper(clock), new IdentityResolver(jwt, config.apiKeyHeader(), config.apiKeyData()),
-        new DecisionIds(), deciding, config.failureStatus()).withCharging(quotaGate());
+        new DecisionIds(), deciding, config.failureStatus());
+    if (!config.quota().mode().equals("off")) {
+      authorizer = authorizer.withCharging(quotaGate());
+    }
     // Where every answered decision goes besides metrics and the log line: decision logs go here.
     List<DecisionSink> sinks = decisionLog == null ? List.of() : List.of(decisionLog);
     ExtAuthzService authz = new ExtAuthzService(authorizer,
@@ -229,8 +232,10 @@ public final class WardenServer implements AutoCloseable {
   private dev.warden.server.quota.QuotaGate quotaGate() {
     ServerConfig.QuotaSettings q = config.quota();
     quotaBuckets = new dev.warden.server.quota.LocalBuckets(q.localMaxKeys());
+    dev.warden.server.quota.LocalBuckets buckets = quotaBuckets;
+    metrics.quotaBuckets(buckets::size, buckets::evictedDraining);
     return new dev.warden.server.quota.QuotaGate(quotaBuckets, null, q.headers(), q.headersOnAllow(),
-        metrics.quotaListener(), System::nanoTime);
+        metrics.quotaListener(), System::nanoTime).shadowing(q.mode().equals("shadow"));
   }
 
   /** SERVING while a bundle is active and not stale; NOT_SERVING once shutting down, for good. */

@@ -450,6 +450,17 @@ public final class ServerMetrics {
     internalErrors.inc();
   }
 
+  /** Exports the local quota buckets' size and the draining buckets evicted for room. Called once. */
+  public void quotaBuckets(java.util.function.LongSupplier size, java.util.function.LongSupplier evictedDraining) {
+    GaugeWithCallback.builder().name("warden_quota_local_buckets")
+        .help("Local quota buckets held (one per quota and key that is not full)")
+        .callback(cb -> cb.call(size.getAsLong())).register(registry);
+    io.prometheus.metrics.core.metrics.CounterWithCallback.builder().name("warden_quota_local_evicted_total")
+        .help("Local quota buckets evicted for room while still draining (quota.local.max_keys): each let its key"
+            + " start over with a full bucket")
+        .callback(cb -> cb.call(evictedDraining.getAsLong())).register(registry);
+  }
+
   /** Counts quota answers and fallbacks, for {@link dev.warden.server.quota.QuotaGate}. */
   public dev.warden.server.quota.QuotaGate.Listener quotaListener() {
     return new dev.warden.server.quota.QuotaGate.Listener() {

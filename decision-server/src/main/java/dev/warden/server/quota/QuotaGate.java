@@ -64,6 +64,8 @@ public final class QuotaGate implements Authorizer.Charging {
   private final boolean remainingOnAllow;
   private final Listener listener;
   private final LongSupplier nanoClock;
+  /** `quota.mode: shadow`: every quota counted as a shadow one, none enforced. */
+  private final boolean shadowAll;
 
   /**
    * @param shared the shared store, or null when none is configured (`quota.redis`): global
@@ -78,11 +80,31 @@ public final class QuotaGate implements Authorizer.Charging {
     this.remainingOnAllow = remainingOnAllow;
     this.listener = listener;
     this.nanoClock = nanoClock;
+    this.shadowAll = false;
+  }
+
+  private QuotaGate(QuotaGate g, boolean shadowAll) {
+    this.local = g.local;
+    this.shared = g.shared;
+    this.style = g.style;
+    this.remainingOnAllow = g.remainingOnAllow;
+    this.listener = g.listener;
+    this.nanoClock = g.nanoClock;
+    this.shadowAll = shadowAll;
+  }
+
+  /**
+   * This gate, counting every quota as a shadow one when {@code shadowAll} (`quota.mode:
+   * shadow`): the buckets are charged as they would be, nothing is refused.
+   */
+  public QuotaGate shadowing(boolean shadowAll) {
+    return shadowAll == this.shadowAll ? this : new QuotaGate(this, shadowAll);
   }
 
   @Override
-  public CompletionStage<Decision> charge(Decision d) {
-    List<QuotaCharge> all = d.charges();
+  public CompletionStage<Decision> charge(Decision allowed) {
+    List<QuotaCharge> all = shadowAll ? shadowed(allowed.charges()) : allowed.charges();
+    Decision d = shadowAll ? allowed.withCharges(all) : allowed;
     long now = nanoClock.getAsLong();
     List<QuotaCharge> locals = new ArrayList<>(all.size());
     List<QuotaCharge> globals = new ArrayList<>(all.size());
@@ -175,6 +197,16 @@ public final class QuotaGate implements Authorizer.Charging {
       log.warn("quota listener failed: {}", e.toString());
     }
     return d.withQuotas(ordered, style, remainingOnAllow);
+  }
+
+  private static List<QuotaCharge> shadowed(List<QuotaCharge> charges) {
+    List<QuotaCharge> out = new ArrayList<>(charges.size());
+    for (QuotaCharge c : charges) {
+      Quota q = c.quota();
+      out.add(q.shadow() ? c : new QuotaCharge(new Quota(q.id(), q.name(), q.ref(), q.limit(), q.periodNanos(),
+          q.burst(), q.global(), q.fallback(), q.fallbackShare(), true), c.key(), c.cost()));
+    }
+    return out;
   }
 
   private static boolean refuses(List<QuotaResult> answers) {

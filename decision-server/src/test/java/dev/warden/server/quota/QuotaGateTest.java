@@ -175,4 +175,18 @@ class QuotaGateTest {
     assertThat(now(s).allowed()).isTrue();
     assertThat(now(s).quotas().get(0).via()).isEqualTo(QuotaResult.Via.GLOBAL);
   }
+
+  @Test
+  void inShadowModeEveryQuotaIsCountedAndNoneRefuses() throws Exception {
+    QuotaGate g = gate(working()).shadowing(true);
+    Quota global = quota("shared", 1, true, Quota.Fallback.CLOSED, 1);
+    for (int i = 0; i < 4; i++) {
+      Decision d = now(g.charge(allow(LOCAL, global)));
+      assertThat(d.allowed()).isTrue();
+      assertThat(d.obligations().responseHeaders()).isEmpty();
+      assertThat(d.quotas()).allSatisfy(r -> assertThat(r.quota().shadow()).isTrue());
+      assertThat(d.quotas().get(0).admitted()).isEqualTo(i < 2);
+      assertThat(d.quotas().get(1).admitted()).isEqualTo(i < 1);
+    }
+  }
 }
