@@ -117,7 +117,7 @@ public final class RedisBuckets implements SharedBuckets {
     this.cluster = cluster;
     this.timeout = timeout;
     this.state = new AtomicReference<>(new State(false, Instant.now(), "connecting to " + url.display()));
-    this.resources = ClientResources.builder().ioThreadPoolSize(2).computationThreadPoolSize(1)
+    this.resources = ClientResources.builder().ioThreadPoolSize(2).computationThreadPoolSize(2)
         .reconnectDelay(Delay.equalJitter(Duration.ofMillis(10), Duration.ofSeconds(2), 10, TimeUnit.MILLISECONDS))
         .commandLatencyRecorder(CommandLatencyRecorder.disabled()).build();
     SocketOptions socket = SocketOptions.builder().connectTimeout(CONNECT_TIMEOUT).keepAlive(true).build();
