@@ -103,7 +103,6 @@ public final class RedisBuckets implements SharedBuckets {
   private final AbstractRedisClient client;
   private final Disposable events;
   private final String admitSha;
-  private final String refundSha;
   private final AtomicReference<State> state;
   private final AtomicLong reconnectAttempts = new AtomicLong();
   private volatile StatefulConnection<String, String> connection;
@@ -143,7 +142,6 @@ public final class RedisBuckets implements SharedBuckets {
     }
     this.events = resources.eventBus().get().subscribe(this::onEvent);
     this.admitSha = sha1(QuotaScript.ADMIT);
-    this.refundSha = sha1(QuotaScript.REFUND);
   }
 
   /**
@@ -285,7 +283,10 @@ public final class RedisBuckets implements SharedBuckets {
     if (keys.isEmpty()) {
       return;
     }
-    script(c, QuotaScript.REFUND, refundSha, ScriptOutputType.INTEGER, keys.toArray(String[]::new),
+    // EVAL, not EVALSHA: a NOSCRIPT answer would send the give-back after this request's answer, and
+    // after the next request on the same connection; as it is, the give-back comes first on its slot's
+    // connection (give-backs are rare: the script's text costs little)
+    c.<Long>eval(QuotaScript.REFUND, ScriptOutputType.INTEGER, keys.toArray(String[]::new),
         micros.toArray(String[]::new)).whenComplete((r, e) -> {
           if (e != null) {
             log.warn("quota: could not give back the charges of a request refused in another slot: {}",
@@ -307,9 +308,15 @@ public final class RedisBuckets implements SharedBuckets {
     if (closed) {
       return;
     }
-    CompletableFuture<? extends StatefulConnection<String, String>> f = cluster
-        ? ((RedisClusterClient) client).connectAsync(StringCodec.UTF8)
-        : ((RedisClient) client).connectAsync(StringCodec.UTF8, url.uri()).toCompletableFuture();
+    CompletableFuture<? extends StatefulConnection<String, String>> f;
+    if (cluster) {
+      // the asynchronous connect wants the topology loaded first (getPartitions would load it, blocking)
+      RedisClusterClient c = (RedisClusterClient) client;
+      f = c.refreshPartitionsAsync().toCompletableFuture().thenCompose(v -> c.connectAsync(StringCodec.UTF8))
+          .thenCompose(RedisBuckets::openNodeConnections);
+    } else {
+      f = ((RedisClient) client).connectAsync(StringCodec.UTF8, url.uri()).toCompletableFuture();
+    }
     f.whenComplete((conn, e) -> {
       if (e != null) {
         note(false, "cannot connect to " + url.display() + ": " + describe(e));
@@ -332,6 +339,25 @@ public final class RedisBuckets implements SharedBuckets {
   }
 
   /**
+   * Opens the connections to the nodes that serve slots before the first admit: Lettuce opens
+   * them on first use, and with commands rejected while not connected, a first use would fail.
+   * (A node that joins later fails its first admit so, then serves.)
+   */
+  private static CompletableFuture<StatefulRedisClusterConnection<String, String>> openNodeConnections(
+      StatefulRedisClusterConnection<String, String> conn) {
+    CompletableFuture<?>[] nodes = conn.getPartitions().stream().filter(n -> !n.getSlots().isEmpty())
+        .map(n -> conn.getConnectionAsync(n.getUri().getHost(), n.getUri().getPort()))
+        .toArray(CompletableFuture[]::new);
+    return CompletableFuture.allOf(nodes).handle((v, e) -> {
+      if (e != null) {
+        conn.closeAsync();
+        throw e instanceof RuntimeException r ? r : new java.util.concurrent.CompletionException(e);
+      }
+      return conn;
+    });
+  }
+
+  /**
    * Health from the client's events. Outside a cluster there is one connection, so its events
    * say it all; in a cluster, topology refreshes open and close connections of their own, so a
    * closed one says nothing, and health follows reconnect attempts and answers instead.
@@ -340,8 +366,15 @@ public final class RedisBuckets implements SharedBuckets {
     if (closed) {
       return;
     }
-    if (e instanceof ConnectionActivatedEvent && commands != null) {
-      note(true, null); // a reconnection; the first connection is noted once admit can use it
+    if (commands == null) {
+      // the first connection: connectFirst notes its success once admit can use it, and its failure
+      if (e instanceof ReconnectAttemptEvent) {
+        reconnectAttempts.incrementAndGet();
+      }
+      return;
+    }
+    if (e instanceof ConnectionActivatedEvent) {
+      note(true, null);
     } else if (e instanceof ConnectionDeactivatedEvent && !cluster) {
       note(false, "lost the connection to " + url.display());
     } else if (e instanceof ReconnectAttemptEvent a) {
