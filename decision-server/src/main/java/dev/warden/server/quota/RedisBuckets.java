@@ -15,6 +15,7 @@ import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.async.RedisScriptingAsyncCommands;
 import io.lettuce.core.cluster.ClusterClientOptions;
 import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
+import io.lettuce.core.cluster.ClusterTopologyRefreshOptions.RefreshTrigger;
 import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.SlotHash;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
@@ -72,7 +73,10 @@ import reactor.core.Disposable;
  * by default) after which the answer is a {@link RedisUnavailable}. Lettuce reconnects by itself
  * with jittered exponential backoff (10 ms doubling to 2 s); while disconnected, commands are
  * rejected at once rather than queued, and at most {@value #QUEUE} may wait for an answer. The
- * first connection is retried the same way, so a sidecar starts while Redis is down.
+ * first connection is retried the same way, so a sidecar starts while Redis is down. An admit
+ * answered {@link RedisUnavailable} for its deadline may still have been charged, had Redis run
+ * the script late: the quotas' fallback decides the request, and the tokens come back by
+ * themselves. {@link #health} follows the connection's events and the answers.
  *
  * <p><b>Redis Cluster.</b> Keys of one request may be in different slots, which no one script
  * can span. The charges are grouped by slot and each group runs the script on its own, all
@@ -84,7 +88,12 @@ import reactor.core.Disposable;
  * there again, as with the local buckets' lock-free admission. Should Redis fail between the two
  * (a timeout, a lost node), the charges already made stay: the request is answered
  * {@link RedisUnavailable} and its quotas' fallback applies, and the buckets refill by themselves.
- * A request whose keys share one slot is exact.
+ * A request whose keys share one slot is exact. The give-back is sent before the refusal is
+ * answered, so the replica's next request to that slot comes after it. The client follows the
+ * topology (redirects, reconnects, every 30 s) and connects to every node serving slots before the
+ * first admit; a node that joins later fails the first admit routed to it (connections are opened
+ * on first use, and commands are not queued). Health in a cluster is coarser: any node's events
+ * and answers move it.
  */
 public final class RedisBuckets implements SharedBuckets {
   /** The deadline of one admit, when the configuration sets none. */
@@ -129,7 +138,9 @@ public final class RedisBuckets implements SharedBuckets {
       c.setOptions(ClusterClientOptions.builder().autoReconnect(true)
           .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS).requestQueueSize(QUEUE)
           .timeoutOptions(TimeoutOptions.enabled(timeout)).socketOptions(socket).sslOptions(ssl.build())
-          .topologyRefreshOptions(ClusterTopologyRefreshOptions.builder().enableAllAdaptiveRefreshTriggers()
+          .topologyRefreshOptions(ClusterTopologyRefreshOptions.builder().enableAdaptiveRefreshTrigger(
+              RefreshTrigger.MOVED_REDIRECT, RefreshTrigger.ASK_REDIRECT, RefreshTrigger.PERSISTENT_RECONNECTS,
+              RefreshTrigger.UNCOVERED_SLOT, RefreshTrigger.UNKNOWN_NODE)
               .enablePeriodicRefresh(Duration.ofSeconds(30)).build())
           .build());
       this.client = c;
