@@ -79,6 +79,8 @@ public final class WardenServer implements AutoCloseable {
   private final dev.warden.server.authz.ShadowBundles shadows;
   /** The replica's own quota buckets, once started. */
   private dev.warden.server.quota.LocalBuckets quotaBuckets;
+  /** The buckets of global quotas in Redis (`quota.redis`), or null. */
+  private volatile dev.warden.server.quota.RedisBuckets redis;
   /** One reloader per shadow bundle, by its name in `/status` and metrics: `shadow:NAME`. */
   private final Map<String, BundleReloader> shadowReloaders = new java.util.LinkedHashMap<>();
   /** What the decision log knows of recent revisions ({@link #loggedBundle}). */
@@ -214,6 +216,11 @@ public final class WardenServer implements AutoCloseable {
           public CompletableFuture<Map<String, Object>> rollback(String name, String cause) {
             return WardenServer.this.rollback(name, cause);
           }
+
+          @Override
+          public Map<String, Object> quota() {
+            return WardenServer.this.quotaStatus();
+          }
         });
     admin.start();
     for (BundleReloader r : reloaders.values()) {
@@ -229,13 +236,42 @@ public final class WardenServer implements AutoCloseable {
    * The quota gate: local buckets always; the shared store of global quotas when `quota.redis` is
    * configured (else global quotas fall back, as when Redis is down).
    */
-  private dev.warden.server.quota.QuotaGate quotaGate() {
+  private dev.warden.server.quota.QuotaGate quotaGate() throws ServerConfig.ConfigException {
     ServerConfig.QuotaSettings q = config.quota();
     quotaBuckets = new dev.warden.server.quota.LocalBuckets(q.localMaxKeys());
     dev.warden.server.quota.LocalBuckets buckets = quotaBuckets;
     metrics.quotaBuckets(buckets::size, buckets::evictedDraining);
-    return new dev.warden.server.quota.QuotaGate(quotaBuckets, null, q.headers(), q.headersOnAllow(),
+    dev.warden.server.quota.QuotaGate.Shared shared = null;
+    if (q.redis() != null) {
+      try {
+        redis = dev.warden.server.quota.RedisBuckets.connect(q.redis(), q.redisCluster(), q.redisTimeout(),
+            q.redisCaFile());
+      } catch (IllegalArgumentException e) {
+        throw new ServerConfig.ConfigException(e.getMessage());
+      }
+      shared = redis::admit;
+      log.info("global quotas: Redis {}{}", ServerConfig.shown(q.redis()), q.redisCluster() ? " (cluster)" : "");
+    }
+    return new dev.warden.server.quota.QuotaGate(quotaBuckets, shared, q.headers(), q.headersOnAllow(),
         metrics.quotaListener(), System::nanoTime).shadowing(q.mode().equals("shadow"));
+  }
+
+  /** `/status`'s `quota`: the mode, and Redis's connection when global quotas use one. */
+  private Map<String, Object> quotaStatus() {
+    Map<String, Object> out = new java.util.LinkedHashMap<>();
+    out.put("mode", config.quota().mode());
+    out.put("local_buckets", quotaBuckets == null ? 0 : quotaBuckets.size());
+    dev.warden.server.quota.RedisBuckets r = redis;
+    if (r != null) {
+      dev.warden.server.quota.SharedBuckets.Health h = r.health();
+      Map<String, Object> redisState = new java.util.LinkedHashMap<>();
+      redisState.put("reachable", h.reachable());
+      redisState.put("since", h.since() == null ? null : h.since().toString());
+      redisState.put("last_error", h.lastError());
+      redisState.put("reconnect_attempts", h.reconnectAttempts());
+      out.put("redis", redisState);
+    }
+    return out;
   }
 
   /** SERVING while a bundle is active and not stale; NOT_SERVING once shutting down, for good. */
@@ -683,6 +719,9 @@ public final class WardenServer implements AutoCloseable {
       }
       if (admin != null) {
         admin.close();
+      }
+      if (redis != null) {
+        redis.close();
       }
       if (executor != null) {
         executor.shutdownNow();

@@ -94,6 +94,11 @@ public final class AdminServer implements AutoCloseable {
      * @throws IllegalArgumentException when there is no such bundle, or several and no name
      */
     CompletableFuture<Map<String, Object>> rollback(String name, String cause);
+
+    /** `/status`'s `quota`: the mode and the shared store's connection; null leaves it out. */
+    default Map<String, Object> quota() {
+      return null;
+    }
   }
 
   private final EventLoopGroup loop;

@@ -165,6 +165,10 @@ final class Endpoints {
         each.add(one);
       }
       out.put("bundles", each);
+      Map<String, Object> quota = control.quota();
+      if (quota != null) {
+        out.put("quota", quota);
+      }
     }
     return json(out);
   }
