@@ -73,6 +73,22 @@ final class EvalCommand implements Callable<Integer> {
     if (!d.errors().isEmpty()) {
       out.put("errors", d.errors().stream().map(EvalCommand::error).toList());
     }
+    if (!d.charges().isEmpty()) {
+      // What the request costs each quota, and what a bucket that is full (as for a first request) answers.
+      out.put("quotas", d.charges().stream().map(c -> {
+        Map<String, Object> one = new LinkedHashMap<>();
+        one.put("quota", c.quota().id());
+        one.put("key", c.key());
+        one.put("cost", c.cost());
+        one.put("scope", c.quota().global() ? "global" : "local");
+        if (c.quota().shadow()) {
+          one.put("shadow", true);
+        }
+        one.put("admitted_when_full", c.cost() <= c.quota().burst());
+        one.put("burst", c.quota().burst());
+        return one;
+      }).toList());
+    }
     if (!d.violations().isEmpty()) {
       out.put("violations", d.violations().stream()
           .map(v -> {
