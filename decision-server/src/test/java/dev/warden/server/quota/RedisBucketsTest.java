@@ -280,6 +280,59 @@ class RedisBucketsTest {
   }
 
   @Test
+  void aFrozenRedisMakesAdmitsTimeOutThenAnswersAgain() throws Exception {
+    RedisServerProcess own = RedisServerProcess.start(dir.resolve("frozen"));
+    try {
+      RedisBuckets buckets = open(own, RedisBuckets.DEFAULT_TIMEOUT);
+      Quota q = quota("api.frozen", 100, Duration.ofHours(1), 100, false);
+      assertThat(eventually(buckets, charge(q, "k", 1)).remaining()).isEqualTo(99);
+
+      own.pause();
+      CompletableFuture<List<QuotaResult>> during = buckets.admit(List.of(charge(q, "k", 1))).toCompletableFuture();
+      assertThatThrownBy(() -> during.get(10, TimeUnit.SECONDS)).as("the deadline ends the wait, not Redis")
+          .isInstanceOf(ExecutionException.class).cause().isInstanceOf(RedisUnavailable.class)
+          .hasMessage("redis redis://127.0.0.1:" + own.port + " did not answer within 50ms");
+      assertThat(buckets.health().reachable()).isFalse();
+      assertThat(buckets.health().lastError()).endsWith("did not answer within 50ms");
+
+      own.resume();
+      // the script sent before the deadline runs once Redis goes on: it may have charged (see RedisBuckets)
+      assertThat(eventually(buckets, charge(q, "k", 1)).remaining()).isBetween(97L, 98L);
+      assertThat(buckets.health().reachable()).isTrue();
+    } finally {
+      own.stop();
+    }
+  }
+
+  @Test
+  void tlsWithTheCaOfTheConfigurationAndNotWithoutIt() throws Exception {
+    TestCertificates pki = new TestCertificates(dir.resolve("pki"));
+    int tlsPort = RedisServerProcess.freePort();
+    RedisServerProcess tls = RedisServerProcess.start(dir.resolve("tls"), "--tls-port", Integer.toString(tlsPort),
+        "--tls-cert-file", pki.serverCert.toString(), "--tls-key-file", pki.serverKey.toString(),
+        "--tls-ca-cert-file", pki.caCert.toString(), "--tls-auth-clients", "no");
+    try {
+      Quota q = quota("api.tls", 10, Duration.ofHours(1), 10, false);
+      String url = "rediss://127.0.0.1:" + tlsPort;
+      RedisBuckets trusted = track(RedisBuckets.connect(url, false, PATIENT, pki.caCert));
+      assertThat(eventually(trusted, charge(q, "k", 1)).remaining()).isEqualTo(9);
+
+      RedisBuckets untrusted = track(RedisBuckets.connect(url, false, PATIENT, null));
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (!String.valueOf(untrusted.health().lastError()).contains("cannot connect") && System.nanoTime() < deadline) {
+        Thread.sleep(20);
+      }
+      assertThat(untrusted.health().reachable()).isFalse();
+      assertThat(untrusted.health().lastError()).startsWith("cannot connect to " + url);
+      assertThat(untrusted.admit(List.of(charge(q, "k", 1))).toCompletableFuture())
+          .failsWithin(Duration.ofSeconds(10)).withThrowableOfType(ExecutionException.class)
+          .havingCause().isInstanceOf(RedisUnavailable.class);
+    } finally {
+      tls.stop();
+    }
+  }
+
+  @Test
   void aPasswordInTheUrlIsUsedAndAWrongOneIsReported() throws Exception {
     RedisServerProcess locked = RedisServerProcess.start(dir.resolve("locked"), "--requirepass", "s3cret");
     try {

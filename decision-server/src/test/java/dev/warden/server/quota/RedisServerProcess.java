@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Assumptions;
  * A real Redis for tests: {@code redis-server} from the PATH, started as our own process on
  * 127.0.0.1 at a port chosen at run time, without persistence ({@code --save "" --appendonly no}),
  * never the package's system service. {@link #stop} and {@link #restart} (on the same port) let a
- * test take Redis away and bring it back. Without the binary the tests are skipped, unless
+ * test take Redis away and bring it back; {@link #pause} and {@link #resume} freeze it. Without the binary the tests are skipped, unless
  * {@code WARDEN_REQUIRE_REAL_SERVERS=1}, where they fail.
  */
 final class RedisServerProcess implements AutoCloseable {
@@ -32,6 +32,7 @@ final class RedisServerProcess implements AutoCloseable {
   final int port;
   private Process process;
   private int starts;
+  private boolean paused;
 
   private RedisServerProcess(Path binary, Path dir, int port, List<String> extra) {
     this.binary = binary;
@@ -80,11 +81,37 @@ final class RedisServerProcess implements AutoCloseable {
     return "redis://127.0.0.1:" + port;
   }
 
+  /** Freezes the server (SIGSTOP to its own pid): connections stay open, nothing is answered. */
+  void pause() throws Exception {
+    signal("STOP");
+    paused = true;
+  }
+
+  /** Lets a {@link #pause paused} server go on (SIGCONT). */
+  void resume() throws Exception {
+    signal("CONT");
+    paused = false;
+  }
+
+  private void signal(String name) throws Exception {
+    Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).inheritIO().start();
+    if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+      throw new IOException("kill -" + name + " " + process.pid() + " failed");
+    }
+  }
+
   /** Stops the server (SIGTERM to its own pid, then SIGKILL) and waits for it to exit. */
   void stop() throws InterruptedException {
     Process p = process;
     if (p == null) {
       return;
+    }
+    if (paused) {
+      try {
+        resume(); // a stopped process would not act on SIGTERM
+      } catch (Exception e) {
+        p.destroyForcibly();
+      }
     }
     p.destroy();
     if (!p.waitFor(10, TimeUnit.SECONDS)) {
