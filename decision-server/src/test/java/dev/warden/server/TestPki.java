@@ -22,14 +22,16 @@ import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 
 /** A throwaway CA with a server certificate (127.0.0.1) and a client certificate (SPIFFE URI). */
-final class TestPki {
-  final Path caCert;
-  final Path serverCert;
-  final Path serverKey;
-  final Path clientCert;
-  final Path clientKey;
+public final class TestPki {
+  public final Path caCert;
+  public final Path serverCert;
+  public final Path serverKey;
+  public final Path clientCert;
+  public final Path clientKey;
 
-  TestPki(Path dir) throws Exception {
+  /** Writes the CA, server and client files into {@code dir}, created when missing. */
+  public TestPki(Path dir) throws Exception {
+    java.nio.file.Files.createDirectories(dir);
     KeyPair ca = keys();
     X509Certificate caX509 = cert("CN=Warden Test CA", ca, "CN=Warden Test CA", ca, true, null);
     KeyPair server = keys();

@@ -211,7 +211,7 @@ public final class QuotaGate implements Authorizer.Charging {
 
   private static boolean refuses(List<QuotaResult> answers) {
     for (QuotaResult r : answers) {
-      if (!r.admitted() && !r.quota().shadow() && r.via() != QuotaResult.Via.NOT_CHARGED) {
+      if (r.refuses()) {
         return true;
       }
     }

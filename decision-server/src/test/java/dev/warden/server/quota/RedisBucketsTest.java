@@ -306,7 +306,7 @@ class RedisBucketsTest {
 
   @Test
   void tlsWithTheCaOfTheConfigurationAndNotWithoutIt() throws Exception {
-    TestCertificates pki = new TestCertificates(dir.resolve("pki"));
+    dev.warden.server.TestPki pki = new dev.warden.server.TestPki(dir.resolve("pki"));
     int tlsPort = RedisServerProcess.freePort();
     RedisServerProcess tls = RedisServerProcess.start(dir.resolve("tls"), "--tls-port", Integer.toString(tlsPort),
         "--tls-cert-file", pki.serverCert.toString(), "--tls-key-file", pki.serverKey.toString(),

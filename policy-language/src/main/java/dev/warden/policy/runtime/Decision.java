@@ -118,7 +118,7 @@ public final class Decision {
     List<RuleRef> refusing = new java.util.ArrayList<>(1);
     List<QuotaResult> refused = new java.util.ArrayList<>(1);
     for (QuotaResult r : results) {
-      if (!r.admitted() && !r.quota().shadow() && r.via() != QuotaResult.Via.NOT_CHARGED) {
+      if (r.refuses()) {
         refusing.add(r.quota().ref());
         refused.add(r);
       }

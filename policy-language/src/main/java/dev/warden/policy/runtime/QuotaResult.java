@@ -47,6 +47,14 @@ public record QuotaResult(QuotaCharge charge, boolean admitted, long remaining, 
     return new QuotaResult(charge, a.admitted(), a.remaining(), a.retryAfterNanos(), a.resetNanos(), via);
   }
 
+  /**
+   * Whether this answer refuses the request: an enforced quota whose bucket lacked the tokens
+   * (a shadow quota never refuses; one not charged because another refused does not either).
+   */
+  public boolean refuses() {
+    return !admitted && !charge.quota().shadow() && via != Via.NOT_CHARGED;
+  }
+
   /** The quota's declaration. */
   public Quota quota() {
     return charge.quota();

@@ -46,7 +46,7 @@ public final class RateLimitHeaders {
   public static long retryAfterSeconds(List<QuotaResult> results) {
     long most = 1;
     for (QuotaResult r : results) {
-      if (!r.admitted() && !r.quota().shadow()) {
+      if (r.refuses()) {
         long wait = r.retryAfterNanos() == Long.MAX_VALUE ? r.quota().fillNanos() : r.retryAfterNanos();
         most = Math.max(most, seconds(wait));
       }

@@ -6,7 +6,7 @@ import java.util.HashMap;
 import java.util.Map;
 
 /** The buckets of one run of one test: a plain map, since a test runs on one thread. */
-final class TestBuckets implements QuotaAdmission.Buckets {
+public final class TestBuckets implements QuotaAdmission.Buckets {
   private final Map<String, Long> states = new HashMap<>();
 
   @Override
@@ -21,5 +21,10 @@ final class TestBuckets implements QuotaAdmission.Buckets {
     }
     states.put(bucket, update);
     return true;
+  }
+
+  /** Every bucket's state now, by bucket name. */
+  public Map<String, Long> snapshot() {
+    return Map.copyOf(states);
   }
 }

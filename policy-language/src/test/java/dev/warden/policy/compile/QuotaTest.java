@@ -225,7 +225,7 @@ class QuotaTest {
     Program p = program(SHOP + "quota per_user on read : 2 per 1m by principal.id\n");
     Decision d = decide(p, "GET", "/orders/o1", user("alice", "customer"));
     var answers = dev.warden.policy.runtime.QuotaAdmission.admit(d.charges(), 0,
-        new MapBuckets(), dev.warden.policy.runtime.QuotaResult.Via.LOCAL);
+        new dev.warden.policy.testing.TestBuckets(), dev.warden.policy.runtime.QuotaResult.Via.LOCAL);
     Decision quiet = d.withQuotas(answers, dev.warden.policy.runtime.RateLimitHeaders.Style.IETF, false);
     assertThat(quiet.allowed()).isTrue();
     assertThat(quiet.obligations().responseHeaders()).isEmpty();
@@ -238,24 +238,5 @@ class QuotaTest {
             org.assertj.core.groups.Tuple.tuple("x-ratelimit-limit", "2, 2;w=60"),
             org.assertj.core.groups.Tuple.tuple("x-ratelimit-remaining", "1"),
             org.assertj.core.groups.Tuple.tuple("x-ratelimit-reset", "30"));
-  }
-
-  /** Buckets in a map, for one thread. */
-  static final class MapBuckets implements dev.warden.policy.runtime.QuotaAdmission.Buckets {
-    final java.util.Map<String, Long> states = new java.util.HashMap<>();
-
-    @Override
-    public long get(String bucket) {
-      return states.getOrDefault(bucket, dev.warden.policy.runtime.Gcra.FULL);
-    }
-
-    @Override
-    public boolean compareAndSet(String bucket, long expect, long update) {
-      if (get(bucket) != expect) {
-        return false;
-      }
-      states.put(bucket, update);
-      return true;
-    }
   }
 }

@@ -3,7 +3,6 @@ package dev.warden.policy.runtime;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import net.jqwik.api.Arbitraries;
@@ -45,7 +44,7 @@ class BucketProperties {
       @ForAll @LongRange(min = 1, max = 5_000) long periodMillis, @ForAll @IntRange(min = 1, max = 20) int burst,
       @ForAll("arrivals") List<Arrival> arrivals) {
     Quota q = quota(limit, periodMillis, burst);
-    Buckets buckets = new Buckets();
+    dev.warden.policy.testing.TestBuckets buckets = new dev.warden.policy.testing.TestBuckets();
     long now = 1_000_000_000_000L;
     List<long[]> admitted = new ArrayList<>(); // {time, cost}
     for (Arrival a : arrivals) {
@@ -73,7 +72,7 @@ class BucketProperties {
       @ForAll @LongRange(min = 1, max = 5_000) long periodMillis, @ForAll @IntRange(min = 1, max = 20) int burst,
       @ForAll("arrivals") List<Arrival> arrivals, @ForAll @LongRange(min = 1, max = 20) long cost) {
     Quota q = quota(limit, periodMillis, burst);
-    Buckets buckets = new Buckets();
+    dev.warden.policy.testing.TestBuckets buckets = new dev.warden.policy.testing.TestBuckets();
     long now = 0;
     for (Arrival a : arrivals) {
       now += a.gapNanos();
@@ -98,7 +97,7 @@ class BucketProperties {
       @ForAll @LongRange(min = 1, max = 5_000) long periodMillis, @ForAll @IntRange(min = 1, max = 20) int burst,
       @ForAll("arrivals") List<Arrival> arrivals) {
     Quota q = quota(limit, periodMillis, burst);
-    Buckets buckets = new Buckets();
+    dev.warden.policy.testing.TestBuckets buckets = new dev.warden.policy.testing.TestBuckets();
     long now = 0;
     for (Arrival a : arrivals) {
       now += a.gapNanos();
@@ -118,37 +117,18 @@ class BucketProperties {
       @ForAll @IntRange(min = 1, max = 10) int small, @ForAll @IntRange(min = 1, max = 10) int large) {
     Quota a = new Quota("p.a", "a", REF, small, 60_000_000_000L, small, false, Quota.Fallback.CLOSED, 1, false);
     Quota b = new Quota("p.b", "b", REF, large, 60_000_000_000L, large, false, Quota.Fallback.CLOSED, 1, false);
-    Buckets buckets = new Buckets();
+    dev.warden.policy.testing.TestBuckets buckets = new dev.warden.policy.testing.TestBuckets();
     long now = 0;
     for (Arrival x : arrivals) {
       now += x.gapNanos();
-      Map<String, Long> before = new HashMap<>(buckets.states);
+      Map<String, Long> before = buckets.snapshot();
       List<QuotaResult> r = QuotaAdmission.admit(List.of(new QuotaCharge(a, "k", x.cost()), new QuotaCharge(b, "k",
           x.cost())), now, buckets, QuotaResult.Via.LOCAL);
       boolean admitted = r.stream().allMatch(QuotaResult::admitted);
       if (!admitted) {
-        assertThat(buckets.states).as("a refused request changes no bucket").isEqualTo(before);
+        assertThat(buckets.snapshot()).as("a refused request changes no bucket").isEqualTo(before);
         assertThat(r).anyMatch(x2 -> x2.via() == QuotaResult.Via.NOT_CHARGED || !x2.admitted());
       }
-    }
-  }
-
-  /** Buckets in a map: a property runs on one thread. */
-  static final class Buckets implements QuotaAdmission.Buckets {
-    final Map<String, Long> states = new HashMap<>();
-
-    @Override
-    public long get(String bucket) {
-      return states.getOrDefault(bucket, Gcra.FULL);
-    }
-
-    @Override
-    public boolean compareAndSet(String bucket, long expect, long update) {
-      if (get(bucket) != expect) {
-        return false;
-      }
-      states.put(bucket, update);
-      return true;
     }
   }
 }
